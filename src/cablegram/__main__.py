@@ -1,0 +1,5 @@
+import sys
+
+from cablegram.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of `cablegram`: one module each, with a `register(subparsers)` function."""

@@ -1,0 +1,71 @@
+"""The archive: storage and search behind one interface (`Archive`).
+
+    >>> from cablegram.archive import open_archive
+    >>> with open_archive("cables.db") as archive:          # doctest: +SKIP
+    ...     result = archive.search("georgia origin:moscow", facets=["year"])
+
+`open_archive(path)` picks the backend from the path: a file path is the embedded SQLite + FTS5
+archive; a `postgresql://` URL is reserved for the PostgreSQL backend.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cablegram.archive.base import (
+    FACETS,
+    AccessFilter,
+    Archive,
+    FacetCount,
+    Hit,
+    References,
+    RefLink,
+    SearchResult,
+    Thread,
+    VersionInfo,
+)
+from cablegram.archive.ingest import IngestReport, ingest
+from cablegram.archive.query import QueryError
+from cablegram.archive.sqlite import SQLiteArchive
+
+__all__ = [
+    "DEFAULT_PATH",
+    "FACETS",
+    "AccessFilter",
+    "Archive",
+    "FacetCount",
+    "Hit",
+    "IngestReport",
+    "QueryError",
+    "RefLink",
+    "References",
+    "SQLiteArchive",
+    "SearchResult",
+    "Thread",
+    "VersionInfo",
+    "archive_location",
+    "ingest",
+    "open_archive",
+]
+
+DEFAULT_PATH = "cablegram.db"
+
+
+def archive_location(path: str | Path | None = None) -> str:
+    """Where the archive is: `path`, else `$CABLEGRAM_ARCHIVE`, else `./cablegram.db`."""
+    return str(path or os.environ.get("CABLEGRAM_ARCHIVE") or DEFAULT_PATH)
+
+
+def open_archive(path: str | Path | None = None, *, readonly: bool = False) -> SQLiteArchive:
+    """Open (creating and migrating if need be) the archive at `path`.
+
+    `readonly=True` opens an existing SQLite file without writing to it (no migration).
+    """
+    location = archive_location(path)
+    if location.startswith(("postgresql://", "postgres://")):
+        # The dispatch point for the server backend (it implements `Archive` too).
+        raise NotImplementedError("the PostgreSQL backend is not written yet")
+    if readonly and not Path(location).exists():
+        raise FileNotFoundError(f"no archive at {location}")
+    return SQLiteArchive(location, readonly=readonly)

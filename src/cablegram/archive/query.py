@@ -1,0 +1,351 @@
+"""The query language: text -> AST -> (FTS5 MATCH expression, SQL conditions).
+
+    georgia "south ossetia" NOT abkhazia   words, phrases, AND/OR/NOT, -word, prefix*, ( )
+    origin:moscow tag:PGOV class:secret caveat:noforn from:2008-01 to:2008-12
+    to:"SECSTATE WASHDC" ref:08MOSCOW2618 subject:georgia id:08MOSCOW2632
+
+Text goes to FTS5 (always quoted, so no user input is ever FTS syntax); field filters become
+SQL over the narrow `cable_facets` table (alias `f`). Values never enter SQL text: they are bound
+parameters or integers the resolver looked up. Anything malformed raises `QueryError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = ["FIELDS", "Plan", "QueryError", "Resolver", "compile_query", "parse_query"]
+
+FIELDS = ("origin", "tag", "class", "caveat", "from", "to", "ref", "subject", "id")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+
+class QueryError(ValueError):
+    """A malformed query; `position` is the 0-based offset of the problem."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        where = f" (at position {position + 1})" if position is not None else ""
+        super().__init__(message + where)
+        self.position = position
+
+
+# --- AST ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    phrase: bool = False
+    prefix: bool = False
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    value: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Not:
+    node: Node
+
+
+@dataclass(frozen=True)
+class And:
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    nodes: tuple[Node, ...]
+
+
+Node = Term | Field | Not | And | Or
+
+# --- tokens and parser -------------------------------------------------------------------------
+
+_TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<q>"[^"]*"?)|(?P<w>[^\s()"]+))')
+
+
+@dataclass
+class _Tok:
+    kind: str  # "(" ")" "phrase" "word" "AND" "OR" "NOT" "field"
+    text: str
+    pos: int
+    value: str = ""
+    prefix: bool = False
+    negated: bool = False
+
+
+def _tokens(q: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    i = 0
+    while i < len(q):
+        m = _TOKEN.match(q, i)
+        if not m or m.end() == i:
+            break
+        start = m.start(m.lastgroup) if m.lastgroup else i
+        i = m.end()
+        if m.group("lp"):
+            out.append(_Tok("(", "(", start))
+        elif m.group("rp"):
+            out.append(_Tok(")", ")", start))
+        elif m.group("q") is not None:
+            text = m.group("q")
+            if len(text) < 2 or not text.endswith('"'):
+                raise QueryError("unclosed quote", start)
+            prefix = q.startswith("*", i)
+            if prefix:
+                i += 1
+            out.append(_Tok("phrase", text, start, text[1:-1], prefix=prefix))
+        else:
+            word = m.group("w")
+            if word in ("AND", "OR", "NOT"):
+                out.append(_Tok(word, word, start))
+                continue
+            negated = word.startswith("-") and len(word) > 1
+            if negated:
+                word, start = word[1:], start + 1
+            name, colon, value = word.partition(":")
+            if colon and name.lower() in FIELDS:
+                if not value:  # field:"quoted value"
+                    m2 = _TOKEN.match(q, i)
+                    if i < len(q) and q[i] == '"' and m2 and m2.group("q"):
+                        text = m2.group("q")
+                        if len(text) < 2 or not text.endswith('"'):
+                            raise QueryError("unclosed quote", i)
+                        value, i = text[1:-1], m2.end()
+                    else:
+                        raise QueryError(f"{name}: needs a value", start)
+                out.append(_Tok("field", word, start, value, negated=negated))
+                out[-1].text = name.lower()
+                continue
+            if colon and name and value and name.isalpha():
+                raise QueryError(
+                    f"unknown field {name!r}; fields are {', '.join(FIELDS)}", start
+                )
+            prefix = word.endswith("*")
+            if prefix:
+                word = word.rstrip("*")
+            if not word:
+                raise QueryError("'*' must follow a word", start)
+            out.append(_Tok("word", word, start, word, prefix=prefix, negated=negated))
+    return out
+
+
+class _Parser:
+    def __init__(self, q: str) -> None:
+        self.toks = _tokens(q)
+        self.i = 0
+        self.length = len(q)
+
+    def peek(self) -> _Tok | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self) -> _Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def parse(self) -> Node | None:
+        if not self.toks:
+            return None
+        node = self.or_expr()
+        tok = self.peek()
+        if tok is not None:
+            raise QueryError(f"unexpected {tok.text!r}", tok.pos)
+        return node
+
+    def or_expr(self) -> Node:
+        nodes = [self.and_expr()]
+        while (tok := self.peek()) is not None and tok.kind == "OR":
+            self.take()
+            nodes.append(self.and_expr())
+        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+
+    def and_expr(self) -> Node:
+        nodes = [self.unary()]
+        while (tok := self.peek()) is not None and tok.kind not in ("OR", ")"):
+            if tok.kind == "AND":
+                self.take()
+            nodes.append(self.unary())
+        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+    def unary(self) -> Node:
+        tok = self.peek()
+        if tok is None:
+            raise QueryError("query ends where a term was expected", self.length)
+        if tok.kind == "NOT":
+            self.take()
+            return Not(self.unary())
+        return self.atom()
+
+    def atom(self) -> Node:
+        tok = self.take()
+        node: Node
+        if tok.kind == "(":
+            node = self.or_expr()
+            close = self.peek()
+            if close is None or close.kind != ")":
+                raise QueryError("missing ')' for this '('", tok.pos)
+            self.take()
+            return node
+        if tok.kind in (")", "AND", "OR"):
+            raise QueryError(f"unexpected {tok.text!r}", tok.pos)
+        if tok.kind == "phrase":
+            if not tok.value.strip():
+                raise QueryError("empty phrase", tok.pos)
+            node = Term(tok.value, phrase=True, prefix=tok.prefix)
+        elif tok.kind == "field":
+            node = Field(tok.text, tok.value, tok.pos)
+            if tok.text == "subject":
+                node = Term(tok.value, phrase=True, column="subject")
+        else:
+            node = Term(tok.value, prefix=tok.prefix)
+        return Not(node) if tok.negated else node
+
+
+def parse_query(q: str) -> Node | None:
+    """Parse a query into its AST (None for an empty query); raise `QueryError` if malformed."""
+    return _Parser(q).parse()
+
+
+# --- compiling ---------------------------------------------------------------------------------
+
+class Resolver(Protocol):
+    """Looks up the integer codes that field filters compare against."""
+
+    def origin_ids(self, value: str) -> list[int]: ...
+    def class_ids(self, value: str) -> list[int]: ...
+    def caveat_bit(self, value: str) -> int | None: ...
+
+
+@dataclass
+class Plan:
+    """A compiled query: an FTS5 MATCH expression (or None) AND SQL conditions over `f`."""
+
+    match: str | None = None
+    where: list[str] = field(default_factory=list)
+    params: list[object] = field(default_factory=list)
+
+    def sql_where(self) -> str:
+        return " AND ".join(self.where) if self.where else "1"
+
+
+def _fts_term(t: Term) -> str:
+    words = t.text.replace('"', '""')
+    expr = f'"{words}"' + ("*" if t.prefix else "")
+    return f"{t.column} : {expr}" if t.column else expr
+
+
+def _is_text(node: Node) -> bool:
+    if isinstance(node, Term):
+        return True
+    if isinstance(node, Field):
+        return False
+    if isinstance(node, Not):
+        return _is_text(node.node)
+    return all(_is_text(n) for n in node.nodes)
+
+
+def _fts(node: Node) -> str | None:
+    """An FTS5 expression for a text-only node, or None where FTS5 cannot say it (bare NOT)."""
+    if isinstance(node, Term):
+        return _fts_term(node)
+    if isinstance(node, Or):
+        parts = [_fts(n) for n in node.nodes]
+        return None if None in parts else "(" + " OR ".join(p for p in parts if p) + ")"
+    if isinstance(node, And):
+        pos = [_fts(n) for n in node.nodes if not isinstance(n, Not)]
+        neg = [_fts(n.node) for n in node.nodes if isinstance(n, Not)]
+        if not pos or None in pos or None in neg:
+            return None
+        expr = "(" + " AND ".join(p for p in pos if p) + ")"
+        if neg:
+            expr = f"({expr} NOT ({' OR '.join(n for n in neg if n)}))"
+        return expr
+    return None
+
+
+def _date_bound(value: str, upper: bool, pos: int) -> int:
+    m = _DATE.match(value)
+    if not m:
+        raise QueryError(f"bad date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD", pos)
+    year, month, day = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+    if (m[2] and not 1 <= month <= 12) or (m[3] and not 1 <= day <= 31):
+        raise QueryError(f"bad date {value!r}", pos)
+    if upper:
+        month, day = month or 12, day or 31
+    return year * 10000 + month * 100 + day
+
+
+def _field_sql(f: Field, r: Resolver, params: list[object]) -> str:
+    name, value = f.name, f.value.strip()
+    if name == "from" and not _DATE.match(value):
+        name = "origin"
+    if name == "to" and _DATE.match(value):
+        return f"f.day <= {_date_bound(value, True, f.position)}"
+    if name == "from":
+        return f"f.day >= {_date_bound(value, False, f.position)}"
+    if name == "origin":
+        ids = r.origin_ids(value)
+        return f"f.origin_id IN ({','.join(map(str, ids))})" if ids else "0"
+    if name == "class":
+        ids = r.class_ids(value)
+        return f"f.class_id IN ({','.join(map(str, ids))})" if ids else "0"
+    if name == "caveat":
+        bit = r.caveat_bit(value)
+        return f"(f.caveat_mask & {1 << bit}) != 0" if bit is not None else "0"
+    if name == "tag":
+        params.append(value.upper())
+        return "f.id IN (SELECT cable_id FROM tags WHERE tag = ?)"
+    if name == "ref":
+        params.append(re.sub(r"\s+", "", value).upper())
+        return ("f.id IN (SELECT c.id FROM refs JOIN cables c ON c.reference_id = refs.from_id"
+                " WHERE refs.to_id = ?)")
+    if name == "id":
+        params.append(re.sub(r"\s+", "", value).upper())
+        return "f.id IN (SELECT id FROM cables WHERE reference_id = ?)"
+    if name == "to":
+        params.extend([value, value.upper()])
+        return ("f.id IN (SELECT cable_id FROM addressees WHERE name = ? COLLATE NOCASE"
+                " OR routing_indicator = ?)")
+    raise QueryError(f"unknown field {name!r}", f.position)  # pragma: no cover
+
+
+def _sql(node: Node, r: Resolver, params: list[object]) -> str:
+    if _is_text(node):
+        expr = _fts(node)
+        if expr is not None:
+            params.append(expr)
+            return "f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ?)"
+    if isinstance(node, Field):
+        return _field_sql(node, r, params)
+    if isinstance(node, Not):
+        return f"NOT ({_sql(node.node, r, params)})"
+    if isinstance(node, Term):  # pragma: no cover - terms always compile
+        raise AssertionError(node)
+    joiner = " AND " if isinstance(node, And) else " OR "
+    return "(" + joiner.join(_sql(n, r, params) for n in node.nodes) + ")"
+
+
+def compile_query(node: Node | None, resolver: Resolver) -> Plan:
+    """Compile an AST: positive text at the top goes to MATCH (ranked), the rest to SQL."""
+    plan = Plan()
+    if node is None:
+        return plan
+    parts = list(node.nodes) if isinstance(node, And) else [node]
+    text = [p for p in parts if _is_text(p) and not isinstance(p, Not)]
+    neg = [p for p in parts if isinstance(p, Not) and _is_text(p)]
+    rest = [p for p in parts if p not in text and p not in neg]
+    if text:
+        plan.match = _fts(And(tuple(text + neg)) if (len(text) > 1 or neg) else text[0])
+        if plan.match is None:  # pragma: no cover - text with positives always compiles
+            rest += text + neg
+    else:
+        rest += neg
+    for p in rest:
+        plan.where.append(_sql(p, resolver, plan.params))
+    return plan

@@ -1,0 +1,173 @@
+"""Turning raw records into archive rows: the CPU work an ingest worker does, no I/O.
+
+`prepare()` runs in a worker process: it parses the text and flattens the Cable into plain
+tuples that the writer inserts as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cablegram.model import Cable
+
+__all__ = ["Prepared", "classification_rank", "content_hash", "position_of", "prepare"]
+
+_RANKS = {"UNCLASSIFIED": 0, "CONFIDENTIAL": 1, "SECRET": 2, "TOP SECRET": 3}
+
+
+def classification_rank(classification: str | None) -> int:
+    """UNCLASSIFIED 0 < CONFIDENTIAL 1 < SECRET 2 < TOP SECRET 3; unknown counts as 0."""
+    if not classification:
+        return 0
+    try:
+        from cablegram.directory import classification_rank as rank
+    except ImportError:
+        return _RANKS.get(classification.upper(), 0)
+    try:
+        return int(rank(classification))
+    except (KeyError, ValueError):
+        return _RANKS.get(classification.upper(), 0)
+
+
+def _tag_meaning(code: str) -> str | None:
+    try:
+        from cablegram.directory import tag_meaning
+    except ImportError:
+        return None
+    try:
+        return tag_meaning(code)
+    except (KeyError, ValueError):
+        return None
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the raw text: what makes ingest idempotent."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def position_of(source: dict[str, Any] | None) -> int | None:
+    """The record's line, row or index within its file."""
+    if not source:
+        return None
+    for key in ("line", "row", "position", "index"):
+        value = source.get(key)
+        if isinstance(value, int):
+            return value
+    return None
+
+
+def _released(source: dict[str, Any] | None) -> str | None:
+    meta = (source or {}).get("metadata") or {}
+    value = meta.get("released") or meta.get("release_date")
+    return str(value) if value else None
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One raw record, ready to write: a cable's rows, or a quarantine entry (`reason` set)."""
+
+    content_hash: str
+    raw_text: str
+    source: dict[str, Any] | None
+    reason: str | None = None
+    reference_id: str | None = None
+    released: str | None = None
+    cable: tuple[Any, ...] = ()
+    facet: dict[str, Any] = field(default_factory=dict)
+    addressees: list[tuple[Any, ...]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    refs: list[tuple[Any, ...]] = field(default_factory=list)
+    paragraphs: list[tuple[Any, ...]] = field(default_factory=list)
+    defects: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+#: Columns of `cables` that `Prepared.cable` fills, in order (id is assigned by the writer).
+CABLE_COLUMNS = (
+    "reference_id", "created", "classification", "classification_label", "caveats",
+    "origin_station", "origin_name", "origin_label", "precedence", "subject", "tags", "tag_text",
+    "sections", "paragraph_count", "defect_count", "released", "content_hash", "record_json",
+    "raw_text",
+)
+
+
+def _default_year(source: dict[str, Any] | None) -> int | None:
+    meta = (source or {}).get("metadata") or {}
+    created = str(meta.get("created") or "")
+    return int(created[:4]) if created[:4].isdigit() else None
+
+
+def rows_for(cable: Cable, raw_text: str, digest: str, released: str | None) -> Prepared:
+    """Flatten a parsed cable into the rows of every table."""
+    record = cable.to_dict()
+    tags = list(dict.fromkeys(cable.tags))
+    words = []
+    for tag in tags:
+        words.append(tag)
+        meaning = _tag_meaning(tag)
+        if meaning:
+            words.append(meaning)
+    origin = cable.origin
+    label = origin.label or origin.name or origin.station or "Unknown"
+    cls_label = cable.classification_label or cable.classification or "UNKNOWN"
+    created = cable.created or ""
+    day = int(created[:10].replace("-", "")) if created[:10].replace("-", "").isdigit() else 0
+    p = Prepared(digest, raw_text, cable.source, reference_id=cable.reference_id,
+                 released=released)
+    p.cable = (
+        cable.reference_id, cable.created, cable.classification, cls_label,
+        " ".join(cable.caveats), origin.station, origin.name, label, cable.precedence,
+        cable.subject, " ".join(tags), " ".join(words), cable.sections, len(cable.paragraphs),
+        len(cable.defects), released, digest,
+        json.dumps(record, ensure_ascii=False, separators=(",", ":")), raw_text,
+    )
+    p.facet = {
+        "origin": label, "station": origin.station, "class_label": cls_label,
+        "classification": cable.classification,
+        "rank": classification_rank(cable.classification),
+        "caveats": list(dict.fromkeys(cable.caveats)), "day": day,
+    }
+    for kind, addresses in (("to", cable.to), ("info", cable.info)):
+        for i, a in enumerate(addresses):
+            p.addressees.append((kind, i, a.name, a.routing_indicator, a.precedence, a.serial))
+    p.tags = tags
+    p.refs = [(i, r.label, r.reference_id, r.text) for i, r in enumerate(cable.references)]
+    p.paragraphs = [
+        (i, q.number, q.marking, q.heading, q.text) for i, q in enumerate(cable.paragraphs)
+    ]
+    p.defects = [(d.code, d.message, d.line) for d in cable.defects]
+    return p
+
+
+def prepare(
+    text: str,
+    source: dict[str, Any] | None,
+    error: str | None,
+    digest: str,
+    parse: Callable[..., Cable],
+) -> Prepared:
+    """Parse one raw record into rows, or into a quarantine entry with the reason."""
+    released = _released(source)
+    if error:
+        return Prepared(digest, text, source, reason=f"read error: {error}")
+    try:
+        cable = parse(text, default_year=_default_year(source))
+    except Exception as exc:  # the parser is lenient; anything raised is a bug worth keeping
+        return Prepared(digest, text, source, reason=f"parse error: {type(exc).__name__}: {exc}")
+    if not cable.reference_id:
+        return Prepared(digest, text, source, reason="no reference id")
+    return rows_for(cable.with_source(source), text, digest, released)
+
+
+def prepare_batch(
+    items: list[tuple[str, dict[str, Any] | None, str | None, str]],
+    parse: Callable[..., Cable] | None = None,
+) -> list[Prepared]:
+    """Worker entry point: prepare a batch of (text, source, error, digest)."""
+    if parse is None:
+        from cablegram.telegram.parse import parse as parse_
+        parse = parse_
+    return [prepare(text, source, error, digest, parse) for text, source, error, digest in items]

@@ -1,0 +1,217 @@
+"""The archive's SQLite schema, versioned, with its migrations.
+
+The schema is plain so that the file opens in Datasette or any SQLite tool:
+
+- `cables`: one row per cable (the current text): metadata columns, `record_json` (the full
+  `Cable.to_dict()`), `raw_text` (the telegram as read) and `content_hash` (its SHA-256).
+- `addressees`, `tags`, `refs`, `paragraphs`, `defects`: the record's parts, one row each.
+- `sources`: provenance of every record read (format, file, position, the source's own metadata).
+- `versions`: earlier texts of re-released cables; `quarantine`: records that could not be stored.
+- `cable_facets`: a narrow, integer-coded copy of the facet columns (origin, classification,
+  caveats, day) that facet counting and filtering read instead of the wide `cables` rows.
+- `origins`, `classifications`, `caveat_bits`: the small dimension tables that code them.
+- `cables_fts`: FTS5 over `cables(subject, tag_text, raw_text)` (external content, BM25 weighting
+  subject 10, tags and their meanings 4, text 1).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+__all__ = ["SCHEMA_VERSION", "migrate"]
+
+_V1 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE origins (
+    id INTEGER PRIMARY KEY,
+    label TEXT NOT NULL UNIQUE,
+    station TEXT
+);
+CREATE TABLE classifications (
+    id INTEGER PRIMARY KEY,
+    label TEXT NOT NULL UNIQUE,
+    classification TEXT,
+    rank INTEGER
+);
+CREATE TABLE caveat_bits (
+    bit INTEGER PRIMARY KEY,
+    caveat TEXT NOT NULL UNIQUE
+);
+CREATE TABLE cables (
+    id INTEGER PRIMARY KEY,
+    reference_id TEXT NOT NULL UNIQUE,
+    created TEXT,
+    classification TEXT,
+    classification_label TEXT,
+    caveats TEXT,
+    origin_station TEXT,
+    origin_name TEXT,
+    origin_label TEXT,
+    precedence TEXT,
+    subject TEXT,
+    tags TEXT,
+    tag_text TEXT,
+    sections INTEGER,
+    paragraph_count INTEGER,
+    defect_count INTEGER,
+    released TEXT,
+    content_hash TEXT NOT NULL,
+    record_json TEXT NOT NULL,
+    raw_text TEXT NOT NULL
+);
+CREATE INDEX cables_created ON cables(created);
+CREATE TABLE cable_facets (
+    id INTEGER PRIMARY KEY REFERENCES cables(id),
+    origin_id INTEGER NOT NULL REFERENCES origins(id),
+    class_id INTEGER NOT NULL REFERENCES classifications(id),
+    class_rank INTEGER NOT NULL,
+    caveat_mask INTEGER NOT NULL,
+    day INTEGER NOT NULL
+);
+CREATE INDEX cable_facets_day ON cable_facets(day, id);
+CREATE INDEX cable_facets_origin ON cable_facets(origin_id, day);
+CREATE TABLE addressees (
+    cable_id INTEGER NOT NULL REFERENCES cables(id),
+    kind TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    routing_indicator TEXT,
+    precedence TEXT,
+    serial INTEGER
+);
+CREATE INDEX addressees_cable ON addressees(cable_id);
+CREATE INDEX addressees_name ON addressees(name COLLATE NOCASE, cable_id);
+CREATE INDEX addressees_ri ON addressees(routing_indicator, cable_id);
+CREATE TABLE tags (
+    cable_id INTEGER NOT NULL REFERENCES cables(id),
+    position INTEGER NOT NULL,
+    tag TEXT NOT NULL
+);
+CREATE INDEX tags_cable ON tags(cable_id, tag);
+CREATE INDEX tags_tag ON tags(tag, cable_id);
+CREATE TABLE refs (
+    from_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    label TEXT,
+    to_id TEXT,
+    text TEXT NOT NULL
+);
+CREATE INDEX refs_from ON refs(from_id);
+CREATE INDEX refs_to ON refs(to_id);
+CREATE TABLE paragraphs (
+    cable_id INTEGER NOT NULL REFERENCES cables(id),
+    position INTEGER NOT NULL,
+    number INTEGER,
+    marking TEXT,
+    heading TEXT,
+    text TEXT NOT NULL
+);
+CREATE INDEX paragraphs_cable ON paragraphs(cable_id);
+CREATE TABLE defects (
+    cable_id INTEGER NOT NULL REFERENCES cables(id),
+    code TEXT NOT NULL,
+    message TEXT,
+    line INTEGER
+);
+CREATE INDEX defects_cable ON defects(cable_id);
+CREATE INDEX defects_code ON defects(code);
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    reference_id TEXT,
+    quarantined INTEGER NOT NULL DEFAULT 0,
+    format TEXT,
+    file TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    metadata_json TEXT,
+    UNIQUE (file, position, content_hash)
+);
+CREATE INDEX sources_ref ON sources(reference_id);
+CREATE TABLE versions (
+    id INTEGER PRIMARY KEY,
+    cable_id INTEGER NOT NULL REFERENCES cables(id),
+    reference_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    released TEXT,
+    record_json TEXT NOT NULL,
+    raw_text TEXT NOT NULL
+);
+CREATE UNIQUE INDEX versions_cable ON versions(cable_id, content_hash);
+CREATE TABLE quarantine (
+    id INTEGER PRIMARY KEY,
+    reason TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    format TEXT,
+    file TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    raw_text TEXT NOT NULL,
+    source_json TEXT,
+    UNIQUE (file, position, content_hash)
+);
+CREATE VIRTUAL TABLE cables_fts USING fts5(
+    subject, tag_text, raw_text,
+    content='cables', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+INSERT INTO cables_fts(cables_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0)');
+"""
+
+# Caveats with a fixed bit in cable_facets.caveat_mask, so access filters are stable across
+# archives; others get the next free bit as they are met (up to 62).
+KNOWN_CAVEATS = (
+    "SENSITIVE", "SIPDIS", "NOFORN", "EXDIS", "NODIS", "LIMDIS", "ORCON", "PROPIN", "REL",
+    "STADIS", "CHEROKEE", "ROGER", "FOUO", "NOCONTRACT", "WNINTEL", "SBU",
+)
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";\n") if s.strip()]
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    for statement in _statements(_V1):
+        db.execute(statement)
+    db.executemany(
+        "INSERT INTO caveat_bits(bit, caveat) VALUES (?, ?)", list(enumerate(KNOWN_CAVEATS))
+    )
+
+
+# Migration n takes the schema from version n-1 to n. Append; never edit a released one.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(db: sqlite3.Connection) -> int:
+    """The schema version of `db` (0 for an empty file)."""
+    row = db.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'"
+    ).fetchone()
+    if row is None:
+        return 0
+    got = db.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(got[0] or 0)
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Bring `db` up to `SCHEMA_VERSION`, one transaction per migration; return the version.
+
+    `db` must be in autocommit mode (`isolation_level=None`): each migration runs in its own
+    explicit transaction, so a failed migration leaves the previous version intact.
+    """
+    version = current_version(db)
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"archive schema version {version} is newer than this cablegram ({SCHEMA_VERSION})"
+        )
+    for n in range(version + 1, SCHEMA_VERSION + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[n - 1](db)
+            db.execute("DELETE FROM schema_version")
+            db.execute("INSERT INTO schema_version(version) VALUES (?)", (n,))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    return SCHEMA_VERSION

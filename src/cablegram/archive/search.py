@@ -1,0 +1,160 @@
+"""Searching the SQLite archive: ranked hits with snippets, totals, paging, sorting.
+
+The ranked page comes from FTS5 (`ORDER BY rank` = BM25, subject weighted 10, tags 4, text 1);
+facet counts come from `facets.py`, which never touches the wide `cables` rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from cablegram.archive import facets as facets_mod
+from cablegram.archive.base import FACETS, AccessFilter, Hit, SearchResult, Sort
+from cablegram.archive.query import Plan, QueryError, compile_query, parse_query
+
+if TYPE_CHECKING:
+    from cablegram.archive.sqlite import SQLiteArchive
+
+__all__ = ["compile_for", "iter_ids", "search", "stats", "suggest"]
+
+MAX_LIMIT = 1000
+_SPACES = re.compile(r"\s+")
+
+
+def compile_for(archive: SQLiteArchive, query: str, filters: str | None,
+                access: AccessFilter | None) -> Plan:
+    """Parse and compile `query` AND `filters`, with the access filter as one more condition."""
+    plan = compile_query(parse_query(query or ""), archive)
+    if filters:
+        extra = compile_query(parse_query(filters), archive)
+        if extra.match:
+            plan.match = f"({plan.match}) AND ({extra.match})" if plan.match else extra.match
+        plan.where += extra.where
+        plan.params += extra.params
+    if access is not None:
+        plan.where.append(archive.access_sql(access))
+    return plan
+
+
+def _page_ids(archive: SQLiteArchive, plan: Plan, sort: Sort, limit: int,
+              offset: int) -> list[tuple[int, float | None]]:
+    where = plan.sql_where()
+    if plan.match is None:
+        order = "f.day DESC, f.id DESC" if sort != "date" else "f.day, f.id"
+        sql = (f"SELECT f.id, NULL FROM cable_facets f WHERE {where}"
+               f" ORDER BY {order} LIMIT ? OFFSET ?")
+        return archive.db.execute(sql, (*plan.params, limit, offset)).fetchall()
+    order = {"rank": "fts.rank", "date": "f.day, f.id", "-date": "f.day DESC, f.id DESC"}[sort]
+    join = "" if sort == "rank" and not plan.where else " JOIN cable_facets f ON f.id = fts.rowid"
+    sql = (f"SELECT fts.rowid, fts.rank FROM cables_fts fts{join}"
+           f" WHERE cables_fts MATCH ? AND {where} ORDER BY {order} LIMIT ? OFFSET ?")
+    return archive.db.execute(sql, (plan.match, *plan.params, limit, offset)).fetchall()
+
+
+def _hits(archive: SQLiteArchive, plan: Plan,
+          page: list[tuple[int, float | None]]) -> list[Hit]:
+    if not page:
+        return []
+    ids = [i for i, _ in page]
+    marks = ",".join("?" * len(ids))
+    snippets: dict[int, str] = {}
+    if plan.match:
+        snippets = dict(archive.db.execute(
+            "SELECT rowid, snippet(cables_fts, 2, '[', ']', '…', 32) FROM cables_fts"
+            f" WHERE cables_fts MATCH ? AND rowid IN ({marks})", (plan.match, *ids)))
+    rows = {r[0]: r for r in archive.db.execute(
+        "SELECT id, reference_id, created, origin_label, classification_label, subject,"
+        " substr(json_extract(record_json, '$.summary'), 1, 240)"
+        f" FROM cables WHERE id IN ({marks})",
+        ids)}
+    out = []
+    for i, score in page:
+        r = rows[i]
+        snippet = snippets.get(i) or r[6] or ""
+        out.append(Hit(r[1], r[2], r[3], r[4], r[5], _SPACES.sub(" ", snippet).strip(),
+                       -score if score is not None else None))
+    return out
+
+
+def search(archive: SQLiteArchive, query: str, *, filters: str | None = None,
+           facets: Sequence[str] = (), limit: int = 20, offset: int = 0, sort: Sort = "rank",
+           access: AccessFilter | None = None) -> SearchResult:
+    """Search the archive with the query language (see `cablegram.archive.query`).
+
+    Returns `limit` hits from `offset` in `sort` order ("rank" = BM25, falling back to newest
+    first when the query has no words; "date"; "-date"), the total number of matches and the
+    counts of each requested facet (`origin`, `year`, `month`, `classification`, `tag`,
+    `caveat`). Raises `QueryError` for a malformed query or an unknown facet or sort.
+    """
+    if sort not in ("rank", "date", "-date"):
+        raise QueryError(f"unknown sort {sort!r}: use rank, date or -date")
+    unknown = [f for f in facets if f not in FACETS]
+    if unknown:
+        raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
+    if not 0 <= limit <= MAX_LIMIT or offset < 0:
+        raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
+    plan = compile_for(archive, query, filters, access)
+    page = _page_ids(archive, plan, sort, limit, offset) if limit else []
+    total, counts = facets_mod.count(archive, plan, facets)
+    return SearchResult(query=query, total=total, hits=_hits(archive, plan, page),
+                        facets=counts, offset=offset, limit=limit)
+
+
+def iter_ids(archive: SQLiteArchive, query: str, *, access: AccessFilter | None = None,
+             chunk: int = 500) -> Iterator[list[int]]:
+    """The ids of every match, oldest first, in chunks."""
+    plan = compile_for(archive, query, None, access)
+    if plan.match is None:
+        sql = f"SELECT f.id FROM cable_facets f WHERE {plan.sql_where()} ORDER BY f.day, f.id"
+        params: tuple[Any, ...] = tuple(plan.params)
+    else:
+        sql = ("SELECT f.id FROM cables_fts fts JOIN cable_facets f ON f.id = fts.rowid"
+               f" WHERE cables_fts MATCH ? AND {plan.sql_where()} ORDER BY f.day, f.id")
+        params = (plan.match, *plan.params)
+    cur = archive.db.execute(sql, params)
+    while rows := cur.fetchmany(chunk):
+        yield [r[0] for r in rows]
+
+
+def suggest(archive: SQLiteArchive, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
+    """Type-ahead suggestions: (kind, value) for origins, tags and reference ids."""
+    p = prefix.strip()
+    if not p:
+        return []
+    like = p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    out: list[tuple[str, str]] = []
+    low = p.lower()
+    for label, station in archive.dims()["origin"].values():
+        if label.lower().startswith(low) or (station or "").lower().startswith(low) or \
+                any(w.startswith(low) for w in label.lower().split()):
+            out.append(("origin", label))
+    out.sort()
+    out += [("tag", r[0]) for r in archive.db.execute(
+        "SELECT DISTINCT tag FROM tags WHERE tag >= ? AND tag < ? ORDER BY tag LIMIT ?",
+        (p.upper(), p.upper() + "\uffff", limit))]
+    out += [("reference_id", r[0]) for r in archive.db.execute(
+        "SELECT reference_id FROM cables WHERE reference_id LIKE ? ESCAPE '\\'"
+        " ORDER BY reference_id LIMIT ?", (like.upper(), limit))]
+    return out[:limit]
+
+
+def stats(archive: SQLiteArchive, *, access: AccessFilter | None = None) -> dict[str, Any]:
+    """Totals and counts by year, origin, classification and tag (top 20)."""
+    result = search(archive, "", facets=("year", "origin", "classification", "tag", "caveat"),
+                    limit=0, access=access)
+    db = archive.db
+    return {
+        "cables": result.total,
+        "by_year": {f.value: f.count for f in result.facets["year"]},
+        "by_origin": {f.value: f.count for f in result.facets["origin"][:20]},
+        "origins": len(result.facets["origin"]),
+        "by_classification": {f.value: f.count for f in result.facets["classification"]},
+        "by_caveat": {f.value: f.count for f in result.facets["caveat"]},
+        "top_tags": {f.value: f.count for f in result.facets["tag"][:20]},
+        "references": db.execute("SELECT count(*) FROM refs").fetchone()[0],
+        "versions": db.execute("SELECT count(*) FROM versions").fetchone()[0],
+        "quarantined": db.execute("SELECT count(*) FROM quarantine").fetchone()[0],
+        "sources": db.execute("SELECT count(*) FROM sources").fetchone()[0],
+    }

@@ -170,6 +170,10 @@ def build_stations(ref: Path) -> None:
 def build_countries(ref: Path) -> None:
     with (ref / "fips10-4_country_codes.csv").open(newline="", encoding="utf-8") as f:
         rows = [(r["FIPS"].strip(), r["name"].strip()) for r in csv.DictReader(f)]
+    # The list runs Serbia's and Kosovo's codes together ("RIKV"): RI is Serbia, KV Kosovo.
+    rows = [(c, n) for c, n in rows if c != "RIKV"] + [("RI", "Serbia"), ("KV", "Kosovo")]
+    long_names = {"UK": "United Kingdom", "US": "United States"}
+    rows = [(c, long_names.get(n, n)) for c, n in rows]
     with (DATA / "countries.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["code", "name"])

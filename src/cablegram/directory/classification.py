@@ -1,0 +1,96 @@
+"""The classification ladder and the handling caveats, and the cablegate spelling of both."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+__all__ = [
+    "CAVEATS",
+    "CLASSIFICATIONS",
+    "classification_label",
+    "classification_rank",
+    "normalize_classification",
+]
+
+CLASSIFICATIONS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
+
+# Handling caveats and distribution captions seen on classification lines. "REL" is followed
+# by the countries a cable may be released to ("REL TO USA, GBR" / "REL UK").
+CAVEATS: tuple[str, ...] = (
+    "SENSITIVE",
+    "SBU",
+    "FOUO",
+    "SIPDIS",
+    "NOFORN",
+    "NOCONTRACT",
+    "ORCON",
+    "PROPIN",
+    "WNINTEL",
+    "REL",
+    "EXDIS",
+    "NODIS",
+    "LIMDIS",
+    "STADIS",
+    "CONDIS",
+    "CHEROKEE",
+    "ROGER",
+    "DISSENT",
+    "EYES ONLY",
+    "NOPLUS",
+)
+
+# Other spellings of the levels (telegram captions), and Limited Official Use, the unclassified
+# administrative control that cablegate shows as FOR OFFICIAL USE ONLY.
+_ALIASES = {
+    "UNCLAS": "UNCLASSIFIED",
+    "UNCLASS": "UNCLASSIFIED",
+    "U": "UNCLASSIFIED",
+    "CONF": "CONFIDENTIAL",
+    "C": "CONFIDENTIAL",
+    "S": "SECRET",
+    "TS": "TOP SECRET",
+    "TOPSECRET": "TOP SECRET",
+    "LOU": "UNCLASSIFIED",
+    "LIMITED OFFICIAL USE": "UNCLASSIFIED",
+}
+_FOR_OFFICIAL_USE = frozenset({"SENSITIVE", "SBU", "FOUO", "LOU", "LIMITED OFFICIAL USE"})
+
+
+def _squeeze(text: str) -> str:
+    """'C O N F I D E N T I A L' -> 'CONFIDENTIAL'; other text: upper case, single spaces."""
+    s = " ".join(text.upper().replace("_", " ").split())
+    if re.fullmatch(r"(?:[A-Z] )+[A-Z]", s):
+        s = s.replace(" ", "")
+    return s
+
+
+def normalize_classification(classification: str) -> str:
+    """One of CLASSIFICATIONS, from a caption ('UNCLAS', 'C O N F I D E N T I A L',
+    'SECRET//NOFORN'); ValueError if it is none of them."""
+    level = _squeeze(classification.split("//")[0])
+    level = _ALIASES.get(level, level)
+    if level not in CLASSIFICATIONS:
+        raise ValueError(f"unknown classification: {classification!r}")
+    return level
+
+
+def classification_rank(c: str) -> int:
+    """0 (UNCLASSIFIED) to 3 (TOP SECRET); ValueError for anything else."""
+    return CLASSIFICATIONS.index(normalize_classification(c))
+
+
+def classification_label(classification: str, caveats: Sequence[str] = ()) -> str:
+    """The classification as the cablegate metadata spells it: UNCLASSIFIED with SENSITIVE
+    (or SBU) -> 'UNCLASSIFIED//FOR OFFICIAL USE ONLY'; CONFIDENTIAL or SECRET with NOFORN ->
+    'CONFIDENTIAL//NOFORN'; otherwise the level alone."""
+    raw = _squeeze(classification.split("//")[0])
+    level = normalize_classification(classification)
+    marks = {_squeeze(c) for c in caveats} | {_squeeze(p) for p in classification.split("//")[1:]}
+    if raw in _FOR_OFFICIAL_USE:
+        marks.add(raw)
+    if level == "UNCLASSIFIED" and marks & (_FOR_OFFICIAL_USE | {"FOR OFFICIAL USE ONLY"}):
+        return "UNCLASSIFIED//FOR OFFICIAL USE ONLY"
+    if level != "UNCLASSIFIED" and "NOFORN" in marks:
+        return f"{level}//NOFORN"
+    return level

@@ -22,7 +22,7 @@ _MAX_ROW_CHARS = 64 * 1024 * 1024  # a row this long means a quote never closed
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "Z": "\x1a"}
 _QUOTE_OR_ESCAPE = re.compile(r'\\.|"', re.DOTALL)
-_FIELD = re.compile(r'"((?:[^"\\]|\\.)*)"|([^,"\r\n]*)', re.DOTALL)
+_FIELD = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"|([^,"\r\n]*)', re.DOTALL)
 _ROW_START = re.compile(r'"\d+","\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}","')
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})")
 _REF_SPLIT = re.compile(r"[,|]")
@@ -98,7 +98,7 @@ def read_cables_csv(stream: IO[bytes], name: str) -> Iterator[RawRecord]:
     line_no = 0
     for line in iter_lines(stream):
         line_no += 1
-        if open_quote and _ROW_START.match(line):
+        if open_quote and line.startswith('"') and _ROW_START.match(line):
             row_no += 1
             rec = _record("".join(buf), name, row_no, start_line)
             err = f"row {row_no} (line {start_line}): quote not closed"

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from cablegram.archive.base import (
     FACETS,
+    MARK_END,
+    MARK_START,
     AccessFilter,
     Archive,
     FacetCount,
@@ -32,6 +34,8 @@ from cablegram.archive.sqlite import SQLiteArchive
 __all__ = [
     "DEFAULT_PATH",
     "FACETS",
+    "MARK_END",
+    "MARK_START",
     "AccessFilter",
     "Archive",
     "FacetCount",

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FACETS",
+    "MARK_END",
+    "MARK_START",
     "AccessFilter",
     "Archive",
     "FacetCount",
@@ -29,6 +31,10 @@ __all__ = [
 ]
 
 Sort = Literal["rank", "date", "-date"]
+
+#: Highlight markers around matched words in `Hit.snippet` (the rest of the snippet is plain,
+#: unescaped text: a web page escapes it, then turns the markers into <mark>).
+MARK_START, MARK_END = "«", "»"
 
 #: The facets `Archive.search` can count.
 FACETS = ("origin", "year", "month", "classification", "tag", "caveat")
@@ -58,7 +64,7 @@ class AccessFilter:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One search hit: enough to list it. `snippet` marks matches with `[` and `]`."""
+    """One search hit: enough to list it. `snippet` marks matches with `MARK_START`/`MARK_END`."""
 
     reference_id: str
     created: str | None

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from itertools import islice
 from typing import Any, Protocol
 
-from cablegram.archive.records import Prepared, content_hash, prepare_batch
+from cablegram.archive.records import Prepared, content_hash, prepare_batch, restore_raw
 from cablegram.archive.sqlite import SQLiteArchive
 from cablegram.model import Cable
 
@@ -53,7 +53,7 @@ class IngestReport:
         return self.read / self.seconds if self.seconds else 0.0
 
 
-_Slot = Prepared | int
+_Slot = Prepared | tuple[int, str]
 _Pending = tuple[list[_Slot], "Future[list[Prepared]] | list[Prepared] | None"]
 
 
@@ -78,10 +78,11 @@ def ingest(
     `parse` replaces `cablegram.telegram.parse.parse` (it must be a picklable module-level
     function); `on_batch` is called with the running report after each committed batch.
     """
-    workers = os.cpu_count() or 1 if workers is None else workers
+    workers = (os.cpu_count() or 1) if workers is None else workers
     report = IngestReport()
     started = time.perf_counter()
     known = archive.known_hashes()
+    archive.db.execute("PRAGMA wal_autocheckpoint = 10000")  # fewer, larger checkpoints
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
     pending: deque[_Pending] = deque()
 
@@ -92,7 +93,8 @@ def ingest(
             results = work.result()
         elif work is not None:
             results = work
-        items = [s if isinstance(s, Prepared) else results[s] for s in slots]
+        items = [s if isinstance(s, Prepared) else restore_raw(results[s[0]], s[1])
+                 for s in slots]
         counts = archive.write_batch(items)
         for name in ("stored", "updated", "duplicates", "quarantined"):
             setattr(report, name, getattr(report, name) + counts.get(name, 0))
@@ -114,7 +116,7 @@ def ingest(
                 if r.error is None and known.get(digest):
                     slots.append(Prepared(digest, "", r.source, reference_id=known[digest]))
                 else:
-                    slots.append(len(to_parse))
+                    slots.append((len(to_parse), text))
                     to_parse.append((text, r.source, r.error, digest))
                 report.file = str((r.source or {}).get("file") or "")
             work: Future[list[Prepared]] | list[Prepared] | None = None
@@ -129,5 +131,6 @@ def ingest(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        archive.db.execute("PRAGMA wal_autocheckpoint = 1000")
     report.seconds = time.perf_counter() - started
     return report

@@ -170,4 +170,17 @@ def prepare_batch(
     if parse is None:
         from cablegram.telegram.parse import parse as parse_
         parse = parse_
-    return [prepare(text, source, error, digest, parse) for text, source, error, digest in items]
+    out = [prepare(text, source, error, digest, parse) for text, source, error, digest in items]
+    for p in out:  # the caller has the raw texts: don't send them back through a pipe
+        p.raw_text = ""
+        if p.cable:
+            p.cable = (*p.cable[:-1], "")
+    return out
+
+
+def restore_raw(p: Prepared, text: str) -> Prepared:
+    """Put back the raw text that `prepare_batch` left out."""
+    p.raw_text = text
+    if p.cable:
+        p.cable = (*p.cable[:-1], text)
+    return p

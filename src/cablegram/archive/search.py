@@ -11,7 +11,15 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cablegram.archive import facets as facets_mod
-from cablegram.archive.base import FACETS, AccessFilter, Hit, SearchResult, Sort
+from cablegram.archive.base import (
+    FACETS,
+    MARK_END,
+    MARK_START,
+    AccessFilter,
+    Hit,
+    SearchResult,
+    Sort,
+)
 from cablegram.archive.query import Plan, QueryError, compile_query, parse_query
 
 if TYPE_CHECKING:
@@ -62,8 +70,9 @@ def _hits(archive: SQLiteArchive, plan: Plan,
     snippets: dict[int, str] = {}
     if plan.match:
         snippets = dict(archive.db.execute(
-            "SELECT rowid, snippet(cables_fts, 2, '[', ']', '…', 32) FROM cables_fts"
-            f" WHERE cables_fts MATCH ? AND rowid IN ({marks})", (plan.match, *ids)))
+            "SELECT rowid, snippet(cables_fts, 2, ?, ?, '…', 32) FROM cables_fts"
+            f" WHERE cables_fts MATCH ? AND rowid IN ({marks})",
+            (MARK_START, MARK_END, plan.match, *ids)))
     rows = {r[0]: r for r in archive.db.execute(
         "SELECT id, reference_id, created, origin_label, classification_label, subject,"
         " substr(json_extract(record_json, '$.summary'), 1, 240)"

@@ -1,0 +1,41 @@
+"""`cablegram export QUERY --format jsonl|csv|parquet -o FILE`: write search hits to a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from cablegram.archive import QueryError
+from cablegram.archive.export import FORMATS, export
+from cablegram.cli import CommandError
+from cablegram.commands._archive import add_archive_option, open_for_reading
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "export", help="write the cables matching a query to a file",
+        description="Write every cable matching QUERY (all cables for '') to FILE: JSON Lines "
+        "of full records, or CSV / Parquet of flat rows (metadata, summary, body).",
+    )
+    p.add_argument("query", help="a search query ('' for everything)")
+    add_archive_option(p)
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="default: from the file's extension")
+    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = args.format or args.output.rsplit(".", 1)[-1].lower()
+    if fmt not in FORMATS:
+        raise CommandError(f"say --format: one of {', '.join(FORMATS)}")
+    with open_for_reading(args) as archive:
+        try:
+            n = export(archive, args.query, fmt, args.output)
+        except QueryError as exc:
+            raise CommandError(f"bad query: {exc}") from None
+        except OSError as exc:
+            raise CommandError(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {n} cables to {args.output}", file=sys.stderr)
+    return 0

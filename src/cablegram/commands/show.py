@@ -1,0 +1,54 @@
+"""`cablegram show ID`: print a cable from the archive (text, raw text or JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from cablegram.cli import CommandError
+from cablegram.commands._archive import add_archive_option, open_for_reading
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "show", help="print a cable from the archive",
+        description="Print a cable: re-rendered from its record (default), the raw text as "
+        "read (--raw), or the record as JSON (--json).",
+    )
+    p.add_argument("reference_id", metavar="ID", help="e.g. 08MOSCOW2632")
+    add_archive_option(p)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--raw", action="store_true", help="the stored raw text, as read")
+    group.add_argument("--json", action="store_true", help="the record as JSON")
+    group.add_argument("--versions", action="store_true",
+                       help="list the known texts of a re-released cable")
+    p.set_defaults(func=run)
+
+
+def _render(cable: Any, raw: str) -> str:
+    try:
+        from cablegram.telegram.render import render
+    except ImportError:
+        return raw
+    try:
+        return render(cable)
+    except Exception:  # a renderer bug must not hide the cable: fall back to the raw text
+        return raw
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_for_reading(args) as archive:
+        cable = archive.get(args.reference_id)
+        if cable is None:
+            raise CommandError(f"no cable {args.reference_id} in {archive.path}")
+        if args.json:
+            print(json.dumps(cable.to_dict(), ensure_ascii=False, indent=2))
+        elif args.versions:
+            for v in archive.versions(args.reference_id):
+                mark = "current" if v.current else "earlier"
+                print(f"{v.content_hash[:12]}  {v.released or '-':<26}  {mark}")
+        else:
+            raw = archive.raw_text(args.reference_id) or ""
+            print(raw if args.raw else _render(cable, raw))
+    return 0

@@ -248,6 +248,8 @@ class Cable:
     classified_by: ClassifiedBy | None = None
     tags: tuple[str, ...] = ()
     subject: str | None = None
+    subject_marking: str | None = None
+    serial: int | None = None
     references: tuple[Reference, ...] = ()
     paragraphs: tuple[Paragraph, ...] = ()
     summary: str | None = None
@@ -276,6 +278,8 @@ class Cable:
             "classified_by": self.classified_by.to_dict() if self.classified_by else None,
             "tags": list(self.tags),
             "subject": self.subject,
+            "subject_marking": self.subject_marking,
+            "serial": self.serial,
             "references": [r.to_dict() for r in self.references],
             "paragraphs": [p.to_dict() for p in self.paragraphs],
             "summary": self.summary,
@@ -308,6 +312,8 @@ class Cable:
             classified_by=ClassifiedBy.from_dict(cb) if cb else None,
             tags=tuple(d.get("tags") or ()),
             subject=d.get("subject"),
+            subject_marking=d.get("subject_marking"),
+            serial=d.get("serial"),
             references=tuple(Reference.from_dict(r) for r in d.get("references") or ()),
             paragraphs=tuple(Paragraph.from_dict(p) for p in d.get("paragraphs") or ()),
             summary=d.get("summary"),
@@ -321,7 +327,7 @@ class Cable:
     def telegram_dict(self) -> dict[str, Any]:
         """The telegram fields only (no `defects`, no `source`): what round-trips must keep."""
         full = self.to_dict()
-        return {k: full[k] for k in (*_TELEGRAM_KEYS, "notes")}
+        return {k: full[k] for k in (*_TELEGRAM_KEYS, "subject_marking", "serial", "notes")}
 
     def with_source(self, source: dict[str, Any] | None) -> Cable:
         return replace(self, source=source)

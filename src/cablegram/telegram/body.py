@@ -1,0 +1,233 @@
+"""The body: numbered, portion-marked paragraphs with their headings, signature, summary, comment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cablegram.model import Paragraph
+from cablegram.telegram.defects import DefectLog
+from cablegram.telegram.normalize import is_lone_classification
+
+__all__ = ["Body", "extract_between", "parse_body"]
+
+_MARK = (
+    r"(?:U|SBU|C|S|TS|LOU|FOUO|U/FOUO|U//FOUO|SBU/NF|SBU//NF"
+    r"|[CST]\s?/{1,2}\s?[A-Z][A-Z ,/-]{0,30}|U/[A-Z]{2,6}|SBU/[A-Z]{2,6})"
+)
+_PARA = re.compile(
+    rf"^(?P<pil>¶\s*)?(?P<num>\d{{1,3}})\s*\.(?!\d)\s*(?:\((?P<mark>{_MARK})\))?\s*(?P<rest>.*)$"
+)
+# A paragraph start in the middle of a reflowed line: `... End Summary.  2. (SBU) On June 19`.
+_INLINE_PARA = re.compile(rf"(?:¶\s*\d{{1,3}}\s*\.|(?<=[.:;\"')]\s)\s*\d{{1,3}}\s*\.\s*\((?:{_MARK})\))")
+_DASHES = re.compile(r"^[\s\-_=*]{3,}$")
+_SIGNATURE = re.compile(r"^[A-Z][A-Z'.-]+(?:[ /][A-Z][A-Z'.-]+){0,2}$")
+_TRAILER = re.compile(r"^(?:NNNN|BT|#\d+|END CABLE|END OF CABLE|\(END\))\b", re.I)
+_NOT_NAMES = frozenset({
+    "END", "SUMMARY", "COMMENT", "SIPDIS", "NNNN", "BT", "NOFORN", "UNCLASSIFIED", "CONFIDENTIAL",
+    "SECRET", "UNCLAS", "SENSITIVE", "EXDIS", "NODIS", "LIMDIS", "NOTE", "ACTION", "PARA",
+})
+
+
+@dataclass
+class Body:
+    paragraphs: list[Paragraph]
+    signers: list[str]
+
+
+def _is_heading(block: list[str]) -> bool:
+    text = " ".join(" ".join(block).split())
+    if not text or len(text) > 100 or len(block) > 2:
+        return False
+    if text[-1] in ".,;" and not text.endswith("..."):
+        return False
+    return not _PARA.match(text)
+
+
+def _split_inline(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    for no, line in lines:
+        if len(line) > 120 or "¶" in line[1:]:
+            cuts = [m.start() for m in _INLINE_PARA.finditer(line) if m.start() > 0]
+            if cuts:
+                prev = 0
+                for c in cuts:
+                    out.append((no, line[prev:c]))
+                    prev = c
+                out.append((no, line[prev:]))
+                continue
+        out.append((no, line))
+    return out
+
+
+def _signers(blocks: list[list[tuple[int, str]]]) -> list[str]:
+    """Take the signature block off the end of the body."""
+    while blocks:
+        last = blocks[-1]
+        texts = [t.strip() for _, t in last]
+        if all(_TRAILER.match(t) or is_lone_classification(t) for t in texts):
+            blocks.pop()
+            continue
+        break
+    if not blocks:
+        return []
+    last = blocks[-1]
+    while last and (_TRAILER.match(last[-1][1].strip()) or is_lone_classification(last[-1][1])):
+        last.pop()
+    if not last:
+        blocks.pop()
+        return _signers(blocks)
+    text = last[-1][1].strip()
+    if len(last) <= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
+        if len(last) == 1 or _SIGNATURE.match(last[0][1].strip()):
+            names = [t.strip() for _, t in last]
+            blocks.pop()
+            return names
+    if len(last) >= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
+        before = last[-2][1].rstrip()
+        if before.endswith((".", '"', "'", ")", "!", "?")):
+            last.pop()
+            return [text]
+    if len(blocks) and (m := re.search(r"(?<=[.!?\"')])\s+([A-Z][A-Z'-]{2,}(?: [A-Z][A-Z'-]{2,})?)$", text)):
+        name = m.group(1)
+        if name not in _NOT_NAMES and not _PARA.match(text):
+            last[-1] = (last[-1][0], text[: m.start()])
+            return [name]
+    return []
+
+
+def parse_body(lines: list[tuple[int, str]], log: DefectLog) -> Body:
+    lines = _split_inline(lines)
+    # Blocks of non-blank lines, a paragraph start always opening a new block.
+    blocks: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    for no, line in lines:
+        s = line.strip()
+        if not s or _DASHES.match(s) or is_lone_classification(s):
+            if current:
+                blocks.append(current)
+                current = []
+            continue
+        if current and _PARA.match(s) and _looks_numbered(s):
+            blocks.append(current)
+            current = []
+        current.append((no, s))
+    if current:
+        blocks.append(current)
+    signers = _signers(blocks)
+
+    paragraphs: list[Paragraph] = []
+    pending_heading: str | None = None
+    expected = 1
+    numbered_seen = False
+    open_text: list[str] | None = None
+    open_meta: tuple[int | None, str | None, str | None] = (None, None, None)
+
+    def close() -> None:
+        nonlocal open_text
+        if open_text is not None:
+            num, mark, heading = open_meta
+            text = " ".join(" ".join(open_text).split())
+            if text or num is not None:
+                paragraphs.append(Paragraph(num, mark, heading, text))
+        open_text = None
+
+    for bi, block in enumerate(blocks):
+        first_no, first = block[0]
+        m = _PARA.match(first) if _looks_numbered(first) else None
+        if m:
+            num = int(m.group("num"))
+            if num != expected:
+                digits = str(num)
+                if digits.startswith("1") and digits[1:] == str(expected):
+                    log.add("mangled-pilcrow", f"paragraph {digits}. read as ¶{expected}", first_no)
+                    num = expected
+                elif numbered_seen or num > 3:
+                    log.add("paragraph-number-gap", f"paragraph {num} where {expected} was due", first_no)
+            close()
+            mark = m.group("mark")
+            open_meta = (num, " ".join(mark.split()) if mark else None, pending_heading)
+            pending_heading = None
+            open_text = [m.group("rest"), *(t for _, t in block[1:])]
+            expected = num + 1
+            numbered_seen = True
+            continue
+        texts = [t for _, t in block]
+        nxt = blocks[bi + 1][0][1] if bi + 1 < len(blocks) else None
+        next_is_para = nxt is not None and bool(_PARA.match(nxt)) and _looks_numbered(nxt)
+        if next_is_para and _is_heading(texts) and pending_heading is None:
+            close()
+            pending_heading = " ".join(" ".join(texts).split())
+            continue
+        if pending_heading is not None:
+            # A heading not followed by a numbered paragraph heads unnumbered text.
+            close()
+            open_meta = (None, None, pending_heading)
+            pending_heading = None
+            open_text = list(texts)
+            continue
+        if numbered_seen and open_text is not None:
+            open_text.extend(texts)
+            continue
+        close()
+        open_meta = (None, None, None)
+        open_text = list(texts)
+    close()
+    if pending_heading is not None:
+        paragraphs.append(Paragraph(None, None, pending_heading, ""))
+    return Body(_split_run_in(paragraphs), signers)
+
+
+_RUN_IN = re.compile(rf"(?<=[.:;\"')])\s+(\d{{1,3}})\s*\.\s*\((?P<mark>{_MARK})\)\s*")
+
+
+def _split_run_in(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """`... End Comment. 10. (U) This message ...`: the next paragraph run into this one."""
+    out: list[Paragraph] = []
+    for p in paragraphs:
+        while p.number is not None:
+            m = next((m for m in _RUN_IN.finditer(p.text) if int(m.group(1)) == p.number + 1), None)
+            if m is None:
+                break
+            out.append(Paragraph(p.number, p.marking, p.heading, p.text[: m.start()].rstrip()))
+            p = Paragraph(p.number + 1, " ".join(m.group("mark").split()), None, p.text[m.end():])
+        out.append(p)
+    return out
+
+
+def _looks_numbered(line: str) -> bool:
+    """A number at the start of a line is a paragraph number, not a figure (`2006, Bank ...`)."""
+    m = _PARA.match(line)
+    if not m:
+        return False
+    if m.group("pil") or m.group("mark"):
+        return True
+    rest = m.group("rest")
+    return bool(rest) and (rest[0].isupper() or rest[0] in "\"'(-") and int(m.group("num")) < 200
+
+
+def extract_between(paragraphs: list[Paragraph], word: str) -> str | None:
+    """`Summary: ... End summary.` (or to the end of its paragraph) -> the text between."""
+    start_re = re.compile(rf"(?:^|(?<=[\s.]))(?i:{word})(?:\s+and\s+\w+)?\s*(?::|\.|-{{1,2}}|(?=\s+[A-Z]))\s*")
+    end_re = re.compile(rf"\s*\(?(?i:end\s+(?:of\s+)?{word})\s*[.:)]*")
+    for i, p in enumerate(paragraphs):
+        text = p.text
+        m = start_re.search(text)
+        start: int | None = None
+        if m and m.start() < 40 and not text[: m.start()].strip(" -").lower().startswith("end"):
+            start = m.end()
+        elif p.heading and p.heading.strip(" -:").lower() == word.lower():
+            start = 0
+        if start is None:
+            continue
+        end = end_re.search(text, start)
+        if end:
+            return text[start:end.start()].strip() or None
+        # Runs on over following paragraphs to an `End summary` if one comes soon.
+        for q in paragraphs[i + 1:i + 4]:
+            if end_re.search(q.text):
+                joined = " ".join([text[start:], *(x.text for x in paragraphs[i + 1:paragraphs.index(q)])])
+                tail = q.text[: end_re.search(q.text).start()]  # type: ignore[union-attr]
+                return " ".join([joined, tail]).strip() or None
+        return text[start:].strip() or None
+    return None

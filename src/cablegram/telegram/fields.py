@@ -1,0 +1,95 @@
+"""Single header fields: the E.O. line, `Classified By`, TAGS, SUBJECT."""
+
+from __future__ import annotations
+
+import re
+
+from cablegram.model import EO, ClassifiedBy
+from cablegram.telegram.dtg import parse_decl_date
+
+__all__ = ["parse_classified_by", "parse_eo", "parse_subject", "parse_tags"]
+
+_EO_HEAD = re.compile(r"^(?:E\s?\.\s?[O0]\s?\.?|EO)\s*:?\s*(\d{4,5})\s*[:.;,]?\s*")
+
+
+def parse_eo(text: str) -> EO:
+    """`E.O. 12958: DECL: 07/01/2034` -> EO("12958", "2034-07-01", "DECL: 07/01/2034")."""
+    text = " ".join(text.split())
+    m = _EO_HEAD.match(text)
+    order = m.group(1) if m else None
+    rest = text[m.end():] if m else text
+    decl = None
+    if re.search(r"\bDECL", rest, re.I) or re.match(r"^\s*\d", rest):
+        if not re.search(r"DECLASSIFIED\b", rest, re.I):
+            d = parse_decl_date(rest)
+            decl = d.isoformat() if d else None
+    return EO(order=order, declassify_on=decl, text=rest.strip())
+
+
+_REASONS = re.compile(r"\b(?:REASONS?|FOR\s+REASONS?|E\.?O\.?\s*\d+\s*,?\s*(?:SECTION)?)\b", re.I)
+_REASON_NUM = re.compile(r"\b1\s?\.\s?([456])\s*\(?\s*([A-Ha-h](?:\s*(?:[,&]|AND|and|/)\s*\(?[A-Ha-h]\)?)*)?\)?")
+_TITLES = (
+    "AMBASSADOR", "CHARGE D'AFFAIRES", "CHARGE D’AFFAIRES", "CHARGE", "CDA", "DCM", "A/DCM",
+    "DEPUTY CHIEF OF MISSION", "POLITICAL COUNSELOR", "POLOFF", "POL/ECON CHIEF", "POLCHIEF",
+    "POL CHIEF", "ECONOFF", "CONSUL GENERAL", "PRINCIPAL OFFICER", "ACTING DCM", "A/S", "DAS",
+    "ECONOMIC COUNSELOR", "POLITICAL MINISTER COUNSELOR", "POLITICAL OFFICER", "ACTING DEPUTY CHIEF OF MISSION",
+)
+
+
+def parse_classified_by(text: str) -> ClassifiedBy:
+    """`Ambassador John Beyrle, Reasons 1.4 (b) and (d)` -> names, title, reasons, text."""
+    text = " ".join(text.split()).strip()
+    m = _REASONS.search(text)
+    who = text[: m.start()] if m else text
+    reasons: list[str] = []
+    for r in _REASON_NUM.finditer(text[m.start():] if m else text):
+        letters = re.findall(r"[A-Ha-h]", r.group(2) or "")
+        if letters:
+            reasons.extend(f"1.{r.group(1)}({x.lower()})" for x in letters)
+        else:
+            reasons.append(f"1.{r.group(1)}")
+    who = who.strip(" ,.;:-")
+    who = re.sub(r"\s+(?:for|FOR)$", "", who).strip(" ,.;")
+    title: str | None = None
+    names: list[str] = []
+    pieces = [p.strip() for p in re.split(r",|;|\bfor\b", who) if p.strip()]
+    if pieces:
+        first = pieces[0]
+        upper = first.upper()
+        for t in sorted(_TITLES, key=len, reverse=True):
+            if upper.startswith(t + " "):
+                title = first[: len(t)]
+                names.append(first[len(t):].strip())
+                break
+            if upper == t and len(pieces) > 1:
+                title = first
+                names.append(pieces[1])
+                break
+        else:
+            names.append(first)
+            if len(pieces) > 1:
+                title = pieces[1]
+    return ClassifiedBy(tuple(n for n in names if n), title, tuple(dict.fromkeys(reasons)), text)
+
+
+def parse_tags(text: str) -> tuple[str, ...]:
+    tags = []
+    for token in re.split(r"[\s,;]+", text.replace("[", " ").replace("]", " ")):
+        token = token.strip(".:()")
+        token = token.upper() if token.islower() else token
+        if token and token not in tags and re.fullmatch(r"[A-Za-z0-9_-]{1,40}", token):
+            tags.append(token)
+    return tuple(tags)
+
+
+_SUBJECT_MARK = re.compile(r"^\((U|SBU|C|S|TS|U//FOUO|SBU//NF|C//NF|S//NF|C/NF|S/NF)\)\s*")
+
+
+def parse_subject(text: str) -> tuple[str | None, str | None]:
+    """-> (subject, its portion mark)."""
+    text = " ".join(text.split()).strip()
+    m = _SUBJECT_MARK.match(text)
+    mark = m.group(1) if m else None
+    if m:
+        text = text[m.end():]
+    return (text or None), mark

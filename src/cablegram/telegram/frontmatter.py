@@ -1,0 +1,153 @@
+"""The marking block between the classification line and the first paragraph.
+
+Caveat lines (`SENSITIVE`, `SIPDIS`, `NOFORN`), passing instructions (`DEPT FOR EUR/WE`), the
+E.O. line, TAGS, SUBJECT, REF and `Classified By`. Reflowed cables put several of these on one
+line; each keyword starts a field wherever it stands.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from cablegram.telegram.defects import DefectLog
+
+__all__ = ["CAVEAT_WORDS", "FrontMatter", "parse_front_matter", "split_caveats"]
+
+CAVEAT_WORDS = (
+    "SENSITIVE", "SIPDIS", "NOFORN", "EXDIS", "NODIS", "LIMDIS", "STADIS", "ORCON", "NOCONTRACT",
+    "PROPIN", "FOUO", "SBU", "CHEROKEE", "ROGER", "EFTO", "NOFORN/ORCON",
+)
+_CAVEAT_SET = frozenset(CAVEAT_WORDS)
+
+_KEYWORD = re.compile(
+    r"(?P<eo>(?:E\s?\.\s?[O0]\s?\.?|\bEO\b)\s*:?\s*\d{4,5}\b)"
+    r"|(?P<tags>\b(?:TAGS?|Tags)\s*:|\bTAGS\b(?=\s+[A-Z]{2,}))"
+    r"|(?P<subject>\b(?:SUBJ(?:ECT)?|Subject)\s*:|^SUBJECT\b)"
+    r"|(?P<ref>(?:^|(?<=\s))(?:REFS?|REFTELS?|REFERENCES?)\s*:|^REFS?\b(?=\s*[(A-Z]))"
+    r"|(?P<classified>\b(?i:classified\s+by)\b\s*:?)"
+)
+_PARA_START = re.compile(r"^\s*(?:¶\s*\d{1,3}|\d{1,3}\s*\.\s*(?:\(|[A-Z])|\(\w{1,4}\)\s)")
+_REF_LABEL_LINE = re.compile(r"^\s*¶?\s*(?:\([A-Z]\)|[A-Z][.)])\s")
+_TAGS_CONT = re.compile(r"^[A-Z0-9][A-Z0-9 ,.-]{0,60}$")
+
+
+@dataclass
+class FrontMatter:
+    caveats: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    fields: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    body_start: int = 0  # index into the line list where the body starts
+    body_prefix: str = ""  # text after a keyword field on the line where the body starts
+
+
+def split_caveats(line: str) -> list[str] | None:
+    """`SENSITIVE, SIPDIS` -> both; None when the line is not made of caveat words only."""
+    words = [w for w in re.split(r"[\s,;]+", line.strip().strip(".").upper()) if w]
+    if not words:
+        return None
+    joined = " ".join(words)
+    if joined in ("SENSITIVE BUT UNCLASSIFIED", "E F T O", "FOR OFFICIAL USE ONLY"):
+        return ["SENSITIVE"] if joined != "E F T O" else ["EFTO"]
+    if all(w in _CAVEAT_SET for w in words):
+        return words
+    return None
+
+
+def _peel_caveats(line: str) -> tuple[str, list[str]]:
+    """`SENSITIVE EEB FOR CBA/...` or `... FOR ILAB SENSITIVE SIPDIS`: caveats run into a note."""
+    words = line.split()
+    found: list[str] = []
+    while words and words[0].strip(",;.") in _CAVEAT_SET:
+        found.append(words.pop(0).strip(",;."))
+    tail: list[str] = []
+    while words and words[-1].strip(",;.") in _CAVEAT_SET:
+        tail.insert(0, words.pop().strip(",;."))
+    return " ".join(words), found + tail
+
+
+def _split_keywords(line: str) -> list[tuple[str | None, str]]:
+    """A line cut at each keyword: [(kind, text after keyword) ...], kind None for a lead-in."""
+    matches = [m for m in _KEYWORD.finditer(line)]
+    if not matches:
+        return [(None, line)]
+    parts: list[tuple[str | None, str]] = []
+    if matches[0].start() > 0 and line[: matches[0].start()].strip():
+        parts.append((None, line[: matches[0].start()]))
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        kind = m.lastgroup
+        text = line[m.end():end] if kind != "eo" else line[m.start():end]
+        parts.append((kind, text))
+    return parts
+
+
+def _has_fields(lines: list[tuple[int, str]], start: int) -> bool:
+    return any(_KEYWORD.search(line) for _, line in lines[start:start + 80])
+
+
+def parse_front_matter(lines: list[tuple[int, str]], start: int, log: DefectLog) -> FrontMatter:
+    """Read fields from `lines[start:]` until the body begins."""
+    fm = FrontMatter(body_start=len(lines))
+    expect_fields = _has_fields(lines, start)
+    current: str | None = None
+    blank = False
+    i = start
+    while i < len(lines):
+        no, line = lines[i]
+        text = line.strip()
+        if not text:
+            blank = True
+            i += 1
+            continue
+        if set(text) <= set("-_= "):
+            i += 1
+            blank = True
+            continue
+        parts = _split_keywords(text) if expect_fields else [(None, text)]
+        lead_kind, lead_text = parts[0]
+        if lead_kind is None:
+            para = _PARA_START.match(lead_text)
+            cont_ok = current is not None and not blank and not para
+            if current == "ref" and _REF_LABEL_LINE.match(lead_text):
+                cont_ok = True
+            if current == "tags" and not _TAGS_CONT.match(lead_text.strip()):
+                cont_ok = False
+            if current == "eo" and not lead_text.strip().upper().startswith("DECL"):
+                cont_ok = False
+            if cont_ok and current is not None:
+                fm.fields[current].append((no, lead_text.lstrip("¶ ")))
+            elif current is None and expect_fields and not para:
+                caveats = split_caveats(lead_text)
+                if caveats is not None:
+                    fm.caveats.extend(c for c in caveats if c not in fm.caveats)
+                else:
+                    note, found = _peel_caveats(lead_text)
+                    fm.caveats.extend(c for c in found if c not in fm.caveats)
+                    if note:
+                        fm.notes.append(note)
+            elif blank and split_caveats(lead_text) is not None:
+                fm.caveats.extend(c for c in split_caveats(lead_text) or [] if c not in fm.caveats)
+            elif current is None and not expect_fields and split_caveats(lead_text) is not None:
+                caveats = split_caveats(lead_text) or []
+                fm.caveats.extend(c for c in caveats if c not in fm.caveats)
+            else:
+                fm.body_start = i
+                return fm
+            parts = parts[1:]
+        if len(parts) > 1 or (parts and lead_kind is None):
+            log.add("reflowed-line", "several header fields on one line", no)
+        for kind, value in parts:
+            assert kind is not None
+            # A paragraph glued to the end of a field (`SUBJECT: X ¶1. (C) ...`) starts the body.
+            glued = re.search(r"(?:¶\s*1\s*\.|(?<=\s)1\.\s*\((?:U|SBU|C|S)\))", value)
+            if glued and kind in ("subject", "ref", "classified", "tags"):
+                fm.fields.setdefault(kind, []).append((no, value[: glued.start()]))
+                fm.body_start = i
+                fm.body_prefix = value[glued.start():]
+                return fm
+            fm.fields.setdefault(kind, []).append((no, value))
+            current = kind
+        blank = False
+        i += 1
+    return fm

@@ -1,0 +1,139 @@
+"""The routing header: `VZCZC…`, routing line, `DE`, security, DTG line, FM, TO, INFO, XMT."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cablegram.model import Address
+from cablegram.telegram.defects import DefectLog
+from cablegram.telegram.dtg import DTG_RE, PRECEDENCES, parse_dtg
+
+__all__ = ["HeaderParts", "parse_header"]
+
+_VZCZC = re.compile(r"^(VZCZC[A-Z0-9]*)\s*$")
+_ROUTING = re.compile(r"^([OPRZ]{2})\s+((?:R[A-Z]{3,6}\s*)+)$")
+_DE = re.compile(r"^DE\s+([A-Z]{4,7})\s+#?(\d{1,5})(?:/(\d{1,3}))?(?:\s+(\d{7}))?")
+_SECURITY = re.compile(r"^(ZN[RY]\s+[UCSTE]{5}(?:\s+ZZH)?)\s*$")
+_DTG_LINE = re.compile(r"^((?:[ZOPR]{1,2}\s+){1,2})(\d{6}Z\s+[A-Z]{3,4}\s+\d{2,4})\b")
+_ADDRESS = re.compile(
+    r"^(?:(R[A-Z]{3,7})/)?(.+?)"
+    r"(?:\s+(FLASH|NIACT IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE))?"
+    r"(?:\s+(\d{1,5}))?\s*$"
+)
+_BARE_RI_ADDRESS = re.compile(r"^(R[A-Z]{3,7})\s*$")
+
+
+@dataclass
+class HeaderParts:
+    transmission_id: str | None = None
+    routing_precedence: str | None = None
+    routing_indicators: list[str] = field(default_factory=list)
+    originator: str | None = None
+    station_serial: int | None = None
+    section: int | None = None
+    filing_time: str | None = None
+    security: str | None = None
+    dtg: str | None = None
+    when: datetime | None = None
+    precedence: str | None = None
+    from_: str | None = None
+    to: list[Address] = field(default_factory=list)
+    info: list[Address] = field(default_factory=list)
+
+
+def parse_address(line: str) -> Address | None:
+    line = " ".join(line.split())
+    if not line:
+        return None
+    m = _ADDRESS.match(line)
+    if not m:
+        return None
+    ri, name, prec, serial = m.groups()
+    name = name.strip(" ,")
+    if not name:
+        return None
+    return Address(
+        name=name,
+        routing_indicator=ri,
+        precedence=prec,
+        serial=int(serial) if serial else None,
+    )
+
+
+def parse_header(lines: list[tuple[int, str]], log: DefectLog) -> HeaderParts:
+    """Parse the lines before the classification line (each with its 1-based number)."""
+    h = HeaderParts()
+    target: list[Address] | None = None
+    for no, raw in lines:
+        line = raw.strip()
+        if not line:
+            target = None if target is h.info and not h.info else target
+            continue
+        if m := _VZCZC.match(line):
+            h.transmission_id = m.group(1)
+            continue
+        if h.originator is None and (m := _ROUTING.match(line)) and not h.from_:
+            h.routing_precedence = m.group(1)
+            h.routing_indicators = m.group(2).split()
+            continue
+        if h.routing_indicators and not h.originator and re.fullmatch(r"(?:R[A-Z]{3,6}\s*)+", line):
+            h.routing_indicators.extend(line.split())
+            continue
+        if m := _DE.match(line):
+            h.originator = m.group(1)
+            h.station_serial = int(m.group(2))
+            h.section = int(m.group(3)) if m.group(3) else None
+            h.filing_time = m.group(4)
+            continue
+        if m := _SECURITY.match(line):
+            h.security = " ".join(m.group(1).split())
+            continue
+        if h.dtg is None and (m := _DTG_LINE.match(line)):
+            dtg_text = " ".join(m.group(2).split())
+            when = parse_dtg(dtg_text)
+            if when is None:
+                log.add("bad-dtg", f"not a real date-time group: {dtg_text}", no)
+            h.dtg = dtg_text
+            h.when = when
+            h.precedence = PRECEDENCES.get(m.group(1).split()[0])
+            target = None
+            continue
+        if line.startswith("FM ") and h.from_ is None:
+            h.from_ = " ".join(line[3:].strip(" \\").split())
+            target = None
+            continue
+        if line.startswith("TO "):
+            target = h.to
+            line = line[3:]
+        elif line.startswith("INFO ") and h.from_ is not None:
+            target = h.info
+            line = line[5:]
+        elif line.startswith("XMT ") and target:
+            last = target[-1]
+            target[-1] = Address(
+                last.name, last.routing_indicator, last.precedence, last.serial,
+                (*last.excluded, " ".join(line[4:].split())),
+            )
+            continue
+        elif line in ("BT", "NNNN") or line.startswith("ZEN/"):
+            target = None
+            continue
+        if target is None:
+            continue
+        address = parse_address(line)
+        if address is None:
+            log.add("bad-address", f"unreadable address line: {line[:60]}", no)
+            continue
+        target.append(address)
+    return h
+
+
+def dtg_anywhere(text: str) -> datetime | None:
+    """A date-time group found anywhere in a text (for fragments that lack a DTG line)."""
+    for m in DTG_RE.finditer(text):
+        when = parse_dtg(m.group(0))
+        if when:
+            return when
+    return None

@@ -1,0 +1,86 @@
+"""Clean-up before parsing: link artefacts, page breaks, page headers, leaked metadata.
+
+Each clean-up that fires is recorded as a defect; what it removed that carries evidence (a page
+header's day and time) is kept for the date inference.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from cablegram.telegram.defects import DefectLog
+
+__all__ = ["CLASS_WORDS", "Cleaned", "clean_lines", "is_lone_classification"]
+
+_MD_LINK = re.compile(r"\[([^\]\n]{0,80})\]\((?:#|/)[^)\n]{0,200}\)")
+_HTML_TAG = re.compile(r"</?(?:a|pre|br|span|div|p|b|i)\b[^>\n]{0,300}>", re.I)
+# `MOSCOW 00002629 002 OF 002`, `VATICAN 00000123 001.2 OF 002`: the page-break line of a
+# multi-section cable; its serial always has eight digits.
+_PAGE_BREAK = re.compile(r"(?:^|(?<=\s))[A-Z][A-Z .'-]{1,30}?\s+0*\d{1,8}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}\b")
+_PAGE_HEADER = re.compile(r"^\s*PAGE\s+\d{2,3}\s+.*?\b(\d{2})(\d{2})(\d{2})Z\s*$")
+_LEAK_START = re.compile(r"^\s*(?:id:\s*\d+\s*$|ID:\d+\s+Cable dated:)")
+
+CLASS_WORDS = {
+    "UNCLASSIFIED", "UNCLAS", "CONFIDENTIAL", "SECRET", "TOP SECRET", "LIMITED OFFICIAL USE",
+    "C O N F I D E N T I A L", "S E C R E T", "U N C L A S S I F I E D", "UNCLASSIFIED//FOR OFFICIAL USE ONLY",
+    "CONFIDENTIAL//NOFORN", "SECRET//NOFORN",
+}
+
+
+def is_lone_classification(line: str) -> bool:
+    return line.strip().strip('"').strip() in CLASS_WORDS
+
+
+@dataclass
+class Cleaned:
+    lines: list[tuple[int, str]]
+    page_times: list[tuple[int, int, int]] = field(default_factory=list)  # (day, hour, minute)
+
+
+def clean_lines(text: str, log: DefectLog) -> Cleaned:
+    """Split into numbered lines and strip what is not telegram text."""
+    if "](" in text and _MD_LINK.search(text):
+        text = _MD_LINK.sub(r"\1", text)
+        log.add("link-artefact", "markdown links around TAGS or paragraph marks removed")
+    if "<" in text and _HTML_TAG.search(text):
+        text = _HTML_TAG.sub("", text)
+        log.add("link-artefact", "HTML tags removed")
+    out: list[tuple[int, str]] = []
+    cleaned = Cleaned(out)
+    for no, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        line = line.rstrip().replace("\t", " ").replace("\xa0", " ")
+        if " OF " in line and _PAGE_BREAK.search(line):
+            stripped = _PAGE_BREAK.sub(" ", line)
+            log.add("page-break", "page-break marker removed", no)
+            if not stripped.strip():
+                continue
+            line = stripped.rstrip()
+        if line.lstrip().startswith("PAGE ") and (m := _PAGE_HEADER.match(line)):
+            cleaned.page_times.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+            log.add("page-break", "page header removed", no)
+            continue
+        out.append((no, line))
+    _drop_leaked_block(out, log)
+    return cleaned
+
+
+def _drop_leaked_block(out: list[tuple[int, str]], log: DefectLog) -> None:
+    """A database export block (`id: 2745`, `date: ...`, `refid: ...`, `header:`) inside the text.
+
+    Where it ends with `header ends`, the block alone goes. Otherwise it precedes a second,
+    complete copy of the cable: the first, abbreviated copy goes with it.
+    """
+    start = next((i for i, (_, t) in enumerate(out) if _LEAK_START.match(t)), None)
+    if start is None:
+        return
+    ends = next((i for i in range(start, len(out)) if "header ends" in out[i][1]), None)
+    if ends is not None:
+        del out[start:ends + 1]
+    else:
+        header = next((i for i in range(start, min(start + 12, len(out)))
+                       if out[i][1].strip() == "header:"), None)
+        if header is None:
+            return
+        del out[: header + 1]
+    log.add("leaked-metadata", "database metadata block removed from the text", out[0][0] if out else None)

@@ -1,0 +1,272 @@
+"""Telegram text -> `Cable`. Lenient by default: every irregularity is a recorded `Defect`;
+`strict=True` raises a `TelegramError` naming the line of the first one instead.
+
+The text is read in three zones: the routing header (everything before the classification
+line), the marking block (caveats, E.O., TAGS, SUBJECT, REF, Classified By), and the body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from cablegram import directory
+from cablegram.model import EO, Cable, ClassifiedBy, Header, Origin, Reference
+from cablegram.telegram.body import extract_between, parse_body
+from cablegram.telegram.defects import DefectLog
+from cablegram.telegram.fields import parse_classified_by, parse_eo, parse_subject, parse_tags
+from cablegram.telegram.frontmatter import parse_front_matter
+from cablegram.telegram.header import HeaderParts, dtg_anywhere, parse_header
+from cablegram.telegram.infer import infer_created, year_of
+from cablegram.telegram.normalize import clean_lines
+from cablegram.telegram.references import parse_references, reference_id
+
+__all__ = ["parse"]
+
+_CLASS = (
+    r"(?P<cls>UNCLAS(?:SIFIED)?|U\s?N\s?C\s?L\s?A\s?S(?:\s?S\s?I\s?F\s?I\s?E\s?D)?"
+    r"|TOP\s+SECRET|T\s?O\s?P\s+S\s?E\s?C\s?R\s?E\s?T|CONFIDENTIAL|C\s?O\s?N\s?F\s?I\s?D\s?E\s?N\s?T\s?I\s?A\s?L"
+    r"|SECRET|S\s?E\s?C\s?R\s?E\s?T|LIMITED\s+OFFICIAL\s+USE|L\s?I\s?M\s?I\s?T\s?E\s?D\s+O\s?F\s?F\s?I\s?C\s?I\s?A\s?L\s+U\s?S\s?E)"
+)
+_CLASS_LINE = re.compile(
+    rf"{_CLASS}(?:\s+(?P<eyes>E\s?F\s?T\s?O|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS|STADIS))?"
+    r"(?:\s+SECTION\s+(?P<sec>\d{1,3})\s+(?:OF|of)\s+(?P<of>\d{1,3}))?"
+    r"\s+(?P<station>[A-Z][A-Z.'-]*(?: [A-Z][A-Z.'-]*){0,4}?)\s+(?P<serial>\d{2,7})(?!\d)(?P<rest>.*)$"
+)
+_GLUED = re.compile(r"^(C O N F I D E N T I A L|S E C R E T|U N C L A S S I F I E D)(?=[A-Z])")
+_SECURITY_CLASS = {"U": "UNCLASSIFIED", "C": "CONFIDENTIAL", "S": "SECRET", "T": "TOP SECRET", "E": "UNCLASSIFIED"}
+_MARK_CLASS = {"U": 0, "SBU": 0, "C": 1, "S": 2, "TS": 3}
+_CLASS_NAMES = {
+    "UNCLAS": "UNCLASSIFIED", "UNCLASSIFIED": "UNCLASSIFIED", "CONFIDENTIAL": "CONFIDENTIAL",
+    "SECRET": "SECRET", "TOPSECRET": "TOP SECRET", "LIMITEDOFFICIALUSE": "UNCLASSIFIED",
+}
+
+
+@dataclass
+class _ClassLine:
+    index: int
+    classification: str
+    caveats: list[str]
+    section: int | None
+    sections: int | None
+    station: str
+    serial: int
+    rest: str
+    limited_official_use: bool
+
+
+def _find_class_line(lines: list[tuple[int, str]]) -> _ClassLine | None:
+    for anchored in (True, False):
+        for i, (_, line) in enumerate(lines):
+            s = line.strip().lstrip('"').strip()
+            if not s or not any(c in s for c in "UCSTL"):
+                continue
+            if s[:3].islower() or s[1:4].islower():
+                s = s.upper()
+            s = _GLUED.sub(r"\1 ", s)
+            m = _CLASS_LINE.match(s) if anchored else _CLASS_LINE.search(s)
+            if not m:
+                continue
+            station = " ".join(m.group("station").split())
+            if station in ("SECTION", "OF", "PAGE") or station.startswith("SECTION "):
+                continue
+            cls_key = re.sub(r"\s", "", m.group("cls"))
+            eyes = m.group("eyes")
+            return _ClassLine(
+                index=i,
+                classification=_CLASS_NAMES[cls_key if cls_key != "UNCLASSIFIED" else "UNCLAS"],
+                caveats=[re.sub(r"\s", "", eyes)] if eyes else [],
+                section=int(m.group("sec")) if m.group("sec") else None,
+                sections=int(m.group("of")) if m.group("of") else None,
+                station=station,
+                serial=int(m.group("serial")),
+                rest=m.group("rest").strip(),
+                limited_official_use=cls_key == "LIMITEDOFFICIALUSE",
+            )
+    return None
+
+
+def _joined(parts: list[tuple[int, str]] | None) -> str:
+    return " ".join(" ".join(t for _, t in parts).split()) if parts else ""
+
+
+def parse(text: str, *, default_year: int | None = None, strict: bool = False) -> Cable:
+    """Parse a telegram (or a fragment of one) into a `Cable`.
+
+    `default_year` resolves references and the reference id where the text carries no date.
+    In lenient mode (the default) nothing raises: irregularities become `Cable.defects`.
+    With `strict=True` the first irregularity raises `TelegramError`.
+    """
+    log = DefectLog(strict)
+    if not text or not text.strip():
+        log.add("empty", "no telegram text")
+        return Cable(defects=tuple(log.defects))
+    cleaned = clean_lines(text, log)
+    lines = cleaned.lines
+    cl = _find_class_line(lines)
+    if cl is None:
+        log.add("missing-classification-line", "no classification line found")
+    header_lines = lines[: cl.index] if cl else lines
+    h = parse_header(header_lines, log) if header_lines else HeaderParts()
+    if cl is None and h.from_ is None and h.dtg is None:
+        # A fragment without header or classification line: read it all as front matter + body.
+        body_from = 0
+    else:
+        body_from = cl.index + 1 if cl else len(lines)
+    if cl and cl.rest:
+        lines = [*lines[:body_from], (lines[cl.index][0], cl.rest), *lines[body_from:]]
+    fm = parse_front_matter(lines, body_from, log)
+    body_lines = lines[fm.body_start:]
+    if fm.body_prefix:
+        body_lines = [(lines[fm.body_start][0], fm.body_prefix), *body_lines[1:]]
+    body = parse_body(body_lines, log)
+    paragraphs = body.paragraphs
+
+    caveats: list[str] = list(cl.caveats) if cl else []
+    for c in fm.caveats:
+        if c not in caveats:
+            caveats.append(c)
+    if cl and cl.limited_official_use and "LIMITED OFFICIAL USE" not in caveats:
+        caveats.insert(0, "LIMITED OFFICIAL USE")
+
+    eo: EO | None = parse_eo(_joined(fm.fields.get("eo"))) if fm.fields.get("eo") else None
+    if eo and eo.declassify_on is None and "DECL" in eo.text.upper() and re.search(r"\d/\d", eo.text):
+        log.add("bad-declassification-date", f"not a date: {eo.text[:40]}", fm.fields["eo"][0][0])
+    classified_by: ClassifiedBy | None = None
+    if fm.fields.get("classified"):
+        classified_by = parse_classified_by(_joined(fm.fields["classified"]))
+    tags = parse_tags(_joined(fm.fields.get("tags"))) if fm.fields.get("tags") else ()
+    subject, subject_mark = parse_subject(_joined(fm.fields.get("subject")))
+
+    # The date: the DTG line, else a DTG anywhere in the header, else inferred.
+    when: datetime | None = h.when
+    head_text = "\n".join(t for _, t in header_lines)
+    if when is None and header_lines:
+        when = dtg_anywhere(head_text)
+    year_hint = when.year if when else default_year
+    ref_text = _joined(fm.fields.get("ref"))
+    references: tuple[Reference, ...] = parse_references(ref_text, year_hint) if ref_text else ()
+    if when is None:
+        if h.from_ is None:
+            log.add("partial-extract", "no date-time group nor FM line")
+        else:
+            log.add("missing-dtg", "no date-time group")
+        ref_years = [year_of(r.reference_id[:2]) for r in references
+                     if r.reference_id and re.match(r"^\s*\(?\d{2}\s", r.text)]
+        guess_key = directory.station_key(cl.station) if cl else None
+        if h.from_:
+            guess_key = directory.station_from_name(h.from_) or guess_key
+        inferred, how = infer_created(
+            text="\n".join(t for _, t in lines),
+            page_times=cleaned.page_times,
+            declassify_on=eo.declassify_on if eo else None,
+            eo_order=eo.order if eo else None,
+            reference_years=ref_years,
+            station_key=guess_key,
+            serial=cl.serial if cl else h.station_serial,
+        )
+        if inferred is None and default_year:
+            inferred = datetime(default_year, 1, 1)
+            how = "default year"
+        if inferred is not None:
+            log.add("inferred-date", f"date inferred from the {how}")
+            when = inferred
+            if year_hint is None:
+                references = parse_references(ref_text, when.year) if ref_text else ()
+        else:
+            log.add("undated", "no date could be found or inferred")
+    for r in references:
+        if r.reference_id is None:
+            log.add("unresolved-reference", f"names no telegram: {r.text[:60]}")
+
+    # Origin and reference id. The FM line and the DE line's serial outrank a classification
+    # line that belongs to a forwarded cable or carries a typo.
+    station = cl.station if cl else None
+    station_key = directory.station_key(station) if station else None
+    from_key = directory.station_from_name(h.from_) if h.from_ else None
+    class_line_no = lines[cl.index][0] if cl else None
+    if (from_key and station_key != from_key
+            and directory.label_for_station(station or "", year=when.year if when else None)
+            != directory.origin_label(h.from_ or "")):
+        if station_key:
+            log.add("unknown-station", f"classification line names {station}, FM line {h.from_}", class_line_no)
+        station_key = from_key
+    elif station_key and station_key not in directory.known_stations():
+        log.add("unknown-station", f"unknown station {station}", class_line_no)
+    serial = cl.serial if cl else h.station_serial
+    if cl and h.station_serial and cl.serial % 10000 != h.station_serial % 10000:
+        log.add("unknown-station", f"classification line serial {cl.serial}, DE line {h.station_serial}", class_line_no)
+        serial = h.station_serial
+    ref_id: str | None = None
+    if station_key and serial is not None and when is not None:
+        ref_id = reference_id(when.year, station_key, serial)
+    else:
+        log.add("missing-reference-id", "station, serial or date missing")
+    label = directory.origin_label(h.from_) if h.from_ else None
+    if label is None and station:
+        label = directory.label_for_station(station, year=when.year if when else None)
+    if label is None and h.from_:
+        log.add("unknown-originator", f"no label for {h.from_}")
+    routing_indicator = h.originator or (directory.indicator_for_name(h.from_) if h.from_ else None)
+    origin = Origin(station=station, name=h.from_, label=label, routing_indicator=routing_indicator)
+
+    classification = cl.classification if cl else None
+    if classification is None and h.security:
+        classification = _SECURITY_CLASS.get(h.security.split()[1][0])
+    if classification is None and paragraphs:
+        marks = [_MARK_CLASS.get((p.marking or "").split("/")[0].strip()) for p in paragraphs]
+        ranks = [m for m in marks if m is not None]
+        if ranks:
+            classification = directory.CLASSIFICATIONS[max(ranks)]
+    label_cls = (
+        directory.classification_label(classification, caveats) if classification else None
+    )
+    if any("XXXXXXXX" in t for _, t in lines):
+        log.add("redaction", "the text carries XXXXXXXXXXXX redactions")
+
+    header = Header(
+        transmission_id=h.transmission_id,
+        routing_precedence=h.routing_precedence,
+        routing_indicators=tuple(h.routing_indicators),
+        originator=h.originator,
+        station_serial=h.station_serial,
+        section=h.section,
+        filing_time=h.filing_time,
+        security=h.security,
+        dtg=h.dtg,
+    )
+    if not h.transmission_id and not h.originator and h.from_:
+        log.add("missing-routing-header", "no VZCZC/DE routing header")
+    if cl and not fm.fields.get("subject"):
+        log.add("missing-subject", "no SUBJECT line")
+    if cl and not fm.fields.get("tags"):
+        log.add("missing-tags", "no TAGS line")
+    return Cable(
+        reference_id=ref_id,
+        created=when.strftime("%Y-%m-%dT%H:%M:00Z") if when else None,
+        classification=classification,
+        caveats=tuple(caveats),
+        classification_label=label_cls,
+        origin=origin,
+        precedence=h.precedence,
+        header=header,
+        from_=h.from_,
+        to=tuple(h.to),
+        info=tuple(h.info),
+        sections=(cl.sections if cl and cl.sections else 1),
+        eo=eo,
+        classified_by=classified_by,
+        tags=tags,
+        subject=subject,
+        subject_marking=subject_mark,
+        serial=serial,
+        references=references,
+        paragraphs=tuple(paragraphs),
+        summary=extract_between(paragraphs, "summary"),
+        comment=extract_between(paragraphs, "comment"),
+        signers=tuple(body.signers),
+        notes=tuple(fm.notes),
+        defects=tuple(log.defects),
+    )
+

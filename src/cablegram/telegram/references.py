@@ -1,0 +1,135 @@
+"""REF lines -> references with canonical ids.
+
+`REF: A. 05 MOSCOW 14734 B. MOSCOW 1082` in a 2008 cable gives `05MOSCOW14734` and
+`08MOSCOW1082`. An item that names no telegram (a letter, an e-mail, a phone call) keeps its
+text and gets no id.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cablegram import directory
+from cablegram.model import Reference
+from cablegram.telegram.dtg import expand_year
+
+__all__ = ["parse_references", "reference_id", "resolve_reference"]
+
+# An item label: `A.`, `A)`, `(A)`, `A-` at the start or after a separator.
+_LABEL_RE = re.compile(r"(?:(?<=^)|(?<=[\s;,]))(?:\(([A-Z])\)|([A-Z])[.)](?=\s|\d))\s*")
+# Short forms used in REF lines for stations whose ids are spelled otherwise.
+_ALIASES = {
+    "SECSTATE": "STATE",
+    "DEPT": "STATE",
+    "USUN": "USUNNEWYORK",
+    "USEU": "USEUBRUSSELS",
+    "UNVIE": "UNVIEVIENNA",
+    "USNATO": "USNATO",
+}
+_YEAR_PREFIX = re.compile(r"^\(?(?:(\d{2}|\d{4})\s*)(?=[A-Z])")
+_SERIAL = re.compile(r"^\s*(?:NO\.?\s*)?0*(\d{1,6})\b(?![/.]\d)")
+_ALIAS_RE = re.compile(r"^(SECSTATE|DEPT|USUN|USEU|UNVIE|USNATO)\b")
+
+
+def reference_id(year: int, station_key: str, serial: int) -> str:
+    """`reference_id(2008, "MOSCOW", 2618)` -> `08MOSCOW2618`."""
+    return f"{year % 100:02d}{station_key}{serial}"
+
+
+def resolve_reference(text: str, default_year: int | None) -> str | None:
+    """The id a single REF item names, or None when it names no telegram."""
+    s = text.strip().upper()
+    s = re.sub(r"^(?:REFTEL|REF)\s*[:.]?\s*", "", s)
+    year: int | None = None
+    m = _YEAR_PREFIX.match(s)
+    if m:
+        year = expand_year(int(m.group(1)))
+        s = s[m.end():]
+    alias = _ALIAS_RE.match(s)
+    if alias:
+        key = _ALIASES[alias.group(1)]
+        rest = s[alias.end():]
+        if key == "USUNNEWYORK":
+            rest = re.sub(r"^\s*NEW YORK\b", "", rest)
+        elif key == "USEUBRUSSELS":
+            rest = re.sub(r"^\s*BRUSSELS\b", "", rest)
+        elif key == "UNVIEVIENNA":
+            rest = re.sub(r"^\s*VIENNA\b", "", rest)
+    else:
+        found = directory.match_station(s)
+        if not found:
+            return None
+        key, used = found
+        rest = s[used:]
+    serial = _SERIAL.match(rest)
+    if not serial:
+        return None
+    if year is None:
+        year = default_year
+    if year is None:
+        return None
+    return reference_id(year, key, int(serial.group(1)))
+
+
+def _split_items(text: str) -> list[tuple[str | None, str]]:
+    labels = list(_LABEL_RE.finditer(text))
+    # Labels must run A, B, C ... to count as item labels rather than initials in the text.
+    good: list[re.Match[str]] = []
+    for m in labels:
+        letter = m.group(1) or m.group(2)
+        if ord(letter) - ord("A") == len(good):
+            good.append(m)
+    if good:
+        items: list[tuple[str | None, str]] = []
+        head = text[: good[0].start()].strip(" ;,")
+        if head:
+            items.append((None, head))
+        for i, m in enumerate(good):
+            end = good[i + 1].start() if i + 1 < len(good) else len(text)
+            body = text[m.end():end].strip(" ;,")
+            items.append((m.group(1) or m.group(2), body))
+        return items
+    parts = [p.strip(" ,") for p in re.split(r";", text)]
+    out: list[tuple[str | None, str]] = []
+    for part in parts:
+        if not part:
+            continue
+        out.extend((None, p) for p in _split_runs(part))
+    return out
+
+
+_RUN = re.compile(r"(?:\b\d{2}\s+)?[A-Z][A-Z .]*?\s0*\d{1,6}\b")
+
+
+def _split_runs(part: str) -> list[str]:
+    """`STATE 1234, MOSCOW 56` or `TRIPOLI 142 TRIPOLI 93`: one item per telegram cited."""
+    pieces = [p.strip() for p in re.split(r",\s*(?=(?:\d{2}\s+)?[A-Z]{3,})", part) if p.strip()]
+    out: list[str] = []
+    for piece in pieces:
+        starts = [
+            m.start() for m in re.finditer(r"(?:(?<=\s)|^)(?:\d{2}\s+)?[A-Z]{3,}(?:\s[A-Z]+)*\s+0*\d{1,6}\b", piece)
+            if directory.match_station(re.sub(r"^\d{2}\s+", "", piece[m.start():]))
+            or _ALIAS_RE.match(re.sub(r"^\d{2}\s+", "", piece[m.start():]))
+        ]
+        if len(starts) <= 1:
+            out.append(piece)
+            continue
+        if starts[0] != 0:
+            starts.insert(0, 0)
+        for i, s in enumerate(starts):
+            end = starts[i + 1] if i + 1 < len(starts) else len(piece)
+            out.append(piece[s:end].strip())
+    return out
+
+
+def parse_references(text: str, default_year: int | None) -> tuple[Reference, ...]:
+    """Every item of a REF line's text (the part after `REF:`)."""
+    text = " ".join(text.split())
+    if not text:
+        return ()
+    refs = []
+    for label, item in _split_items(text):
+        if not item:
+            continue
+        refs.append(Reference(label, item, resolve_reference(item, default_year)))
+    return tuple(refs)

@@ -207,9 +207,14 @@ class _Parser:
         return Not(node) if tok.negated else node
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def parse_query(q: str) -> Node | None:
     """Parse a query into its AST (None for an empty query); raise `QueryError` if malformed."""
-    return _Parser(q).parse()
+    if len(q) > 2000:
+        raise QueryError("query too long (2000 characters at most)")
+    return _Parser(_CONTROL.sub(" ", q)).parse()
 
 
 # --- compiling ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ facet counts come from `facets.py`, which never touches the wide `cables` rows.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -105,8 +106,11 @@ def search(archive: SQLiteArchive, query: str, *, filters: str | None = None,
     if not 0 <= limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
     plan = compile_for(archive, query, filters, access)
-    page = _page_ids(archive, plan, sort, limit, offset) if limit else []
-    total, counts = facets_mod.count(archive, plan, facets)
+    try:
+        page = _page_ids(archive, plan, sort, limit, offset) if limit else []
+        total, counts = facets_mod.count(archive, plan, facets)
+    except sqlite3.OperationalError as exc:  # a safety net: the compiler should prevent it
+        raise QueryError(f"cannot search for {query!r}: {exc}") from None
     return SearchResult(query=query, total=total, hits=_hits(archive, plan, page),
                         facets=counts, offset=offset, limit=limit)
 

@@ -1,0 +1,108 @@
+"""Fixtures for the archive tests: the dev corpus ingested once per session.
+
+Import what you use in a test module: `from archive_fixtures import dev_archive, ...`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cablegram.archive import SQLiteArchive, ingest, open_archive
+from cablegram.archive.records import content_hash, rows_for
+from cablegram.model import Cable
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DEV = SHARED / "corpus" / "cablegate-dev.jsonl.gz"
+VERSIONS = SHARED / "corpus" / "cablegate-versions.jsonl.gz"
+SEED_TEXT = SHARED / "seed" / "000_6ca206858de2c10e.txt"
+SEED_JSON = SHARED / "seed" / "000_6ca206858de2c10e.expected.json"
+
+
+def need_shared() -> None:
+    if not DEV.exists():
+        pytest.skip(f"the shared corpus is absent ({SHARED})")
+
+
+def need_parser() -> None:
+    need_shared()
+    try:
+        from cablegram.sources import read_paths  # noqa: F401
+        from cablegram.telegram.parse import parse  # noqa: F401
+    except ImportError as exc:
+        pytest.skip(f"the parser or the source readers are not importable: {exc}")
+
+
+def seed_cable() -> tuple[Cable, str]:
+    """The seed's expected record and raw text (no parser needed)."""
+    if not SEED_JSON.exists():
+        pytest.skip(f"the shared seed is absent ({SHARED})")
+    return Cable.from_dict(json.loads(SEED_JSON.read_text())), SEED_TEXT.read_text()
+
+
+def store_cable(archive: SQLiteArchive, cable: Cable, raw: str,
+                released: str | None = None) -> str:
+    """Write one cable the way ingest does; return what happened (stored, updated, ...)."""
+    counts = archive.write_batch([rows_for(cable, raw, content_hash(raw), released)])
+    return next(iter(counts))
+
+
+def ingest_paths(path: Path, sources: list[Path], workers: int = 2) -> None:
+    from cablegram.sources import read_paths
+
+    with open_archive(path) as archive:
+        ingest(archive, read_paths([str(s) for s in sources]), workers=workers)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None,
+            check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run `python -m cablegram ARGS` in a subprocess with the source tree on the path."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "cablegram", *args], capture_output=True,
+                          text=True, env=full_env, check=check, timeout=600)
+
+
+def table_digests(path: Path) -> dict[str, str]:
+    """A digest of every user table's rows (FTS5 internals excluded: compare by queries)."""
+    db = sqlite3.connect(path)
+    out = {}
+    tables = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'cables_fts%'"
+        " AND name NOT LIKE 'sqlite_%'")]
+    for t in sorted(tables):
+        h = hashlib.sha256()
+        for row in db.execute(f"SELECT * FROM {t} ORDER BY rowid" if t != "schema_version"
+                              else f"SELECT * FROM {t}"):
+            h.update(repr(row).encode())
+        out[t] = h.hexdigest()
+    for word in ("georgia", "piracy", "pgov", "brasilia"):
+        ids = [r[0] for r in db.execute(
+            "SELECT rowid FROM cables_fts WHERE cables_fts MATCH ? ORDER BY rowid", (word,))]
+        out[f"fts:{word}"] = hashlib.sha256(repr(ids).encode()).hexdigest()
+    db.close()
+    return out
+
+
+@pytest.fixture(scope="session")
+def dev_archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dev corpus ingested once (clean, uninterrupted run)."""
+    need_parser()
+    path = tmp_path_factory.mktemp("archive") / "dev.db"
+    ingest_paths(path, [DEV])
+    return path
+
+
+@pytest.fixture()
+def dev_archive(dev_archive_path: Path) -> Iterator[SQLiteArchive]:
+    archive = open_archive(dev_archive_path, readonly=True)
+    yield archive
+    archive.close()

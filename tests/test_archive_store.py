@@ -1,0 +1,202 @@
+"""The SQLite archive on the seed cable (no parser needed): store, update, access, graph, export."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import json
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from archive_fixtures import run_cli, seed_cable, store_cable
+from cablegram.archive import AccessFilter, QueryError, open_archive
+from cablegram.archive.export import export
+from cablegram.archive.graph import write_gexf, write_graphml
+from cablegram.archive.schema import SCHEMA_VERSION
+from cablegram.model import Reference
+
+
+@pytest.fixture()
+def archive(tmp_path: Path):
+    a = open_archive(tmp_path / "a.db")
+    yield a
+    a.close()
+
+
+def test_a_new_archive_is_a_plain_sqlite_file_in_wal_mode(tmp_path: Path) -> None:
+    open_archive(tmp_path / "x.db").close()
+    db = sqlite3.connect(tmp_path / "x.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"cables", "addressees", "tags", "refs", "paragraphs", "defects", "sources",
+            "versions", "quarantine", "cables_fts", "cable_facets"} <= tables
+
+
+def test_env_variable_names_the_default_archive(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CABLEGRAM_ARCHIVE", str(tmp_path / "env.db"))
+    open_archive().close()
+    assert (tmp_path / "env.db").exists()
+
+
+def test_postgresql_urls_are_reserved_for_the_server_backend() -> None:
+    with pytest.raises(NotImplementedError):
+        open_archive("postgresql://localhost/cables")
+
+
+def test_stored_cable_comes_back_equal_and_searchable(archive) -> None:
+    cable, raw = seed_cable()
+    assert store_cable(archive, cable, raw) == "stored"
+    assert archive.get("08MOSCOW2629") == cable
+    assert archive.get("08 moscow 2629") == cable
+    assert archive.raw_text("08MOSCOW2629") == raw
+    hits = archive.search("georgia origin:moscow").hits
+    assert [h.reference_id for h in hits] == ["08MOSCOW2629"]
+    assert "«Georgia»" in hits[0].snippet or "«GEORGIA»" in hits[0].snippet
+    for q in ("tag:pgov", "class:unclassified", "caveat:sipdis", "from:2008-09 to:2008-09-03",
+              'to:"secstate washdc"', "ref:08MOSCOW2618", "subject:georgia", "ossetia*",
+              '"south ossetia"', "origin:RUEHMO OR origin:moscow", "id:08MOSCOW2629"):
+        assert archive.search(q).total == 1, q
+    for q in ("from:2008-10", "class:secret", "caveat:noforn", "subject:lavrov", "-georgia",
+              "georgia NOT russia", "origin:tokyo"):
+        assert archive.search(q).total == 0, q
+
+
+def test_same_text_twice_is_a_duplicate_and_a_changed_text_an_update(archive) -> None:
+    cable, raw = seed_cable()
+    store_cable(archive, cable, raw, released="2010-11-28")
+    assert store_cable(archive, cable, raw) == "duplicates"
+    changed = dataclasses.replace(cable, subject="RUSSIA CAMPAIGNS ON GEORGIA (CORRECTED)")
+    assert store_cable(archive, changed, raw + "\nCORRECTED COPY", "2010-12-01") == "updated"
+    assert archive.get("08MOSCOW2629").subject.endswith("(CORRECTED)")
+    versions = archive.versions("08MOSCOW2629")
+    assert [v.current for v in versions] == [False, True]
+    assert versions[0].raw_text == raw
+    # the old text read again is a known version, not a new update
+    assert store_cable(archive, cable, raw, "2010-11-28") == "duplicates"
+    assert archive.search("corrected").total == 1
+    assert archive.search("subject:corrected").total == 1
+    assert archive.search("").total == 1
+
+
+def test_an_older_release_read_late_becomes_a_version_not_the_current_text(archive) -> None:
+    cable, raw = seed_cable()
+    store_cable(archive, cable, raw + "\nNEW", "2010-12-09")
+    assert store_cable(archive, cable, raw, "2010-12-07") == "updated"
+    assert archive.raw_text("08MOSCOW2629").endswith("NEW")
+    assert [v.released for v in archive.versions("08MOSCOW2629")] == ["2010-12-07",
+                                                                      "2010-12-09"]
+
+
+def test_access_filter_hides_cables_from_hits_counts_facets_and_get(archive) -> None:
+    cable, raw = seed_cable()
+    store_cable(archive, cable, raw)
+    secret = dataclasses.replace(cable, reference_id="08MOSCOW9999", classification="SECRET",
+                                 classification_label="SECRET//NOFORN",
+                                 caveats=("NOFORN",))
+    store_cable(archive, secret, raw + " ")
+    everyone = archive.search("georgia", facets=["classification", "caveat"])
+    assert everyone.total == 2
+    low = AccessFilter(max_rank=1)
+    r = archive.search("georgia", facets=["classification", "caveat", "origin"], access=low)
+    assert r.total == 1 and [h.reference_id for h in r.hits] == ["08MOSCOW2629"]
+    assert {f.value for f in r.facets["classification"]} == {
+        "UNCLASSIFIED//FOR OFFICIAL USE ONLY"}
+    assert archive.get("08MOSCOW9999", access=low) is None
+    assert archive.search("", access=low).total == 1
+    no_noforn = AccessFilter(max_rank=3)
+    assert archive.search("georgia", access=no_noforn).total == 1
+    with_noforn = AccessFilter(max_rank=3, caveats=frozenset({"NOFORN"}))
+    assert archive.search("georgia", access=with_noforn).total == 2
+    assert archive.stats(access=low)["cables"] == 1
+
+
+def test_bad_query_sort_or_facet_raises_query_error_not_sql_error(archive) -> None:
+    for kwargs in ({"query": "a AND"}, {"query": "x", "sort": "size"},
+                   {"query": "x", "facets": ["colour"]}, {"query": "x", "limit": -1}):
+        with pytest.raises(QueryError):
+            archive.search(**kwargs)
+    for hostile in ("'; DROP TABLE cables; --", 'NEAR(a b)', "a:b:c", "* OR *", "^x",
+                    "col : x", "{subject}: x", "\x00"):
+        with contextlib.suppress(QueryError):
+            archive.search(hostile)
+
+
+def test_references_resolve_when_the_cited_cable_is_archived(archive, tmp_path: Path) -> None:
+    cable, raw = seed_cable()
+    store_cable(archive, cable, raw)
+    refs = archive.references("08MOSCOW2629")
+    assert [(r.to_id, r.resolved) for r in refs.cites] == [("08MOSCOW2618", False)]
+    cited = dataclasses.replace(cable, reference_id="08MOSCOW2618", references=(
+        Reference("A", "STATE 1234", "08STATE1234"),), subject="SCO SUMMIT")
+    store_cable(archive, cited, "cited")
+    refs = archive.references("08MOSCOW2629")
+    assert [(r.to_id, r.resolved, r.subject) for r in refs.cites] == [
+        ("08MOSCOW2618", True, "SCO SUMMIT")]
+    assert [r.from_id for r in archive.references("08MOSCOW2618").cited_by] == ["08MOSCOW2629"]
+    thread = archive.thread("08MOSCOW2618", depth=2)
+    assert set(thread.nodes) == {"08MOSCOW2618", "08MOSCOW2629", "08STATE1234"}
+    assert thread.nodes["08STATE1234"]["in_archive"] is False
+    write_graphml(thread, tmp_path / "t.graphml")
+    write_gexf(thread, tmp_path / "t.gexf")
+    g = ET.parse(tmp_path / "t.graphml").getroot()
+    assert len(g.findall(".//{http://graphml.graphdrawing.org/xmlns}edge")) == 2
+    assert len(ET.parse(tmp_path / "t.gexf").getroot().findall(".//{http://gexf.net/1.3}node")) == 3
+
+
+def test_exports_write_every_hit(archive, tmp_path: Path) -> None:
+    cable, raw = seed_cable()
+    store_cable(archive, cable, raw)
+    assert export(archive, "georgia", "jsonl", tmp_path / "x.jsonl") == 1
+    assert json.loads((tmp_path / "x.jsonl").read_text())["reference_id"] == "08MOSCOW2629"
+    export(archive, "", "csv", tmp_path / "x.csv")
+    rows = list(csv.DictReader((tmp_path / "x.csv").open()))
+    assert rows[0]["origin"] == "Embassy Moscow" and rows[0]["tags"].startswith("PGOV")
+    export(archive, "", "parquet", tmp_path / "x.parquet")
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "x.parquet").column("reference_id").to_pylist() == [
+        "08MOSCOW2629"]
+    df = archive.to_pandas("georgia")
+    assert list(df["reference_id"]) == ["08MOSCOW2629"]
+
+
+def test_suggestions_cover_origins_tags_and_ids(archive) -> None:
+    cable, raw = seed_cable()
+    store_cable(archive, cable, raw)
+    assert ("origin", "Embassy Moscow") in archive.suggest("mos")
+    assert ("tag", "PGOV") in archive.suggest("pg")
+    assert ("reference_id", "08MOSCOW2629") in archive.suggest("08mos")
+
+
+def test_cli_commands_on_a_small_archive(tmp_path: Path) -> None:
+    db = tmp_path / "cli.db"
+    with open_archive(db) as a:
+        cable, raw = seed_cable()
+        store_cable(a, cable, raw)
+    out = run_cli("search", "georgia", "--archive", str(db), "--json", "--facet", "origin")
+    data = json.loads(out.stdout)
+    assert data["total"] == 1 and data["facets"]["origin"][0]["value"] == "Embassy Moscow"
+    assert "08MOSCOW2629" in run_cli("search", "georgia", "--archive", str(db)).stdout
+    bad = run_cli("search", "georgia (", "--archive", str(db), check=False)
+    assert bad.returncode == 1 and "position" in bad.stderr and "Traceback" not in bad.stderr
+    assert run_cli("show", "08MOSCOW2629", "--raw", "--archive", str(db)).stdout.strip() == (
+        raw.strip())
+    shown = json.loads(run_cli("show", "08MOSCOW2629", "--json", "--archive", str(db)).stdout)
+    assert shown["subject"] == cable.subject
+    missing = run_cli("show", "99NOWHERE1", "--archive", str(db), check=False)
+    assert missing.returncode == 1 and "no cable" in missing.stderr
+    assert "08MOSCOW2618  (not in the archive)" in run_cli(
+        "refs", "08MOSCOW2629", "--archive", str(db)).stdout
+    run_cli("refs", "08MOSCOW2629", "--gexf", str(tmp_path / "g.gexf"), "--archive", str(db))
+    assert (tmp_path / "g.gexf").exists()
+    run_cli("export", "tag:PGOV", "-o", str(tmp_path / "e.csv"), "--archive", str(db))
+    assert "08MOSCOW2629" in (tmp_path / "e.csv").read_text()
+    assert json.loads(run_cli("stats", "--json", "--archive", str(db)).stdout)["cables"] == 1
+    none = run_cli("stats", "--archive", str(tmp_path / "absent.db"), check=False)
+    assert none.returncode == 1 and "no archive" in none.stderr

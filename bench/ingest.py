@@ -1,0 +1,127 @@
+"""Ingest benchmark: `cablegram ingest` against `sqlite-utils insert` + `enable-fts`.
+
+Both load the same telegram texts (the dev corpus as the source readers give them, written once
+to a JSONL file); ours also parses every cable and builds every table and the search index, the
+baseline only stores the texts and indexes them. Prints both times, the ratio (target: at most
+1.5x) and the peak memory of our processes (target: under 1 GB whatever the size).
+
+    python bench/ingest.py                 # dev corpus, 5,437 cables
+    python bench/ingest.py --scale 40      # x40: 217k distinct cables (serials rewritten)
+
+The archives are kept in --out (default /tmp/cablegram-bench) for bench/search.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DEV = SHARED / "corpus" / "cablegate-dev.jsonl.gz"
+_REF = re.compile(r"^(\d\d)([A-Z]+?)(\d+)$")
+
+
+def rewrite_serial(text: str, reference_id: str, copy: int) -> tuple[str, str]:
+    """Copy `copy` of a cable: its serial number becomes copy * 1,000,000 + serial."""
+    m = _REF.match(reference_id)
+    if copy == 0 or not m:
+        return text, reference_id
+    serial = int(m.group(3))
+    new = copy * 1_000_000 + serial
+    text = re.sub(rf"(?<![\d/])0*{serial}(?!\d)", str(new), text)
+    return text, f"{m.group(1)}{m.group(2)}{new}"
+
+
+def texts(scale: int) -> Iterator[dict[str, str]]:
+    """The corpus texts, `scale` times, as JSONL rows (text + the source's metadata)."""
+    from cablegram.sources import read_paths
+
+    for copy in range(scale):
+        for r in read_paths([str(DEV)]):
+            meta = r.source.get("metadata") or {}
+            text, ref = rewrite_serial(r.text, str(meta.get("reference_id", "")), copy)
+            yield {"reference_id": ref, "created": meta.get("created", ""),
+                   "origin": meta.get("origin", ""),
+                   "classification": meta.get("classification", ""), "text": text}
+
+
+def write_texts(path: Path, scale: int) -> tuple[int, int]:
+    n = size = 0
+    with path.open("w", encoding="utf-8") as f:
+        for row in texts(scale):
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+            size += len(row["text"].encode())
+    return n, size
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
+    """Run `cmd`; return seconds, its own peak RSS and its children's peak RSS (KiB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    out, err = proc.communicate()
+    if status != 0:
+        sys.exit(f"{cmd[:3]} failed: {err[-2000:]}")
+    if out.strip():
+        print("   ", out.strip().splitlines()[-1])
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, usage.ru_maxrss, max(children, before)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=Path("/tmp/cablegram-bench"))
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+    if not DEV.exists():
+        sys.exit(f"no dev corpus at {DEV}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    src = args.out / f"texts-x{args.scale}.jsonl"
+    ours = args.out / f"ours-x{args.scale}.db"
+    base = args.out / f"sqlite-utils-x{args.scale}.db"
+    for p in (ours, Path(f"{ours}-wal"), Path(f"{ours}-shm"), base):
+        p.unlink(missing_ok=True)
+    t = time.perf_counter()
+    n, size = write_texts(src, args.scale)
+    print(f"corpus: {n} texts, {size / 1e6:.0f} MB (x{args.scale}), written in "
+          f"{time.perf_counter() - t:.0f} s to {src}")
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    print("ours: cablegram ingest (parse + all tables + FTS5)")
+    ours_s, ours_rss, worker_rss = timed(
+        [sys.executable, "-m", "cablegram", "ingest", str(src), "--archive", str(ours),
+         "--workers", str(args.workers), "--quiet"], env)
+    print("baseline: sqlite-utils insert + enable-fts (no parsing)")
+    sqlite_utils = [sys.executable, "-m", "sqlite_utils"]
+    ins_s, _, _ = timed([*sqlite_utils, "insert", str(base), "cables", str(src), "--nl"])
+    fts_s, _, _ = timed([*sqlite_utils, "enable-fts", str(base), "cables", "text",
+                         "--fts5"])
+    base_s = ins_s + fts_s
+    print(f"\n{'':24}{'seconds':>9}{'cables/s':>10}{'MB/s':>8}")
+    for label, s in (("cablegram ingest", ours_s), ("sqlite-utils insert+fts", base_s)):
+        print(f"{label:24}{s:9.1f}{n / s:10.0f}{size / 1e6 / s:8.1f}")
+    print(f"ratio ours/baseline: {ours_s / base_s:.2f}x (target <= 1.5x)")
+    print(f"peak RSS: ingest process {ours_rss / 1024:.0f} MB, largest worker "
+          f"{worker_rss / 1024:.0f} MB (target < 1024 MB)")
+    print(f"sizes: ours {ours.stat().st_size / 1e6:.0f} MB, baseline "
+          f"{base.stat().st_size / 1e6:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Search benchmark: our archive against a plain sqlite-utils FTS5 table of the same texts.
+
+One "search" is what a results page needs: the top 20 hits with snippets, the total, and the
+counts by origin and by classification. Ours is `Archive.search(q, facets=[origin,
+classification])`; the baseline runs the queries Datasette would run on the sqlite-utils table
+(ranked hits joined to the rows, a count, one GROUP BY per facet over `rowid IN (MATCH)`). Both
+get the same FTS5 expression. Prints p50/p95 per side and the ratio (target: ours p95 at most a
+third of the baseline's).
+
+    python bench/ingest.py --scale 40 && python bench/search.py --scale 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+QUERIES = [
+    "iran", "russia", "georgia", "nuclear", '"human rights"', "election*", "terrorism",
+    "china trade", "oil", "piracy", '"drug trafficking"', "corruption", "visa", "military",
+    "economy", "hezbollah", "chavez", "biofuels brazil", "karzai", "pakistan taliban",
+    "protest*", '"embassy security"', "president", "wikileaks", "climate change",
+    "iran nuclear sanctions", "russia OR ukraine", "tag:PGOV election*",
+    "origin:moscow georgia", "class:secret iran",
+]
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def baseline_search(db: sqlite3.Connection, match: str) -> tuple[int, list[tuple], dict]:
+    hits = db.execute(
+        "SELECT c.rowid, c.reference_id, c.created, c.origin, c.classification,"
+        " snippet(cables_fts, 0, '<b>', '</b>', '…', 32) FROM cables_fts"
+        " JOIN cables c ON c.rowid = cables_fts.rowid WHERE cables_fts MATCH ?"
+        " ORDER BY cables_fts.rank LIMIT 20", (match,)).fetchall()
+    total = db.execute("SELECT count(*) FROM cables_fts WHERE cables_fts MATCH ?",
+                       (match,)).fetchone()[0]
+    facets = {}
+    for col in ("origin", "classification"):
+        facets[col] = db.execute(
+            f"SELECT {col}, count(*) AS n FROM cables WHERE rowid IN"
+            " (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ?)"
+            f" GROUP BY {col} ORDER BY n DESC LIMIT 30", (match,)).fetchall()
+    return total, hits, facets
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=int, default=40)
+    ap.add_argument("--out", type=Path, default=Path("/tmp/cablegram-bench"))
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    ours_path = args.out / f"ours-x{args.scale}.db"
+    base_path = args.out / f"sqlite-utils-x{args.scale}.db"
+    if not ours_path.exists() or not base_path.exists():
+        sys.exit(f"run `python bench/ingest.py --scale {args.scale}` first")
+
+    from cablegram.archive import open_archive
+    from cablegram.archive.search import compile_for
+
+    archive = open_archive(ours_path, readonly=True)
+    base = sqlite3.connect(f"file:{base_path}?mode=ro", uri=True)
+    base.execute("PRAGMA cache_size = -65536")
+    base.execute("PRAGMA mmap_size = 1073741824")
+    # the baseline has no field filters: give it the words only, as one FTS5 expression
+    matches = {}
+    for q in QUERIES:
+        words = " ".join(w for w in q.split() if ":" not in w)
+        matches[q] = compile_for(archive, words, None, None).match
+    ours_t: dict[str, list[float]] = {q: [] for q in QUERIES}
+    base_t: dict[str, list[float]] = {q: [] for q in QUERIES}
+    totals: dict[str, tuple[int, int]] = {}
+    for round_ in range(args.repeat + 1):  # round 0 warms the caches, not timed
+        for q in QUERIES:
+            t = time.perf_counter()
+            r = archive.search(q, facets=("origin", "classification"), limit=20)
+            ours = time.perf_counter() - t
+            t = time.perf_counter()
+            total, _, _ = baseline_search(base, matches[q])
+            theirs = time.perf_counter() - t
+            totals[q] = (r.total, total)
+            if round_:
+                ours_t[q].append(ours)
+                base_t[q].append(theirs)
+    print(f"{'query':28}{'hits ours':>10}{'base':>8}{'ours ms':>9}{'base ms':>9}")
+    for q in QUERIES:
+        print(f"{q[:27]:28}{totals[q][0]:>10}{totals[q][1]:>8}"
+              f"{statistics.median(ours_t[q]) * 1000:9.1f}"
+              f"{statistics.median(base_t[q]) * 1000:9.1f}")
+    ours_all = [x for v in ours_t.values() for x in v]
+    base_all = [x for v in base_t.values() for x in v]
+    n = archive.search("", limit=0).total
+    print(f"\n{len(QUERIES)} queries x {args.repeat} runs on {n} cables (x{args.scale})")
+    for label, xs in (("ours", ours_all), ("sqlite-utils FTS5", base_all)):
+        print(f"{label:18} p50 {pct(xs, 50) * 1000:7.1f} ms   p95 {pct(xs, 95) * 1000:7.1f} ms")
+    print(f"p95 ratio ours/baseline: {pct(ours_all, 95) / pct(base_all, 95):.2f}"
+          " (target <= 0.33)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    sys.exit(main())

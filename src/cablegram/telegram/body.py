@@ -18,8 +18,9 @@ _MARK = (
 _PARA = re.compile(
     rf"^(?P<pil>¶\s*)?(?P<num>\d{{1,3}})\s*\.(?!\d)\s*(?:\((?P<mark>{_MARK})\))?\s*(?P<rest>.*)$"
 )
-# A paragraph start in the middle of a reflowed line: `... End Summary.  2. (SBU) On June 19`.
-_INLINE_PARA = re.compile(rf"(?:¶\s*\d{{1,3}}\s*\.|(?<=[.:;\"')]\s)\s*\d{{1,3}}\s*\.\s*\((?:{_MARK})\))")
+# A pilcrow paragraph start in the middle of a reflowed line: `... End Summary. ¶2. (SBU) On June 19`.
+# (Run-in numbers without a pilcrow are split later, when they continue the numbering.)
+_INLINE_PARA = re.compile(r"¶\s*\d{1,3}\s*\.")
 _DASHES = re.compile(r"^[\s\-_=*]{3,}$")
 _SIGNATURE = re.compile(r"^[A-Z][A-Z'.-]+(?:[ /][A-Z][A-Z'.-]+){0,2}$")
 _TRAILER = re.compile(r"^(?:NNNN|BT|#\d+|END CABLE|END OF CABLE|\(END\))\b", re.I)
@@ -36,8 +37,13 @@ class Body:
 
 
 def _is_heading(block: list[str]) -> bool:
-    text = " ".join(" ".join(block).split())
-    if not text or len(text) > 100 or len(block) > 2:
+    return len(block) <= 2 and looks_like_heading(" ".join(block))
+
+
+def looks_like_heading(text: str) -> bool:
+    """Short, no closing punctuation, not a paragraph start: `Russia Looks Ahead to CSTO Meeting`."""
+    text = " ".join(text.split())
+    if not text or len(text) > 100:
         return False
     if text[-1] in ".,;" and not text.endswith("..."):
         return False
@@ -47,7 +53,7 @@ def _is_heading(block: list[str]) -> bool:
 def _split_inline(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     for no, line in lines:
-        if len(line) > 120 or "¶" in line[1:]:
+        if "¶" in line[1:]:
             cuts = [m.start() for m in _INLINE_PARA.finditer(line) if m.start() > 0]
             if cuts:
                 prev = 0

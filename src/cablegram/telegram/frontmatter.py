@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from cablegram.telegram.defects import DefectLog
+from cablegram.telegram.normalize import is_lone_classification
 
 __all__ = ["CAVEAT_WORDS", "FrontMatter", "parse_front_matter", "split_caveats"]
 
@@ -29,6 +30,8 @@ _KEYWORD = re.compile(
 )
 _PARA_START = re.compile(r"^\s*(?:¶\s*\d{1,3}|\d{1,3}\s*\.\s*(?:\(|[A-Z])|\(\w{1,4}\)\s)")
 _REF_LABEL_LINE = re.compile(r"^\s*¶?\s*(?:\([A-Z]\)|[A-Z][.)])\s")
+# A first paragraph glued to the end of a field: `... REASON: 1.4 (d) 1. (C) In the absence ...`.
+_GLUED_PARA = re.compile(r"(?:¶\s*1\s*\.|(?<=\s)1\.\s*\((?:U|SBU|C|S)\))")
 _TAGS_CONT = re.compile(r"^[A-Z0-9][A-Z0-9 ,.-]{0,60}$")
 
 
@@ -66,6 +69,14 @@ def _peel_caveats(line: str) -> tuple[str, list[str]]:
     return " ".join(words), found + tail
 
 
+def _peel_leading_caveats(line: str) -> tuple[str, list[str]]:
+    words = line.split()
+    found: list[str] = []
+    while words and words[0].strip(",;.").upper() in _CAVEAT_SET:
+        found.append(words.pop(0).strip(",;.").upper())
+    return " ".join(words), found
+
+
 def _split_keywords(line: str) -> list[tuple[str | None, str]]:
     """A line cut at each keyword: [(kind, text after keyword) ...], kind None for a lead-in."""
     matches = [m for m in _KEYWORD.finditer(line)]
@@ -100,10 +111,16 @@ def parse_front_matter(lines: list[tuple[int, str]], start: int, log: DefectLog)
             blank = True
             i += 1
             continue
-        if set(text) <= set("-_= "):
+        if set(text) <= set("-_= ") or is_lone_classification(text):
             i += 1
             blank = True
             continue
+        if current is None and expect_fields:
+            # `SENSITIVE REF LONDON 01170`: caveats run into the first field
+            rest, found = _peel_leading_caveats(text)
+            if found and rest and _KEYWORD.match(rest):
+                fm.caveats.extend(c for c in found if c not in fm.caveats)
+                text = rest
         parts = _split_keywords(text) if expect_fields else [(None, text)]
         lead_kind, lead_text = parts[0]
         if lead_kind is None:
@@ -116,6 +133,12 @@ def parse_front_matter(lines: list[tuple[int, str]], start: int, log: DefectLog)
             if current == "eo" and not lead_text.strip().upper().startswith("DECL"):
                 cont_ok = False
             if cont_ok and current is not None:
+                glued = _GLUED_PARA.search(lead_text)
+                if glued:
+                    fm.fields[current].append((no, lead_text[: glued.start()]))
+                    fm.body_start = i
+                    fm.body_prefix = lead_text[glued.start():]
+                    return fm
                 fm.fields[current].append((no, lead_text.lstrip("¶ ")))
             elif current is None and expect_fields and not para:
                 caveats = split_caveats(lead_text)
@@ -124,7 +147,7 @@ def parse_front_matter(lines: list[tuple[int, str]], start: int, log: DefectLog)
                 else:
                     note, found = _peel_caveats(lead_text)
                     fm.caveats.extend(c for c in found if c not in fm.caveats)
-                    if note:
+                    if note and not is_lone_classification(note):
                         fm.notes.append(note)
             elif blank and split_caveats(lead_text) is not None:
                 fm.caveats.extend(c for c in split_caveats(lead_text) or [] if c not in fm.caveats)
@@ -140,7 +163,7 @@ def parse_front_matter(lines: list[tuple[int, str]], start: int, log: DefectLog)
         for kind, value in parts:
             assert kind is not None
             # A paragraph glued to the end of a field (`SUBJECT: X ¶1. (C) ...`) starts the body.
-            glued = re.search(r"(?:¶\s*1\s*\.|(?<=\s)1\.\s*\((?:U|SBU|C|S)\))", value)
+            glued = _GLUED_PARA.search(value)
             if glued and kind in ("subject", "ref", "classified", "tags"):
                 fm.fields.setdefault(kind, []).append((no, value[: glued.start()]))
                 fm.body_start = i

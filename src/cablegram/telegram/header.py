@@ -51,7 +51,7 @@ def parse_address(line: str) -> Address | None:
     if not m:
         return None
     ri, name, prec, serial = m.groups()
-    name = name.strip(" ,")
+    name = name.strip()
     if not name:
         return None
     return Address(

@@ -36,6 +36,7 @@ def is_lone_classification(line: str) -> bool:
 class Cleaned:
     lines: list[tuple[int, str]]
     page_times: list[tuple[int, int, int]] = field(default_factory=list)  # (day, hour, minute)
+    dated: str = ""  # a `Cable dated:` line put before the telegram by an export or the renderer
 
 
 def clean_lines(text: str, log: DefectLog) -> Cleaned:
@@ -59,6 +60,9 @@ def clean_lines(text: str, log: DefectLog) -> Cleaned:
         if line.lstrip().startswith("PAGE ") and (m := _PAGE_HEADER.match(line)):
             cleaned.page_times.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
             log.add("page-break", "page header removed", no)
+            continue
+        if not out and line.startswith("Cable dated:"):
+            cleaned.dated = line
             continue
         out.append((no, line))
     _drop_leaked_block(out, log)

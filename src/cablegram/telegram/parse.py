@@ -158,7 +158,7 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
         if h.from_:
             guess_key = directory.station_from_name(h.from_) or guess_key
         inferred, how = infer_created(
-            text="\n".join(t for _, t in lines),
+            text="\n".join([cleaned.dated, *(t for _, t in lines)]),
             page_times=cleaned.page_times,
             declassify_on=eo.declassify_on if eo else None,
             eo_order=eo.order if eo else None,

@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 
 from cablegram.model import Address, Cable, Paragraph
+from cablegram.telegram.body import looks_like_heading
 
 __all__ = ["SECTION_CHARS", "render", "split_sections"]
 
@@ -112,12 +113,21 @@ def _marking_block(c: Cable) -> list[str]:
     return out
 
 
-def _paragraph(p: Paragraph) -> list[str]:
-    out: list[str] = []
-    if p.heading:
-        out += [p.heading, ""]
+def _unheaded(text: str) -> list[str]:
+    """An unnumbered paragraph right before a numbered one: as lines the parser won't take for
+    that paragraph's heading (a heading is one or two short lines)."""
+    words = text.split()
+    if len(words) < 3 or not looks_like_heading(text):
+        return [text]
+    a = max(1, len(words) // 3)
+    b = max(a + 1, 2 * len(words) // 3)
+    return [" ".join(words[:a]), " ".join(words[a:b]), " ".join(words[b:])]
+
+
+def _paragraph(p: Paragraph, before_numbered: bool = False) -> list[str]:
+    out: list[str] = [p.heading, ""] if p.heading else []
     if p.number is None:
-        out.append(p.text)
+        out += _unheaded(p.text) if before_numbered else [p.text]
     else:
         mark = f" ({p.marking})" if p.marking else ""
         out.append(f"¶{p.number}.{mark} {p.text}".rstrip())
@@ -158,7 +168,8 @@ def render(cable: Cable) -> str:
         if i in starts and cable.origin.station and serial is not None:
             section += 1
             out += ["", f"{cable.origin.station} {serial:08d} {section:03d} OF {cable.sections:03d}"]
-        out += ["", *_paragraph(p)]
+        nxt = cable.paragraphs[i + 1] if i + 1 < len(cable.paragraphs) else None
+        out += ["", *_paragraph(p, nxt is not None and nxt.number is not None and nxt.heading is None)]
     if cable.signers:
         out += ["", *cable.signers]
     text = "\n".join(out).lstrip("\n")

@@ -31,14 +31,22 @@ _REF = re.compile(r"^(\d\d)([A-Z]+?)(\d+)$")
 
 
 def rewrite_serial(text: str, reference_id: str, copy: int) -> tuple[str, str]:
-    """Copy `copy` of a cable: its serial number becomes copy * 1,000,000 + serial."""
+    """Copy `copy` of a cable, with a new serial number of at most six digits (what telegrams
+    carry): copy * 10,000 + serial below 10,000, else serial shifted by copy * 24,391 (mod 10^6).
+    A few may collide with real serials; bench prints how many distinct cables were stored.
+
+    The serial is rewritten only where it stands: after the station name (`TEHRAN 005055`, `SAN JOSE 000123`)
+    and after `#` on the `DE` line (`#5055/01`); other numbers are left alone.
+    """
     m = _REF.match(reference_id)
     if copy == 0 or not m:
         return text, reference_id
-    serial = int(m.group(3))
-    new = copy * 1_000_000 + serial
-    text = re.sub(rf"(?<![\d/])0*{serial}(?!\d)", str(new), text)
-    return text, f"{m.group(1)}{m.group(2)}{new}"
+    station, serial = m.group(2), int(m.group(3))
+    new = copy * 10_000 + serial if serial < 10_000 else (serial + copy * 24_391) % 1_000_000
+    name = r"\s?".join(re.escape(ch) for ch in station)
+    text = re.sub(rf"\b({name}\s+)0*{serial}\b", rf"\g<1>{new}", text)
+    text = re.sub(rf"#0*{serial}(?=[/\s])", f"#{new}", text)
+    return text, f"{m.group(1)}{station}{new}"
 
 
 def texts(scale: int) -> Iterator[dict[str, str]]:

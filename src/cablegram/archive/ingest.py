@@ -83,6 +83,7 @@ def ingest(
     started = time.perf_counter()
     known = archive.known_hashes()
     archive.db.execute("PRAGMA wal_autocheckpoint = 10000")  # fewer, larger checkpoints
+    archive.db.execute("PRAGMA mmap_size = 0")  # memory-mapped reads are for searching
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
     pending: deque[_Pending] = deque()
 

@@ -82,7 +82,9 @@ def _hits(archive: SQLiteArchive, plan: Plan,
     out = []
     for i, score in page:
         r = rows[i]
-        snippet = snippets.get(i) or r[6] or ""
+        snippet = snippets.get(i) or ""
+        if MARK_START not in snippet and r[6]:  # matched only in TAGS meanings: show the summary
+            snippet = r[6]
         out.append(Hit(r[1], r[2], r[3], r[4], r[5], _SPACES.sub(" ", snippet).strip(),
                        -score if score is not None else None))
     return out

@@ -53,7 +53,7 @@ def looks_like_heading(text: str) -> bool:
 def _split_inline(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     for no, line in lines:
-        if "¶" in line[1:]:
+        if line.find("¶", 1) != -1:
             cuts = [m.start() for m in _INLINE_PARA.finditer(line) if m.start() > 0]
             if cuts:
                 prev = 0
@@ -109,12 +109,12 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog) -> Body:
     current: list[tuple[int, str]] = []
     for no, line in lines:
         s = line.strip()
-        if not s or _DASHES.match(s) or is_lone_classification(s):
+        if not s or (s[0] in "-_=* " and _DASHES.match(s)) or (len(s) < 40 and is_lone_classification(s)):
             if current:
                 blocks.append(current)
                 current = []
             continue
-        if current and _PARA.match(s) and _looks_numbered(s):
+        if current and (s[0].isdigit() or s[0] == "¶") and _looks_numbered(s):
             blocks.append(current)
             current = []
         current.append((no, s))
@@ -140,7 +140,7 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog) -> Body:
 
     for bi, block in enumerate(blocks):
         first_no, first = block[0]
-        m = _PARA.match(first) if _looks_numbered(first) else None
+        m = _PARA.match(first) if (first[0].isdigit() or first[0] == "¶") and _looks_numbered(first) else None
         if m:
             num = int(m.group("num"))
             if num != expected:
@@ -184,15 +184,16 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog) -> Body:
     return Body(_split_run_in(paragraphs), signers)
 
 
-_RUN_IN = re.compile(rf"(?<=[.:;\"')])\s+(\d{{1,3}})\s*\.\s*\((?P<mark>{_MARK})\)\s*")
+_RUN_IN = re.compile(rf"\s(\d{{1,3}})\s*\.\s*\((?P<mark>{_MARK})\)\s*")
 
 
 def _split_run_in(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """`... End Comment. 10. (U) This message ...`: the next paragraph run into this one."""
     out: list[Paragraph] = []
     for p in paragraphs:
-        while p.number is not None:
-            m = next((m for m in _RUN_IN.finditer(p.text) if int(m.group(1)) == p.number + 1), None)
+        while p.number is not None and "(" in p.text:
+            m = next((m for m in _RUN_IN.finditer(p.text)
+                      if int(m.group(1)) == p.number + 1 and p.text[: m.start()].rstrip()[-1:] in ".:;\"')"), None)
             if m is None:
                 break
             out.append(Paragraph(p.number, p.marking, p.heading, p.text[: m.start()].rstrip()))
@@ -212,14 +213,26 @@ def _looks_numbered(line: str) -> bool:
     return bool(rest) and (rest[0].isupper() or rest[0] in "\"'(-") and int(m.group("num")) < 200
 
 
+_BETWEEN: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _between_patterns(word: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    if word not in _BETWEEN:
+        _BETWEEN[word] = (
+            re.compile(rf"(?:^|(?<=[\s.]))(?i:{word})(?:\s+and\s+\w+)?\s*(?::|\.|-{{1,2}}|(?=\s+[A-Z]))\s*"),
+            re.compile(rf"\s*\(?(?i:end\s+(?:of\s+)?{word})\s*[.:)]*"),
+        )
+    return _BETWEEN[word]
+
+
 def extract_between(paragraphs: list[Paragraph], word: str) -> str | None:
     """`Summary: ... End summary.` (or to the end of its paragraph) -> the text between."""
-    start_re = re.compile(rf"(?:^|(?<=[\s.]))(?i:{word})(?:\s+and\s+\w+)?\s*(?::|\.|-{{1,2}}|(?=\s+[A-Z]))\s*")
-    end_re = re.compile(rf"\s*\(?(?i:end\s+(?:of\s+)?{word})\s*[.:)]*")
+    start_re, end_re = _between_patterns(word)
     for i, p in enumerate(paragraphs):
         text = p.text
-        m = start_re.search(text)
         start: int | None = None
+        head = text[:60 + len(word)]
+        m = start_re.search(head) if word in head.lower() else None
         if m and m.start() < 40 and not text[: m.start()].strip(" -").lower().startswith("end"):
             start = m.end()
         elif p.heading and p.heading.strip(" -:").lower() == word.lower():
@@ -230,10 +243,10 @@ def extract_between(paragraphs: list[Paragraph], word: str) -> str | None:
         if end:
             return text[start:end.start()].strip() or None
         # Runs on over following paragraphs to an `End summary` if one comes soon.
-        for q in paragraphs[i + 1:i + 4]:
-            if end_re.search(q.text):
-                joined = " ".join([text[start:], *(x.text for x in paragraphs[i + 1:paragraphs.index(q)])])
-                tail = q.text[: end_re.search(q.text).start()]  # type: ignore[union-attr]
-                return " ".join([joined, tail]).strip() or None
+        for j in range(i + 1, min(i + 4, len(paragraphs))):
+            end = end_re.search(paragraphs[j].text)
+            if end:
+                parts = [text[start:], *(x.text for x in paragraphs[i + 1:j]), paragraphs[j].text[: end.start()]]
+                return " ".join(parts).strip() or None
         return text[start:].strip() or None
     return None

@@ -77,9 +77,14 @@ def _peel_leading_caveats(line: str) -> tuple[str, list[str]]:
     return " ".join(words), found
 
 
+_HINT = re.compile(r"E\s?\.|EO|TAG|Tag|SUBJ|Subj|REF|lassified|LASSIFIED")
+
+
 def _split_keywords(line: str) -> list[tuple[str | None, str]]:
     """A line cut at each keyword: [(kind, text after keyword) ...], kind None for a lead-in."""
-    matches = [m for m in _KEYWORD.finditer(line)]
+    if not _HINT.search(line):
+        return [(None, line)]
+    matches = list(_KEYWORD.finditer(line))
     if not matches:
         return [(None, line)]
     parts: list[tuple[str | None, str]] = []
@@ -94,7 +99,7 @@ def _split_keywords(line: str) -> list[tuple[str | None, str]]:
 
 
 def _has_fields(lines: list[tuple[int, str]], start: int) -> bool:
-    return any(_KEYWORD.search(line) for _, line in lines[start:start + 80])
+    return any(_HINT.search(line) and _KEYWORD.search(line) for _, line in lines[start:start + 80])
 
 
 def parse_front_matter(lines: list[tuple[int, str]], start: int, log: DefectLog) -> FrontMatter:

@@ -31,6 +31,7 @@ _MONTH_WORD = (
 
 _ISO = re.compile(r"^\s*((?:19|20)\d\d)-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d))?", re.M)
 _US = re.compile(r"(?:\bdate:\s*|^\d+,)(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d\d))?", re.I | re.M)
+_CSV_ROW = re.compile(r"^\d+,\d", re.M)
 _DATED = re.compile(r"Cable dated:\s*((?:19|20)\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d)")
 _SENT = re.compile(
     r"^(?:Sent:\s*)?(?:MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY),\s+"
@@ -56,13 +57,13 @@ def _wrapper_date(text: str) -> datetime | None:
     """A date written into the text by a wrapper (e-mail, database export, news site)."""
     if m := _DATED.search(text):
         return _safe(*map(int, m.groups()))
-    if m := _US.search(text):
+    if ("ate:" in text or "ATE:" in text or _CSV_ROW.search(text)) and (m := _US.search(text)):
         mo, d, y, hh, mm = m.groups()
         return _safe(int(y), int(mo), int(d), int(hh or 0), int(mm or 0))
     if m := _ISO.search(text):
         y, mo, d, hh, mm = m.groups()
         return _safe(int(y), int(mo), int(d), int(hh or 0), int(mm or 0))
-    if m := _SENT.search(text):
+    if ("DAY," in text or "day," in text) and (m := _SENT.search(text)):
         d1, mon1, mon2, d2, y, hh, mm = m.groups()
         month = _MONTH_OF.get((mon1 or mon2 or "").upper()[:3])
         if month:
@@ -72,7 +73,12 @@ def _wrapper_date(text: str) -> datetime | None:
 
 def _text_dates(text: str) -> list[date]:
     out = []
-    for m in _TEXT_DATE.finditer(text):
+    # Find the years first (rare), then look just around each for the month and day.
+    spans = [(max(0, m.start() - 20), m.end() + 1) for m in _YEAR.finditer(text)]
+    for a, b in spans:
+        m = _TEXT_DATE.search(text, a, b)
+        if not m:
+            continue
         mon1, d1, y1, d2, mon2, y2 = m.groups()
         month = _MONTH_OF.get((mon1 or mon2).upper()[:3])
         when = _safe(int(y1 or y2), month or 0, int(d1 or d2)) if month else None

@@ -19,6 +19,7 @@ _HTML_TAG = re.compile(r"</?(?:a|pre|br|span|div|p|b|i)\b[^>\n]{0,300}>", re.I)
 # multi-section cable; its serial always has eight digits.
 _PAGE_BREAK = re.compile(r"(?:^|(?<=\s))[A-Z][A-Z .'-]{1,30}?\s+0*\d{1,8}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}\b")
 _PAGE_HEADER = re.compile(r"^\s*PAGE\s+\d{2,3}\s+.*?\b(\d{2})(\d{2})(\d{2})Z\s*$")
+_DATED_LINE = re.compile(r"Cable dated:\s*\S+")
 _LEAK_START = re.compile(r"^\s*(?:id:\s*\d+\s*$|ID:\d+\s+Cable dated:)")
 
 CLASS_WORDS = {
@@ -29,7 +30,7 @@ CLASS_WORDS = {
 
 
 def is_lone_classification(line: str) -> bool:
-    return line.strip().strip('"').strip() in CLASS_WORDS
+    return len(line) < 60 and (line in CLASS_WORDS or line.strip().strip('"').strip() in CLASS_WORDS)
 
 
 @dataclass
@@ -47,25 +48,33 @@ def clean_lines(text: str, log: DefectLog) -> Cleaned:
     if "<" in text and _HTML_TAG.search(text):
         text = _HTML_TAG.sub("", text)
         log.add("link-artefact", "HTML tags removed")
-    out: list[tuple[int, str]] = []
-    cleaned = Cleaned(out)
-    for no, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
-        line = line.rstrip().replace("\t", " ").replace("\xa0", " ")
-        if " OF " in line and _PAGE_BREAK.search(line):
-            stripped = _PAGE_BREAK.sub(" ", line)
-            log.add("page-break", "page-break marker removed", no)
-            if not stripped.strip():
-                continue
-            line = stripped.rstrip()
-        if line.lstrip().startswith("PAGE ") and (m := _PAGE_HEADER.match(line)):
-            cleaned.page_times.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
-            log.add("page-break", "page header removed", no)
-            continue
-        if not out and line.startswith("Cable dated:"):
-            cleaned.dated = line
-            continue
-        out.append((no, line))
-    _drop_leaked_block(out, log)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").replace("\xa0", " ")
+    raw = [line.rstrip() for line in text.split("\n")]
+    cleaned = Cleaned([])
+    drop: set[int] = set()
+    if " OF 0" in text:
+        for i in [i for i, line in enumerate(raw) if " OF 0" in line]:
+            if _PAGE_BREAK.search(raw[i]):
+                log.add("page-break", "page-break marker removed", i + 1)
+                raw[i] = _PAGE_BREAK.sub(" ", raw[i]).rstrip()
+                if not raw[i].strip():
+                    drop.add(i)
+    if "PAGE " in text:
+        for i in [i for i, line in enumerate(raw) if "PAGE " in line]:
+            if m := _PAGE_HEADER.match(raw[i]):
+                cleaned.page_times.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+                log.add("page-break", "page header removed", i + 1)
+                drop.add(i)
+    first = next((i for i, line in enumerate(raw) if line), None)
+    if first is not None and _DATED_LINE.fullmatch(raw[first]):
+        cleaned.dated = raw[first]
+        drop.add(first)
+    if drop:
+        cleaned.lines = [(i + 1, line) for i, line in enumerate(raw) if i not in drop]
+    else:
+        cleaned.lines = list(zip(range(1, len(raw) + 1), raw))
+    if "id:" in text or "ID:" in text:
+        _drop_leaked_block(cleaned.lines, log)
     return cleaned
 
 

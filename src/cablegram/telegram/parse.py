@@ -60,7 +60,7 @@ def _find_class_line(lines: list[tuple[int, str]]) -> _ClassLine | None:
     for anchored in (True, False):
         for i, (_, line) in enumerate(lines):
             s = line.strip().lstrip('"').strip()
-            if not s or not any(c in s for c in "UCSTL"):
+            if not s or (anchored and s[0] not in "UCSTLucstl"):
                 continue
             if s[:3].islower() or s[1:4].islower():
                 s = s.upper()
@@ -222,7 +222,7 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
     label_cls = (
         directory.classification_label(classification, caveats) if classification else None
     )
-    if any("XXXXXXXX" in t for _, t in lines):
+    if "XXXXXXXX" in text:
         log.add("redaction", "the text carries XXXXXXXXXXXX redactions")
 
     header = Header(

@@ -72,7 +72,7 @@ def clean_lines(text: str, log: DefectLog) -> Cleaned:
     if drop:
         cleaned.lines = [(i + 1, line) for i, line in enumerate(raw) if i not in drop]
     else:
-        cleaned.lines = list(zip(range(1, len(raw) + 1), raw))
+        cleaned.lines = list(enumerate(raw, 1))
     if "id:" in text or "ID:" in text:
         _drop_leaked_block(cleaned.lines, log)
     return cleaned

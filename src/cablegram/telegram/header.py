@@ -41,6 +41,7 @@ class HeaderParts:
     from_: str | None = None
     to: list[Address] = field(default_factory=list)
     info: list[Address] = field(default_factory=list)
+    end: int | None = None  # where the header stopped, when told to stop at its first blank line
 
 
 def parse_address(line: str) -> Address | None:
@@ -62,13 +63,20 @@ def parse_address(line: str) -> Address | None:
     )
 
 
-def parse_header(lines: list[tuple[int, str]], log: DefectLog) -> HeaderParts:
-    """Parse the lines before the classification line (each with its 1-based number)."""
+def parse_header(lines: list[tuple[int, str]], log: DefectLog, *, until_blank: bool = False) -> HeaderParts:
+    """Parse the lines before the classification line (each with its 1-based number).
+
+    With `until_blank` (a cable without classification line) the header ends at the first blank
+    line after its addresses, and `end` says where.
+    """
     h = HeaderParts()
     target: list[Address] | None = None
-    for no, raw in lines:
+    for i, (no, raw) in enumerate(lines):
         line = raw.strip()
         if not line:
+            if until_blank and h.from_ and (h.to or h.info):
+                h.end = i
+                break
             target = None if target is h.info and not h.info else target
             continue
         if m := _VZCZC.match(line):

@@ -87,6 +87,15 @@ def _find_class_line(lines: list[tuple[int, str]]) -> _ClassLine | None:
     return None
 
 
+def _label_caveats(caveats: list[str]) -> list[str]:
+    """The caveats as cablegate's label counts them: its database drops NOFORN where the caveat
+    lines read NOFORN then SENSITIVE (10 of 11 such dev cables). `caveats` itself keeps NOFORN."""
+    for a, b in zip(caveats, caveats[1:], strict=False):
+        if (a, b) == ("NOFORN", "SENSITIVE"):
+            return [c for c in caveats if c != "NOFORN"]
+    return caveats
+
+
 def _joined(parts: list[tuple[int, str]] | None) -> str:
     return " ".join(" ".join(t for _, t in parts).split()) if parts else ""
 
@@ -108,12 +117,15 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
     if cl is None:
         log.add("missing-classification-line", "no classification line found")
     header_lines = lines[: cl.index] if cl else lines
-    h = parse_header(header_lines, log) if header_lines else HeaderParts()
+    h = parse_header(header_lines, log, until_blank=cl is None) if header_lines else HeaderParts()
     if cl is None and h.from_ is None and h.dtg is None:
         # A fragment without header or classification line: read it all as front matter + body.
         body_from = 0
+    elif cl is None:
+        body_from = h.end if h.end is not None else len(lines)
+        header_lines = lines[:body_from]
     else:
-        body_from = cl.index + 1 if cl else len(lines)
+        body_from = cl.index + 1
     if cl and cl.rest:
         lines = [*lines[:body_from], (lines[cl.index][0], cl.rest), *lines[body_from:]]
     fm = parse_front_matter(lines, body_from, log)
@@ -219,9 +231,7 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
         ranks = [m for m in marks if m is not None]
         if ranks:
             classification = directory.CLASSIFICATIONS[max(ranks)]
-    label_cls = (
-        directory.classification_label(classification, caveats) if classification else None
-    )
+    label_cls = directory.classification_label(classification, _label_caveats(caveats)) if classification else None
     if "XXXXXXXX" in text:
         log.add("redaction", "the text carries XXXXXXXXXXXX redactions")
 

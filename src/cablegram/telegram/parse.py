@@ -7,6 +7,7 @@ line), the marking block (caveats, E.O., TAGS, SUBJECT, REF, Classified By), and
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,7 +91,7 @@ def _find_class_line(lines: list[tuple[int, str]]) -> _ClassLine | None:
 def _label_caveats(caveats: list[str]) -> list[str]:
     """The caveats as cablegate's label counts them: its database drops NOFORN where the caveat
     lines read NOFORN then SENSITIVE (10 of 11 such dev cables). `caveats` itself keeps NOFORN."""
-    for a, b in zip(caveats, caveats[1:], strict=False):
+    for a, b in itertools.pairwise(caveats):
         if (a, b) == ("NOFORN", "SENSITIVE"):
             return [c for c in caveats if c != "NOFORN"]
     return caveats

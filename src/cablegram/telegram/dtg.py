@@ -22,7 +22,7 @@ _MONTH_NUMBER["SEPT"] = 9
 #: precedence prosigns of the DTG line and the words of address lines
 PRECEDENCES = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE"}
 
-DTG_RE = re.compile(r"(\d{2})(\d{2})(\d{2})Z\s+([A-Z]{3,4})\s+(\d{2,4})\b")
+DTG_RE = re.compile(r"(\d{2})(\d{2})(\d{2}) ?Z\s+([A-Z]{3,4})\s+(\d{2,4})\b")
 
 
 def expand_year(yy: int) -> int:

@@ -27,7 +27,8 @@ def parse_eo(text: str) -> EO:
 
 
 _REASONS = re.compile(r"\b(?:REASONS?|FOR\s+REASONS?|E\.?O\.?\s*\d+\s*,?\s*(?:SECTION)?)\b", re.I)
-_REASON_NUM = re.compile(r"\b1\s?\.\s?([456])\s*\(?\s*([A-Ha-h](?:\s*(?:[,&]|AND|and|/)\s*\(?[A-Ha-h]\)?)*)?\)?")
+_REASON_NUM = re.compile(r"\b1\s?\.\s?([456])")
+_REASON_LETTER = re.compile(r"(?<![A-Za-z])([A-Ha-h])(?![A-Za-z])")
 _TITLES = (
     "AMBASSADOR", "CHARGE D'AFFAIRES", "CHARGE D’AFFAIRES", "CHARGE", "CDA", "DCM", "A/DCM",
     "DEPUTY CHIEF OF MISSION", "POLITICAL COUNSELOR", "POLOFF", "POL/ECON CHIEF", "POLCHIEF",
@@ -42,8 +43,11 @@ def parse_classified_by(text: str) -> ClassifiedBy:
     m = _REASONS.search(text)
     who = text[: m.start()] if m else text
     reasons: list[str] = []
-    for r in _REASON_NUM.finditer(text[m.start():] if m else text):
-        letters = re.findall(r"[A-Ha-h]", r.group(2) or "")
+    tail = text[m.start():] if m else text
+    numbers = list(_REASON_NUM.finditer(tail))
+    for i, r in enumerate(numbers):
+        end = numbers[i + 1].start() if i + 1 < len(numbers) else len(tail)
+        letters = _REASON_LETTER.findall(tail[r.end():min(end, r.end() + 30)])
         if letters:
             reasons.extend(f"1.{r.group(1)}({x.lower()})" for x in letters)
         else:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from cablegram.model import Address
 from cablegram.telegram.defects import DefectLog
-from cablegram.telegram.dtg import DTG_RE, PRECEDENCES, parse_dtg
+from cablegram.telegram.dtg import DTG_RE, PRECEDENCES, format_dtg, parse_dtg
 
 __all__ = ["HeaderParts", "parse_header"]
 
@@ -16,7 +16,7 @@ _VZCZC = re.compile(r"^(VZCZC[A-Z0-9]*)\s*$")
 _ROUTING = re.compile(r"^([OPRZ]{2})\s+((?:R[A-Z]{3,6}\s*)+)$")
 _DE = re.compile(r"^DE\s+([A-Z]{4,7})\s+#?(\d{1,5})(?:/(\d{1,3}))?(?:\s+(\d{7}))?")
 _SECURITY = re.compile(r"^(ZN[RY]\s+[UCSTE]{5}(?:\s+ZZH)?)\s*$")
-_DTG_LINE = re.compile(r"^((?:[ZOPR]{1,2}\s+){1,2})(\d{6}Z\s+[A-Z]{3,4}\s+\d{2,4})\b")
+_DTG_LINE = re.compile(r"^((?:[ZOPR]{1,2}\s+){1,2})(\d{6} ?Z\s+[A-Z]{3,4}\s+\d{2,4})\b")
 _ADDRESS = re.compile(
     r"^(?:(R[A-Z]{3,7})/)?(.+?)"
     r"(?:\s+(FLASH|NIACT IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE))?"
@@ -42,6 +42,7 @@ class HeaderParts:
     to: list[Address] = field(default_factory=list)
     info: list[Address] = field(default_factory=list)
     end: int | None = None  # where the header stopped, when told to stop at its first blank line
+    last: int = -1  # index of the last line read as header
 
 
 def parse_address(line: str) -> Address | None:
@@ -81,29 +82,34 @@ def parse_header(lines: list[tuple[int, str]], log: DefectLog, *, until_blank: b
             continue
         if m := _VZCZC.match(line):
             h.transmission_id = m.group(1)
+            h.last = i
             continue
         if h.originator is None and (m := _ROUTING.match(line)) and not h.from_:
             h.routing_precedence = m.group(1)
             h.routing_indicators = m.group(2).split()
+            h.last = i
             continue
         if h.routing_indicators and not h.originator and re.fullmatch(r"(?:R[A-Z]{3,6}\s*)+", line):
             h.routing_indicators.extend(line.split())
+            h.last = i
             continue
         if m := _DE.match(line):
             h.originator = m.group(1)
             h.station_serial = int(m.group(2))
             h.section = int(m.group(3)) if m.group(3) else None
             h.filing_time = m.group(4)
+            h.last = i
             continue
         if m := _SECURITY.match(line):
             h.security = " ".join(m.group(1).split())
+            h.last = i
             continue
         if h.dtg is None and (m := _DTG_LINE.match(line)):
             dtg_text = " ".join(m.group(2).split())
             when = parse_dtg(dtg_text)
             if when is None:
                 log.add("bad-dtg", f"not a real date-time group: {dtg_text}", no)
-            h.dtg = dtg_text
+            h.dtg = format_dtg(when) if when else dtg_text
             h.when = when
             h.precedence = PRECEDENCES.get(m.group(1).split()[0])
             target = None

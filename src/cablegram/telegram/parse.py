@@ -120,8 +120,9 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
     header_lines = lines[: cl.index] if cl else lines
     h = parse_header(header_lines, log, until_blank=cl is None) if header_lines else HeaderParts()
     if cl is None and h.from_ is None and h.dtg is None:
-        # A fragment without header or classification line: read it all as front matter + body.
-        body_from = 0
+        # A fragment without FM, DTG or classification line: what follows its routing lines (if
+        # any) is front matter and body.
+        body_from = h.last + 1
     elif cl is None:
         body_from = h.end if h.end is not None else len(lines)
         header_lines = lines[:body_from]

@@ -21,6 +21,8 @@ _PARA = re.compile(
 # A pilcrow paragraph start in the middle of a reflowed line: `... End Summary. ¶2. (SBU) On June 19`.
 # (Run-in numbers without a pilcrow are split later, when they continue the numbering.)
 _INLINE_PARA = re.compile(r"¶\s*\d{1,3}\s*\.")
+_DIGITS_PILCROW = frozenset("0123456789¶")
+_MID_PILCROW = re.compile(r"[^\n]¶")
 _DASHES = re.compile(r"^[\s\-_=*]{3,}$")
 _SIGNATURE = re.compile(r"^[A-Z][A-Z'.-]+(?:[ /][A-Z][A-Z'.-]+){0,2}$")
 _TRAILER = re.compile(r"^(?:NNNN|BT|#\d+|END CABLE|END OF CABLE|\(END\))\b", re.I)
@@ -51,6 +53,8 @@ def looks_like_heading(text: str) -> bool:
 
 
 def _split_inline(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    if not _MID_PILCROW.search("\n".join(t for _, t in lines)):
+        return lines
     out: list[tuple[int, str]] = []
     for no, line in lines:
         if line.find("¶", 1) != -1:
@@ -108,13 +112,13 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog) -> Body:
     blocks: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
     for no, line in lines:
-        s = line.strip()
-        if not s or (s[0] in "-_=* " and _DASHES.match(s)) or (len(s) < 40 and is_lone_classification(s)):
+        s = line.lstrip()
+        if not s or (s[0] in "-_=*" and _DASHES.match(s)) or (len(s) < 40 and is_lone_classification(s)):
             if current:
                 blocks.append(current)
                 current = []
             continue
-        if current and (s[0].isdigit() or s[0] == "¶") and _looks_numbered(s):
+        if current and (s[0] in _DIGITS_PILCROW) and _looks_numbered(s):
             blocks.append(current)
             current = []
         current.append((no, s))
@@ -191,7 +195,7 @@ def _split_run_in(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """`... End Comment. 10. (U) This message ...`: the next paragraph run into this one."""
     out: list[Paragraph] = []
     for p in paragraphs:
-        while p.number is not None and "(" in p.text:
+        while p.number is not None and (". (" in p.text or ".(" in p.text):
             m = next((m for m in _RUN_IN.finditer(p.text)
                       if int(m.group(1)) == p.number + 1 and p.text[: m.start()].rstrip()[-1:] in ".:;\"')"), None)
             if m is None:

@@ -78,14 +78,16 @@ def parse_classified_by(text: str) -> ClassifiedBy:
 
 def parse_tags(text: str) -> tuple[str, ...]:
     tags = []
-    for token in re.split(r"[\s,;]+", text.replace("[", " ").replace("]", " ")):
+    for token in _TAG_SPLIT.split(text.replace("[", " ").replace("]", " ")):
         token = token.strip(".:()")
         token = token.upper() if token.islower() else token
-        if token and token not in tags and re.fullmatch(r"[A-Za-z0-9_-]{1,40}", token):
+        if token and token not in tags and _TAG.fullmatch(token):
             tags.append(token)
     return tuple(tags)
 
 
+_TAG_SPLIT = re.compile(r"[\s,;]+")
+_TAG = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _SUBJECT_MARK = re.compile(r"^\((U|SBU|C|S|TS|U//FOUO|SBU//NF|C//NF|S//NF|C/NF|S/NF)\)\s*")
 
 

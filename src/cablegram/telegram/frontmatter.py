@@ -20,6 +20,7 @@ CAVEAT_WORDS = (
     "PROPIN", "FOUO", "SBU", "CHEROKEE", "ROGER", "EFTO", "NOFORN/ORCON",
 )
 _CAVEAT_SET = frozenset(CAVEAT_WORDS)
+_WORD_SPLIT = re.compile(r"[\s,;]+")
 
 _KEYWORD = re.compile(
     r"(?P<eo>(?:E\s?\.\s?[O0]\s?\.?|\bEO\b)\s*:?\s*\d{4,5}\b)"
@@ -46,7 +47,7 @@ class FrontMatter:
 
 def split_caveats(line: str) -> list[str] | None:
     """`SENSITIVE, SIPDIS` -> both; None when the line is not made of caveat words only."""
-    words = [w for w in re.split(r"[\s,;]+", line.strip().strip(".").upper()) if w]
+    words = [w for w in _WORD_SPLIT.split(line.strip().strip(".").upper()) if w]
     if not words:
         return None
     joined = " ".join(words)
@@ -77,7 +78,7 @@ def _peel_leading_caveats(line: str) -> tuple[str, list[str]]:
     return " ".join(words), found
 
 
-_HINT = re.compile(r"E\s?\.|EO|TAG|Tag|SUBJ|Subj|REF|lassified|LASSIFIED")
+_HINT = re.compile(r"E\s?\.\s?[O0]|EO|TAG|Tag|SUBJ|Subj|REF|lassified|LASSIFIED")
 
 
 def _split_keywords(line: str) -> list[tuple[str | None, str]]:

@@ -72,7 +72,7 @@ def _find_class_line(lines: list[tuple[int, str]]) -> _ClassLine | None:
             station = " ".join(m.group("station").split())
             if station in ("SECTION", "OF", "PAGE") or station.startswith("SECTION "):
                 continue
-            cls_key = re.sub(r"\s", "", m.group("cls"))
+            cls_key = "".join(m.group("cls").split())
             eyes = m.group("eyes")
             return _ClassLine(
                 index=i,

@@ -184,3 +184,17 @@ def test_sigkill_mid_ingest_then_resume_gives_the_clean_tables(dev_archive_path:
     with sqlite3.connect(path) as db:
         db.execute("INSERT INTO cables_fts(cables_fts) VALUES ('integrity-check')")
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_rank_puts_subject_hits_first_and_bm25_pages_agree(dev_archive) -> None:
+    page = dev_archive.search("piracy", limit=60).hits
+    in_subject = ["PIRACY" in (h.subject or "").upper() for h in page]
+    assert in_subject[0] and in_subject == sorted(in_subject, reverse=True)
+    assert False in in_subject  # the page goes on past the subject hits
+    whole = [h.reference_id for h in dev_archive.search("piracy", limit=60).hits]
+    paged = [h.reference_id for off in (0, 20, 40)
+             for h in dev_archive.search("piracy", limit=20, offset=off).hits]
+    assert paged == whole
+    bm25 = dev_archive.search("piracy", limit=200, sort="bm25")
+    assert {h.reference_id for h in bm25.hits} == {
+        h.reference_id for h in dev_archive.search("piracy", limit=200).hits}

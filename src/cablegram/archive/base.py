@@ -30,7 +30,7 @@ __all__ = [
     "VersionInfo",
 ]
 
-Sort = Literal["rank", "date", "-date"]
+Sort = Literal["rank", "bm25", "date", "-date"]
 
 #: Highlight markers around matched words in `Hit.snippet` (the rest of the snippet is plain,
 #: unescaped text: a web page escapes it, then turns the markers into <mark>).

@@ -47,6 +47,16 @@ def compile_for(archive: SQLiteArchive, query: str, filters: str | None,
     return plan
 
 
+def _ranked(archive: SQLiteArchive, plan: Plan, match: str,
+            need: int) -> list[tuple[int, float | None]]:
+    join = "" if not plan.where else " JOIN cable_facets f ON f.id = fts.rowid"
+    sql = (f"SELECT fts.rowid, fts.rank FROM cables_fts fts{join}"
+           f" WHERE cables_fts MATCH ? AND {plan.sql_where()} ORDER BY fts.rank LIMIT ?")
+    rows: list[tuple[int, float | None]] = archive.db.execute(
+        sql, (match, *plan.params, need)).fetchall()
+    return rows
+
+
 def _page_ids(archive: SQLiteArchive, plan: Plan, sort: Sort, limit: int,
               offset: int) -> list[tuple[int, float | None]]:
     where = plan.sql_where()
@@ -55,10 +65,22 @@ def _page_ids(archive: SQLiteArchive, plan: Plan, sort: Sort, limit: int,
         sql = (f"SELECT f.id, NULL FROM cable_facets f WHERE {where}"
                f" ORDER BY {order} LIMIT ? OFFSET ?")
         return archive.db.execute(sql, (*plan.params, limit, offset)).fetchall()
-    order = {"rank": "fts.rank", "date": "f.day, f.id", "-date": "f.day DESC, f.id DESC"}[sort]
-    join = "" if sort == "rank" and not plan.where else " JOIN cable_facets f ON f.id = fts.rowid"
-    sql = (f"SELECT fts.rowid, fts.rank FROM cables_fts fts{join}"
-           f" WHERE cables_fts MATCH ? AND {where} ORDER BY {order} LIMIT ? OFFSET ?")
+    need = offset + limit
+    if sort == "bm25":
+        return _ranked(archive, plan, plan.match, need)[offset:]
+    if sort == "rank":
+        # Subject hits first, each tier by BM25: ranking then scores only the (usually few)
+        # cables whose subject matches, and the rest only when those do not fill the page.
+        in_subject = f"({plan.match}) AND (subject : ({plan.match}))"
+        first = _ranked(archive, plan, in_subject, need)
+        if len(first) < need:
+            rest = f"({plan.match}) NOT (subject : ({plan.match}))"
+            first += _ranked(archive, plan, rest, need - len(first))
+        return first[offset:]
+    order = {"date": "f.day, f.id", "-date": "f.day DESC, f.id DESC"}[sort]
+    sql = (f"SELECT fts.rowid, fts.rank FROM cables_fts fts JOIN cable_facets f"
+           f" ON f.id = fts.rowid WHERE cables_fts MATCH ? AND {where}"
+           f" ORDER BY {order} LIMIT ? OFFSET ?")
     return archive.db.execute(sql, (plan.match, *plan.params, limit, offset)).fetchall()
 
 
@@ -69,7 +91,14 @@ def _hits(archive: SQLiteArchive, plan: Plan,
     ids = [i for i, _ in page]
     marks = ",".join("?" * len(ids))
     snippets: dict[int, str] = {}
-    if plan.match:
+    if plan.match and "*" in plan.match:
+        # a prefix query re-expands its terms on every rowid lookup: scan the id range once
+        snippets = {r[0]: r[1] for r in archive.db.execute(
+            f"SELECT rowid, CASE WHEN rowid IN ({marks}) THEN"
+            " snippet(cables_fts, 2, ?, ?, '…', 32) END FROM cables_fts"
+            " WHERE cables_fts MATCH ? AND rowid BETWEEN ? AND ?",
+            (*ids, MARK_START, MARK_END, plan.match, min(ids), max(ids))) if r[1] is not None}
+    elif plan.match:
         snippets = dict(archive.db.execute(
             "SELECT rowid, snippet(cables_fts, 2, ?, ?, '…', 32) FROM cables_fts"
             f" WHERE cables_fts MATCH ? AND rowid IN ({marks})",
@@ -95,13 +124,18 @@ def search(archive: SQLiteArchive, query: str, *, filters: str | None = None,
            access: AccessFilter | None = None) -> SearchResult:
     """Search the archive with the query language (see `cablegram.archive.query`).
 
-    Returns `limit` hits from `offset` in `sort` order ("rank" = BM25, falling back to newest
-    first when the query has no words; "date"; "-date"), the total number of matches and the
+    Returns `limit` hits from `offset` in `sort` order, the total number of matches and the
     counts of each requested facet (`origin`, `year`, `month`, `classification`, `tag`,
     `caveat`). Raises `QueryError` for a malformed query or an unknown facet or sort.
+
+    Sorts: "rank" puts cables whose subject matches the query first, then the others, each
+    group by BM25 (subject 10, TAGS 4, text 1): fast, since BM25 is computed for the subject
+    hits only unless they do not fill the page; "bm25" is plain BM25 over every match (slower
+    on large match sets); "date" / "-date" oldest / newest first. Without words in the query,
+    "rank" and "bm25" mean newest first.
     """
-    if sort not in ("rank", "date", "-date"):
-        raise QueryError(f"unknown sort {sort!r}: use rank, date or -date")
+    if sort not in ("rank", "bm25", "date", "-date"):
+        raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
     unknown = [f for f in facets if f not in FACETS]
     if unknown:
         raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS)}")

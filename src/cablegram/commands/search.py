@@ -27,7 +27,8 @@ def register(subparsers: Any) -> None:
     add_archive_option(p)
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--offset", type=int, default=0)
-    p.add_argument("--sort", choices=("rank", "date", "-date"), default="rank")
+    p.add_argument("--sort", choices=("rank", "bm25", "date", "-date"), default="rank",
+                   help="rank: subject hits first, then by BM25 (default); bm25: plain BM25")
     p.add_argument("--facet", action="append", default=[], choices=FACETS,
                    help="count hits by this facet (repeatable)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")

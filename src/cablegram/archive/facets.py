@@ -127,5 +127,7 @@ def count(archive: SQLiteArchive, plan: Plan,
         out["tag"] = [FacetCount(t, n) for t, n in rows]
     result = total, {name: out[name] for name in facets}
     if key is not None:
+        for stale in [k for k in archive._cache if k[0] == "facets" and k[2] != key[2]]:
+            del archive._cache[stale]
         archive._cache[key] = result
     return result

@@ -200,3 +200,9 @@ def test_cli_commands_on_a_small_archive(tmp_path: Path) -> None:
     assert json.loads(run_cli("stats", "--json", "--archive", str(db)).stdout)["cables"] == 1
     none = run_cli("stats", "--archive", str(tmp_path / "absent.db"), check=False)
     assert none.returncode == 1 and "no archive" in none.stderr
+
+
+def test_the_sqlite_backend_implements_both_interfaces(archive) -> None:
+    from cablegram.archive import Archive, ArchiveWriter
+
+    assert isinstance(archive, Archive) and isinstance(archive, ArchiveWriter)

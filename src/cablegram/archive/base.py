@@ -5,6 +5,7 @@ Readers (CLI, web, desk) depend only on `Archive` and the plain records defined 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
@@ -14,12 +15,15 @@ from cablegram.model import Cable
 if TYPE_CHECKING:
     import pandas
 
+    from cablegram.archive.records import Prepared
+
 __all__ = [
     "FACETS",
     "MARK_END",
     "MARK_START",
     "AccessFilter",
     "Archive",
+    "ArchiveWriter",
     "FacetCount",
     "Hit",
     "RefLink",
@@ -207,3 +211,14 @@ class Archive(Protocol):
 
     def to_pandas(self, query: str = "", *, access: AccessFilter | None = None) -> pandas.DataFrame:
         """The matching cables' metadata as a DataFrame (pandas imported lazily)."""
+
+
+@runtime_checkable
+class ArchiveWriter(Protocol):
+    """What `cablegram.archive.ingest` needs from a backend to store records idempotently."""
+
+    def known_hashes(self) -> dict[str, str | None]:
+        """Content hash -> reference id (None for quarantined) of every text already stored."""
+
+    def write_batch(self, items: Sequence[Prepared]) -> Counter[str]:
+        """Store a batch in one transaction; count stored/updated/duplicates/quarantined."""

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from itertools import islice
 from typing import Any, Protocol
 
+from cablegram.archive.base import ArchiveWriter
 from cablegram.archive.records import Prepared, content_hash, prepare_batch, restore_raw
-from cablegram.archive.sqlite import SQLiteArchive
 from cablegram.model import Cable
 
 __all__ = ["IngestReport", "RawLike", "ingest"]
@@ -64,7 +64,7 @@ def _chunks(records: Iterable[RawLike], size: int) -> Iterator[list[RawLike]]:
 
 
 def ingest(
-    archive: SQLiteArchive,
+    archive: ArchiveWriter,
     records: Iterable[RawLike],
     *,
     workers: int | None = None,
@@ -82,8 +82,10 @@ def ingest(
     report = IngestReport()
     started = time.perf_counter()
     known = archive.known_hashes()
-    archive.db.execute("PRAGMA wal_autocheckpoint = 10000")  # fewer, larger checkpoints
-    archive.db.execute("PRAGMA mmap_size = 0")  # memory-mapped reads are for searching
+    db = getattr(archive, "db", None)  # SQLite tuning; other backends have their own
+    if db is not None:
+        db.execute("PRAGMA wal_autocheckpoint = 10000")  # fewer, larger checkpoints
+        db.execute("PRAGMA mmap_size = 0")  # memory-mapped reads are for searching
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
     pending: deque[_Pending] = deque()
 
@@ -132,6 +134,7 @@ def ingest(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        archive.db.execute("PRAGMA wal_autocheckpoint = 1000")
+        if db is not None:
+            db.execute("PRAGMA wal_autocheckpoint = 1000")
     report.seconds = time.perf_counter() - started
     return report

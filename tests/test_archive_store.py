@@ -206,3 +206,13 @@ def test_the_sqlite_backend_implements_both_interfaces(archive) -> None:
     from cablegram.archive import Archive, ArchiveWriter
 
     assert isinstance(archive, Archive) and isinstance(archive, ArchiveWriter)
+
+
+def test_filters_are_query_text_anded_to_the_query(archive) -> None:
+    cable, raw = seed_cable()
+    store_cable(archive, cable, raw)
+    assert archive.search("georgia", filters="origin:moscow class:unclassified").total == 1
+    assert archive.search("georgia", filters="origin:tokyo").total == 0
+    assert archive.search("", filters="lavrov").total == 1
+    with pytest.raises(QueryError):
+        archive.search("georgia", filters="origin:")

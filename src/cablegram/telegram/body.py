@@ -22,7 +22,6 @@ _PARA = re.compile(
 # (Run-in numbers without a pilcrow are split later, when they continue the numbering.)
 _INLINE_PARA = re.compile(r"¶\s*\d{1,3}\s*\.")
 _DIGITS_PILCROW = frozenset("0123456789¶")
-_MID_PILCROW = re.compile(r"[^\n]¶")
 _DASHES = re.compile(r"^[\s\-_=*]{3,}$")
 _SIGNATURE = re.compile(r"^[A-Z][A-Z'.-]+(?:[ /][A-Z][A-Z'.-]+){0,2}$")
 _TRAILER = re.compile(r"^(?:NNNN|BT|#\d+|END CABLE|END OF CABLE|\(END\))\b", re.I)
@@ -52,8 +51,13 @@ def looks_like_heading(text: str) -> bool:
     return not _PARA.match(text)
 
 
+def _has_mid_pilcrow(line: str) -> bool:
+    start = line.find("¶")
+    return line.find("¶", start + 1) != -1 or bool(line[:start].strip())
+
+
 def _split_inline(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    if not _MID_PILCROW.search("\n".join(t for _, t in lines)):
+    if not any(_has_mid_pilcrow(t) for _, t in lines if "¶" in t):
         return lines
     out: list[tuple[int, str]] = []
     for no, line in lines:
@@ -118,7 +122,7 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog) -> Body:
                 blocks.append(current)
                 current = []
             continue
-        if current and (s[0] in _DIGITS_PILCROW) and _looks_numbered(s):
+        if current and s[0] in _DIGITS_PILCROW and _numbered(s):
             blocks.append(current)
             current = []
         current.append((no, s))
@@ -144,7 +148,7 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog) -> Body:
 
     for bi, block in enumerate(blocks):
         first_no, first = block[0]
-        m = _PARA.match(first) if (first[0].isdigit() or first[0] == "¶") and _looks_numbered(first) else None
+        m = _numbered(first)
         if m:
             num = int(m.group("num"))
             if num != expected:
@@ -164,7 +168,7 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog) -> Body:
             continue
         texts = [t for _, t in block]
         nxt = blocks[bi + 1][0][1] if bi + 1 < len(blocks) else None
-        next_is_para = nxt is not None and bool(_PARA.match(nxt)) and _looks_numbered(nxt)
+        next_is_para = nxt is not None and _numbered(nxt) is not None
         if next_is_para and _is_heading(texts) and pending_heading is None:
             close()
             pending_heading = " ".join(" ".join(texts).split())
@@ -206,15 +210,20 @@ def _split_run_in(paragraphs: list[Paragraph]) -> list[Paragraph]:
     return out
 
 
-def _looks_numbered(line: str) -> bool:
-    """A number at the start of a line is a paragraph number, not a figure (`2006, Bank ...`)."""
+def _numbered(line: str) -> re.Match[str] | None:
+    """The paragraph-start match of a line, if its number is a paragraph number and not a figure
+    (`2006, Bank ...`)."""
+    if not line or line[0] not in _DIGITS_PILCROW:
+        return None
     m = _PARA.match(line)
     if not m:
-        return False
+        return None
     if m.group("pil") or m.group("mark"):
-        return True
+        return m
     rest = m.group("rest")
-    return bool(rest) and (rest[0].isupper() or rest[0] in "\"'(-") and int(m.group("num")) < 200
+    ok = bool(rest) and (rest[0].isupper() or rest[0] in "\"'(-") and int(m.group("num")) < 200
+    return m if ok else None
+
 
 
 _BETWEEN: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {}
@@ -224,7 +233,7 @@ def _between_patterns(word: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     if word not in _BETWEEN:
         _BETWEEN[word] = (
             re.compile(rf"(?:^|(?<=[\s.]))(?i:{word})(?:\s+and\s+\w+)?\s*(?::|\.|-{{1,2}}|(?=\s+[A-Z]))\s*"),
-            re.compile(rf"\s*\(?(?i:end\s+(?:of\s+)?{word})\s*[.:)]*"),
+            re.compile(rf"(?i)\(?\bend\s+(?:of\s+)?{word}\b[.:)]*"),
         )
     return _BETWEEN[word]
 
@@ -245,12 +254,12 @@ def extract_between(paragraphs: list[Paragraph], word: str) -> str | None:
             continue
         end = end_re.search(text, start)
         if end:
-            return text[start:end.start()].strip() or None
+            return text[start:end.start()].strip(" (") or None
         # Runs on over following paragraphs to an `End summary` if one comes soon.
         for j in range(i + 1, min(i + 4, len(paragraphs))):
             end = end_re.search(paragraphs[j].text)
             if end:
                 parts = [text[start:], *(x.text for x in paragraphs[i + 1:j]), paragraphs[j].text[: end.start()]]
-                return " ".join(parts).strip() or None
+                return " ".join(parts).strip(" (") or None
         return text[start:].strip() or None
     return None

@@ -21,6 +21,7 @@ CAVEAT_WORDS = (
 )
 _CAVEAT_SET = frozenset(CAVEAT_WORDS)
 _WORD_SPLIT = re.compile(r"[\s,;]+")
+_CAVEAT_START = re.compile(r"(?i)(?:" + "|".join(CAVEAT_WORDS) + r"|E F T O|FOR OFFICIAL)")
 
 _KEYWORD = re.compile(
     r"(?P<eo>(?:E\s?\.\s?[O0]\s?\.?|\bEO\b)\s*:?\s*\d{4,5}\b)"
@@ -47,6 +48,8 @@ class FrontMatter:
 
 def split_caveats(line: str) -> list[str] | None:
     """`SENSITIVE, SIPDIS` -> both; None when the line is not made of caveat words only."""
+    if len(line) > 80 or not _CAVEAT_START.match(line.lstrip()):
+        return None
     words = [w for w in _WORD_SPLIT.split(line.strip().strip(".").upper()) if w]
     if not words:
         return None
@@ -117,11 +120,11 @@ def parse_front_matter(lines: list[tuple[int, str]], start: int, log: DefectLog)
             blank = True
             i += 1
             continue
-        if set(text) <= set("-_= ") or is_lone_classification(text):
+        if not text.strip("-_= ") or is_lone_classification(text):
             i += 1
             blank = True
             continue
-        if current is None and expect_fields:
+        if current is None and expect_fields and _CAVEAT_START.match(text):
             # `SENSITIVE REF LONDON 01170`: caveats run into the first field
             rest, found = _peel_leading_caveats(text)
             if found and rest and _KEYWORD.match(rest):

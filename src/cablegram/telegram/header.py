@@ -22,6 +22,7 @@ _ADDRESS = re.compile(
     r"(?:\s+(FLASH|NIACT IMMEDIATE|IMMEDIATE|PRIORITY|ROUTINE))?"
     r"(?:\s+(\d{1,5}))?\s*$"
 )
+_HEADER_STARTS = ("TO ", "INFO ", "XMT ", "BT", "NNNN", "ZEN/", "FM ", "VZCZC", "DE ", "ZN")
 _BARE_RI_ADDRESS = re.compile(r"^(R[A-Z]{3,7})\s*$")
 
 
@@ -79,6 +80,14 @@ def parse_header(lines: list[tuple[int, str]], log: DefectLog, *, until_blank: b
                 h.end = i
                 break
             target = None if target is h.info and not h.info else target
+            continue
+        if target is not None and h.dtg is not None and not line.startswith(_HEADER_STARTS):
+            # Inside the TO/INFO list: an address line (the common case, so tried first).
+            address = parse_address(line)
+            if address is None:
+                log.add("bad-address", f"unreadable address line: {line[:60]}", no)
+            else:
+                target.append(address)
             continue
         if m := _VZCZC.match(line):
             h.transmission_id = m.group(1)

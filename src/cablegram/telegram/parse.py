@@ -155,9 +155,8 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
 
     # The date: the DTG line, else a DTG anywhere in the header, else inferred.
     when: datetime | None = h.when
-    head_text = "\n".join(t for _, t in header_lines)
     if when is None and header_lines:
-        when = dtg_anywhere(head_text)
+        when = dtg_anywhere("\n".join(t for _, t in header_lines))
     year_hint = when.year if when else default_year
     ref_text = _joined(fm.fields.get("ref"))
     references: tuple[Reference, ...] = parse_references(ref_text, year_hint) if ref_text else ()

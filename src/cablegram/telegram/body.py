@@ -254,12 +254,12 @@ def extract_between(paragraphs: list[Paragraph], word: str) -> str | None:
             continue
         end = end_re.search(text, start)
         if end:
-            return text[start:end.start()].strip(" (") or None
+            return text[start:end.start()].rstrip(" (").strip() or None
         # Runs on over following paragraphs to an `End summary` if one comes soon.
         for j in range(i + 1, min(i + 4, len(paragraphs))):
             end = end_re.search(paragraphs[j].text)
             if end:
                 parts = [text[start:], *(x.text for x in paragraphs[i + 1:j]), paragraphs[j].text[: end.start()]]
-                return " ".join(parts).strip(" (") or None
+                return " ".join(parts).rstrip(" (").strip() or None
         return text[start:].strip() or None
     return None

@@ -24,6 +24,7 @@ DEFECT_CODES: dict[str, str] = {
     "unknown-originator": "the FM line names an originator without a known label",
     "missing-reference-id": "no reference id could be built (station, serial or year missing)",
     "link-artefact": "markdown or HTML link markup around TAGS or paragraph marks",
+    "escape-artefact": "backslashes an export left at line ends (removed)",
     "mangled-pilcrow": "a paragraph number with its pilcrow mangled into a digit (11. for ¶1)",
     "paragraph-number-gap": "paragraph numbers skip or repeat",
     "page-break": "page-break or page-header lines inside the text (removed)",

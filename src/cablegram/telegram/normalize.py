@@ -19,6 +19,8 @@ _HTML_TAG = re.compile(r"</?(?:a|pre|br|span|div|p|b|i)\b[^>\n]{0,300}>", re.I)
 # multi-section cable; its serial always has eight digits.
 _PAGE_BREAK = re.compile(r"(?:^|(?<=\s))[A-Z][A-Z .'-]{1,30}?\s+0*\d{1,8}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}\b")
 _PAGE_HEADER = re.compile(r"^\s*PAGE\s+\d{2,3}\s+.*?\b(\d{2})(\d{2})(\d{2})Z\s*$")
+# ` \` or ` \ \` at a line's end (an export's escaped newlines); a backslash glued to a word stays.
+_TRAILING_BACKSLASHES = re.compile(r"(?:^|\s)[\s\\]*\\\s*$")
 _DATED_LINE = re.compile(r"Cable dated:\s*\S+")
 _LEAK_START = re.compile(r"^\s*(?:id:\s*\d+\s*$|ID:\d+\s+Cable dated:)")
 
@@ -50,6 +52,11 @@ def clean_lines(text: str, log: DefectLog) -> Cleaned:
         log.add("link-artefact", "HTML tags removed")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").replace("\xa0", " ")
     raw = [line.rstrip() for line in text.split("\n")]
+    if "\\" in text:
+        stripped = [_TRAILING_BACKSLASHES.sub("", line) if line.endswith("\\") else line for line in raw]
+        if stripped != raw:
+            log.add("escape-artefact", "backslashes at line ends removed")
+            raw = stripped
     cleaned = Cleaned([])
     drop: set[int] = set()
     if " OF 0" in text:

@@ -18,10 +18,12 @@ _MARK = (
 _PARA = re.compile(
     rf"^(?P<pil>¶\s*)?(?P<num>\d{{1,3}})\s*\.(?!\d)\s*(?:\((?P<mark>{_MARK})\))?\s*(?P<rest>.*)$"
 )
+_LEAD_IN_MARK = re.compile(rf"^((?:[A-Z][A-Za-z]*\s?){{1,4}}[.:])\s*\((?P<mark>{_MARK})\)\s*")
 # A pilcrow paragraph start in the middle of a reflowed line: `... End Summary. ¶2. (SBU) On June 19`.
 # (Run-in numbers without a pilcrow are split later, when they continue the numbering.)
 _INLINE_PARA = re.compile(r"¶\s*\d{1,3}\s*\.")
 _DIGITS_PILCROW = frozenset("0123456789¶")
+_DASH_RUNS = re.compile(r"^[-=_\s]{3,}|[-=_\s]{3,}$")
 _DASHES = re.compile(r"^[\s\-_=*]{3,}$")
 _SIGNATURE = re.compile(r"^[A-Z][A-Z'.-]+(?:[ /][A-Z][A-Z'.-]+){0,2}$")
 _TRAILER = re.compile(r"^(?:NNNN|BT|#\d+|END CABLE|END OF CABLE|\(END\))\b", re.I)
@@ -43,7 +45,7 @@ def _is_heading(block: list[str]) -> bool:
 
 def looks_like_heading(text: str) -> bool:
     """Short, no closing punctuation, not a paragraph start: `Russia Looks Ahead to CSTO Meeting`."""
-    text = " ".join(text.split())
+    text = _DASH_RUNS.sub("", " ".join(text.split()))
     if not text or len(text) > 100:
         return False
     if text[-1] in ".,;" and not text.endswith("..."):
@@ -159,10 +161,13 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog) -> Body:
                 elif numbered_seen or num > 3:
                     log.add("paragraph-number-gap", f"paragraph {num} where {expected} was due", first_no)
             close()
-            mark = m.group("mark")
+            mark, rest = m.group("mark"), m.group("rest")
+            if mark is None and (lead := _LEAD_IN_MARK.match(rest)):
+                # `1. Summary and comment. (C) The ...`: the marking after a short lead-in
+                mark, rest = lead.group("mark"), f"{lead.group(1)} {rest[lead.end():]}"
             open_meta = (num, " ".join(mark.split()) if mark else None, pending_heading)
             pending_heading = None
-            open_text = [m.group("rest"), *(t for _, t in block[1:])]
+            open_text = [rest, *(t for _, t in block[1:])]
             expected = num + 1
             numbered_seen = True
             continue
@@ -171,7 +176,7 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog) -> Body:
         next_is_para = nxt is not None and _numbered(nxt) is not None
         if next_is_para and _is_heading(texts) and pending_heading is None:
             close()
-            pending_heading = " ".join(" ".join(texts).split())
+            pending_heading = _DASH_RUNS.sub("", " ".join(" ".join(texts).split())) or None
             continue
         if pending_heading is not None:
             # A heading not followed by a numbered paragraph heads unnumbered text.

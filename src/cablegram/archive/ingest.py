@@ -68,7 +68,7 @@ def ingest(
     records: Iterable[RawLike],
     *,
     workers: int | None = None,
-    batch: int = 1000,
+    batch: int = 250,
     parse: Callable[..., Cable] | None = None,
     on_batch: Callable[[IngestReport], None] | None = None,
 ) -> IngestReport:

@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
     add_archive_option(p)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="parsing processes (default: the number of cores; 0 = in-process)")
-    p.add_argument("--batch", type=int, default=1000, help="records per transaction")
+    p.add_argument("--batch", type=int, default=250, help="records per transaction")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

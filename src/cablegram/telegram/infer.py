@@ -96,6 +96,7 @@ def infer_created(
     reference_years: list[int],
     station_key: str | None,
     serial: int | None,
+    same_year_refs: tuple[str, ...] = (),
 ) -> tuple[datetime | None, str]:
     """The best date the evidence supports, and which evidence gave it."""
     wrapped = _wrapper_date(text)
@@ -130,12 +131,17 @@ def infer_created(
             return reference_exists(f"{y % 100:02d}{station_key}{serial}")
 
         checked = Counter({y: s for y, s in scores.items() if exists(y)})
-        if checked:
+        evidence = bool(checked)
+        if not checked:
+            checked = Counter({y: 0.1 for y in range(floor, 2011) if exists(y)})
+        # A reference without a year cites a cable of the same year: the years in which those
+        # cables exist too are the likely ones.
+        for y in checked:
+            checked[y] += 2.0 * sum(reference_exists(f"{y % 100:02d}{ref}") for ref in same_year_refs)
+        if evidence or len(checked) == 1 or (checked and max(checked.values()) >= 0.5):
             scores = checked
-        else:
-            near = [y for y in range(floor, 2011) if exists(y)]
-            if len(near) == 1:
-                scores = Counter({near[0]: 0.1})
+        elif checked:
+            scores = Counter()
     if not scores:
         return None, "none"
     year = max(scores, key=lambda y: (scores[y], y))

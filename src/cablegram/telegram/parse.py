@@ -21,7 +21,7 @@ from cablegram.telegram.frontmatter import parse_front_matter
 from cablegram.telegram.header import HeaderParts, dtg_anywhere, parse_header
 from cablegram.telegram.infer import infer_created, year_of
 from cablegram.telegram.normalize import clean_lines
-from cablegram.telegram.references import parse_references, reference_id
+from cablegram.telegram.references import parse_references, reference_id, resolve_reference
 
 __all__ = ["parse"]
 
@@ -167,6 +167,10 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
             log.add("missing-dtg", "no date-time group")
         ref_years = [year_of(r.reference_id[:2]) for r in references
                      if r.reference_id and re.match(r"^\s*\(?\d{2}\s", r.text)]
+        same_year = tuple(
+            rid[2:] for r in references
+            if not re.match(r"^\s*\(?\d{2}\s", r.text) and (rid := resolve_reference(r.text, 2000))
+        )
         guess_key = directory.station_key(cl.station) if cl else None
         if h.from_:
             guess_key = directory.station_from_name(h.from_) or guess_key
@@ -178,6 +182,7 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
             reference_years=ref_years,
             station_key=guess_key,
             serial=cl.serial if cl else h.station_serial,
+            same_year_refs=same_year,
         )
         if inferred is None and default_year:
             inferred = datetime(default_year, 1, 1)

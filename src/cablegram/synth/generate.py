@@ -159,8 +159,10 @@ class Generator:
         r = self.rng
         if not self.earlier or r.random() < 0.45:
             return ()
-        recent = self.earlier[-400:]
-        near = [c for c in recent if country in c.tags] or recent
+        recent = self.earlier[-600:]
+        near = [c for c in recent if country and country in c.tags]
+        if not near:
+            return ()
         cited = r.sample(near, k=min(len(near), r.choice((1, 1, 1, 2, 2, 3))))
         cited.sort(key=lambda c: c.created or "")
         refs: list[tuple[str, str | None]] = []

@@ -1,0 +1,68 @@
+"""`cablegram demo`: build a demo archive of synthetic cables and serve it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from cablegram.cli import CommandError
+from cablegram.commands.serve import add_server_options, serve
+
+DEFAULT = "cablegram-demo.db"
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "demo", help="build a demo archive of synthetic cables and serve it",
+        description="Generate synthetic cables (`cablegram synth`), ingest them into an archive "
+        f"(default ./{DEFAULT}; kept and reused if it exists) and serve it (`cablegram serve`).",
+    )
+    p.add_argument("--archive", metavar="PATH", default=DEFAULT,
+                   help=f"the demo archive (default ./{DEFAULT})")
+    p.add_argument("--cables", type=int, default=2000, help="how many cables (default 2000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the generator")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the archive even if it exists")
+    p.add_argument("--no-serve", action="store_true", help="build the archive and stop")
+    add_server_options(p)
+    p.set_defaults(func=run)
+
+
+def build(path: Path, cables: int, seed: int) -> str:
+    """Synthesize `cables` cables and ingest them into a fresh archive at `path`; a report line."""
+    from cablegram.archive import ingest, open_archive
+    from cablegram.sources import read_path
+    from cablegram.synth import synthesize, write_jsonl
+
+    started = time.perf_counter()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    items = synthesize(cables, seed=seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "synthetic-cables.jsonl"
+        with source.open("w", encoding="utf-8") as f:
+            write_jsonl(items, f)
+        with open_archive(path) as archive:
+            report = ingest(archive, read_path(source), workers=0 if cables < 3000 else None)
+    return (f"built {path}: {report.stored} cables, {report.updated} re-released,"
+            f" {report.quarantined} quarantined in {time.perf_counter() - started:.1f} s")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 1 <= args.cables <= 1_000_000:
+        raise CommandError("--cables must be between 1 and 1,000,000")
+    path = Path(args.archive)
+    if args.rebuild or not path.exists():
+        try:
+            print("cablegram: " + build(path, args.cables, args.seed), file=sys.stderr, flush=True)
+        except OSError as exc:
+            raise CommandError(f"cannot build {path}: {exc}") from None
+    else:
+        print(f"cablegram: using the existing {path} (--rebuild to make a new one)", file=sys.stderr)
+    if args.no_serve:
+        return 0
+    serve(str(path), args.host, args.port, args.templates, announce="demo archive")
+    return 0

@@ -1,0 +1,179 @@
+"""What every view shares: the archive pool, the reader's access, templates, errors, caches.
+
+Views get the archive through the `archive` dependency (a connection from a small pool, so
+concurrent requests read in parallel), the reader's `AccessFilter` through `access`, render
+pages with `page(...)` and fail with `WebError(status, message)`: the app turns that into a JSON
+`{"error": message}` under `/api/` and into an HTML error page elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+
+from cablegram.archive import AccessFilter, Archive, open_archive
+
+__all__ = [
+    "ArchiveDep",
+    "ArchivePool",
+    "NavLink",
+    "Reader",
+    "Settings",
+    "WebError",
+    "access",
+    "archive",
+    "cached",
+    "page",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link in the site's navigation bar. View modules list theirs in a module-level `nav`."""
+
+    path: str
+    label: str
+    order: int = 50
+
+
+@dataclass
+class Settings:
+    """How the app runs. `templates` is a directory whose templates override the built-in ones;
+    `access_for(request)` gives the reader's `AccessFilter` (None: an open archive, see all);
+    `pool_size` is the number of read connections."""
+
+    title: str = "cablegram"
+    templates: str | Path | None = None
+    access_for: Callable[[Request], AccessFilter | None] | None = None
+    pool_size: int = 8
+    page_size: int = 20
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class WebError(Exception):
+    """A request that cannot be answered: the status code and a one-line message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class ArchivePool:
+    """Read connections to one archive, handed out one request at a time.
+
+    Given a path, opens up to `size` read-only connections lazily; given an `Archive` object,
+    shares that one object (requests then take turns).
+    """
+
+    def __init__(self, source: str | Path | Archive, size: int = 8) -> None:
+        self._free: queue.LifoQueue[Archive] = queue.LifoQueue()
+        self._lock = threading.Lock()
+        self._all: list[Archive] = []
+        if isinstance(source, (str, Path)):
+            self.path: str | None = str(source)
+            if not Path(self.path).exists():
+                raise FileNotFoundError(f"no archive at {self.path}")
+            self._size = max(1, size)
+            self._release(self._open())  # fail now, not at the first request
+        else:
+            self.path = getattr(source, "path", None)
+            self._size = 1
+            self._all.append(source)
+            self._free.put(source)
+
+    def _open(self) -> Archive:
+        assert self.path is not None
+        archive = open_archive(self.path, readonly=True)
+        self._all.append(archive)
+        return archive
+
+    def _release(self, archive: Archive) -> None:
+        self._free.put(archive)
+
+    @contextmanager
+    def acquire(self) -> Iterator[Archive]:
+        """A connection for the duration of the block."""
+        try:
+            archive = self._free.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                archive = self._open() if len(self._all) < self._size else None
+            if archive is None:
+                archive = self._free.get(timeout=60)
+        try:
+            yield archive
+        finally:
+            self._release(archive)
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Changes whenever the archive's data may have changed (for caches)."""
+        if self.path and Path(self.path).exists():
+            out: list[Any] = []
+            for suffix in ("", "-wal"):
+                try:
+                    st = os.stat(self.path + suffix)
+                    out += [st.st_mtime_ns, st.st_size]
+                except OSError:
+                    out.append(None)
+            return tuple(out)
+        with self.acquire() as a:
+            gen = getattr(a, "generation", None)
+            return (gen() if gen else None,)
+
+    def close(self) -> None:
+        for a in self._all:
+            a.close()
+
+
+def archive(request: Request) -> Iterator[Archive]:
+    """FastAPI dependency: an archive connection for this request."""
+    with request.app.state.pool.acquire() as a:
+        yield a
+
+
+def access(request: Request) -> AccessFilter | None:
+    """FastAPI dependency: what this reader may see (None: everything)."""
+    resolver = request.app.state.settings.access_for
+    return resolver(request) if resolver else None
+
+
+def cached(request: Request, key: Any, compute: Callable[[], T]) -> T:
+    """`compute()` once per `key` until the archive's data change (for whole-archive counts)."""
+    state = request.app.state
+    stamp = state.pool.fingerprint()
+    cache: dict[Any, tuple[Any, Any]] = state.cache
+    hit = cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]  # type: ignore[no-any-return]
+    value = compute()
+    if len(cache) > 256:
+        cache.clear()
+    cache[key] = (stamp, value)
+    return value
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template with the common context (nav, settings, query box contents)."""
+    templates = request.app.state.templates
+    ctx = {"request": request, "nav": request.app.state.nav,
+           "settings": request.app.state.settings, **context}
+    ctx.setdefault("q", "")
+    return templates.TemplateResponse(request, template, ctx, status_code=status)
+
+
+#: A view's archive connection: `a: ArchiveDep`.
+ArchiveDep = Annotated[Archive, Depends(archive)]
+#: A view's reader (None: sees everything): `reader: Reader`.
+Reader = Annotated[AccessFilter | None, Depends(access)]

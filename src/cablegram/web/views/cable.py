@@ -1,0 +1,83 @@
+"""The cable page, laid out like the telegram: routing header, markings, fields, paragraphs
+with their portion marks and anchors (#par3), signature; TAGS with their meanings, references
+as links (resolved or marked missing), "cited by", the raw text, downloads as text and JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+
+from cablegram import directory
+from cablegram.archive import AccessFilter, Archive
+from cablegram.model import Cable
+from cablegram.telegram.render import render
+from cablegram.web.core import ArchiveDep, Reader, WebError, page
+
+router = APIRouter(include_in_schema=False)
+
+RefId = Annotated[str, Path(max_length=64)]
+
+
+def load(a: Archive, reference_id: str, reader: AccessFilter | None) -> Cable:
+    """The cable, or a 404 `WebError`."""
+    cable = a.get(reference_id, access=reader) if reference_id.strip() else None
+    if cable is None:
+        raise WebError(404, f"no cable {reference_id!r} in the archive")
+    return cable
+
+
+def header_block(cable: Cable) -> str:
+    """The routing header as the wire has it (VZCZC…, DE, DTG, FM/TO/INFO), or ''."""
+    if not (cable.header.dtg or cable.from_ or cable.to):
+        return ""
+    return render(cable).split("\n\n", 1)[0]
+
+
+def class_line(cable: Cable) -> str:
+    """The classification line: `UNCLAS SECTION 01 OF 02 MOSCOW 002629`."""
+    text = render(cable)
+    blocks = text.split("\n\n")
+    start = 1 if header_block(cable) else 0
+    return blocks[start] if len(blocks) > start and "\n" not in blocks[start] else ""
+
+
+@router.get("/cable/{reference_id}.txt", response_class=PlainTextResponse)
+def cable_text(a: ArchiveDep, reader: Reader, reference_id: RefId) -> PlainTextResponse:
+    """The raw telegram text as stored."""
+    raw = a.raw_text(reference_id, access=reader)
+    if raw is None:
+        raise WebError(404, f"no cable {reference_id!r} in the archive")
+    return PlainTextResponse(raw, headers={
+        "Content-Disposition": f'inline; filename="{_safe(reference_id)}.txt"'})
+
+
+@router.get("/cable/{reference_id}.json")
+def cable_json(a: ArchiveDep, reader: Reader, reference_id: RefId) -> JSONResponse:
+    """The parsed record as JSON."""
+    return JSONResponse(load(a, reference_id, reader).to_dict())
+
+
+def _safe(reference_id: str) -> str:
+    return "".join(ch for ch in reference_id if ch.isalnum())[:64] or "cable"
+
+
+@router.get("/cable/{reference_id}", response_class=HTMLResponse)
+def cable_page(request: Request, a: ArchiveDep, reader: Reader, reference_id: RefId) -> HTMLResponse:
+    """One cable, laid out like the telegram."""
+    cable = load(a, reference_id, reader)
+    rid = cable.reference_id or reference_id
+    refs = a.references(rid, access=reader)
+    resolved = {link.to_id: link for link in refs.cites if link.to_id}
+    references = [{"ref": r, "link": resolved.get(r.reference_id)} for r in cable.references]
+    versions = a.versions(rid, access=reader)
+    tags = [{"code": t, "meaning": directory.tag_meaning(t) or "unknown tag"} for t in cable.tags]
+    collections = request.app.state.collections.names() if hasattr(
+        request.app.state, "collections") else []
+    return page(
+        request, "cable.html", cable=cable, rid=rid, header=header_block(cable),
+        class_line=class_line(cable), tags=tags, references=references,
+        cited_by=refs.cited_by, versions=len(versions), raw=a.raw_text(rid, access=reader) or "",
+        collections=collections, title=cable.subject or rid,
+    )

@@ -132,13 +132,17 @@ class Generator:
         summary = comment = None
         pool: list[str] = []
         for i in range(count):
-            sentences = []
+            sentences: list[str] = []
+            used: set[str] = set()
             for _ in range(r.randint(2, 4)):
                 if not pool:
                     pool = [*topic.sentences, *r.sample(vocab.GENERIC, k=4)]
                     r.shuffle(pool)
-                sentences.append(self._fill(pool.pop(), post, when))
-            body = " ".join(sentences)
+                template = pool.pop()
+                if template not in used:
+                    used.add(template)
+                    sentences.append(self._fill(template, post, when))
+            body = " ".join(sentences) or self._fill(topic.sentences[0], post, when)
             if i == 0 and count >= 5:
                 summary = body
                 body = f"Summary: {body} End summary."

@@ -101,6 +101,8 @@ class Generator:
             "country": post.country, "people": post.people, "name": f"{first} {last}",
             "title": r.choice(vocab.TITLES), "month": month, "day": r.randint(1, 28),
             "number": r.choice((3, 5, 12, 15, 20, 35, 40, 150, 300, 1200)),
+            "pct": r.choice((2, 3, 4, 6, 8, 11, 14)), "bps": r.choice((25, 50, 75, 100)),
+            "days": r.choice((30, 45, 60, 90)),
         }
         text = template.format(**values, **{k.upper(): str(v).upper() for k, v in values.items()})
         return text[0].upper() + text[1:]

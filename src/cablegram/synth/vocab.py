@@ -112,7 +112,8 @@ LAST = (
 class Topic(NamedTuple):
     """A subject area: its TAGS, subject lines, headings and sentences.
 
-    Templates take {country}, {people}, {name}, {title}, {month}, {day}, {number}, {org}.
+    Templates take {country}, {people}, {name}, {title}, {month}, {day}, {number} (a count),
+    {pct} (a percentage), {bps} (basis points), {days}; upper-case names give upper-case values.
     """
 
     tags: tuple[str, ...]
@@ -147,14 +148,14 @@ TOPICS: tuple[Topic, ...] = (
          "{COUNTRY}: FOREIGN INVESTORS WARY OF NEW TAX CODE",
          "{COUNTRY}: BUDGET DEFICIT WIDENS, IMF CONSULTATIONS NEXT MONTH"),
         ("Macroeconomic Picture", "Trade Disputes", "Investment Climate", "Banking Sector"),
-        ("The central bank lowered its policy rate by {number} basis points on {month} {day}.",
-         "{title} {name} said the government expects growth of about {number} percent next year.",
+        ("The central bank lowered its policy rate by {bps} basis points on {month} {day}.",
+         "{title} {name} said the government expects growth of about {pct} percent next year.",
          "Exporters complain that new customs procedures have doubled clearance times.",
          "American companies report that contract enforcement remains slow and unpredictable.",
          "The finance ministry has asked parliament to approve a supplementary budget.",
          "Econoffs met representatives of the {people} chamber of commerce to discuss the new tax"
          " code.",
-         "Inflation reached {number} percent year on year, the highest level in three years."),
+         "Inflation reached {pct} percent year on year, the highest level in three years."),
     ),
     Topic(
         ("ENRG", "EPET", "ECON"),
@@ -218,13 +219,13 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         ("CVIS", "CMGT", "ASEC"),
-        ("{COUNTRY}: VISA DEMAND UP {NUMBER} PERCENT",
+        ("{COUNTRY}: VISA DEMAND UP {PCT} PERCENT",
          "CONSULAR SECTION STAFFING AND WORKLOAD",
          "{COUNTRY}: FRAUD TRENDS IN STUDENT VISA APPLICATIONS"),
         ("Workload", "Fraud Prevention", "Staffing"),
-        ("Nonimmigrant visa applications rose {number} percent over the same month last year.",
+        ("Nonimmigrant visa applications rose {pct} percent over the same month last year.",
          "The fraud prevention unit reviewed a sample of student applications in {month}.",
-         "Wait times for interview appointments now exceed {number} days.",
+         "Wait times for interview appointments now exceed {days} days.",
          "Post requests two additional temporary duty officers for the summer season.",
          "Most refusals were under section 214(b) of the Immigration and Nationality Act."),
     ),

@@ -74,8 +74,8 @@ def layout(thread: Thread, width: int = 1100) -> tuple[list[Placed], int]:
         last_col[lane] = col
     lo = min(lane_of.values(), default=0)
     hi = max(lane_of.values(), default=0)
-    height = (hi - lo) * LANE_PX + 110
-    placed = [Placed(k, 70 + i * step if n > 1 else width / 2, 50 + (lane_of[k] - lo) * LANE_PX,
+    height = (hi - lo) * LANE_PX + 120
+    placed = [Placed(k, 70 + i * step if n > 1 else width / 2, 60 + (lane_of[k] - lo) * LANE_PX,
                      lane_of[k], keep[k]) for i, k in enumerate(order)]
     return placed, height
 
@@ -92,7 +92,8 @@ def draw(thread: Thread, width: int = 1100) -> Markup:
         a, b = pos.get(e.from_id), pos.get(e.to_id or "")
         if not a or not b:
             continue
-        mx, my = (a.x + b.x) / 2, min(a.y, b.y) - 18 if a.lane == b.lane else (a.y + b.y) / 2
+        bend = min(45.0, 10 + 0.15 * abs(a.x - b.x))  # arcs over the nodes between them
+        mx, my = (a.x + b.x) / 2, (a.y - bend if a.lane == b.lane else (a.y + b.y) / 2 - bend / 3)
         cls = "edge" if e.resolved else "edge missing"
         parts.append(f'<path class="{cls}" data-from="{escape(e.from_id)}" data-to="{escape(e.to_id or "")}"'
                      f' d="M{a.x:.1f},{a.y:.1f} Q{mx:.1f},{my:.1f} {b.x:.1f},{b.y:.1f}"'

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cablegram.model import Address
+from cablegram.model import Address, Header
 from cablegram.telegram.defects import DefectLog
 from cablegram.telegram.dtg import DTG_RE, PRECEDENCES, format_dtg, parse_dtg
 
@@ -44,6 +44,19 @@ class HeaderParts:
     info: list[Address] = field(default_factory=list)
     end: int | None = None  # where the header stopped, when told to stop at its first blank line
     last: int = -1  # index of the last line read as header
+
+    def to_header(self) -> Header:
+        return Header(
+            transmission_id=self.transmission_id,
+            routing_precedence=self.routing_precedence,
+            routing_indicators=tuple(self.routing_indicators),
+            originator=self.originator,
+            station_serial=self.station_serial,
+            section=self.section,
+            filing_time=self.filing_time,
+            security=self.security,
+            dtg=self.dtg,
+        )
 
 
 def parse_address(line: str) -> Address | None:

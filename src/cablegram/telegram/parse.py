@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cablegram import directory
-from cablegram.model import EO, Cable, ClassifiedBy, Header, Origin, Reference
-from cablegram.telegram.body import extract_between, parse_body
+from cablegram.model import EO, Cable, Origin, Paragraph, Reference
+from cablegram.telegram.body import Body, extract_between, parse_body
 from cablegram.telegram.defects import DefectLog
 from cablegram.telegram.fields import parse_classified_by, parse_eo, parse_subject, parse_tags
-from cablegram.telegram.frontmatter import parse_front_matter
+from cablegram.telegram.frontmatter import FrontMatter, parse_front_matter
 from cablegram.telegram.header import HeaderParts, dtg_anywhere, parse_header
 from cablegram.telegram.infer import infer_created, year_of
-from cablegram.telegram.normalize import clean_lines
+from cablegram.telegram.normalize import Cleaned, clean_lines
 from cablegram.telegram.references import parse_references, reference_id, resolve_reference
 
 __all__ = ["parse"]
@@ -112,6 +112,71 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
     if not text or not text.strip():
         log.add("empty", "no telegram text")
         return Cable(defects=tuple(log.defects))
+    z = _read_zones(text, log)
+    fm, h, cl = z.front, z.header, z.class_line
+    caveats = _caveats(cl, fm.caveats)
+    eo = parse_eo(_joined(fm.fields["eo"])) if fm.fields.get("eo") else None
+    if eo and eo.declassify_on is None and "DECL" in eo.text.upper() and re.search(r"\d/\d", eo.text):
+        log.add("bad-declassification-date", f"not a date: {eo.text[:40]}", fm.fields["eo"][0][0])
+    classified_by = parse_classified_by(_joined(fm.fields["classified"])) if fm.fields.get("classified") else None
+    subject, subject_mark = parse_subject(_joined(fm.fields.get("subject")))
+    when, references = _date_and_references(z, eo, default_year, log)
+    serial, ref_id, origin = _origin(z, when, log)
+    paragraphs = z.body.paragraphs
+    classification = _classification(cl, h, paragraphs)
+    if "XXXXXXXX" in text:
+        log.add("redaction", "the text carries XXXXXXXXXXXX redactions")
+    if not h.transmission_id and not h.originator and h.from_:
+        log.add("missing-routing-header", "no VZCZC/DE routing header")
+    if cl and not fm.fields.get("subject"):
+        log.add("missing-subject", "no SUBJECT line")
+    if cl and not fm.fields.get("tags"):
+        log.add("missing-tags", "no TAGS line")
+    return Cable(
+        reference_id=ref_id,
+        created=when.strftime("%Y-%m-%dT%H:%M:00Z") if when else None,
+        classification=classification,
+        caveats=tuple(caveats),
+        classification_label=(
+            directory.classification_label(classification, _label_caveats(caveats)) if classification else None
+        ),
+        origin=origin,
+        precedence=h.precedence,
+        header=h.to_header(),
+        from_=h.from_,
+        to=tuple(h.to),
+        info=tuple(h.info),
+        sections=(cl.sections if cl and cl.sections else 1),
+        eo=eo,
+        classified_by=classified_by,
+        tags=parse_tags(_joined(fm.fields["tags"])) if fm.fields.get("tags") else (),
+        subject=subject,
+        subject_marking=subject_mark,
+        serial=serial,
+        references=references,
+        paragraphs=tuple(paragraphs),
+        summary=extract_between(paragraphs, "summary"),
+        comment=extract_between(paragraphs, "comment"),
+        signers=tuple(z.body.signers),
+        notes=tuple(fm.notes),
+        defects=tuple(log.defects),
+    )
+
+
+@dataclass
+class _Zones:
+    """The text cut into its three zones: routing header, marking block, body."""
+
+    cleaned: Cleaned
+    lines: list[tuple[int, str]]
+    class_line: _ClassLine | None
+    header_lines: list[tuple[int, str]]
+    header: HeaderParts
+    front: FrontMatter
+    body: Body
+
+
+def _read_zones(text: str, log: DefectLog) -> _Zones:
     cleaned = clean_lines(text, log)
     lines = cleaned.lines
     cl = _find_class_line(lines)
@@ -134,79 +199,77 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
     body_lines = lines[fm.body_start:]
     if fm.body_prefix:
         body_lines = [(lines[fm.body_start][0], fm.body_prefix), *body_lines[1:]]
-    body = parse_body(body_lines, log)
-    paragraphs = body.paragraphs
+    return _Zones(cleaned, lines, cl, header_lines, h, fm, parse_body(body_lines, log))
 
+
+def _caveats(cl: _ClassLine | None, found: list[str]) -> list[str]:
+    """Caveats in order of appearance: the classification line's, then the caveat lines'."""
     caveats: list[str] = list(cl.caveats) if cl else []
-    for c in fm.caveats:
-        if c not in caveats:
-            caveats.append(c)
+    caveats.extend(c for c in found if c not in caveats)
     if cl and cl.limited_official_use and "LIMITED OFFICIAL USE" not in caveats:
         caveats.insert(0, "LIMITED OFFICIAL USE")
+    return caveats
 
-    eo: EO | None = parse_eo(_joined(fm.fields.get("eo"))) if fm.fields.get("eo") else None
-    if eo and eo.declassify_on is None and "DECL" in eo.text.upper() and re.search(r"\d/\d", eo.text):
-        log.add("bad-declassification-date", f"not a date: {eo.text[:40]}", fm.fields["eo"][0][0])
-    classified_by: ClassifiedBy | None = None
-    if fm.fields.get("classified"):
-        classified_by = parse_classified_by(_joined(fm.fields["classified"]))
-    tags = parse_tags(_joined(fm.fields.get("tags"))) if fm.fields.get("tags") else ()
-    subject, subject_mark = parse_subject(_joined(fm.fields.get("subject")))
 
-    # The date: the DTG line, else a DTG anywhere in the header, else inferred.
-    when: datetime | None = h.when
-    if when is None and header_lines:
-        when = dtg_anywhere("\n".join(t for _, t in header_lines))
+_YEAR_PREFIXED = re.compile(r"^\s*\(?\d{2}\s")
+
+
+def _date_and_references(
+    z: _Zones, eo: EO | None, default_year: int | None, log: DefectLog
+) -> tuple[datetime | None, tuple[Reference, ...]]:
+    """The date (the DTG line, else a DTG anywhere in the header, else inferred) and the REF items,
+    whose year-less ids take the cable's year."""
+    h, cl = z.header, z.class_line
+    when = h.when
+    if when is None and z.header_lines:
+        when = dtg_anywhere("\n".join(t for _, t in z.header_lines))
     year_hint = when.year if when else default_year
-    ref_text = _joined(fm.fields.get("ref"))
-    references: tuple[Reference, ...] = parse_references(ref_text, year_hint) if ref_text else ()
+    ref_text = _joined(z.front.fields.get("ref"))
+    references = parse_references(ref_text, year_hint) if ref_text else ()
     if when is None:
-        if h.from_ is None:
-            log.add("partial-extract", "no date-time group nor FM line")
-        else:
-            log.add("missing-dtg", "no date-time group")
-        ref_years = [year_of(r.reference_id[:2]) for r in references
-                     if r.reference_id and re.match(r"^\s*\(?\d{2}\s", r.text)]
-        same_year = tuple(
-            rid[2:] for r in references
-            if not re.match(r"^\s*\(?\d{2}\s", r.text) and (rid := resolve_reference(r.text, 2000))
-        )
+        log.add(*(("partial-extract", "no date-time group nor FM line") if h.from_ is None
+                  else ("missing-dtg", "no date-time group")))
         guess_key = directory.station_key(cl.station) if cl else None
         if h.from_:
             guess_key = directory.station_from_name(h.from_) or guess_key
         inferred, how = infer_created(
-            text="\n".join([cleaned.dated, *(t for _, t in lines)]),
-            page_times=cleaned.page_times,
+            text="\n".join([z.cleaned.dated, *(t for _, t in z.lines)]),
+            page_times=z.cleaned.page_times,
             declassify_on=eo.declassify_on if eo else None,
             eo_order=eo.order if eo else None,
-            reference_years=ref_years,
+            reference_years=[year_of(r.reference_id[:2]) for r in references
+                             if r.reference_id and _YEAR_PREFIXED.match(r.text)],
             station_key=guess_key,
             serial=cl.serial if cl else h.station_serial,
-            same_year_refs=same_year,
+            same_year_refs=tuple(rid[2:] for r in references
+                                 if not _YEAR_PREFIXED.match(r.text) and (rid := resolve_reference(r.text, 2000))),
         )
         if inferred is None and default_year:
-            inferred = datetime(default_year, 1, 1)
-            how = "default year"
+            inferred, how = datetime(default_year, 1, 1), "default year"
         if inferred is not None:
             log.add("inferred-date", f"date inferred from the {how}")
             when = inferred
-            if year_hint is None:
-                references = parse_references(ref_text, when.year) if ref_text else ()
+            if year_hint is None and ref_text:
+                references = parse_references(ref_text, when.year)
         else:
             log.add("undated", "no date could be found or inferred")
     for r in references:
         if r.reference_id is None:
             log.add("unresolved-reference", f"names no telegram: {r.text[:60]}")
+    return when, references
 
-    # Origin and reference id. The FM line and the DE line's serial outrank a classification
-    # line that belongs to a forwarded cable or carries a typo.
+
+def _origin(z: _Zones, when: datetime | None, log: DefectLog) -> tuple[int | None, str | None, Origin]:
+    """Serial, reference id and origin. The FM line and the DE line's serial outrank a
+    classification line that belongs to a forwarded cable or carries a typo."""
+    h, cl = z.header, z.class_line
+    year = when.year if when else None
     station = cl.station if cl else None
     station_key = directory.station_key(station) if station else None
     from_key = directory.station_from_name(h.from_) if h.from_ else None
-    class_line_no = lines[cl.index][0] if cl else None
+    class_line_no = z.lines[cl.index][0] if cl else None
     if (from_key and station_key != from_key
-            and directory.label_for_station(station or "", year=when.year if when else None)
-            != directory.origin_label(h.from_ or "")):
+            and directory.label_for_station(station or "", year=year) != directory.origin_label(h.from_ or "")):
         if station_key:
             log.add("unknown-station", f"classification line names {station}, FM line {h.from_}", class_line_no)
         station_key = from_key
@@ -217,72 +280,24 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
         log.add("unknown-station", f"classification line serial {cl.serial}, DE line {h.station_serial}", class_line_no)
         serial = h.station_serial
     ref_id: str | None = None
-    if station_key and serial is not None and when is not None:
-        ref_id = reference_id(when.year, station_key, serial)
+    if station_key and serial is not None and year is not None:
+        ref_id = reference_id(year, station_key, serial)
     else:
         log.add("missing-reference-id", "station, serial or date missing")
     label = directory.origin_label(h.from_) if h.from_ else None
     if label is None and station:
-        label = directory.label_for_station(station, year=when.year if when else None)
+        label = directory.label_for_station(station, year=year)
     if label is None and h.from_:
         log.add("unknown-originator", f"no label for {h.from_}")
     routing_indicator = h.originator or (directory.indicator_for_name(h.from_) if h.from_ else None)
-    origin = Origin(station=station, name=h.from_, label=label, routing_indicator=routing_indicator)
+    return serial, ref_id, Origin(station, h.from_, label, routing_indicator)
 
-    classification = cl.classification if cl else None
-    if classification is None and h.security:
-        classification = _SECURITY_CLASS.get(h.security.split()[1][0])
-    if classification is None and paragraphs:
-        marks = [_MARK_CLASS.get((p.marking or "").split("/")[0].strip()) for p in paragraphs]
-        ranks = [m for m in marks if m is not None]
-        if ranks:
-            classification = directory.CLASSIFICATIONS[max(ranks)]
-    label_cls = directory.classification_label(classification, _label_caveats(caveats)) if classification else None
-    if "XXXXXXXX" in text:
-        log.add("redaction", "the text carries XXXXXXXXXXXX redactions")
 
-    header = Header(
-        transmission_id=h.transmission_id,
-        routing_precedence=h.routing_precedence,
-        routing_indicators=tuple(h.routing_indicators),
-        originator=h.originator,
-        station_serial=h.station_serial,
-        section=h.section,
-        filing_time=h.filing_time,
-        security=h.security,
-        dtg=h.dtg,
-    )
-    if not h.transmission_id and not h.originator and h.from_:
-        log.add("missing-routing-header", "no VZCZC/DE routing header")
-    if cl and not fm.fields.get("subject"):
-        log.add("missing-subject", "no SUBJECT line")
-    if cl and not fm.fields.get("tags"):
-        log.add("missing-tags", "no TAGS line")
-    return Cable(
-        reference_id=ref_id,
-        created=when.strftime("%Y-%m-%dT%H:%M:00Z") if when else None,
-        classification=classification,
-        caveats=tuple(caveats),
-        classification_label=label_cls,
-        origin=origin,
-        precedence=h.precedence,
-        header=header,
-        from_=h.from_,
-        to=tuple(h.to),
-        info=tuple(h.info),
-        sections=(cl.sections if cl and cl.sections else 1),
-        eo=eo,
-        classified_by=classified_by,
-        tags=tags,
-        subject=subject,
-        subject_marking=subject_mark,
-        serial=serial,
-        references=references,
-        paragraphs=tuple(paragraphs),
-        summary=extract_between(paragraphs, "summary"),
-        comment=extract_between(paragraphs, "comment"),
-        signers=tuple(body.signers),
-        notes=tuple(fm.notes),
-        defects=tuple(log.defects),
-    )
-
+def _classification(cl: _ClassLine | None, h: HeaderParts, paragraphs: list[Paragraph]) -> str | None:
+    """The classification line's, else the security line's (ZNY CCCCC), else the highest portion mark."""
+    if cl:
+        return cl.classification
+    if h.security:
+        return _SECURITY_CLASS.get(h.security.split()[1][0])
+    ranks = [r for p in paragraphs if (r := _MARK_CLASS.get((p.marking or "").split("/")[0].strip())) is not None]
+    return directory.CLASSIFICATIONS[max(ranks)] if ranks else None

@@ -30,33 +30,62 @@ DEV = SHARED / "corpus" / "cablegate-dev.jsonl.gz"
 _REF = re.compile(r"^(\d\d)([A-Z]+?)(\d+)$")
 
 
-def rewrite_serial(text: str, reference_id: str, copy: int) -> tuple[str, str]:
-    """Copy `copy` of a cable, with a new serial number of at most six digits (what telegrams
-    carry): copy * 10,000 + serial below 10,000, else serial shifted by copy * 24,391 (mod 10^6).
-    A few may collide with real serials; bench prints how many distinct cables were stored.
+class SerialPlan:
+    """New serial numbers for the copies of the corpus, so that copy k of a cable is a distinct
+    cable whatever station and year the parser reads for it.
 
-    The serial is rewritten only where it stands: after the station name (`TEHRAN 005055`, `SAN JOSE 000123`)
-    and after `#` on the `DE` line (`#5055/01`); other numbers are left alone.
+    A copy's serial is the next number, counting from 1, that no cable of the corpus carries and
+    no earlier copy got: one pool for every station (the parser may read `EFTO LONDON` where the
+    metadata say `LONDON`), so reference ids never collide; x40 needs ~215k numbers, so serials
+    stay within six digits (what telegrams carry).
+    """
+
+    def __init__(self, reference_ids: list[str]) -> None:
+        self.taken = {int(m.group(3)) for m in map(_REF.match, reference_ids) if m}
+        self.next = 1
+
+    def new_serial(self) -> int:
+        while self.next in self.taken:
+            self.next += 1
+        n, self.next = self.next, self.next + 1
+        if n > 999_999:
+            raise ValueError("no six-digit serial left")
+        return n
+
+
+def rewrite_serial(text: str, reference_id: str, new: int) -> tuple[str, str]:
+    """The text with its serial number replaced by `new`, and the new reference id.
+
+    The serial is rewritten only where it stands: after the station name (`TEHRAN 005055`,
+    `SAN JOSE 000123`, `ANKARA 008305S/CT`), after `#` on the `DE` line (`#5055/01`) and where
+    the reference id itself is written; other numbers are left alone.
     """
     m = _REF.match(reference_id)
-    if copy == 0 or not m:
+    if not m:
         return text, reference_id
     station, serial = m.group(2), int(m.group(3))
-    new = copy * 10_000 + serial if serial < 10_000 else (serial + copy * 24_391) % 1_000_000
     name = r"\s?".join(re.escape(ch) for ch in station)
-    text = re.sub(rf"\b({name}\s+)0*{serial}\b", rf"\g<1>{new}", text)
-    text = re.sub(rf"#0*{serial}(?=[/\s])", f"#{new}", text)
-    return text, f"{m.group(1)}{station}{new}"
+    text = re.sub(rf"\b({name}\s+)0*{serial}(?!\d)", rf"\g<1>{new:06d}", text, flags=re.I)
+    # the DE line carries the serial's last four digits (`#0927` for STATE 030927)
+    text = re.sub(rf"#0*{serial % 10_000}(?=[/\s])", f"#{new % 10_000:04d}", text)
+    new_id = f"{m.group(1)}{station}{new}"
+    text = re.sub(rf"\b{reference_id}(?!\d)", new_id, text)  # cablegate's CSV line
+    return text, new_id
 
 
 def texts(scale: int) -> Iterator[dict[str, str]]:
     """The corpus texts, `scale` times, as JSONL rows (text + the source's metadata)."""
     from cablegram.sources import read_paths
 
+    records = list(read_paths([str(DEV)]))
+    metas = [r.source.get("metadata") or {} for r in records]
+    plan = SerialPlan([str(m.get("reference_id", "")) for m in metas])
     for copy in range(scale):
-        for r in read_paths([str(DEV)]):
-            meta = r.source.get("metadata") or {}
-            text, ref = rewrite_serial(r.text, str(meta.get("reference_id", "")), copy)
+        for r, meta in zip(records, metas, strict=True):
+            text, ref = r.text, str(meta.get("reference_id", ""))
+            m = _REF.match(ref)
+            if copy and m:
+                text, ref = rewrite_serial(text, ref, plan.new_serial())
             yield {"reference_id": ref, "created": meta.get("created", ""),
                    "origin": meta.get("origin", ""),
                    "classification": meta.get("classification", ""), "text": text}

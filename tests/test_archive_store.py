@@ -93,6 +93,43 @@ def test_an_older_release_read_late_becomes_a_version_not_the_current_text(archi
                                                                       "2010-12-09"]
 
 
+def test_deferred_index_catches_up_in_bulk_and_on_the_next_open(tmp_path: Path) -> None:
+    cable, raw = seed_cable()
+    a = open_archive(tmp_path / "d.db")
+    a.defer_index = True  # what ingest does: rows now, the full-text index in bulk later
+    store_cable(a, cable, raw, "2010-11-28")
+    assert a.pending_index() == 1 and a.search("georgia").total == 0
+    changed = dataclasses.replace(cable, subject="RUSSIA CAMPAIGNS ON GEORGIA (CORRECTED)")
+    assert store_cable(a, changed, raw + "\nCORRECTED", "2010-12-01") == "updated"
+    a.close()  # as if killed before the catch-up
+    with open_archive(tmp_path / "d.db", readonly=True) as r:
+        assert r.pending_index() == 1
+    with open_archive(tmp_path / "d.db") as a:  # a writable open catches up
+        assert a.pending_index() == 0
+        assert a.search("subject:corrected").total == 1
+        a.defer_index = True
+        other = dataclasses.replace(cable, reference_id="08MOSCOW9999", subject="PIRACY")
+        store_cable(a, other, raw + " ")
+        assert a.index_pending() == 1 and a.search("piracy").total == 1
+        # an update of an indexed cable re-indexes it at once, deferred or not
+        store_cable(a, dataclasses.replace(other, subject="SMUGGLING"), raw + "  ")
+        assert a.search("piracy").total == 0 and a.search("smuggling").total == 1
+    db = sqlite3.connect(tmp_path / "d.db")
+    db.execute("INSERT INTO cables_fts(cables_fts) VALUES ('integrity-check')")
+    assert db.execute("SELECT indexed_upto FROM fts_state").fetchone()[0] == 2
+
+
+def test_a_version_1_archive_migrates_with_its_index_complete(tmp_path: Path) -> None:
+    cable, raw = seed_cable()
+    with open_archive(tmp_path / "v1.db") as a:
+        store_cable(a, cable, raw)
+        a.db.execute("DROP TABLE fts_state")  # back to version 1: no watermark
+        a.db.execute("UPDATE schema_version SET version = 1")
+    with open_archive(tmp_path / "v1.db") as a:
+        assert a.db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        assert a.pending_index() == 0 and a.search("georgia").total == 1
+
+
 def test_access_filter_hides_cables_from_hits_counts_facets_and_get(archive) -> None:
     cable, raw = seed_cable()
     store_cable(archive, cable, raw)

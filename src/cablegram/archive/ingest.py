@@ -53,6 +53,9 @@ class IngestReport:
         return self.read / self.seconds if self.seconds else 0.0
 
 
+#: New cables are full-text indexed in bulk every so many (see `SQLiteArchive.index_pending`).
+INDEX_EVERY = 4000
+
 _Slot = Prepared | tuple[int, str]
 _Pending = tuple[list[_Slot], "Future[list[Prepared]] | list[Prepared] | None"]
 
@@ -71,12 +74,19 @@ def ingest(
     batch: int = 250,
     parse: Callable[..., Cable] | None = None,
     on_batch: Callable[[IngestReport], None] | None = None,
+    index_every: int = INDEX_EVERY,
+    in_flight: int | None = None,
 ) -> IngestReport:
     """Store `records` in `archive`; return the counts.
 
     `workers` parse processes (default: the number of cores; 0 parses in this process);
     `parse` replaces `cablegram.telegram.parse.parse` (it must be a picklable module-level
     function); `on_batch` is called with the running report after each committed batch.
+
+    A backend that can defer its full-text index (`defer_index`, `index_pending()`: SQLite)
+    indexes the new cables every `index_every` cables and at the end, in bulk, while the
+    workers go on parsing: up to `in_flight` batches (default: enough to cover a catch-up) are
+    parsed ahead of the writer.
     """
     workers = (os.cpu_count() or 1) if workers is None else workers
     report = IngestReport()
@@ -86,6 +96,12 @@ def ingest(
     if db is not None:
         db.execute("PRAGMA wal_autocheckpoint = 10000")  # fewer, larger checkpoints
         db.execute("PRAGMA mmap_size = 0")  # memory-mapped reads are for searching
+    deferring = hasattr(archive, "defer_index") and hasattr(archive, "index_pending")
+    if deferring:
+        archive.defer_index = True  # type: ignore[attr-defined]
+    if in_flight is None:
+        in_flight = max(2 * max(workers, 1), index_every // batch // 2 if deferring else 0)
+    unindexed = 0
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
     pending: deque[_Pending] = deque()
 
@@ -99,6 +115,11 @@ def ingest(
         items = [s if isinstance(s, Prepared) else restore_raw(results[s[0]], s[1])
                  for s in slots]
         counts = archive.write_batch(items)
+        nonlocal unindexed
+        unindexed += counts.get("stored", 0) + counts.get("updated", 0)
+        if deferring and unindexed >= index_every:
+            archive.index_pending()  # type: ignore[attr-defined]
+            unindexed = 0
         for name in ("stored", "updated", "duplicates", "quarantined"):
             setattr(report, name, getattr(report, name) + counts.get(name, 0))
         for p in items:
@@ -127,13 +148,20 @@ def ingest(
                 work = (pool.submit(prepare_batch, to_parse, parse) if pool
                         else prepare_batch(to_parse, parse))
             pending.append((slots, work))
-            while len(pending) > 2 * max(workers, 1):
+            while len(pending) > in_flight:
                 flush_one()
         while pending:
             flush_one()
+        if pool is not None:
+            pool.shutdown()
+            pool = None
+        if deferring:
+            archive.index_pending()  # type: ignore[attr-defined]
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        if deferring:
+            archive.defer_index = False  # type: ignore[attr-defined]
         if db is not None:
             db.execute("PRAGMA wal_autocheckpoint = 1000")
     report.seconds = time.perf_counter() - started

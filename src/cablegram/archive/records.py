@@ -14,7 +14,22 @@ from typing import Any
 
 from cablegram.model import Cable
 
-__all__ = ["Prepared", "classification_rank", "content_hash", "position_of", "prepare"]
+__all__ = ["Prepared", "classification_rank", "content_hash", "dumps", "position_of", "prepare"]
+
+try:
+    import orjson
+except ImportError:  # optional: the standard library gives the same JSON, ~5x slower
+    orjson = None
+
+
+def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
+    """Compact JSON, non-ASCII kept as is (orjson when installed: ingest encodes every record)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(value, default=default).decode()
+        except (TypeError, orjson.JSONEncodeError):
+            pass  # lone surrogates, non-string keys, huge ints: the standard library copes
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=default)
 
 _RANKS = {"UNCLASSIFIED": 0, "CONFIDENTIAL": 1, "SECRET": 2, "TOP SECRET": 3}
 
@@ -122,7 +137,7 @@ def rows_for(cable: Cable, raw_text: str, digest: str, released: str | None) -> 
         " ".join(cable.caveats), origin.station, origin.name, label, cable.precedence,
         cable.subject, " ".join(tags), " ".join(words), cable.sections, len(cable.paragraphs),
         len(cable.defects), released, digest,
-        json.dumps(record, ensure_ascii=False, separators=(",", ":")), raw_text,
+        dumps(record), raw_text,
     )
     p.facet = {
         "origin": label, "station": origin.station, "class_label": cls_label,

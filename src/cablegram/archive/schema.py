@@ -12,6 +12,9 @@ The schema is plain so that the file opens in Datasette or any SQLite tool:
 - `origins`, `classifications`, `caveat_bits`: the small dimension tables that code them.
 - `cables_fts`: FTS5 over `cables(subject, tag_text, raw_text)` (external content, BM25 weighting
   subject 10, tags and their meanings 4, text 1).
+- `fts_state` (version 2): `indexed_upto`, the highest `cables.id` the full-text index covers.
+  Cables above it are indexed in bulk (`SQLiteArchive.index_pending()`), which is how ingest
+  builds the index: one large FTS5 segment per catch-up instead of one small one per batch.
 """
 
 from __future__ import annotations
@@ -177,8 +180,14 @@ def _v1(db: sqlite3.Connection) -> None:
     )
 
 
+def _v2(db: sqlite3.Connection) -> None:
+    """The full-text index watermark: every cable of a version-1 archive is indexed."""
+    db.execute("CREATE TABLE fts_state (indexed_upto INTEGER NOT NULL)")
+    db.execute("INSERT INTO fts_state(indexed_upto) SELECT coalesce(max(id), 0) FROM cables")
+
+
 # Migration n takes the schema from version n-1 to n. Append; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

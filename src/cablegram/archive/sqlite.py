@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cablegram.archive import graph, schema, search
 from cablegram.archive.base import AccessFilter, References, SearchResult, Sort, Thread, VersionInfo
-from cablegram.archive.records import CABLE_COLUMNS, Prepared, position_of
+from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
 from cablegram.model import Cable
 
 if TYPE_CHECKING:
@@ -25,8 +25,8 @@ __all__ = ["SQLiteArchive"]
 
 _CHILD_TABLES = ("addressees", "tags", "paragraphs", "defects")
 _INSERT_CABLE = (
-    f"INSERT INTO cables({', '.join(CABLE_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(CABLE_COLUMNS))})"
+    f"INSERT INTO cables(id, {', '.join(CABLE_COLUMNS)}) "
+    f"VALUES (?, {', '.join('?' * len(CABLE_COLUMNS))})"
 )
 _UPDATE_CABLE = f"UPDATE cables SET {', '.join(c + ' = ?' for c in CABLE_COLUMNS)} WHERE id = ?"
 
@@ -51,6 +51,10 @@ class SQLiteArchive:
         self._dims: dict[str, dict[str, Any]] | None = None
         self._cache: dict[Any, Any] = {}
         self._writes = 0
+        #: Set by ingest: new cables wait for `index_pending()` instead of being indexed per batch.
+        self.defer_index = False
+        if not readonly:
+            self._catch_up()
 
     # --- housekeeping -------------------------------------------------------------------------
 
@@ -124,12 +128,17 @@ class SQLiteArchive:
         return known
 
     def write_batch(self, items: Sequence[Prepared]) -> Counter[str]:
-        """Store a batch in one transaction; count stored/updated/duplicates/quarantined."""
+        """Store a batch in one transaction; count stored/updated/duplicates/quarantined.
+
+        New cables are full-text indexed in the same transaction, unless `defer_index` is set
+        (ingest sets it): then `index_pending()` indexes them later, many batches at once.
+        """
         counts: Counter[str] = Counter()
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            for p in items:
-                counts[self._write_one(p)] += 1
+            self._write_items(items, counts)
+            if not self.defer_index:
+                self._index_pending()
         except BaseException:
             self.db.execute("ROLLBACK")
             self._dims = None
@@ -138,74 +147,166 @@ class SQLiteArchive:
         self._writes += 1
         return counts
 
-    def _source_row(self, p: Prepared, quarantined: bool) -> None:
+    def pending_index(self) -> int:
+        """How many cables the full-text index does not cover yet (see `index_pending`)."""
+        upto = self._fts_upto()
+        return int(self.db.execute("SELECT count(*) FROM cables WHERE id > ?",
+                                   (upto,)).fetchone()[0])
+
+    def index_pending(self) -> int:
+        """Full-text index the cables stored since the last catch-up, in one transaction.
+
+        Cables `id > fts_state.indexed_upto` are not in `cables_fts` yet; one INSERT ... SELECT
+        indexes them all (a single FTS5 segment, much cheaper than one per batch). The watermark
+        moves in the same transaction, so a run killed at any point leaves a consistent state and
+        the next catch-up finishes the job. Returns the number of cables indexed.
+        """
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            n = self._index_pending()
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        if n:
+            self._writes += 1
+        return n
+
+    def _catch_up(self) -> None:
+        """Index what an interrupted ingest left unindexed, unless another writer is busy."""
+        top = self.db.execute("SELECT max(id) FROM cables").fetchone()[0]
+        if top is None or top <= self._fts_upto():
+            return
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            self.index_pending()
+        except sqlite3.OperationalError:  # locked: the running ingest will index them
+            pass
+        finally:
+            self.db.execute("PRAGMA busy_timeout = 5000")
+
+    def _fts_upto(self) -> int:
+        row = self.db.execute("SELECT max(indexed_upto) FROM fts_state").fetchone()
+        return int(row[0] or 0)
+
+    def _index_pending(self) -> int:
+        upto = self._fts_upto()
+        top = self.db.execute("SELECT max(id) FROM cables").fetchone()[0]
+        if top is None or top <= upto:
+            return 0
+        n = self.db.execute(
+            "INSERT INTO cables_fts(rowid, subject, tag_text, raw_text)"
+            " SELECT id, subject, tag_text, raw_text FROM cables WHERE id > ? ORDER BY id",
+            (upto,),
+        ).rowcount
+        self.db.execute("UPDATE fts_state SET indexed_upto = ?", (top,))
+        return int(n)
+
+    def _source_tuple(self, p: Prepared, quarantined: bool) -> tuple[Any, ...]:
         src = p.source or {}
         meta = src.get("metadata")
-        self.db.execute(
+        pos = position_of(src)
+        return (p.content_hash, p.reference_id, int(quarantined), src.get("format"),
+                str(src.get("file") or ""), pos if pos is not None else -1,
+                dumps(meta, default=str) if meta else None)
+
+    def _write_items(self, items: Sequence[Prepared], counts: Counter[str]) -> None:
+        db = self.db
+        upto = self._fts_upto()
+        top = db.execute("SELECT coalesce(max(id), 0) FROM cables").fetchone()[0]
+        next_id = max(int(top), upto) + 1
+        # reference id -> (id, content_hash, released) of the cables this batch may touch
+        current: dict[str, tuple[int, str, str | None]] = {}
+        wanted = list({p.reference_id for p in items if p.reason is None and p.cable})
+        for i in range(0, len(wanted), 500):
+            part = wanted[i:i + 500]
+            for cid, ref, h, released in db.execute(
+                "SELECT id, reference_id, content_hash, released FROM cables WHERE reference_id"
+                f" IN ({', '.join('?' * len(part))})", part,
+            ):
+                current[ref] = (cid, h, released)
+        rows = _Rows()
+        sources: list[tuple[Any, ...]] = []
+        for p in items:
+            if p.reason is not None:
+                src = p.source or {}
+                pos = position_of(src)
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO quarantine(reason, content_hash, format, file, position,"
+                    " raw_text, source_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (p.reason, p.content_hash, src.get("format"), str(src.get("file") or ""),
+                     pos if pos is not None else -1, p.raw_text,
+                     dumps(src, default=str) if src else None),
+                )
+                sources.append(self._source_tuple(p, True))
+                counts["quarantined" if cur.rowcount else "duplicates"] += 1
+                continue
+            if not p.cable:  # a text already known: provenance only
+                sources.append(self._source_tuple(p, p.reference_id is None))
+                counts["duplicates"] += 1
+                continue
+            sources.append(self._source_tuple(p, False))
+            assert p.reference_id is not None
+            known = current.get(p.reference_id)
+            if known is None:
+                current[p.reference_id] = (next_id, p.content_hash, p.released)
+                rows.add(self, next_id, p)
+                next_id += 1
+                counts["stored"] += 1
+                continue
+            cable_id, current_hash, current_released = known
+            rows.flush(db)  # what follows reads and rewrites rows of this batch
+            if current_hash == p.content_hash or db.execute(
+                "SELECT 1 FROM versions WHERE cable_id = ? AND content_hash = ?",
+                (cable_id, p.content_hash),
+            ).fetchone():
+                counts["duplicates"] += 1
+                continue
+            counts["updated"] += 1
+            if p.released and current_released and p.released < current_released:
+                # an older release read after a newer one: keep it as a version only
+                db.execute(
+                    "INSERT INTO versions(cable_id, reference_id, content_hash, released,"
+                    " record_json, raw_text) VALUES (?, ?, ?, ?, ?, ?)",
+                    (cable_id, p.reference_id, p.content_hash, p.released, p.cable[-2],
+                     p.raw_text),
+                )
+                continue
+            self._replace(cable_id, p, indexed=cable_id <= upto)
+            current[p.reference_id] = (cable_id, p.content_hash, p.released)
+        rows.flush(db)
+        db.executemany(
             "INSERT OR IGNORE INTO sources(content_hash, reference_id, quarantined, format, file,"
-            " position, metadata_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (p.content_hash, p.reference_id, int(quarantined), src.get("format"),
-             str(src.get("file") or ""), position_of(src) if position_of(src) is not None else -1,
-             json.dumps(meta, ensure_ascii=False, default=str) if meta else None),
+            " position, metadata_json) VALUES (?, ?, ?, ?, ?, ?, ?)", sources,
         )
 
-    def _write_one(self, p: Prepared) -> str:
-        if p.reason is not None:
-            src = p.source or {}
-            pos = position_of(src)
-            cur = self.db.execute(
-                "INSERT OR IGNORE INTO quarantine(reason, content_hash, format, file, position,"
-                " raw_text, source_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (p.reason, p.content_hash, src.get("format"), str(src.get("file") or ""),
-                 pos if pos is not None else -1, p.raw_text,
-                 json.dumps(src, ensure_ascii=False, default=str) if src else None),
-            )
-            self._source_row(p, True)
-            return "quarantined" if cur.rowcount else "duplicates"
-        if not p.cable:  # a text already known: provenance only
-            self._source_row(p, p.reference_id is None)
-            return "duplicates"
-        self._source_row(p, False)
-        row = self.db.execute(
-            "SELECT id, content_hash, released FROM cables WHERE reference_id = ?",
-            (p.reference_id,),
-        ).fetchone()
-        if row is None:
-            cable_id = self.db.execute(_INSERT_CABLE, p.cable).lastrowid
-            assert cable_id is not None
-            self._insert_parts(cable_id, p)
-            return "stored"
-        cable_id, current_hash, current_released = row
-        if current_hash == p.content_hash or self.db.execute(
-            "SELECT 1 FROM versions WHERE cable_id = ? AND content_hash = ?",
-            (cable_id, p.content_hash),
-        ).fetchone():
-            return "duplicates"
-        if p.released and current_released and p.released < current_released:
-            # an older release read after a newer one: keep it as a version only
-            self.db.execute(
-                "INSERT INTO versions(cable_id, reference_id, content_hash, released,"
-                " record_json, raw_text) VALUES (?, ?, ?, ?, ?, ?)",
-                (cable_id, p.reference_id, p.content_hash, p.released, p.cable[-2], p.raw_text),
-            )
-            return "updated"
-        self.db.execute(
+    def _replace(self, cable_id: int, p: Prepared, *, indexed: bool) -> None:
+        """A re-release: keep the current text as a version, store `p` in its place."""
+        db = self.db
+        db.execute(
             "INSERT INTO versions(cable_id, reference_id, content_hash, released, record_json,"
             " raw_text) SELECT id, reference_id, content_hash, released, record_json, raw_text"
             " FROM cables WHERE id = ?", (cable_id,),
         )
-        self.db.execute(
-            "INSERT INTO cables_fts(cables_fts, rowid, subject, tag_text, raw_text)"
-            " SELECT 'delete', id, subject, tag_text, raw_text FROM cables WHERE id = ?",
-            (cable_id,),
-        )
+        if indexed:
+            db.execute(
+                "INSERT INTO cables_fts(cables_fts, rowid, subject, tag_text, raw_text)"
+                " SELECT 'delete', id, subject, tag_text, raw_text FROM cables WHERE id = ?",
+                (cable_id,),
+            )
         for table in _CHILD_TABLES:
-            self.db.execute(f"DELETE FROM {table} WHERE cable_id = ?", (cable_id,))
-        self.db.execute("DELETE FROM refs WHERE from_id = ?", (p.reference_id,))
-        self.db.execute("DELETE FROM cable_facets WHERE id = ?", (cable_id,))
-        self.db.execute(_UPDATE_CABLE, (*p.cable, cable_id))
-        self._insert_parts(cable_id, p)
-        return "updated"
+            db.execute(f"DELETE FROM {table} WHERE cable_id = ?", (cable_id,))
+        db.execute("DELETE FROM refs WHERE from_id = ?", (p.reference_id,))
+        db.execute("DELETE FROM cable_facets WHERE id = ?", (cable_id,))
+        db.execute(_UPDATE_CABLE, (*p.cable, cable_id))
+        rows = _Rows()
+        rows.add(self, cable_id, p, new=False)
+        rows.flush(db)
+        if indexed:  # subject, tag_text, raw_text sit at these positions of CABLE_COLUMNS
+            db.execute(
+                "INSERT INTO cables_fts(rowid, subject, tag_text, raw_text) VALUES (?, ?, ?, ?)",
+                (cable_id, p.cable[9], p.cable[11], p.cable[-1]),
+            )
 
     def _dim_id(self, kind: str, key: str, extra: tuple[Any, ...]) -> int:
         dims = self.dims()
@@ -241,32 +342,6 @@ class SQLiteArchive:
             if c in bits:
                 mask |= 1 << bits[c]
         return mask
-
-    def _insert_parts(self, cable_id: int, p: Prepared) -> None:
-        f = p.facet
-        db = self.db
-        db.execute(
-            "INSERT INTO cable_facets(id, origin_id, class_id, class_rank, caveat_mask, day)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (cable_id, self._dim_id("origin", f["origin"], (f["station"],)),
-             self._dim_id("class", f["class_label"], (f["classification"], f["rank"])),
-             f["rank"], self._caveat_mask(f["caveats"]), f["day"]),
-        )
-        db.executemany("INSERT INTO addressees VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       [(cable_id, *a) for a in p.addressees])
-        db.executemany("INSERT INTO tags VALUES (?, ?, ?)",
-                       [(cable_id, i, t) for i, t in enumerate(p.tags)])
-        db.executemany("INSERT INTO refs VALUES (?, ?, ?, ?, ?)",
-                       [(p.reference_id, *r) for r in p.refs])
-        db.executemany("INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?, ?)",
-                       [(cable_id, *x) for x in p.paragraphs])
-        db.executemany("INSERT INTO defects VALUES (?, ?, ?, ?)",
-                       [(cable_id, *d) for d in p.defects])
-        # subject, tag_text, raw_text sit at these positions of CABLE_COLUMNS
-        db.execute(
-            "INSERT INTO cables_fts(rowid, subject, tag_text, raw_text) VALUES (?, ?, ?, ?)",
-            (cable_id, p.cable[9], p.cable[11], p.cable[-1]),
-        )
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -344,3 +419,51 @@ class SQLiteArchive:
         from cablegram.archive.export import flat_rows
 
         return pd.DataFrame(list(flat_rows(self.iter_records(query, access=access))))
+
+
+class _Rows:
+    """The rows of a batch's new cables, inserted table by table with one executemany each."""
+
+    __slots__ = ("addressees", "cables", "defects", "facets", "paragraphs", "refs", "tags")
+
+    def __init__(self) -> None:
+        self.cables: list[tuple[Any, ...]] = []
+        self.facets: list[tuple[Any, ...]] = []
+        self.addressees: list[tuple[Any, ...]] = []
+        self.tags: list[tuple[Any, ...]] = []
+        self.refs: list[tuple[Any, ...]] = []
+        self.paragraphs: list[tuple[Any, ...]] = []
+        self.defects: list[tuple[Any, ...]] = []
+
+    def add(self, archive: SQLiteArchive, cable_id: int, p: Prepared, *, new: bool = True) -> None:
+        f = p.facet
+        if new:
+            self.cables.append((cable_id, *p.cable))
+        self.facets.append((
+            cable_id, archive._dim_id("origin", f["origin"], (f["station"],)),
+            archive._dim_id("class", f["class_label"], (f["classification"], f["rank"])),
+            f["rank"], archive._caveat_mask(f["caveats"]), f["day"],
+        ))
+        self.addressees.extend((cable_id, *a) for a in p.addressees)
+        self.tags.extend((cable_id, i, t) for i, t in enumerate(p.tags))
+        self.refs.extend((p.reference_id, *r) for r in p.refs)
+        self.paragraphs.extend((cable_id, *x) for x in p.paragraphs)
+        self.defects.extend((cable_id, *d) for d in p.defects)
+
+    def flush(self, db: sqlite3.Connection) -> None:
+        if self.cables:
+            db.executemany(_INSERT_CABLE, self.cables)
+        for sql, rows in (
+            ("INSERT INTO cable_facets(id, origin_id, class_id, class_rank, caveat_mask, day)"
+             " VALUES (?, ?, ?, ?, ?, ?)", self.facets),
+            ("INSERT INTO addressees VALUES (?, ?, ?, ?, ?, ?, ?)", self.addressees),
+            ("INSERT INTO tags VALUES (?, ?, ?)", self.tags),
+            ("INSERT INTO refs VALUES (?, ?, ?, ?, ?)", self.refs),
+            ("INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?, ?)", self.paragraphs),
+            ("INSERT INTO defects VALUES (?, ?, ?, ?)", self.defects),
+        ):
+            if rows:
+                db.executemany(sql, rows)
+        for rows in (self.cables, self.facets, self.addressees, self.tags, self.refs,
+                     self.paragraphs, self.defects):
+            rows.clear()

@@ -1,0 +1,91 @@
+"""The cable desk: posts and people, drafting and validation, clearance, release, routing, inboxes.
+
+    >>> from cablegram.desk import open_desk, add_post, add_user, save_draft, clear, release
+    >>> desk = open_desk("cablegram.db")                         # doctest: +SKIP
+    >>> moscow = add_post(desk, "AMEMBASSY MOSCOW")              # doctest: +SKIP
+
+The desk keeps its tables (`desk_*`, see `cablegram.desk.schema`) in the archive's SQLite file;
+released SIPDIS cables enter the archive itself. Reading goes through `cablegram.access`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cablegram.desk.compose import DraftFormatError, build_cable, load_draft_text, normalize, to_yaml
+from cablegram.desk.db import ACCESS_MODES, DeskDB, DeskError
+from cablegram.desk.drafts import STATES, Draft, get_draft, list_drafts, save_draft
+from cablegram.desk.inbox import InboxItem, inbox, open_message, reply
+from cablegram.desk.people import (
+    ROLES,
+    Post,
+    User,
+    add_member,
+    add_post,
+    add_user,
+    authenticate,
+    create_token,
+    get_post,
+    get_user,
+    list_posts,
+    list_users,
+    members_of,
+    set_next_sequence,
+    set_next_serial,
+    update_user,
+    user_for_token,
+)
+from cablegram.desk.validate import Problem, blocking, validate
+from cablegram.desk.workflow import Release, clear, release, store_in_archive
+
+__all__ = [
+    "ACCESS_MODES",
+    "ROLES",
+    "STATES",
+    "DeskDB",
+    "DeskError",
+    "Draft",
+    "DraftFormatError",
+    "InboxItem",
+    "Post",
+    "Problem",
+    "Release",
+    "User",
+    "add_member",
+    "add_post",
+    "add_user",
+    "authenticate",
+    "blocking",
+    "build_cable",
+    "clear",
+    "create_token",
+    "get_draft",
+    "get_post",
+    "get_user",
+    "inbox",
+    "list_drafts",
+    "list_posts",
+    "list_users",
+    "load_draft_text",
+    "members_of",
+    "normalize",
+    "open_desk",
+    "open_message",
+    "release",
+    "reply",
+    "save_draft",
+    "set_next_sequence",
+    "set_next_serial",
+    "store_in_archive",
+    "to_yaml",
+    "update_user",
+    "user_for_token",
+    "validate",
+]
+
+
+def open_desk(path: str | Path | None = None) -> DeskDB:
+    """The desk in the archive file at `path` (default: `$CABLEGRAM_ARCHIVE` or ./cablegram.db)."""
+    from cablegram.archive import archive_location
+
+    return DeskDB(archive_location(path))

@@ -1,0 +1,194 @@
+"""`ControlledArchive`: an `Archive` seen through one reader's access, for every read path.
+
+The archive itself hides cables above the reader (its `AccessFilter`, applied in SQL: hits,
+totals, facets, graph, exports). This wrapper adds what SQL cannot: portions of a readable cable
+above the reader are withheld (`cablegram.access.redact`) in records, raw text (re-rendered from
+the redacted record, never the stored original), versions, snippets and subjects of hits; type-ahead
+only offers what the reader can find; statistics count only readable cables. The reader bound at
+construction overrides any `access` a caller passes, so a view that forgets it still cannot leak.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from cablegram.access import access_filter, can_read, needs_redaction, redact
+from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, Archive, Hit, SearchResult, Sort
+from cablegram.model import Cable
+from cablegram.telegram.parse import parse
+from cablegram.telegram.render import render
+
+if TYPE_CHECKING:
+    import pandas
+
+    from cablegram.archive.base import References, Thread, VersionInfo
+
+__all__ = ["ControlledArchive", "redacted_snippet"]
+
+_WORD = re.compile(r"[A-Za-z0-9]{3,}")
+_FILTER = re.compile(r'\b\w+:("[^"]*"|\S+)')
+_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+
+
+def redacted_snippet(cable: Cable, query: str, width: int = 200) -> str:
+    """A snippet of the (redacted) cable's text around the first query word, marked like FTS5's."""
+    words = [w.lower() for w in _WORD.findall(_FILTER.sub(" ", query)) if w.upper() not in _OPERATORS]
+    text = " ".join(p.text for p in cable.paragraphs)
+    low = text.lower()
+    for w in words:
+        i = low.find(w)
+        if i >= 0:
+            start = max(0, i - width // 2)
+            return ("…" if start else "") + text[start:i] + MARK_START + text[i:i + len(w)] + MARK_END + \
+                text[i + len(w):i + width // 2] + "…"
+    return (cable.summary or text)[:width]
+
+
+class ControlledArchive:
+    """Reads of `inner` as `reader` sees them (None: pass-through, an open archive)."""
+
+    def __init__(self, inner: Archive, reader: Any) -> None:
+        self.inner = inner
+        self.reader = reader
+        self.access: AccessFilter | None = access_filter(reader)
+
+    def __getattr__(self, name: str) -> Any:  # path, generation, db ... of the inner archive
+        return getattr(self.inner, name)
+
+    def close(self) -> None:
+        """Close the inner archive."""
+        self.inner.close()
+
+    def _acc(self, access: AccessFilter | None) -> AccessFilter | None:
+        return self.access if self.access is not None else access
+
+    def _shown(self, cable: Cable | None) -> Cable | None:
+        if cable is None or self.access is None:
+            return cable
+        if not can_read(self.access, cable):
+            return None
+        return redact(cable, self.access)
+
+    def get(self, reference_id: str, *, access: AccessFilter | None = None) -> Cable | None:
+        """The record, redacted for the reader."""
+        return self._shown(self.inner.get(reference_id, access=self._acc(access)))
+
+    def raw_text(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
+        """The stored text, or the redacted record re-rendered when some portion is withheld."""
+        acc = self._acc(access)
+        raw = self.inner.raw_text(reference_id, access=acc)
+        if raw is None or self.access is None:
+            return raw
+        cable = self.inner.get(reference_id, access=acc)
+        if cable is None or not can_read(self.access, cable):
+            return None
+        return render(redact(cable, self.access)) if needs_redaction(self.access, cable) else raw
+
+    def versions(self, reference_id: str, *, access: AccessFilter | None = None) -> list[VersionInfo]:
+        """Each known text the reader may see, redacted and re-rendered where needed."""
+        out = []
+        for v in self.inner.versions(reference_id, access=self._acc(access)):
+            if self.access is None:
+                out.append(v)
+                continue
+            cable = parse(v.raw_text)
+            if not can_read(self.access, cable):
+                continue
+            if needs_redaction(self.access, cable):
+                v = replace(v, raw_text=render(redact(cable, self.access)))
+            out.append(v)
+        return out
+
+    def search(self, query: str, *, filters: str | None = None, facets: Sequence[str] = (), limit: int = 20,
+               offset: int = 0, sort: Sort = "rank", access: AccessFilter | None = None) -> SearchResult:
+        """Hits the reader may see; snippets and subjects of partly withheld cables from the redacted text."""
+        result = self.inner.search(query, filters=filters, facets=facets, limit=limit, offset=offset,
+                                   sort=sort, access=self._acc(access))
+        if self.access is None:
+            return result
+        hits: list[Hit] = []
+        for h in result.hits:
+            cable = self.inner.get(h.reference_id, access=self.access)
+            if cable is None or not can_read(self.access, cable):
+                continue
+            if needs_redaction(self.access, cable):
+                shown = redact(cable, self.access)
+                h = replace(h, subject=shown.subject, snippet=redacted_snippet(shown, f"{query} {filters or ''}"))
+            hits.append(h)
+        return replace(result, hits=hits)
+
+    def iter_records(self, query: str = "", *, access: AccessFilter | None = None) -> Iterator[Cable]:
+        """Every matching record the reader may see, redacted."""
+        for c in self.inner.iter_records(query, access=self._acc(access)):
+            shown = self._shown(c)
+            if shown is not None:
+                yield shown
+
+    def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
+        """Type-ahead over what the reader can find."""
+        found = self.inner.suggest(prefix, limit=limit)
+        if self.access is None:
+            return found
+        out = []
+        for kind, value in found:
+            if kind == "reference_id":
+                ok = self.get(value) is not None
+            else:
+                q = f'origin:"{value}"' if kind == "origin" else f"tag:{value}"
+                ok = self.inner.search(q, limit=0, access=self.access).total > 0
+            if ok:
+                out.append((kind, value))
+        return out
+
+    def references(self, reference_id: str, *, access: AccessFilter | None = None) -> References:
+        """What a readable cable cites and which readable cables cite it (subjects redacted)."""
+        refs = self.inner.references(reference_id, access=self._acc(access))
+        if self.access is None:
+            return refs
+
+        def fix(link: Any) -> Any:
+            if link.subject is None:
+                return link
+            other = self.get(link.to_id if link.from_id == refs.reference_id else link.from_id)
+            return replace(link, subject=other.subject if other else None)
+
+        return replace(refs, cites=[fix(x) for x in refs.cites], cited_by=[fix(x) for x in refs.cited_by])
+
+    def thread(self, reference_id: str, depth: int = 2, *, access: AccessFilter | None = None) -> Thread:
+        """The reference graph over readable cables, subjects redacted."""
+        t = self.inner.thread(reference_id, depth, access=self._acc(access))
+        if self.access is None:
+            return t
+        nodes = {}
+        for k, meta in t.nodes.items():
+            if meta.get("in_archive") and meta.get("subject") is not None:
+                shown = self.get(k)
+                meta = {**meta, "subject": shown.subject if shown else None}
+            nodes[k] = meta
+        return replace(t, nodes=nodes)
+
+    def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
+        """Counts over readable cables only (references, versions, sources too; no quarantine)."""
+        acc = self._acc(access)
+        out = self.inner.stats(access=acc)
+        db = getattr(self.inner, "db", None)
+        if acc is None or db is None or not hasattr(self.inner, "access_sql"):
+            return out
+        visible = (f"SELECT c.reference_id FROM cables c JOIN cable_facets f ON f.id = c.id"
+                   f" WHERE {self.inner.access_sql(acc)}")
+        out["references"] = db.execute(f"SELECT count(*) FROM refs WHERE from_id IN ({visible})").fetchone()[0]
+        out["versions"] = db.execute(f"SELECT count(*) FROM versions WHERE reference_id IN ({visible})").fetchone()[0]
+        out["sources"] = db.execute(f"SELECT count(*) FROM sources WHERE reference_id IN ({visible})").fetchone()[0]
+        out["quarantined"] = 0
+        return out
+
+    def to_pandas(self, query: str = "", *, access: AccessFilter | None = None) -> pandas.DataFrame:
+        """The readable records as a DataFrame, redacted."""
+        import pandas as pd
+
+        from cablegram.archive.export import flat_rows
+
+        return pd.DataFrame(list(flat_rows(self.iter_records(query, access=access))))

@@ -1,0 +1,155 @@
+"""Drafts in the desk tables: create, edit, look up, list; permissions for each."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from cablegram.access import can_read
+from cablegram.desk.compose import build_cable, content_changes, normalize
+from cablegram.desk.db import DeskDB, DeskError, now_iso
+from cablegram.desk.people import Post, User, get_post, get_user
+from cablegram.desk.validate import Problem, validate
+from cablegram.model import Cable, Origin
+
+__all__ = ["STATES", "Draft", "check", "get_draft", "list_drafts", "origin_of", "save_draft"]
+
+STATES = ("draft", "cleared", "released", "transmitted", "delivered")
+_COLS = ("id, state, post_id, author_id, reply_to, record_json, created_at, updated_at, reference_id, created,"
+         " wire_text, released_by, released_at, archived")
+
+
+@dataclass
+class Draft:
+    """A cable on its way: its state, the record, and (once released) its wire text."""
+
+    id: int
+    state: str
+    post_id: int
+    author_id: int | None
+    reply_to: str | None
+    cable: Cable
+    created_at: str
+    updated_at: str
+    reference_id: str | None = None
+    created: str | None = None
+    wire_text: str | None = None
+    released_by: int | None = None
+    released_at: str | None = None
+    archived: bool = False
+    clearances: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "state": self.state, "post_id": self.post_id, "author_id": self.author_id,
+                "reply_to": self.reply_to, "record": self.cable.to_dict(), "created_at": self.created_at,
+                "updated_at": self.updated_at, "reference_id": self.reference_id, "created": self.created,
+                "wire_text": self.wire_text, "released_by": self.released_by, "released_at": self.released_at,
+                "archived": self.archived, "clearances": self.clearances}
+
+
+def _draft(desk: DeskDB, row: tuple[Any, ...]) -> Draft:
+    d = Draft(row[0], row[1], row[2], row[3], row[4], Cable.from_dict(json.loads(row[5])), row[6], row[7],
+              row[8], row[9], row[10], row[11], row[12], bool(row[13]))
+    d.clearances = [{"user": u, "comment": c, "at": at} for u, c, at in desk.query(
+        "SELECT u.username, k.comment, k.at FROM desk_clearances k JOIN desk_users u ON u.id = k.user_id"
+        " WHERE k.draft_id = ? ORDER BY k.rowid", (d.id,))]
+    return d
+
+
+def get_draft(desk: DeskDB, draft_id: int | str) -> Draft | None:
+    """A draft by id, or a released cable by reference id."""
+    if isinstance(draft_id, int) or str(draft_id).isdigit():
+        row = desk.one(f"SELECT {_COLS} FROM desk_drafts WHERE id = ?", (int(draft_id),))
+    else:
+        row = desk.one(f"SELECT {_COLS} FROM desk_drafts WHERE reference_id = ?",
+                       (str(draft_id).replace(" ", "").upper(),))
+    return _draft(desk, row) if row else None
+
+
+def list_drafts(desk: DeskDB, user: User, *, states: tuple[str, ...] = ("draft", "cleared")) -> list[Draft]:
+    """The drafts of the user's post in these states that the user may read, newest first."""
+    marks = ",".join("?" * len(states))
+    rows = desk.query(f"SELECT {_COLS} FROM desk_drafts WHERE post_id = ? AND state IN ({marks})"
+                      " ORDER BY updated_at DESC, id DESC", (user.post_id, *states))
+    return [d for d in (_draft(desk, r) for r in rows) if can_read(user, d.cable)]
+
+
+def origin_of(post: Post) -> Origin:
+    """The Origin a post's cables carry."""
+    return Origin(station=post.station, name=post.name, label=post.label, routing_indicator=post.routing_indicator)
+
+
+def _resolver(desk: DeskDB) -> Any:
+    def resolve(key: str) -> tuple[str, str] | None:
+        p = get_post(desk, key)
+        return (p.name, p.routing_indicator) if p else None
+    return resolve
+
+
+def check(desk: DeskDB, cable: Cable, written: Cable | None = None, archive: Any = None) -> list[Problem]:
+    """Validate a draft against the desk's posts and the archive (references)."""
+    def exists(rid: str) -> bool:
+        if get_draft(desk, rid) is not None:
+            return True
+        return archive is not None and archive.get(rid) is not None
+
+    return validate(cable, reference_exists=exists, known_post=lambda n: get_post(desk, n) is not None,
+                    changes=content_changes(written, cable) if written is not None else [])
+
+
+def _may_write(user: User, post: Post | None, cable: Cable) -> None:
+    if not user.has("drafter"):
+        raise DeskError(f"{user.username} is not a drafter")
+    if post is None or post.collective:
+        raise DeskError(f"{user.username} belongs to no post that can send telegrams")
+    if not can_read(user, cable):
+        raise DeskError(f"{user.username} is not cleared for {cable.classification_label or cable.classification}"
+                        f" {' '.join(cable.caveats)}".rstrip(), "classification")
+
+
+def save_draft(desk: DeskDB, user: User, data: dict[str, Any], *, draft_id: int | None = None,
+               reply_to: str | None = None, archive: Any = None) -> tuple[Draft, list[Problem]]:
+    """Create (or, with `draft_id`, replace) a draft from draft fields; return it with its problems.
+
+    A draft with errors is saved (work in progress); clearance and release refuse it. Editing a
+    cleared draft sends it back to `draft` and drops its clearances."""
+    post = get_post(desk, user.post_id) if user.post_id else None
+    assert post is None or isinstance(post, Post)
+    written = build_cable(data, origin=origin_of(post) if post else Origin(), resolve=_resolver(desk))
+    cable = normalize(written)
+    _may_write(user, post, cable)
+    assert post is not None
+    problems = check(desk, cable, written, archive)
+    record = json.dumps(cable.to_dict(), ensure_ascii=False)
+    now = now_iso()
+    with desk.transaction() as db:
+        if draft_id is None:
+            draft_id = db.execute(
+                "INSERT INTO desk_drafts(state, post_id, author_id, reply_to, record_json, created_at, updated_at)"
+                " VALUES ('draft', ?, ?, ?, ?, ?, ?)", (post.id, user.id, reply_to, record, now, now)).lastrowid
+            desk.audit("draft.create", user=user, draft_id=draft_id, db=db,
+                       detail={"errors": sum(p.level == "error" for p in problems)})
+        else:
+            row = db.execute("SELECT state, post_id FROM desk_drafts WHERE id = ?", (draft_id,)).fetchone()
+            if row is None:
+                raise DeskError(f"no draft {draft_id}")
+            if row[0] not in ("draft", "cleared"):
+                raise DeskError(f"draft {draft_id} is {row[0]}: it can no longer be edited")
+            if row[1] != post.id:
+                raise DeskError(f"draft {draft_id} belongs to another post")
+            db.execute("UPDATE desk_drafts SET record_json = ?, state = 'draft', updated_at = ? WHERE id = ?",
+                       (record, now, draft_id))
+            db.execute("DELETE FROM desk_clearances WHERE draft_id = ?", (draft_id,))
+            desk.audit("draft.edit", user=user, draft_id=draft_id, db=db,
+                       detail={"errors": sum(p.level == "error" for p in problems), "was": row[0]})
+    assert draft_id is not None
+    draft = get_draft(desk, draft_id)
+    assert draft is not None
+    return draft, problems
+
+
+def author_name(desk: DeskDB, draft: Draft) -> str:
+    """The author's username ('' when unknown)."""
+    u = get_user(desk, draft.author_id) if draft.author_id else None
+    return u.username if u else ""

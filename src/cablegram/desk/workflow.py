@@ -25,7 +25,7 @@ from cablegram.model import Address, Cable, Header
 from cablegram.telegram.dtg import filing_time, format_dtg
 from cablegram.telegram.render import SECTION_CHARS, render, split_sections
 
-__all__ = ["PRECEDENCE_RANK", "Release", "clear", "release", "store_in_archive"]
+__all__ = ["PRECEDENCE_RANK", "Release", "clear", "preview", "release", "store_in_archive"]
 
 #: Inbox order: FLASH, IMMEDIATE, PRIORITY, ROUTINE.
 PRECEDENCE_RANK = {"FLASH": 0, "IMMEDIATE": 1, "PRIORITY": 2, "ROUTINE": 3}
@@ -133,6 +133,32 @@ def _release_record(cable: Cable, post: Any, serial: int, when: datetime, to: tu
                       originator=post.routing_indicator, station_serial=serial,
                       section=1 if sent.sections > 1 else None, filing_time=filing_time(when),
                       security=_SECURITY.get(cable.classification or "", "ZNY TTTTT ZZH"), dtg=format_dtg(when)))
+
+
+def preview(desk: DeskDB, draft: Draft, when: datetime | None = None) -> str:
+    """The telegram as it will look on the wire: the post's next serial, the channels' next
+    sequence numbers and now as the date-time group (nothing is taken)."""
+    if draft.wire_text:
+        return draft.wire_text
+    post = get_post(desk, draft.post_id)
+    assert post is not None
+    when = (when or datetime.now(UTC)).replace(second=0, microsecond=0, tzinfo=None)
+    cable = draft.cable
+
+    def peek(addresses: tuple[Address, ...]) -> tuple[Address, ...]:
+        out = []
+        for a in addresses:
+            if a.precedence is None or a.routing_indicator is None:
+                out.append(a)
+                continue
+            row = desk.one("SELECT next_sequence FROM desk_channels WHERE from_post_id = ? AND"
+                           " to_routing_indicator = ?", (post.id, a.routing_indicator))
+            out.append(replace(a, serial=row[0] if row else 1))
+        return tuple(out)
+
+    sent = _release_record(cable, post, post.next_serial, when, peek(cable.to), peek(cable.info),
+                           transmission_id=None, routing_indicators=None, section_chars=SECTION_CHARS)
+    return render(sent)
 
 
 def release(desk: DeskDB, draft_id: int, user: User, *, when: datetime | None = None, archive: Any = None,

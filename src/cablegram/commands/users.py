@@ -1,0 +1,100 @@
+"""`cablegram users`: desk users (add, list, set, token)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from cablegram.cli import CommandError
+from cablegram.commands._desk import add_common, opened, read_password
+from cablegram.desk import ROLES, add_user, create_token, get_post, get_user, list_users, update_user
+
+
+def _who(p: argparse.ArgumentParser, required: bool) -> None:
+    p.add_argument("--post", required=required, help="the user's post (name, indicator or station)")
+    p.add_argument("--roles", help=f"comma-separated: {', '.join(ROLES)}")
+    p.add_argument("--clearance", help="UNCLASSIFIED, CONFIDENTIAL, SECRET or TOP SECRET")
+    p.add_argument("--caveats", help="caveat accesses, comma-separated (NOFORN,EXDIS,NODIS)")
+    p.add_argument("--name", dest="full_name", help="full name")
+    pw = p.add_mutually_exclusive_group()
+    pw.add_argument("--password", action="store_true", help="set a password (prompt, or $CABLEGRAM_PASSWORD)")
+    pw.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("users", help="desk users: roles, clearance, caveats, passwords, tokens",
+                              description="Users belong to a post, hold roles, a clearance and caveat accesses.")
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = sub.add_parser("add", help="add a user")
+    a.add_argument("username")
+    _who(a, required=True)
+    add_common(a)
+    a.set_defaults(func=_add)
+    ls = sub.add_parser("list", help="list users")
+    ls.add_argument("--json", action="store_true")
+    add_common(ls)
+    ls.set_defaults(func=_list)
+    s = sub.add_parser("set", help="change a user's post, roles, clearance, caveats or password")
+    s.add_argument("username")
+    _who(s, required=False)
+    state = s.add_mutually_exclusive_group()
+    state.add_argument("--disable", action="store_true")
+    state.add_argument("--enable", action="store_true")
+    add_common(s)
+    s.set_defaults(func=_set)
+    t = sub.add_parser("token", help="make an API token for a user (printed once)")
+    t.add_argument("username")
+    t.add_argument("--label", default="")
+    add_common(t)
+    t.set_defaults(func=_token)
+
+
+def _line(u: Any, post: str) -> str:
+    caveats = ",".join(sorted(u.caveats)) or "-"
+    state = "" if u.active else "  (disabled)"
+    return f"{u.username:<14} {post:<28} {u.clearance:<13} {caveats:<18} {','.join(sorted(u.roles))}{state}"
+
+
+def _add(args: argparse.Namespace) -> int:
+    with opened(args) as desk:
+        u = add_user(desk, args.username, post=args.post, roles=args.roles or "reader",
+                     clearance=args.clearance or "UNCLASSIFIED", caveats=args.caveats or "",
+                     password=read_password(args), full_name=args.full_name or "")
+        post = get_post(desk, u.post_id) if u.post_id else None
+        print("added " + _line(u, post.name if post else "-"))
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    with opened(args) as desk:
+        users = list_users(desk)
+        if args.json:
+            print(json.dumps([u.to_dict() for u in users]))
+            return 0
+        for u in users:
+            post = get_post(desk, u.post_id) if u.post_id else None
+            print(_line(u, post.name if post else "-"))
+    return 0
+
+
+def _set(args: argparse.Namespace) -> int:
+    with opened(args) as desk:
+        u = get_user(desk, args.username)
+        if u is None:
+            raise CommandError(f"no user {args.username!r}")
+        active = True if args.enable else False if args.disable else None
+        u = update_user(desk, u, post=args.post, roles=args.roles, clearance=args.clearance, caveats=args.caveats,
+                        password=read_password(args), active=active, full_name=args.full_name)
+        post = get_post(desk, u.post_id) if u.post_id else None
+        print(_line(u, post.name if post else "-"))
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    with opened(args) as desk:
+        u = get_user(desk, args.username)
+        if u is None:
+            raise CommandError(f"no user {args.username!r}")
+        print(create_token(desk, u, args.label))
+    return 0

@@ -153,7 +153,7 @@ def test_workflow_refuses_what_roles_and_states_do_not_allow(tmp_path: Path) -> 
     with pytest.raises(DeskError, match="not cleared for"):
         save_draft(desk, add_user(desk, "low", post="MOSCOW", roles="drafter", clearance="CONFIDENTIAL"),
                    secret_fields(long=False))
-    bad, _problems = save_draft(desk, people["anna"], {**secret_fields(long=False), "classified_by": None})
+    bad, _found = save_draft(desk, people["anna"], {**secret_fields(long=False), "classified_by": None})
     with pytest.raises(DeskError, match="classified_by"):
         clear(desk, bad.id, people["boris"])
     clear(desk, draft.id, people["boris"])

@@ -1,0 +1,210 @@
+"""Leak tests: in a controlled archive, nothing above a reader's clearance or outside their caveats
+appears in any byte of any response, on every read path of the API and the web pages.
+
+Each archive is made of synthetic cables (real headers from `cablegram.synth`) whose subject and
+paragraphs carry unique tokens, with random classifications, caveats (NOFORN, EXDIS, NODIS) and
+portion marks, some of them above the classification line (as real cables have), and references
+between them. For each reader the tokens of every hidden cable and of every withheld portion are
+searched for in every response body (with the request's own echo removed).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cablegram.access import WITHHELD, can_read, portion_visible
+from cablegram.archive import ingest, open_archive
+from cablegram.desk import add_post, add_user, create_token, open_desk
+from cablegram.model import EO, Cable, ClassifiedBy, Paragraph
+from cablegram.sources import RawRecord
+from cablegram.synth import synthesize
+from cablegram.telegram.parse import parse
+from cablegram.telegram.render import render
+from cablegram.web.app import create_app
+
+LEVELS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
+MARKS = ("U", "C", "S", "TS")
+CAVEAT_SETS = ((), ("NOFORN",), ("NOFORN", "EXDIS"), ("NODIS",), ("NOFORN", "EXDIS", "NODIS"))
+COMMON = "delegation"
+
+
+def _token(i: int, part: str) -> str:
+    return f"tk{i:03d}{part}z"
+
+
+def make_cables(seed: int, n: int) -> list[Cable]:
+    """`n` cables (as parsed back from their telegram text) with tokens, mixed markings and refs."""
+    rng = random.Random(seed)
+    out: list[Cable] = []
+    for i, item in enumerate(synthesize(n, seed=seed, versions=0)):
+        level = rng.randrange(4)
+        caveats = [c for c, p in (("NOFORN", 0.35), ("EXDIS", 0.15), ("NODIS", 0.1)) if level and rng.random() < p]
+        paragraphs = []
+        for j in range(1, rng.randint(2, 4) + 1):
+            mark_level = level
+            if rng.random() < 0.3:
+                mark_level = rng.randrange(level + 1)
+            mark = MARKS[mark_level]
+            if rng.random() < 0.15 and level < 3:
+                mark = MARKS[min(level + 1, 2)] if level < 2 else "S"  # mis-marked above the line
+            if mark in ("C", "S") and rng.random() < 0.2:
+                mark += "//NF"
+            paragraphs.append(Paragraph(j, mark, None, f"The {COMMON} discussed item {_token(i, f'p{j}')} at length."))
+        cites = [out[k] for k in sorted(rng.sample(range(len(out)), min(len(out), rng.randint(0, 2))))]
+        refs = "; ".join(f"{(c.created or '')[2:4]} {c.origin.station} {c.serial}" for c in cites)
+        base = item.cable
+        cable = replace(
+            base, classification=LEVELS[level], caveats=(*caveats, "SIPDIS"), subject_marking=MARKS[level],
+            subject=f"TALKS REPORT {_token(i, 's')}", paragraphs=tuple(paragraphs), summary=None, comment=None,
+            eo=EO("12958", "2030-01-01", "DECL: 01/01/2030") if level else EO("12958", None, "N/A"),
+            classified_by=ClassifiedBy(("John Doe",), "Ambassador", ("1.4(b)",), "Ambassador John Doe, Reasons 1.4 (b)")
+            if level else None, references=())
+        text = render(cable)
+        if refs:
+            text = text.replace("\nTAGS:", "\nTAGS:", 1)
+            head, sep, rest = text.partition("\n\nClassified By:") if level else text.partition("\n\n¶1.")
+            text = f"{head}\n\nREF: {refs}{sep}{rest}"
+        parsed = parse(text).with_source({"text": text})
+        out.append(parsed)
+    return out
+
+
+@dataclass
+class Reader:
+    clearance: str
+    caveats: frozenset[str]
+
+
+def expectations(cables: list[Cable], reader: Reader) -> tuple[set[str], set[str], list[Cable]]:
+    """(hidden tokens, hidden reference ids, visible cables) for a reader."""
+    hidden_tokens: set[str] = set()
+    visible = [c for c in cables if can_read(reader, c)]
+    cited = {r.reference_id for c in visible for r in c.references if r.reference_id}
+    hidden_ids = {c.reference_id or "" for c in cables if c not in visible} - cited
+    for c in cables:
+        tokens = re.findall(r"tk\d{3}\w+?z", " ".join([c.subject or "", *(p.text for p in c.paragraphs)]))
+        if c not in visible:
+            hidden_tokens.update(tokens)
+            continue
+        for p in c.paragraphs:
+            if not portion_visible(reader, p.marking):
+                hidden_tokens.update(re.findall(r"tk\d{3}\w+?z", p.text))
+        if not portion_visible(reader, c.subject_marking):
+            hidden_tokens.update(re.findall(r"tk\d{3}\w+?z", c.subject or ""))
+    return hidden_tokens, hidden_ids, visible
+
+
+def build(path: Path, cables: list[Cable]) -> None:
+    with open_archive(path) as archive:
+        records = [RawRecord(c.source["text"], {"format": "text", "file": "leak", "line": i})  # type: ignore[index]
+                   for i, c in enumerate(cables)]
+        ingest(archive, records, workers=0)
+    desk = open_desk(path)
+    add_post(desk, "SECSTATE WASHDC")
+    desk.set_access_mode("controlled")
+    desk.close()
+
+
+def _token_for(path: Path, reader: Reader, name: str) -> str:
+    desk = open_desk(path)
+    user = add_user(desk, name, post="STATE", clearance=reader.clearance, caveats=sorted(reader.caveats))
+    token = create_token(desk, user)
+    desk.close()
+    return token
+
+
+def _paths(cables: list[Cable], hidden_tokens: set[str]) -> list[tuple[str, str]]:
+    """(path, echo) pairs: every read path, with the text the request itself puts in its answer."""
+    out = [(p, "") for p in (
+        f"/api/search?q={COMMON}&limit=100&facet=origin&facet=year&facet=month&facet=classification&facet=tag"
+        "&facet=caveat", "/api/search?q=&limit=100&sort=date", f"/api/facets?q={COMMON}", "/api/facets",
+        "/api/stats", "/", f"/search?q={COMMON}", "/search", "/browse", "/browse/origins", "/browse/tags",
+        "/browse/months", "/api/desk/inbox", "/api/desk/me")]
+    out += [(f"/api/suggest?q={p}", p) for p in ("0", "1", "E", "C", "P", "T")]
+    for tok in sorted(hidden_tokens)[:12]:
+        out += [(f"/api/search?q={tok}", tok), (f"/search?q={tok}", tok)]
+    for c in cables:
+        rid = c.reference_id or ""
+        for suffix in ("", "/raw", "/references", "/thread?depth=3", "/versions?text=true"):
+            out.append((f"/api/cables/{rid}{suffix}", rid))
+        for suffix in ("", ".txt", ".json", "/graph", "/versions"):
+            out.append((f"/cable/{rid}{suffix}", rid))
+    return out
+
+
+def check_reader(path: Path, cables: list[Cable], reader: Reader, name: str) -> int:
+    """Query every read path as `reader`; fail on any hidden byte. Returns the requests made."""
+    hidden_tokens, hidden_ids, visible = expectations(cables, reader)
+    client = TestClient(create_app(path))
+    headers = {"Authorization": f"Bearer {_token_for(path, reader, name)}"}
+    pattern = re.compile("|".join(map(re.escape, sorted(hidden_tokens | hidden_ids))) or r"(?!x)x")
+    n = 0
+    for url, echo in _paths(cables, hidden_tokens):
+        r = client.get(url, headers=headers)
+        n += 1
+        assert r.status_code < 500, (url, r.text[:300])
+        body = r.text.replace(echo, "") if echo else r.text
+        found = pattern.search(body)
+        assert found is None, f"{name} ({reader.clearance} {sorted(reader.caveats)}) saw {found.group()} at {url}"
+    stats = client.get("/api/stats", headers=headers).json()
+    assert stats["cables"] == len(visible)
+    assert client.get("/api/search?q=&limit=0", headers=headers).json()["total"] == len(visible)
+    for c in visible:  # what may be shown is shown; what may not is withheld with its marking
+        record = client.get(f"/api/cables/{c.reference_id}", headers=headers).json()
+        for p_in, p_out in zip(c.paragraphs, record["paragraphs"], strict=True):
+            if portion_visible(reader, p_in.marking):
+                assert p_out["text"] == p_in.text
+            else:
+                assert p_out["text"] == WITHHELD.format(marking=p_in.marking) and p_out["marking"] == p_in.marking
+    anonymous = TestClient(create_app(path))
+    assert anonymous.get("/api/stats").status_code == 401
+    assert anonymous.get(f"/api/cables/{cables[0].reference_id}").status_code == 401
+    return n
+
+
+READERS = [Reader(level, frozenset(cav)) for level in LEVELS for cav in ((), ("NOFORN",), ("NOFORN", "EXDIS", "NODIS"))]
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Cable]]:
+    path = tmp_path_factory.mktemp("leaks") / "controlled.db"
+    cables = make_cables(7, 30)
+    build(path, cables)
+    return path, cables
+
+
+def test_generated_archive_mixes_levels_caveats_and_mismarked_portions(mixed: tuple[Path, list[Cable]]) -> None:
+    _path, cables = mixed
+    assert {c.classification for c in cables} == set(LEVELS)
+    assert any(set(c.caveats) & {"EXDIS", "NODIS"} for c in cables)
+    assert any(p.marking and "NF" in p.marking for c in cables for p in c.paragraphs)
+    assert any(c.references for c in cables)
+    mismarked = [c for c in cables if any(not portion_visible(Reader(c.classification or "", frozenset(c.caveats)),
+                                                             p.marking) for p in c.paragraphs)]
+    assert mismarked, "some readable cables must have portions above their own line"
+
+
+@pytest.mark.parametrize("reader", READERS, ids=lambda r: f"{r.clearance}-{'+'.join(sorted(r.caveats)) or 'none'}")
+def test_no_read_path_shows_a_reader_anything_above_them(mixed: tuple[Path, list[Cable]], reader: Reader) -> None:
+    path, cables = mixed
+    name = f"r{abs(hash((reader.clearance, reader.caveats))) % 10**8}"
+    assert check_reader(path, cables, reader, name) > 300
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), level=st.sampled_from(LEVELS), caveats=st.sampled_from(CAVEAT_SETS))
+def test_property_random_readers_and_archives_leak_nothing(tmp_path_factory: pytest.TempPathFactory, seed: int,
+                                                           level: str, caveats: tuple[str, ...]) -> None:
+    path = tmp_path_factory.mktemp("prop") / "p.db"
+    cables = make_cables(seed, 12)
+    build(path, cables)
+    check_reader(path, cables, Reader(level, frozenset(caveats)), "prop")

@@ -18,11 +18,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -232,7 +234,20 @@ def setup(app: FastAPI) -> None:
     path = getattr(app.state.pool, "path", None)
     if not path:
         return
-    handle = DeskHandle(path)
+    try:
+        handle = DeskHandle(path)
+    except sqlite3.OperationalError:  # a read-only file: no desk; refuse to serve it if it is controlled
+        db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM desk_settings WHERE key = 'access_mode'").fetchone()
+        except sqlite3.OperationalError:
+            row = None
+        finally:
+            db.close()
+        if row and row[0] == "controlled":
+            raise RuntimeError(f"{path} is a controlled archive: serving it needs write access to the file "
+                               "(sessions, audit log)") from None
+        return
     app.state.desk = handle
     app.state.pool = ControlledPool(app.state.pool, handle)
     app.state.settings.access_for = _access_for

@@ -119,6 +119,16 @@ def test_deferred_index_catches_up_in_bulk_and_on_the_next_open(tmp_path: Path) 
     assert db.execute("SELECT indexed_upto FROM fts_state").fetchone()[0] == 2
 
 
+def test_lookup_indexes_dropped_by_a_killed_bulk_load_come_back_on_open(tmp_path: Path) -> None:
+    from cablegram.archive.schema import LOOKUP_INDEXES, missing_lookup_indexes
+
+    with open_archive(tmp_path / "b.db") as a:
+        a.drop_lookup_indexes()
+        assert missing_lookup_indexes(a.db) == list(LOOKUP_INDEXES)
+    with open_archive(tmp_path / "b.db") as a:
+        assert missing_lookup_indexes(a.db) == []
+
+
 def test_a_version_1_archive_migrates_with_its_index_complete(tmp_path: Path) -> None:
     cable, raw = seed_cable()
     with open_archive(tmp_path / "v1.db") as a:

@@ -131,6 +131,9 @@ def ingest(
     if checkpointer is not None:
         checkpointer.start()
     deferring = hasattr(archive, "defer_index") and hasattr(archive, "index_pending")
+    bulk = not known and hasattr(archive, "drop_lookup_indexes")
+    if bulk:  # an empty archive: build the readers' indexes once, at the end
+        archive.drop_lookup_indexes()  # type: ignore[attr-defined]
     if deferring:
         archive.defer_index = True  # type: ignore[attr-defined]
     if in_flight is None:
@@ -191,6 +194,12 @@ def ingest(
             pool = None
         if deferring:
             archive.index_pending()  # type: ignore[attr-defined]
+        if bulk:
+            archive.build_lookup_indexes()  # type: ignore[attr-defined]
+    except Exception:
+        if bulk:  # a source error: leave an archive that reads fast (what was stored stays)
+            archive.build_lookup_indexes()  # type: ignore[attr-defined]
+        raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

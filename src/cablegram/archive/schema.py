@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-__all__ = ["SCHEMA_VERSION", "migrate"]
+__all__ = ["LOOKUP_INDEXES", "SCHEMA_VERSION", "create_lookup_indexes", "migrate"]
 
 _V1 = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -166,6 +166,42 @@ KNOWN_CAVEATS = (
     "SENSITIVE", "SIPDIS", "NOFORN", "EXDIS", "NODIS", "LIMDIS", "ORCON", "PROPIN", "REL",
     "STADIS", "CHEROKEE", "ROGER", "FOUO", "NOCONTRACT", "WNINTEL", "SBU",
 )
+
+
+#: Indexes that only readers use (search filters, facets, dates, sources by id). Ingest drops them
+#: while it fills an empty archive and builds them at the end: one sort per index instead of an
+#: insertion at a random place per row. A missing one is rebuilt by `create_lookup_indexes`.
+LOOKUP_INDEXES = (
+    "cables_created", "cable_facets_day", "cable_facets_origin", "addressees_name",
+    "addressees_ri", "tags_tag", "refs_to", "defects_code", "sources_ref",
+)
+
+
+def _index_sql(name: str) -> str:
+    for statement in _statements(_V1):
+        if statement.startswith(f"CREATE INDEX {name} "):
+            return statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+    raise KeyError(name)
+
+
+def missing_lookup_indexes(db: sqlite3.Connection) -> list[str]:
+    """The lookup indexes `db` lacks (dropped by a bulk ingest that has not finished)."""
+    have = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return [n for n in LOOKUP_INDEXES if n not in have]
+
+
+def drop_lookup_indexes(db: sqlite3.Connection) -> None:
+    """Drop the lookup indexes (in the caller's transaction)."""
+    for name in LOOKUP_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def create_lookup_indexes(db: sqlite3.Connection) -> int:
+    """Create the missing lookup indexes (in the caller's transaction); return how many."""
+    missing = missing_lookup_indexes(db)
+    for name in missing:
+        db.execute(_index_sql(name))
+    return len(missing)
 
 
 def _statements(script: str) -> list[str]:

@@ -173,17 +173,45 @@ class SQLiteArchive:
         return n
 
     def _catch_up(self) -> None:
-        """Index what an interrupted ingest left unindexed, unless another writer is busy."""
+        """Finish what an interrupted ingest left undone (full-text index, lookup indexes),
+        unless another writer is busy: then that ingest will."""
         top = self.db.execute("SELECT max(id) FROM cables").fetchone()[0]
-        if top is None or top <= self._fts_upto():
+        unindexed = top is not None and top > self._fts_upto()
+        if not unindexed and not schema.missing_lookup_indexes(self.db):
             return
         self.db.execute("PRAGMA busy_timeout = 0")
         try:
-            self.index_pending()
-        except sqlite3.OperationalError:  # locked: the running ingest will index them
+            self.build_lookup_indexes()
+            if unindexed:
+                self.index_pending()
+        except sqlite3.OperationalError:  # locked: the running ingest will do it
             pass
         finally:
             self.db.execute("PRAGMA busy_timeout = 5000")
+
+    def drop_lookup_indexes(self) -> None:
+        """Drop the indexes only readers use, before a bulk load (see `schema.LOOKUP_INDEXES`)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            schema.drop_lookup_indexes(self.db)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def build_lookup_indexes(self) -> int:
+        """Create the lookup indexes a bulk load dropped; return how many were missing."""
+        if not schema.missing_lookup_indexes(self.db):
+            return 0
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            n = schema.create_lookup_indexes(self.db)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        self._writes += 1
+        return n
 
     def _fts_upto(self) -> int:
         row = self.db.execute("SELECT max(indexed_upto) FROM fts_state").fetchone()

@@ -112,3 +112,24 @@ def test_desk_api_with_bearer_tokens_from_draft_to_inbox(site) -> None:  # type:
     reads = [e for e in desk.audit_log(reference_id=rid) if e["action"] == "read"]
     assert {e["user"] for e in reads} == {"dmitri"} and any("web" in (e["detail"] or "") for e in reads)
     assert get_user(desk, "dmitri") is not None
+
+
+def test_admin_page_adds_users_and_sets_the_access_mode(site) -> None:  # type: ignore[no-untyped-def]
+    desk, people, path = site
+    client = TestClient(create_app(path))
+    token = _login(client, "anna")
+    assert client.get("/desk/admin").status_code == 403  # anna is no admin
+    from cablegram.desk import update_user
+
+    update_user(desk, people["anna"], roles="drafter,admin")
+    page = client.get("/desk/admin")
+    assert page.status_code == 200 and "AMEMBASSY KYIV, AMEMBASSY MOSCOW" in page.text
+    form = {"username": "zoe", "post": "KYIV", "password": "zoe-pass-9", "roles": "reader",
+            "clearance": "CONFIDENTIAL", "caveats": "NOFORN"}
+    assert client.post("/desk/admin/users", data={**form, "csrf": "forged"}).status_code == 403
+    assert client.post("/desk/admin/users", data={**form, "csrf": token}, follow_redirects=False).status_code == 303
+    assert get_user(desk, "zoe").clearance == "CONFIDENTIAL"  # type: ignore[union-attr]
+    assert client.post("/desk/admin/mode", data={"mode": "controlled", "csrf": token},
+                       follow_redirects=False).status_code == 303
+    assert desk.access_mode == "controlled"
+    assert TestClient(create_app(path)).get("/api/stats").status_code == 401

@@ -81,12 +81,20 @@ def _peel_leading_caveats(line: str) -> tuple[str, list[str]]:
     return " ".join(words), found
 
 
-_HINT = re.compile(r"E\s?\.\s?[O0]|EO|TAG|Tag|SUBJ|Subj|REF|lassified|LASSIFIED")
+
+
+def _may_have_keyword(line: str) -> bool:
+    """A cheap test (plain substring searches) before the keyword regex."""
+    return (
+        "E.O" in line or "E. O" in line or "E.0" in line or "E .O" in line or "E.o" in line or "EO" in line
+        or "TAG" in line or "Tag" in line or "SUBJ" in line
+        or "Subj" in line or "REF" in line or "lassified" in line or "LASSIFIED" in line
+    )
 
 
 def _split_keywords(line: str) -> list[tuple[str | None, str]]:
     """A line cut at each keyword: [(kind, text after keyword) ...], kind None for a lead-in."""
-    if not _HINT.search(line):
+    if not _may_have_keyword(line):
         return [(None, line)]
     matches = list(_KEYWORD.finditer(line))
     if not matches:
@@ -103,7 +111,7 @@ def _split_keywords(line: str) -> list[tuple[str | None, str]]:
 
 
 def _has_fields(lines: list[tuple[int, str]], start: int) -> bool:
-    return any(_HINT.search(line) and _KEYWORD.search(line) for _, line in lines[start:start + 80])
+    return any(_may_have_keyword(line) and _KEYWORD.search(line) for _, line in lines[start:start + 80])
 
 
 def parse_front_matter(lines: list[tuple[int, str]], start: int, log: DefectLog) -> FrontMatter:

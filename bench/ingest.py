@@ -101,8 +101,13 @@ def write_texts(path: Path, scale: int) -> tuple[int, int]:
     return n, size
 
 
+CPU: dict[str, float] = {}
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
-    """Run `cmd`; return seconds, its own peak RSS and its children's peak RSS (KiB)."""
+    """Run `cmd`; return seconds, its own peak RSS and its children's peak RSS (KiB).
+
+    Its CPU seconds (user + system, its worker processes included) add up in `CPU[cmd[3]]`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -114,6 +119,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
         sys.exit(f"{cmd[:3]} failed: {err[-2000:]}")
     if out.strip():
         print("   ", out.strip().splitlines()[-1])
+    CPU[cmd[3]] = CPU.get(cmd[3], 0.0) + usage.ru_utime + usage.ru_stime
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return seconds, usage.ru_maxrss, max(children, before)
 
@@ -148,10 +154,16 @@ def main() -> int:
     fts_s, _, _ = timed([*sqlite_utils, "enable-fts", str(base), "cables", "text",
                          "--fts5"])
     base_s = ins_s + fts_s
-    print(f"\n{'':24}{'seconds':>9}{'cables/s':>10}{'MB/s':>8}")
+    print(f"\nload average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+          " (other jobs slow the 2-process ingest more than the 1-process baseline)")
+    print(f"{'':24}{'seconds':>9}{'cables/s':>10}{'MB/s':>8}")
     for label, s in (("cablegram ingest", ours_s), ("sqlite-utils insert+fts", base_s)):
         print(f"{label:24}{s:9.1f}{n / s:10.0f}{size / 1e6 / s:8.1f}")
     print(f"ratio ours/baseline: {ours_s / base_s:.2f}x (target <= 1.5x)")
+    ours_cpu = CPU.get("ingest", 0.0)
+    base_cpu = CPU.get("insert", 0.0) + CPU.get("enable-fts", 0.0)
+    print(f"CPU seconds (user+sys, workers included): ours {ours_cpu:.1f}, baseline {base_cpu:.1f};"
+          f" ours on {args.workers} fully free cores >= {ours_cpu / max(args.workers, 1):.1f} s")
     print(f"peak RSS: ingest process {ours_rss / 1024:.0f} MB, largest worker "
           f"{worker_rss / 1024:.0f} MB (target < 1024 MB)")
     print(f"sizes: ours {ours.stat().st_size / 1e6:.0f} MB, baseline "

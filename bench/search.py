@@ -8,11 +8,16 @@ get the same FTS5 expression. Prints p50/p95 per side and the ratio (target: our
 third of the baseline's).
 
     python bench/ingest.py --scale 40 && python bench/search.py --scale 40
+
+It reads the archives bench/ingest.py left in --out: the x40 one holds ~217k distinct cables
+(serials rewritten from one pool, so copies do not collapse into versions).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sqlite3
 import statistics
 import sys
@@ -105,6 +110,12 @@ def main() -> int:
         print(f"{label:18} p50 {pct(xs, 50) * 1000:7.1f} ms   p95 {pct(xs, 95) * 1000:7.1f} ms")
     print(f"p95 ratio ours/baseline: {pct(ours_all, 95) / pct(base_all, 95):.2f}"
           " (target <= 0.33)")
+    for label, xs in (("ours", ours_all), ("sqlite-utils FTS5", base_all)):
+        print(f"{label:18} total {sum(xs):6.1f} s for {len(xs)} searches: "
+              f"{len(xs) / sum(xs):6.0f} searches/s, {n * len(xs) / sum(xs):9.0f} cables/s searched")
+    print(f"peak RSS (this process, both sides): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB;"
+          f" load average (1 min) {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     return 0
 
 

@@ -53,14 +53,17 @@ def looks_like_heading(text: str) -> bool:
     return not _PARA.match(text)
 
 
-def _has_mid_pilcrow(line: str) -> bool:
-    start = line.find("¶")
-    return line.find("¶", start + 1) != -1 or bool(line[:start].strip())
+def has_mid_pilcrow(text: str) -> bool:
+    """Whether a pilcrow stands after other text on its line (a reflowed paragraph start)."""
+    i = text.find("¶")
+    while i != -1:
+        if text[text.rfind("\n", 0, i) + 1:i].strip():
+            return True
+        i = text.find("¶", i + 1)
+    return False
 
 
 def _split_inline(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    if not any(_has_mid_pilcrow(t) for _, t in lines if "¶" in t):
-        return lines
     out: list[tuple[int, str]] = []
     for no, line in lines:
         if line.find("¶", 1) != -1:
@@ -112,8 +115,11 @@ def _signers(blocks: list[list[tuple[int, str]]]) -> list[str]:
     return []
 
 
-def parse_body(lines: list[tuple[int, str]], log: DefectLog) -> Body:
-    lines = _split_inline(lines)
+def parse_body(lines: list[tuple[int, str]], log: DefectLog, *, mid_pilcrows: bool = True) -> Body:
+    """Paragraphs and signers of the body lines. `mid_pilcrows=False` (known from the whole text)
+    skips looking for paragraph starts inside lines."""
+    if mid_pilcrows:
+        lines = _split_inline(lines)
     # Blocks of non-blank lines, a paragraph start always opening a new block.
     blocks: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from cablegram import directory
 from cablegram.model import EO, Cable, Origin, Paragraph, Reference
-from cablegram.telegram.body import Body, extract_between, parse_body
+from cablegram.telegram.body import Body, extract_between, has_mid_pilcrow, parse_body
 from cablegram.telegram.defects import DefectLog
 from cablegram.telegram.fields import parse_classified_by, parse_eo, parse_subject, parse_tags
 from cablegram.telegram.frontmatter import FrontMatter, parse_front_matter
@@ -199,7 +199,8 @@ def _read_zones(text: str, log: DefectLog) -> _Zones:
     body_lines = lines[fm.body_start:]
     if fm.body_prefix:
         body_lines = [(lines[fm.body_start][0], fm.body_prefix), *body_lines[1:]]
-    return _Zones(cleaned, lines, cl, header_lines, h, fm, parse_body(body_lines, log))
+    body = parse_body(body_lines, log, mid_pilcrows=has_mid_pilcrow(text))
+    return _Zones(cleaned, lines, cl, header_lines, h, fm, body)
 
 
 def _caveats(cl: _ClassLine | None, found: list[str]) -> list[str]:

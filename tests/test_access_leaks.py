@@ -154,6 +154,13 @@ def check_reader(path: Path, cables: list[Cable], reader: Reader, name: str) -> 
         body = r.text.replace(echo, "") if echo else r.text
         found = pattern.search(body)
         assert found is None, f"{name} ({reader.clearance} {sorted(reader.caveats)}) saw {found.group()} at {url}"
+    for tok in sorted(hidden_tokens):  # a withheld word matches nothing: no hit, no count, no facet
+        for q in (tok, f'"{COMMON} discussed item {tok}"', f"{tok[:-1]}*", f"{COMMON} {tok}", f"subject:{tok}"):
+            got = client.get("/api/search", params={"q": q, "facet": ["classification", "year", "tag"]},
+                             headers=headers).json()
+            assert got["total"] == 0 and got["hits"] == [], f"{name} found {q!r}: {got}"
+            assert all(f["count"] == 0 for values in got["facets"].values() for f in values), (q, got)
+            n += 1
     stats = client.get("/api/stats", headers=headers).json()
     assert stats["cables"] == len(visible)
     assert client.get("/api/search?q=&limit=0", headers=headers).json()["total"] == len(visible)

@@ -16,7 +16,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cablegram.access import access_filter, can_read, needs_redaction, redact
-from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, Archive, Hit, SearchResult, Sort
+from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, Archive, SearchResult, Sort
+from cablegram.archive.query import Plan
+from cablegram.desk.controlled_search import ReaderIndex, reader_index
 from cablegram.model import Cable
 from cablegram.telegram.parse import parse
 from cablegram.telegram.render import render
@@ -104,24 +106,53 @@ class ControlledArchive:
 
     def search(self, query: str, *, filters: str | None = None, facets: Sequence[str] = (), limit: int = 20,
                offset: int = 0, sort: Sort = "rank", access: AccessFilter | None = None) -> SearchResult:
-        """Hits the reader may see; snippets and subjects of partly withheld cables from the redacted text."""
+        """Hits the reader may see, matched, counted and ordered on the text as the reader sees it.
+
+        A cable with a portion withheld from the reader matches only through its redacted text
+        (see `cablegram.desk.controlled_search`); its snippet and subject come from that text too."""
         result = self.inner.search(query, filters=filters, facets=facets, limit=limit, offset=offset,
                                    sort=sort, access=self._acc(access))
         if self.access is None:
             return result
-        hits: list[Hit] = []
-        for h in result.hits:
-            cable = self.inner.get(h.reference_id, access=self.access)
-            if cable is None or not can_read(self.access, cable):
-                continue
-            if needs_redaction(self.access, cable):
-                shown = redact(cable, self.access)
-                h = replace(h, subject=shown.subject, snippet=redacted_snippet(shown, f"{query} {filters or ''}"))
-            hits.append(h)
-        return replace(result, hits=hits)
+        index, plan = self._exact(query, filters)
+        found = index.matches(plan)
+        if not found.differ and (not found.shown or sort in ("date", "-date") or plan.match is None):
+            # the archive's own matches, counts and order are already those of the reader's view
+            # (hits of partly withheld cables: subject, snippet and score from the redacted text)
+            by_id = dict(self._ids([h.reference_id for h in result.hits]))
+            hits = [index.hits(plan, [(i, found.shown[i])])[0] if (i := by_id[h.reference_id]) in index.ids
+                    else h for h in result.hits]
+            return replace(result, hits=hits)
+        ordered = index.ordered(plan, sort)
+        ids = [i for i, _ in ordered]
+        return replace(result, total=len(ids), hits=index.hits(plan, ordered[offset:offset + limit]),
+                       facets=index.facets(self.inner, ids, facets) if facets else {})
+
+    def _exact(self, query: str, filters: str | None = None) -> tuple[ReaderIndex, Plan]:
+        from cablegram.archive.search import compile_for
+
+        if not hasattr(self.inner, "access_sql") or getattr(self.inner, "db", None) is None:
+            raise NotImplementedError("exact controlled search needs an SQLite archive")
+        assert self.access is not None
+        return reader_index(self.inner, self.access), compile_for(self.inner, query, filters, self.access)
+
+    def _ids(self, reference_ids: list[str]) -> list[tuple[str, int]]:
+        if not reference_ids:
+            return []
+        marks = ",".join("?" * len(reference_ids))
+        return self.inner.db.execute(f"SELECT reference_id, id FROM cables WHERE reference_id IN ({marks})",
+                                     reference_ids).fetchall()  # type: ignore[no-any-return]
 
     def iter_records(self, query: str = "", *, access: AccessFilter | None = None) -> Iterator[Cable]:
-        """Every matching record the reader may see, redacted."""
+        """Every record the reader may see that matches as they see it, redacted, by date."""
+        if self.access is not None:
+            index, plan = self._exact(query)
+            if index.matches(plan).differ:
+                for c in index.records(index.exact_ids(plan)):
+                    shown = self._shown(c)
+                    if shown is not None:
+                        yield shown
+                return
         for c in self.inner.iter_records(query, access=self._acc(access)):
             shown = self._shown(c)
             if shown is not None:

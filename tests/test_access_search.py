@@ -1,0 +1,157 @@
+"""Search in a controlled archive matches a cable only as the reader sees it.
+
+A word that occurs only in a portion withheld from the reader (a SECRET paragraph of a
+CONFIDENTIAL cable, a subject marked above the reader) must not make that cable match: not in the
+hits, not in the total, not in any facet, not in exports; a reader cleared for the portion finds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from cablegram.archive import ingest, open_archive
+from cablegram.archive.base import FACETS
+from cablegram.desk.controlled import ControlledArchive
+from cablegram.model import EO, Cable, ClassifiedBy, Paragraph
+from cablegram.sources import RawRecord
+from cablegram.synth import synthesize
+from cablegram.telegram.parse import parse
+from cablegram.telegram.render import render
+
+
+@dataclass
+class Reader:
+    clearance: str
+    caveats: frozenset[str] = frozenset()
+
+
+CONFIDENTIAL, SECRET = Reader("CONFIDENTIAL"), Reader("SECRET")
+
+#: (classification, subject marking, subject, [(marking, text)]) of each cable.
+SPECS = [
+    ("CONFIDENTIAL", "C", "FISHERIES TALKS", [
+        ("C", "The delegation discussed fisheries quotas in the Barents Sea."),
+        ("S", "The plutonium reprocessing facility near Tomsk will resume work in May."),
+    ]),
+    ("CONFIDENTIAL", "S", "URANIUM ENRICHMENT TALKS", [
+        ("C", "The delegation discussed fisheries and the weather."),
+    ]),
+    ("CONFIDENTIAL", "C", "FISHERIES AGAIN", [
+        ("C", "The delegation discussed fisheries at length."),
+        ("C//NF", "The ambassador mentioned the zirconium contract."),
+    ]),
+    ("UNCLASSIFIED", "U", "WEATHER REPORT", [
+        ("U", "The fisheries ministry reported warm weather."),
+    ]),
+    ("SECRET", "S", "PLUTONIUM REPORT", [
+        ("S", "The plutonium reprocessing facility is discussed again."),
+    ]),
+]
+
+
+def _cable(base: Cable, spec: tuple[str, str, str, list[tuple[str, str]]]) -> Cable:
+    level, smark, subject, paragraphs = spec
+    classified = level != "UNCLASSIFIED"
+    cable = replace(
+        base, classification=level, caveats=("SIPDIS",), subject_marking=smark, subject=subject,
+        paragraphs=tuple(Paragraph(i, m, None, t) for i, (m, t) in enumerate(paragraphs, 1)), summary=None,
+        comment=None, references=(),
+        eo=EO("12958", "2030-01-01", "DECL: 01/01/2030") if classified else EO("12958", None, "N/A"),
+        classified_by=ClassifiedBy(("John Doe",), "Ambassador", ("1.4(b)",), "Ambassador John Doe, Reasons 1.4 (b)")
+        if classified else None)
+    return parse(render(cable))
+
+
+@pytest.fixture(scope="module")
+def archive_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Cable]]:
+    path = tmp_path_factory.mktemp("search") / "controlled.db"
+    cables = [_cable(item.cable, spec) for item, spec in zip(synthesize(len(SPECS), seed=3, versions=0), SPECS,
+                                                                strict=True)]
+    with open_archive(path) as archive:
+        ingest(archive, [RawRecord(render(c), {"format": "text", "file": "t", "line": i})
+                         for i, c in enumerate(cables)], workers=0)
+    return path, cables
+
+
+def _search(path: Path, reader: Reader, query: str, **kw: object) -> tuple[int, set[str], dict[str, int]]:
+    with open_archive(path, readonly=True) as inner:
+        result = ControlledArchive(inner, reader).search(query, facets=FACETS, limit=100, **kw)  # type: ignore[arg-type]
+    counts = {name: sum(f.count for f in values) for name, values in result.facets.items()}
+    return result.total, {h.reference_id for h in result.hits}, counts
+
+
+@pytest.mark.parametrize("query", ["plutonium", '"reprocessing facility"', "pluto*", '"plutonium reprocessing"*',
+                                   "tomsk OR zzzz", "plutonium fisheries", "(plutonium) tag:ZZZZ OR plutonium",
+                                   "subject:uranium", "uranium", "enrich*"])
+@pytest.mark.parametrize("sort", ["rank", "bm25", "date", "-date"])
+def test_a_withheld_word_finds_nothing_for_the_reader_below_it(archive_path: tuple[Path, list[Cable]], query: str,
+                                                               sort: str) -> None:
+    path, cables = archive_path
+    total, hits, counts = _search(path, CONFIDENTIAL, query, sort=sort)
+    assert (total, hits) == (0, set())
+    assert all(n == 0 for n in counts.values()), counts
+    # the SECRET reader, cleared for the portion, finds the CONFIDENTIAL cable that holds it
+    total, hits, counts = _search(path, SECRET, query, sort=sort)
+    word_cable = cables[1] if "uran" in query or "enrich" in query else cables[0]
+    assert word_cable.reference_id in hits and total == len(hits) >= 1
+    assert counts["classification"] == total and counts["year"] == total
+
+
+def test_a_caveat_portion_is_withheld_from_a_reader_without_the_caveat(archive_path: tuple[Path, list[Cable]]) -> None:
+    path, cables = archive_path
+    assert _search(path, CONFIDENTIAL, "zirconium")[0] == 0
+    assert _search(path, Reader("CONFIDENTIAL", frozenset({"NOFORN"})), "zirconium")[1] == {cables[2].reference_id}
+
+
+def test_visible_words_still_match_and_counts_agree(archive_path: tuple[Path, list[Cable]]) -> None:
+    path, cables = archive_path
+    total, hits, counts = _search(path, CONFIDENTIAL, "fisheries")
+    assert hits == {c.reference_id for c in cables[:4]} and total == 4
+    assert counts == {"origin": 4, "year": 4, "month": 4, "classification": 4, "tag": counts["tag"], "caveat": 4}
+    # NOT: a cable whose only 'plutonium' is withheld does not contain it for this reader
+    assert _search(path, CONFIDENTIAL, "fisheries -plutonium")[1] == {c.reference_id for c in cables[:4]}
+    assert _search(path, SECRET, "fisheries -plutonium")[1] == {c.reference_id for c in cables[1:4]}
+    assert _search(path, CONFIDENTIAL, "NOT uranium", filters="class:confidential")[0] == 3
+    # the subject a reader sees is what `subject:` searches
+    assert _search(path, CONFIDENTIAL, 'subject:"subject withheld"')[1] == {cables[1].reference_id}
+
+
+def test_pages_of_an_exact_result_cover_it_once(archive_path: tuple[Path, list[Cable]]) -> None:
+    path, _ = archive_path
+    with open_archive(path, readonly=True) as inner:
+        archive = ControlledArchive(inner, CONFIDENTIAL)
+        for sort in ("rank", "bm25", "date", "-date"):
+            whole = archive.search("fisheries -plutonium", limit=100, sort=sort)  # type: ignore[arg-type]
+            pages = [h for o in range(0, 5) for h in archive.search("fisheries -plutonium", limit=1, offset=o,
+                                                                     sort=sort).hits]  # type: ignore[arg-type]
+            assert [h.reference_id for h in pages] == [h.reference_id for h in whole.hits]
+            assert all("plutonium" not in (h.snippet + (h.subject or "")).lower() for h in pages)
+
+
+def test_exports_match_the_reader_view(archive_path: tuple[Path, list[Cable]]) -> None:
+    path, cables = archive_path
+    with open_archive(path, readonly=True) as inner:
+        low, high = ControlledArchive(inner, CONFIDENTIAL), ControlledArchive(inner, SECRET)
+        assert list(low.iter_records("plutonium")) == []
+        assert len(low.to_pandas("plutonium")) == 0
+        assert [c.reference_id for c in high.iter_records("plutonium")] == [cables[0].reference_id,
+                                                                            cables[4].reference_id]
+        assert {c.reference_id for c in low.iter_records("fisheries -plutonium")} == \
+            {c.reference_id for c in cables[:4]}
+
+
+def test_the_reader_index_follows_changes(tmp_path: Path) -> None:
+    base = list(synthesize(2, seed=5, versions=0))
+    path = tmp_path / "a.db"
+    with open_archive(path) as inner:
+        archive = ControlledArchive(inner, CONFIDENTIAL)
+        ingest(inner, [RawRecord(render(_cable(base[0].cable, SPECS[3])), {"format": "text", "file": "t", "line": 0})],
+               workers=0)
+        assert archive.search("plutonium").total == 0
+        ingest(inner, [RawRecord(render(_cable(base[1].cable, SPECS[0])), {"format": "text", "file": "t", "line": 1})],
+               workers=0)
+        assert archive.search("plutonium").total == 0
+        assert archive.search("fisheries").total == 2

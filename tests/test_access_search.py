@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cablegram.access import can_read, redact
 from cablegram.archive import ingest, open_archive
 from cablegram.archive.base import FACETS
 from cablegram.desk.controlled import ControlledArchive
@@ -20,6 +21,7 @@ from cablegram.sources import RawRecord
 from cablegram.synth import synthesize
 from cablegram.telegram.parse import parse
 from cablegram.telegram.render import render
+from test_access_leaks import build, make_cables
 
 
 @dataclass
@@ -155,3 +157,40 @@ def test_the_reader_index_follows_changes(tmp_path: Path) -> None:
                workers=0)
         assert archive.search("plutonium").total == 0
         assert archive.search("fisheries").total == 2
+
+
+def _oracle_queries(cables: list[Cable]) -> list[str]:
+    toks = sorted({w for c in cables for p in c.paragraphs for w in p.text.split() if w.startswith("tk")})
+    return ["delegation", "withheld", "tk00*", "tk01*", f"delegation -{toks[0]}", f"{toks[1]} OR {toks[2]}",
+            f'"discussed item {toks[3]}"', f"subject:{cables[0].subject.split()[-1]}", 'subject:"talks report"',
+            "class:confidential delegation", f"NOT {toks[4]}", f"(tag:PGOV OR {toks[5]}) delegation", "report*",
+            *toks[6:40]]
+
+
+@pytest.mark.parametrize("clearance,caveats", [("UNCLASSIFIED", ()), ("CONFIDENTIAL", ()), ("SECRET", ()),
+                                               ("SECRET", ("NOFORN",)), ("TOP SECRET", ("NOFORN", "EXDIS"))])
+def test_controlled_search_equals_an_open_archive_of_what_the_reader_sees(
+        tmp_path: Path, clearance: str, caveats: tuple[str, ...]) -> None:
+    """The oracle: an open archive holding only the redacted records the reader may read, searched
+    without any access control, gives the same totals, hits and facets for every query."""
+    reader = Reader(clearance, frozenset(caveats))
+    cables = make_cables(21, 40)
+    build(tmp_path / "controlled.db", cables)
+    seen = [render(redact(c, reader)) for c in cables if can_read(reader, c)]
+    with open_archive(tmp_path / "oracle.db") as oracle:
+        ingest(oracle, [RawRecord(t, {"format": "text", "file": "o", "line": i}) for i, t in enumerate(seen)],
+               workers=0)
+    with open_archive(tmp_path / "controlled.db", readonly=True) as inner, \
+            open_archive(tmp_path / "oracle.db", readonly=True) as oracle:
+        controlled = ControlledArchive(inner, reader)
+        for q in _oracle_queries(cables):
+            for sort in ("rank", "date"):
+                got = controlled.search(q, facets=FACETS, limit=1000, sort=sort)  # type: ignore[arg-type]
+                want = oracle.search(q, facets=FACETS, limit=1000, sort=sort)  # type: ignore[arg-type]
+                assert got.total == want.total, q
+                assert {h.reference_id for h in got.hits} == {h.reference_id for h in want.hits}, q
+                assert got.facets == want.facets, q
+                if sort == "date":
+                    assert [h.reference_id for h in got.hits] == [h.reference_id for h in want.hits], q
+            assert [c.reference_id for c in controlled.iter_records(q)] == \
+                [c.reference_id for c in oracle.iter_records(q)], q

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cablegram.access import access_filter, can_read, needs_redaction, redact
-from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, Archive, SearchResult, Sort
+from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, Archive, Hit, SearchResult, Sort
 from cablegram.archive.query import Plan
 from cablegram.desk.controlled_search import ReaderIndex, reader_index
 from cablegram.model import Cable
@@ -122,11 +122,28 @@ class ControlledArchive:
             by_id = dict(self._ids([h.reference_id for h in result.hits]))
             hits = [index.hits(plan, [(i, found.shown[i])])[0] if (i := by_id[h.reference_id]) in index.ids
                     else h for h in result.hits]
-            return replace(result, hits=hits)
+            return replace(result, hits=self._checked(hits, index, f"{query} {filters or ''}"))
         ordered = index.ordered(plan, sort)
         ids = [i for i, _ in ordered]
-        return replace(result, total=len(ids), hits=index.hits(plan, ordered[offset:offset + limit]),
+        hits = self._checked(index.hits(plan, ordered[offset:offset + limit]), index, f"{query} {filters or ''}")
+        return replace(result, total=len(ids), hits=hits,
                        facets=index.facets(self.inner, ids, facets) if facets else {})
+
+    def _checked(self, hits: list[Hit], index: ReaderIndex, query: str) -> list[Hit]:
+        """Fail closed: a hit outside the reader's index of partly withheld cables is checked against
+        its record, and shown redacted should its record say otherwise."""
+        assert self.access is not None
+        out = []
+        for h in hits:
+            if h.reference_id not in index.reference_ids:
+                cable = self.inner.get(h.reference_id, access=self.access)
+                if cable is None or not can_read(self.access, cable):
+                    continue
+                if needs_redaction(self.access, cable):
+                    shown = redact(cable, self.access)
+                    h = replace(h, subject=shown.subject, snippet=redacted_snippet(shown, query), score=None)
+            out.append(h)
+        return out
 
     def _exact(self, query: str, filters: str | None = None) -> tuple[ReaderIndex, Plan]:
         from cablegram.archive.search import compile_for

@@ -71,6 +71,7 @@ class ReaderIndex:
         self.conn = self._connect(archive)
         self.access_sql = archive.access_sql(access)
         self.ids: frozenset[int] = frozenset()
+        self.reference_ids: frozenset[str | None] = frozenset()
         self.cables: dict[int, Cable] = {}  # the redacted records of R
         self._build()
 
@@ -110,6 +111,7 @@ class ReaderIndex:
             rows.append((i, shown.subject, tag_text, render(shown)))
         db.executemany("INSERT INTO main.reader_fts(rowid, subject, tag_text, raw_text) VALUES (?, ?, ?, ?)", rows)
         self.ids = frozenset(self.cables)
+        self.reference_ids = frozenset(c.reference_id for c in self.cables.values())
 
     def close(self) -> None:
         self.conn.close()

@@ -3,7 +3,9 @@
 The archive itself hides cables above the reader (its `AccessFilter`, applied in SQL: hits,
 totals, facets, graph, exports). This wrapper adds what SQL cannot: portions of a readable cable
 above the reader are withheld (`cablegram.access.redact`) in records, raw text (re-rendered from
-the redacted record, never the stored original), versions, snippets and subjects of hits; type-ahead
+the redacted record, never the stored original), versions, snippets and subjects of hits; search,
+its totals, facets and exports match a partly withheld cable only on its redacted text
+(`cablegram.desk.controlled_search`); type-ahead
 only offers what the reader can find; statistics count only readable cables. The reader bound at
 construction overrides any `access` a caller passes, so a view that forgets it still cannot leak.
 """

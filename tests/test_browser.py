@@ -7,55 +7,31 @@ diff, type-ahead; no Content-Security-Policy violations. A screenshot of each pa
 
 from __future__ import annotations
 
-import os
-import re
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser_support import chromium, serving, shot
 from test_web_support import synthetic
 
 __all__ = ["synthetic"]  # fixtures, imported for pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def server(synthetic: tuple[Path, list[Any]]) -> Iterator[str]:
-    """`cablegram serve` on a free loopback port; yields its base URL."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.Popen([sys.executable, "-m", "cablegram", "serve", "--archive", str(synthetic[0]),
-                             "--port", "0"], env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
-        assert m, line
-        yield m.group(1)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with serving(synthetic[0]) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture()
@@ -67,11 +43,6 @@ def page(browser: Any) -> Iterator[Any]:
     yield pg
     assert pg.csp_errors == []
     context.close()
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def _db_row(synthetic: tuple[Path, list[Any]], sql: str) -> tuple[Any, ...]:

@@ -8,35 +8,23 @@ clears and releases it; a reader at Washington finds it in the inbox. Screenshot
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser_support import chromium, serving, shot
 from test_desk_support import PASSWORDS, make_desk
-
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture()
@@ -45,23 +33,8 @@ def server(tmp_path: Path) -> Iterator[str]:
     desk, _people = make_desk(tmp_path / "desk.db")
     desk.set_access_mode("controlled")
     desk.close()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.Popen([sys.executable, "-m", "cablegram", "serve", "--archive", str(tmp_path / "desk.db"),
-                             "--port", "0"], env=env, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        m = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
-        assert m, line
-        yield m.group(1)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    with serving(tmp_path / "desk.db") as base:
+        yield base
 
 
 def login(page: Any, base: str, who: str, start: str = "/desk") -> None:
@@ -104,13 +77,13 @@ def test_draft_error_fix_clear_release_in_the_browser(browser: Any, server: str)
     error = page.locator(".desk-problem.error[data-field='paragraphs.2']")
     assert "paragraph 2 is not marked" in error.inner_text()
     assert "S E C R E T" in page.locator("#wire").inner_text()
-    shot(page, "desk-1-validation-error")
+    shot(page, "desk-1-validation-error", full_page=True)
     page.fill("textarea[name=body]", BODY.replace("Both sides", "(C) Both sides"))
     page.click("#draft-form button[type=submit]")
     page.wait_for_load_state()
     assert page.locator(".desk-problem.error").count() == 0
     assert "¶2. (C) Both sides want a deal" in page.locator("#wire").inner_text()
-    shot(page, "desk-2-fixed")
+    shot(page, "desk-2-fixed", full_page=True)
     draft_url = page.url
     logout(page)
 
@@ -124,13 +97,13 @@ def test_draft_error_fix_clear_release_in_the_browser(browser: Any, server: str)
     reference_id = page.locator("p.desk-message a").inner_text()
     assert re.fullmatch(r"\d{2}MOSCOW1", reference_id)
     assert "DE RUEHMO #0001" in page.locator("#wire").inner_text()
-    shot(page, "desk-3-released")
+    shot(page, "desk-3-released", full_page=True)
     logout(page)
 
     login(page, server, "dmitri", start="/desk/inbox")
     assert reference_id in page.locator("table.desk-inbox").inner_text()
     page.click(f"text={reference_id}")
     assert "RUSSIA: GAS TALKS RESUME" in page.locator("h1").inner_text()
-    shot(page, "desk-4-inbox-read")
+    shot(page, "desk-4-inbox-read", full_page=True)
     assert csp == []
     context.close()

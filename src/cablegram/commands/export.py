@@ -9,7 +9,7 @@ from typing import Any
 from cablegram.archive import QueryError
 from cablegram.archive.export import FORMATS, export
 from cablegram.cli import CommandError
-from cablegram.commands._archive import add_archive_option, open_for_reading
+from cablegram.commands._archive import add_reader_option, open_for_reading
 
 
 def register(subparsers: Any) -> None:
@@ -19,7 +19,7 @@ def register(subparsers: Any) -> None:
         "of full records, or CSV / Parquet of flat rows (metadata, summary, body).",
     )
     p.add_argument("query", help="a search query ('' for everything)")
-    add_archive_option(p)
+    add_reader_option(p)
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="default: from the file's extension")
     p.add_argument("-o", "--output", required=True, metavar="FILE")

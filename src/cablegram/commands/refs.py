@@ -8,7 +8,7 @@ from typing import Any
 
 from cablegram.archive.graph import write_gexf, write_graphml
 from cablegram.cli import CommandError
-from cablegram.commands._archive import add_archive_option, open_for_reading
+from cablegram.commands._archive import add_reader_option, open_for_reading
 
 
 def register(subparsers: Any) -> None:
@@ -18,7 +18,7 @@ def register(subparsers: Any) -> None:
         "which archived cables cite it; export its reference thread as GraphML or GEXF.",
     )
     p.add_argument("reference_id", metavar="ID")
-    add_archive_option(p)
+    add_reader_option(p)
     p.add_argument("--depth", type=int, default=2, help="thread depth for exports (default 2)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--graphml", metavar="FILE", help="write the thread as GraphML")

@@ -8,7 +8,7 @@ from typing import Any
 
 from cablegram.archive import FACETS, MARK_END, MARK_START, QueryError
 from cablegram.cli import CommandError
-from cablegram.commands._archive import add_archive_option, open_for_reading
+from cablegram.commands._archive import add_reader_option, open_for_reading
 
 EPILOG = """query language:
   words "a phrase" prefix*  AND OR NOT -word ( )
@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
         description="Search the archive: ranked hits with highlighted snippets, and facets.",
     )
     p.add_argument("query", nargs="?", default="", help="the query (empty: everything)")
-    add_archive_option(p)
+    add_reader_option(p)
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--sort", choices=("rank", "bm25", "date", "-date"), default="rank",

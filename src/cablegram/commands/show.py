@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from cablegram.cli import CommandError
-from cablegram.commands._archive import add_archive_option, open_for_reading
+from cablegram.commands._archive import add_reader_option, open_for_reading
+from cablegram.telegram.render import render
 
 
 def register(subparsers: Any) -> None:
@@ -17,24 +18,13 @@ def register(subparsers: Any) -> None:
         "read (--raw), or the record as JSON (--json).",
     )
     p.add_argument("reference_id", metavar="ID", help="e.g. 08MOSCOW2632")
-    add_archive_option(p)
+    add_reader_option(p)
     group = p.add_mutually_exclusive_group()
     group.add_argument("--raw", action="store_true", help="the stored raw text, as read")
     group.add_argument("--json", action="store_true", help="the record as JSON")
     group.add_argument("--versions", action="store_true",
                        help="list the known texts of a re-released cable")
     p.set_defaults(func=run)
-
-
-def _render(cable: Any, raw: str) -> str:
-    try:
-        from cablegram.telegram.render import render
-    except ImportError:
-        return raw
-    try:
-        return render(cable)
-    except Exception:  # a renderer bug must not hide the cable: fall back to the raw text
-        return raw
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +39,5 @@ def run(args: argparse.Namespace) -> int:
                 mark = "current" if v.current else "earlier"
                 print(f"{v.content_hash[:12]}  {v.released or '-':<26}  {mark}")
         else:
-            raw = archive.raw_text(args.reference_id) or ""
-            print(raw if args.raw else _render(cable, raw))
+            print(archive.raw_text(args.reference_id) or "" if args.raw else render(cable))
     return 0

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from cablegram.commands._archive import add_archive_option, open_for_reading
+from cablegram.commands._archive import add_reader_option, open_for_reading
 
 
 def register(subparsers: Any) -> None:
@@ -15,7 +15,7 @@ def register(subparsers: Any) -> None:
         description="Print what the archive holds: cables by year, origin (top 20), "
         "classification, caveat and tag (top 20), with references, versions and quarantine.",
     )
-    add_archive_option(p)
+    add_reader_option(p)
     p.add_argument("--json", action="store_true", help="print as JSON")
     p.set_defaults(func=run)
 

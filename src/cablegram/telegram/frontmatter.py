@@ -86,9 +86,11 @@ def _peel_leading_caveats(line: str) -> tuple[str, list[str]]:
 def _may_have_keyword(line: str) -> bool:
     """A cheap test (plain substring searches) before the keyword regex."""
     return (
-        "E.O" in line or "E. O" in line or "E.0" in line or "E .O" in line or "E.o" in line or "EO" in line
-        or "TAG" in line or "Tag" in line or "SUBJ" in line
-        or "Subj" in line or "REF" in line or "lassified" in line or "LASSIFIED" in line
+        "E.O" in line or "E. O" in line or "E.0" in line or "E .O" in line or "E.o" in line or "EO " in line
+        or "EO:" in line or "TAGS" in line or "Tags" in line or "TAG:" in line or "SUBJ" in line or "Subj" in line
+        or ("REF" in line and ("REF:" in line or "REF " in line or "REFS" in line or "REFTEL" in line
+                              or "REFERENCE" in line or line.startswith("REF")))
+        or "lassified" in line or "LASSIFIED" in line
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 __all__ = [
     "MONTHS",
@@ -80,6 +80,3 @@ def add_years(d: date, years: int) -> date:
     except ValueError:  # 29 February
         return d.replace(year=d.year + years, day=28)
 
-
-def days_between(a: date, b: date) -> int:
-    return (a - b) // timedelta(days=1)

@@ -23,7 +23,6 @@ _ADDRESS = re.compile(
     r"(?:\s+(\d{1,5}))?\s*$"
 )
 _HEADER_STARTS = ("TO ", "INFO ", "XMT ", "BT", "NNNN", "ZEN/", "FM ", "VZCZC", "DE ", "ZN")
-_BARE_RI_ADDRESS = re.compile(r"^(R[A-Z]{3,7})\s*$")
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date, datetime
 
 from cablegram.directory.catalogue import reference_exists, reference_month
-from cablegram.telegram.dtg import MONTHS, add_years, expand_year
+from cablegram.telegram.dtg import MONTHS, add_years
 
 __all__ = ["infer_created"]
 
@@ -167,6 +167,3 @@ def infer_created(
             return cand, "page header"
     return datetime(guess.year, guess.month, guess.day), "declassification date and text"
 
-
-def year_of(two_digits: str) -> int:
-    return expand_year(int(two_digits))

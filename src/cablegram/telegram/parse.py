@@ -16,10 +16,11 @@ from cablegram import directory
 from cablegram.model import EO, Cable, Origin, Paragraph, Reference
 from cablegram.telegram.body import Body, extract_between, has_mid_pilcrow, parse_body
 from cablegram.telegram.defects import DefectLog
+from cablegram.telegram.dtg import expand_year
 from cablegram.telegram.fields import parse_classified_by, parse_eo, parse_subject, parse_tags
 from cablegram.telegram.frontmatter import FrontMatter, parse_front_matter
 from cablegram.telegram.header import HeaderParts, dtg_anywhere, parse_header
-from cablegram.telegram.infer import infer_created, year_of
+from cablegram.telegram.infer import infer_created
 from cablegram.telegram.normalize import Cleaned, clean_lines
 from cablegram.telegram.references import parse_references, reference_id, resolve_reference
 
@@ -238,7 +239,7 @@ def _date_and_references(
             page_times=z.cleaned.page_times,
             declassify_on=eo.declassify_on if eo else None,
             eo_order=eo.order if eo else None,
-            reference_years=[year_of(r.reference_id[:2]) for r in references
+            reference_years=[expand_year(int(r.reference_id[:2])) for r in references
                              if r.reference_id and _YEAR_PREFIXED.match(r.text)],
             station_key=guess_key,
             serial=cl.serial if cl else h.station_serial,

@@ -70,6 +70,7 @@ CITY_ALIASES: dict[str, str] = {
 # Other spellings a REF line may use for a station.
 _MATCH_ALIASES: dict[str, str] = {
     "SECSTATE": "STATE",
+    "DEPT": "STATE",
     "USUN": "USUNNEWYORK",
     "UNVIE": "UNVIEVIENNA",
     "USEU": "USEUBRUSSELS",

@@ -17,18 +17,8 @@ __all__ = ["parse_references", "reference_id", "resolve_reference"]
 
 # An item label: `A.`, `A)`, `(A)`, `A-` at the start or after a separator.
 _LABEL_RE = re.compile(r"(?:(?<=^)|(?<=[\s;,]))(?:\(([A-Z])\)|([A-Z])[.)](?=\s|\d))\s*")
-# Short forms used in REF lines for stations whose ids are spelled otherwise.
-_ALIASES = {
-    "SECSTATE": "STATE",
-    "DEPT": "STATE",
-    "USUN": "USUNNEWYORK",
-    "USEU": "USEUBRUSSELS",
-    "UNVIE": "UNVIEVIENNA",
-    "USNATO": "USNATO",
-}
 _YEAR_PREFIX = re.compile(r"^\(?(?:(\d{2}|\d{4})\s*)(?=[A-Z])")
 _SERIAL = re.compile(r"^\s*(?:NO\.?\s*)?0*(\d{1,6})\b(?![/.]\d)")
-_ALIAS_RE = re.compile(r"^(SECSTATE|DEPT|USUN|USEU|UNVIE|USNATO)\b")
 
 
 def reference_id(year: int, station_key: str, serial: int) -> str:
@@ -45,22 +35,11 @@ def resolve_reference(text: str, default_year: int | None) -> str | None:
     if m:
         year = expand_year(int(m.group(1)))
         s = s[m.end():]
-    alias = _ALIAS_RE.match(s)
-    if alias:
-        key = _ALIASES[alias.group(1)]
-        rest = s[alias.end():]
-        if key == "USUNNEWYORK":
-            rest = re.sub(r"^\s*NEW YORK\b", "", rest)
-        elif key == "USEUBRUSSELS":
-            rest = re.sub(r"^\s*BRUSSELS\b", "", rest)
-        elif key == "UNVIEVIENNA":
-            rest = re.sub(r"^\s*VIENNA\b", "", rest)
-    else:
-        found = directory.match_station(s)
-        if not found:
-            return None
-        key, used = found
-        rest = s[used:]
+    found = directory.match_station(s)  # knows the short forms too: SECSTATE, USUN, USEU, UNVIE
+    if not found:
+        return None
+    key, used = found
+    rest = s[used:]
     serial = _SERIAL.match(rest)
     if not serial:
         return None
@@ -109,7 +88,6 @@ def _split_runs(part: str) -> list[str]:
         starts = [
             m.start() for m in re.finditer(r"(?:(?<=\s)|^)(?:\d{2}\s+)?[A-Z]{3,}(?:\s[A-Z]+)*\s+0*\d{1,6}\b", piece)
             if directory.match_station(re.sub(r"^\d{2}\s+", "", piece[m.start():]))
-            or _ALIAS_RE.match(re.sub(r"^\d{2}\s+", "", piece[m.start():]))
         ]
         if len(starts) <= 1:
             out.append(piece)

@@ -19,13 +19,7 @@ import pytest
 from cablegram.archive import SQLiteArchive, ingest, open_archive
 from cablegram.archive.records import content_hash, rows_for
 from cablegram.model import Cable
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-DEV = SHARED / "corpus" / "cablegate-dev.jsonl.gz"
-VERSIONS = SHARED / "corpus" / "cablegate-versions.jsonl.gz"
-SEED_TEXT = SHARED / "seed" / "000_6ca206858de2c10e.txt"
-SEED_JSON = SHARED / "seed" / "000_6ca206858de2c10e.expected.json"
+from corpus import DEV, ROOT, SEED_JSON, SEED_TEXT, SHARED, VERSIONS  # noqa: F401  (re-exported)
 
 
 def need_shared() -> None:

@@ -18,6 +18,7 @@ from cablegram.telegram import parse
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEV = SHARED / "corpus" / "cablegate-dev.jsonl.gz"
+VERSIONS = SHARED / "corpus" / "cablegate-versions.jsonl.gz"
 PAGES = SHARED / "corpus" / "pages"
 PLUSD = SHARED / "corpus" / "plusd"
 CSV_SAMPLE = SHARED / "corpus" / "cables_sample.csv"

@@ -9,10 +9,9 @@ from typing import Any
 
 from cablegram.archive import open_archive
 from cablegram.desk import DeskDB, User, add_post, add_user, open_desk
+from corpus import SEED_JSON, SHARED  # noqa: F401  (re-exported)
+from corpus import SEED_TEXT as SEED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEED = SHARED / "seed" / "000_6ca206858de2c10e.txt"
-SEED_JSON = SHARED / "seed" / "000_6ca206858de2c10e.expected.json"
 PASSWORDS = {"anna": "anna-pass-1", "boris": "boris-pass-2", "carla": "carla-pass-3", "dmitri": "dmitri-pass-4",
              "erin": "erin-pass-5"}
 

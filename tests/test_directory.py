@@ -8,7 +8,6 @@ import json
 import re
 from collections import Counter
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -33,9 +32,8 @@ from cablegram.directory import (
     tag_kind,
     tag_meaning,
 )
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CORPUS = SHARED / "corpus" / "cablegate-dev.jsonl.gz"
+from corpus import DEV as CORPUS
+from corpus import SHARED  # noqa: F401
 
 
 @pytest.mark.parametrize(

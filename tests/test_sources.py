@@ -18,12 +18,12 @@ from cablegram.sources import (
     read_path,
     read_paths,
 )
+from corpus import CSV_SAMPLE as CSV
+from corpus import DEV as JSONL
+from corpus import SEED_TEXT as SEED
+from corpus import SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"
-JSONL = CORPUS / "cablegate-dev.jsonl.gz"
-SEED = SHARED / "seed" / "000_6ca206858de2c10e.txt"
-CSV = CORPUS / "cables_sample.csv"
 
 needs_shared = pytest.mark.skipif(not JSONL.exists(), reason=f"shared corpus absent: {SHARED}")
 

@@ -21,9 +21,8 @@ from cablegram.model import Paragraph
 from cablegram.sources import RawRecord, read_path
 from cablegram.synth import synthesize
 from cablegram.telegram.render import render
+from corpus import DEV, SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DEV = SHARED / "corpus" / "cablegate-dev.jsonl.gz"
 VERSIONS = SHARED / "corpus" / "cablegate-versions.jsonl.gz"
 
 #: Text a hostile cable carries, in its subject and a paragraph.

@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+import orjson
+
 from ._records import RawRecord
 from .html import convert_cablegate
 
@@ -63,13 +65,22 @@ def _raw_text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace").rstrip("\r\n")
 
 
+def _loads(raw: bytes) -> Any:
+    """orjson (ingest reads every line: ~4x faster), else the standard library, which also takes
+    what orjson refuses (NaN, lone surrogates, huge integers) and words its errors for people."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
 def read_jsonl(stream: IO[bytes], name: str) -> Iterator[RawRecord]:
     """Records of a binary JSONL stream; blank lines are skipped."""
     for line_no, raw in enumerate(stream, 1):
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
+            obj = _loads(raw)
         except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
             detail = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
             err = f"line {line_no}: invalid JSON: {detail}"

@@ -43,6 +43,18 @@ def test_the_whole_dev_corpus_is_stored_or_quarantined(dev_archive) -> None:
     assert stats["cables"] > 5400
 
 
+def test_a_bulk_load_leaves_a_wal_archive_whose_paragraphs_read_back(dev_archive_path: Path) -> None:
+    # ingest filled the empty archive with a rollback journal; readers need WAL back
+    with sqlite3.connect(dev_archive_path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        marked, total = db.execute("SELECT count(marking), count(*) FROM paragraphs").fetchone()
+        texts = db.execute("SELECT count(*), count(text), sum(text LIKE '%Georgia%')"
+                           " FROM paragraph_texts").fetchone()
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert total > 40_000 and 0 < marked < total
+    assert texts[0] == texts[1] == total and texts[2] > 100
+
+
 def test_the_seed_topic_finds_moscow_cables_on_georgia(dev_archive) -> None:
     r = dev_archive.search("georgia origin:moscow", limit=50)
     assert {"08MOSCOW2414", "09MOSCOW1591", "06MOSCOW7863"} <= ids(r)

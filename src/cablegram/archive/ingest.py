@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +21,7 @@ from typing import Any, Protocol
 
 from cablegram.archive.base import ArchiveWriter
 from cablegram.archive.records import Prepared, content_hash, prepare_batch, restore_raw
+from cablegram.archive.sqlite_loading import loading
 from cablegram.model import Cable
 
 __all__ = ["IngestReport", "RawLike", "ingest"]
@@ -58,33 +57,9 @@ class IngestReport:
 
 #: New cables are full-text indexed in bulk every so many (see `SQLiteArchive.index_pending`).
 INDEX_EVERY = 4000
-#: SQLite page cache while ingesting (KiB): keeps the indexes' insertion points in memory.
-INGEST_CACHE_KIB = 256 * 1024
 
 _Slot = Prepared | tuple[int, str]
 _Pending = tuple[list[_Slot], "Future[list[Prepared]] | list[Prepared] | None"]
-
-
-class _Checkpointer(threading.Thread):
-    """Copies the WAL into the database file from a second connection, so that the writer
-    seldom waits for checkpoint I/O and fsync (SQLite releases the GIL while it does them)."""
-
-    def __init__(self, path: str, every: float = 0.5) -> None:
-        super().__init__(name="cablegram-checkpoint", daemon=True)
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA busy_timeout = 0")
-        self.every = every
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(self.every):
-            with contextlib.suppress(sqlite3.Error):  # busy: the next round
-                self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-
-    def stop(self) -> None:
-        self.done.set()
-        self.join()
-        self.db.close()
 
 
 def _chunks(records: Iterable[RawLike], size: int) -> Iterator[list[RawLike]]:
@@ -119,19 +94,34 @@ def ingest(
     report = IngestReport()
     started = time.perf_counter()
     known = archive.known_hashes()
-    db = getattr(archive, "db", None)  # SQLite tuning; other backends have their own
-    if db is not None:
-        db.execute("PRAGMA wal_autocheckpoint = 10000")  # fewer, larger checkpoints
-        db.execute("PRAGMA mmap_size = 0")  # memory-mapped reads are for searching
-        db.execute(f"PRAGMA cache_size = {-INGEST_CACHE_KIB}")  # the indexes' hot pages
-        # one FTS5 merge per 16 segments of a level rather than 4: less rewriting while loading
-        db.execute("INSERT INTO cables_fts(cables_fts, rank) VALUES ('automerge', 16)")
-    path = getattr(archive, "path", None)
-    checkpointer = _Checkpointer(path) if db is not None and path and path != ":memory:" else None
-    if checkpointer is not None:
-        checkpointer.start()
-    deferring = hasattr(archive, "defer_index") and hasattr(archive, "index_pending")
     bulk = not known and hasattr(archive, "drop_lookup_indexes")
+    db = getattr(archive, "db", None)  # SQLite tuning; other backends have their own
+    tuning = (loading(db, getattr(archive, "path", None), bulk=bulk) if db is not None
+              else contextlib.nullcontext())
+    with tuning:
+        _ingest(archive, records, known, bulk=bulk, workers=workers, batch=batch, parse=parse,
+                on_batch=on_batch, index_every=index_every, in_flight=in_flight, report=report,
+                started=started)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ingest(
+    archive: ArchiveWriter,
+    records: Iterable[RawLike],
+    known: dict[str, str | None],
+    *,
+    bulk: bool,
+    workers: int,
+    batch: int,
+    parse: Callable[..., Cable] | None,
+    on_batch: Callable[[IngestReport], None] | None,
+    index_every: int,
+    in_flight: int | None,
+    report: IngestReport,
+    started: float,
+) -> None:
+    deferring = hasattr(archive, "defer_index") and hasattr(archive, "index_pending")
     if bulk:  # an empty archive: build the readers' indexes once, at the end
         archive.drop_lookup_indexes()  # type: ignore[attr-defined]
     if deferring:
@@ -205,11 +195,3 @@ def ingest(
             pool.shutdown(cancel_futures=True)
         if deferring:
             archive.defer_index = False  # type: ignore[attr-defined]
-        if checkpointer is not None:
-            checkpointer.stop()
-        if db is not None:
-            db.execute("INSERT INTO cables_fts(cables_fts, rank) VALUES ('automerge', 4)")
-            db.execute("PRAGMA wal_autocheckpoint = 1000")
-            db.execute("PRAGMA cache_size = -65536")
-    report.seconds = time.perf_counter() - started
-    return report

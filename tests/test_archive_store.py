@@ -133,11 +133,20 @@ def test_a_version_1_archive_migrates_with_its_index_complete(tmp_path: Path) ->
     cable, raw = seed_cable()
     with open_archive(tmp_path / "v1.db") as a:
         store_cable(a, cable, raw)
-        a.db.execute("DROP TABLE fts_state")  # back to version 1: no watermark
+        # back to version 1: paragraph texts stored in `paragraphs`, no view, no watermark
+        a.db.execute("DROP VIEW paragraph_texts")
+        a.db.execute("ALTER TABLE paragraphs ADD COLUMN text TEXT NOT NULL DEFAULT ''")
+        a.db.execute("DROP TABLE fts_state")
         a.db.execute("UPDATE schema_version SET version = 1")
     with open_archive(tmp_path / "v1.db") as a:
         assert a.db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
         assert a.pending_index() == 0 and a.search("georgia").total == 1
+        columns = [r[1] for r in a.db.execute("PRAGMA table_info(paragraphs)")]
+        assert columns == ["cable_id", "position", "number", "marking", "heading"]
+        texts = a.db.execute("SELECT reference_id, number, marking, text FROM paragraph_texts"
+                             " ORDER BY position").fetchall()
+        assert texts == [(cable.reference_id, p.number, p.marking, p.text) for p in cable.paragraphs]
+        assert len(texts) >= 5
 
 
 def test_access_filter_hides_cables_from_hits_counts_facets_and_get(archive) -> None:

@@ -151,7 +151,7 @@ def rows_for(cable: Cable, raw_text: str, digest: str, released: str | None) -> 
     p.tags = tags
     p.refs = [(i, r.label, r.reference_id, r.text) for i, r in enumerate(cable.references)]
     p.paragraphs = [
-        (i, q.number, q.marking, q.heading, q.text) for i, q in enumerate(cable.paragraphs)
+        (i, q.number, q.marking, q.heading) for i, q in enumerate(cable.paragraphs)
     ]
     p.defects = [(d.code, d.message, d.line) for d in cable.defects]
     return p

@@ -12,6 +12,8 @@ The schema is plain so that the file opens in Datasette or any SQLite tool:
 - `origins`, `classifications`, `caveat_bits`: the small dimension tables that code them.
 - `cables_fts`: FTS5 over `cables(subject, tag_text, raw_text)` (external content, BM25 weighting
   subject 10, tags and their meanings 4, text 1).
+- `paragraph_texts` (version 3, a view): every paragraph with its text, from `record_json`
+  (`paragraphs` holds number, marking and heading only, so the texts are not stored twice).
 - `fts_state` (version 2): `indexed_upto`, the highest `cables.id` the full-text index covers.
   Cables above it are indexed in bulk (`SQLiteArchive.index_pending()`), which is how ingest
   builds the index: one large FTS5 segment per catch-up instead of one small one per batch.
@@ -222,8 +224,25 @@ def _v2(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO fts_state(indexed_upto) SELECT coalesce(max(id), 0) FROM cables")
 
 
+#: Every paragraph with its text, read out of `cables.record_json` (schema version 3).
+PARAGRAPH_TEXTS_VIEW = """
+CREATE VIEW paragraph_texts AS
+SELECT c.id AS cable_id, c.reference_id AS reference_id, CAST(p.key AS INTEGER) AS position,
+       json_extract(p.value, '$.number') AS number, json_extract(p.value, '$.marking') AS marking,
+       json_extract(p.value, '$.heading') AS heading, json_extract(p.value, '$.text') AS text
+FROM cables c, json_each(c.record_json, '$.paragraphs') p
+"""
+
+
+def _v3(db: sqlite3.Connection) -> None:
+    """Paragraph texts are no longer stored twice: `paragraphs` keeps the markings (what access
+    and SQL filters use), the view `paragraph_texts` reads the texts out of `record_json`."""
+    db.execute("ALTER TABLE paragraphs DROP COLUMN text")
+    db.execute(PARAGRAPH_TEXTS_VIEW)
+
+
 # Migration n takes the schema from version n-1 to n. Append; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

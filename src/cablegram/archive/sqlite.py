@@ -49,6 +49,7 @@ class SQLiteArchive:
         self.db.execute("PRAGMA temp_store = MEMORY")
         self.db.execute("PRAGMA mmap_size = 1073741824")
         self._dims: dict[str, dict[str, Any]] | None = None
+        self._dim_ids: dict[str, dict[str, int]] = {}  # kind -> label -> id, for the writer
         self._cache: dict[Any, Any] = {}
         self._writes = 0
         #: Set by ingest: new cables wait for `index_pending()` instead of being indexed per batch.
@@ -142,6 +143,7 @@ class SQLiteArchive:
         except BaseException:
             self.db.execute("ROLLBACK")
             self._dims = None
+            self._dim_ids = {}
             raise
         self.db.execute("COMMIT")
         self._writes += 1
@@ -337,26 +339,22 @@ class SQLiteArchive:
             )
 
     def _dim_id(self, kind: str, key: str, extra: tuple[Any, ...]) -> int:
-        dims = self.dims()
+        """The id of origin or classification `key` (its label), added when new."""
+        table = self.dims()[kind]
+        by_label = self._dim_ids.get(kind)
+        if by_label is None or len(by_label) != len(table):
+            by_label = self._dim_ids[kind] = {row[0]: i for i, row in table.items()}
+        found = by_label.get(key)
+        if found is not None:
+            return found
         if kind == "origin":
-            for i, (label, _station) in dims["origin"].items():
-                if label == key:
-                    return i
-            new = self.db.execute(
-                "INSERT INTO origins(label, station) VALUES (?, ?)", (key, *extra)
-            ).lastrowid
-            assert new is not None
-            dims["origin"][new] = (key, *extra)
-            return new
-        for i, (label, _c, _r) in dims["class"].items():
-            if label == key:
-                return i
-        new = self.db.execute(
-            "INSERT INTO classifications(label, classification, rank) VALUES (?, ?, ?)",
-            (key, *extra),
-        ).lastrowid
+            sql = "INSERT INTO origins(label, station) VALUES (?, ?)"
+        else:
+            sql = "INSERT INTO classifications(label, classification, rank) VALUES (?, ?, ?)"
+        new = self.db.execute(sql, (key, *extra)).lastrowid
         assert new is not None
-        dims["class"][new] = (key, *extra)
+        table[new] = (key, *extra)
+        by_label[key] = new
         return new
 
     def _caveat_mask(self, caveats: list[str]) -> int:
@@ -487,7 +485,7 @@ class _Rows:
             ("INSERT INTO addressees VALUES (?, ?, ?, ?, ?, ?, ?)", self.addressees),
             ("INSERT INTO tags VALUES (?, ?, ?)", self.tags),
             ("INSERT INTO refs VALUES (?, ?, ?, ?, ?)", self.refs),
-            ("INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?, ?)", self.paragraphs),
+            ("INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?)", self.paragraphs),
             ("INSERT INTO defects VALUES (?, ?, ?, ?)", self.defects),
         ):
             if rows:

@@ -149,9 +149,10 @@ def _ingest(
             unindexed = 0
         for name in ("stored", "updated", "duplicates", "quarantined"):
             setattr(report, name, getattr(report, name) + counts.get(name, 0))
-        for p in items:
-            if p.reason is None and p.cable:
-                known[p.content_hash] = p.reference_id
+        if not bulk:  # a bulk load looks nothing up (see below)
+            for p in items:
+                if p.reason is None and p.cable:
+                    known[p.content_hash] = p.reference_id
         report.seconds = time.perf_counter() - started
         if on_batch is not None:
             on_batch(report)
@@ -159,12 +160,13 @@ def _ingest(
     try:
         for chunk in _chunks(records, batch):
             slots: list[_Slot] = []
-            to_parse: list[tuple[str, dict[str, Any] | None, str | None, str]] = []
+            to_parse: list[tuple[str, dict[str, Any] | None, str | None, str | None]] = []
             for r in chunk:
                 report.read += 1
                 text = r.text or ""
-                digest = content_hash(text)
-                if r.error is None and known.get(digest):
+                # filling an empty archive, nothing can be known yet: the workers hash the texts
+                digest = None if bulk else content_hash(text)
+                if digest is not None and r.error is None and known.get(digest):
                     slots.append(Prepared(digest, "", r.source, reference_id=known[digest]))
                 else:
                     slots.append((len(to_parse), text))

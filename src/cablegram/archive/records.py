@@ -48,15 +48,22 @@ def classification_rank(classification: str | None) -> int:
         return _RANKS.get(classification.upper(), 0)
 
 
+_MEANINGS: dict[str, str | None] = {}
+
+
 def _tag_meaning(code: str) -> str | None:
+    if code in _MEANINGS:
+        return _MEANINGS[code]
     try:
         from cablegram.directory import tag_meaning
     except ImportError:
         return None
     try:
-        return tag_meaning(code)
+        meaning = tag_meaning(code)
     except (KeyError, ValueError):
-        return None
+        meaning = None
+    _MEANINGS[code] = meaning
+    return meaning
 
 
 def content_hash(text: str) -> str:
@@ -115,9 +122,15 @@ def _default_year(source: dict[str, Any] | None) -> int | None:
     return int(created[:4]) if created[:4].isdigit() else None
 
 
-def rows_for(cable: Cable, raw_text: str, digest: str, released: str | None) -> Prepared:
-    """Flatten a parsed cable into the rows of every table."""
+def rows_for(cable: Cable, raw_text: str, digest: str, released: str | None,
+             source: dict[str, Any] | None = None) -> Prepared:
+    """Flatten a parsed cable into the rows of every table (`source`, when given, replaces
+    the cable's own)."""
     record = cable.to_dict()
+    if source is not None:
+        record["source"] = source
+    else:
+        source = cable.source
     tags = list(dict.fromkeys(cable.tags))
     words = []
     for tag in tags:
@@ -130,7 +143,7 @@ def rows_for(cable: Cable, raw_text: str, digest: str, released: str | None) -> 
     cls_label = cable.classification_label or cable.classification or "UNKNOWN"
     created = cable.created or ""
     day = int(created[:10].replace("-", "")) if created[:10].replace("-", "").isdigit() else 0
-    p = Prepared(digest, raw_text, cable.source, reference_id=cable.reference_id,
+    p = Prepared(digest, raw_text, source, reference_id=cable.reference_id,
                  released=released)
     p.cable = (
         cable.reference_id, cable.created, cable.classification, cls_label,
@@ -161,10 +174,13 @@ def prepare(
     text: str,
     source: dict[str, Any] | None,
     error: str | None,
-    digest: str,
+    digest: str | None,
     parse: Callable[..., Cable],
 ) -> Prepared:
-    """Parse one raw record into rows, or into a quarantine entry with the reason."""
+    """Parse one raw record into rows, or into a quarantine entry with the reason (`digest`:
+    the text's content hash, computed here when None)."""
+    if digest is None:
+        digest = content_hash(text)
     released = _released(source)
     if error:
         return Prepared(digest, text, source, reason=f"read error: {error}")
@@ -174,14 +190,14 @@ def prepare(
         return Prepared(digest, text, source, reason=f"parse error: {type(exc).__name__}: {exc}")
     if not cable.reference_id:
         return Prepared(digest, text, source, reason="no reference id")
-    return rows_for(cable.with_source(source), text, digest, released)
+    return rows_for(cable, text, digest, released, source)
 
 
 def prepare_batch(
-    items: list[tuple[str, dict[str, Any] | None, str | None, str]],
+    items: list[tuple[str, dict[str, Any] | None, str | None, str | None]],
     parse: Callable[..., Cable] | None = None,
 ) -> list[Prepared]:
-    """Worker entry point: prepare a batch of (text, source, error, digest)."""
+    """Worker entry point: prepare a batch of (text, source, error, digest or None)."""
     if parse is None:
         from cablegram.telegram.parse import parse as parse_
         parse = parse_

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from cablegram.model import Paragraph
 from cablegram.telegram.defects import DefectLog
-from cablegram.telegram.normalize import is_lone_classification
+from cablegram.telegram.normalize import CLASS_INITIALS, is_lone_classification, squeeze_spaces
 
 __all__ = ["Body", "extract_between", "parse_body"]
 
@@ -27,6 +27,7 @@ _DASH_RUNS = re.compile(r"^[-=_\s]{3,}|[-=_\s]{3,}$")
 _DASHES = re.compile(r"^[\s\-_=*]{3,}$")
 _SIGNATURE = re.compile(r"^[A-Z][A-Z'.-]+(?:[ /][A-Z][A-Z'.-]+){0,2}$")
 _TRAILER = re.compile(r"^(?:NNNN|BT|#\d+|END CABLE|END OF CABLE|\(END\))\b", re.I)
+_NAME_AFTER_SENTENCE = re.compile(r"(?<=[.!?\"')])\s+([A-Z][A-Z'-]{2,}(?: [A-Z][A-Z'-]{2,})?)$")
 _NOT_NAMES = frozenset({
     "END", "SUMMARY", "COMMENT", "SIPDIS", "NNNN", "BT", "NOFORN", "UNCLASSIFIED", "CONFIDENTIAL",
     "SECRET", "UNCLAS", "SENSITIVE", "EXDIS", "NODIS", "LIMDIS", "NOTE", "ACTION", "PARA",
@@ -37,6 +38,14 @@ _NOT_NAMES = frozenset({
 class Body:
     paragraphs: list[Paragraph]
     signers: list[str]
+
+
+@dataclass(slots=True)
+class _Block:
+    """A run of non-blank body lines (left-stripped) and the line number of its first line."""
+
+    line_no: int
+    lines: list[str]
 
 
 def _is_heading(block: list[str]) -> bool:
@@ -79,40 +88,57 @@ def _split_inline(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return out
 
 
-def _signers(blocks: list[list[tuple[int, str]]]) -> list[str]:
+def _is_trailer(line: str) -> bool:
+    return bool(_TRAILER.match(line)) or is_lone_classification(line)
+
+
+def _signers(blocks: list[_Block]) -> list[str]:
     """Take the signature block off the end of the body."""
-    while blocks:
-        last = blocks[-1]
-        texts = [t.strip() for _, t in last]
-        if all(_TRAILER.match(t) or is_lone_classification(t) for t in texts):
-            blocks.pop()
-            continue
-        break
+    while blocks and all(_is_trailer(line.strip()) for line in blocks[-1].lines):
+        blocks.pop()
     if not blocks:
         return []
-    last = blocks[-1]
-    while last and (_TRAILER.match(last[-1][1].strip()) or is_lone_classification(last[-1][1])):
+    last = blocks[-1].lines
+    while last and (_TRAILER.match(last[-1].strip()) or is_lone_classification(last[-1])):
         last.pop()
     if not last:
         blocks.pop()
         return _signers(blocks)
-    text = last[-1][1].strip()
+    text = last[-1].strip()
     if len(last) <= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
-        if len(last) == 1 or _SIGNATURE.match(last[0][1].strip()):
-            names = [t.strip() for _, t in last]
+        if len(last) == 1 or _SIGNATURE.match(last[0].strip()):
+            names = [t.strip() for t in last]
             blocks.pop()
             return names
     if len(last) >= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
-        before = last[-2][1].rstrip()
+        before = last[-2].rstrip()
         if before.endswith((".", '"', "'", ")", "!", "?")):
             last.pop()
             return [text]
-    if len(blocks) and (m := re.search(r"(?<=[.!?\"')])\s+([A-Z][A-Z'-]{2,}(?: [A-Z][A-Z'-]{2,})?)$", text)):
+    if len(blocks) and (m := _NAME_AFTER_SENTENCE.search(text)):
         name = m.group(1)
         if name not in _NOT_NAMES and not _PARA.match(text):
-            last[-1] = (last[-1][0], text[: m.start()])
+            last[-1] = text[: m.start()]
             return [name]
     return []
+
+
+def _blocks(lines: list[tuple[int, str]]) -> list[_Block]:
+    """Blocks of non-blank lines, a paragraph start always opening a new block."""
+    blocks: list[_Block] = []
+    current: list[str] | None = None
+    for no, line in lines:
+        s = line.lstrip()
+        if (not s or (s[0] in "-_=*" and _DASHES.match(s))
+                or (len(s) < 40 and s[0] in CLASS_INITIALS and is_lone_classification(s))):
+            current = None
+            continue
+        if current is None or (s[0] in _DIGITS_PILCROW and _numbered(s)):
+            current = [s]
+            blocks.append(_Block(no, current))
+        else:
+            current.append(s)
+    return blocks
 
 
 def parse_body(lines: list[tuple[int, str]], log: DefectLog, *, mid_pilcrows: bool = True) -> Body:
@@ -120,22 +146,7 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog, *, mid_pilcrows: bo
     skips looking for paragraph starts inside lines."""
     if mid_pilcrows:
         lines = _split_inline(lines)
-    # Blocks of non-blank lines, a paragraph start always opening a new block.
-    blocks: list[list[tuple[int, str]]] = []
-    current: list[tuple[int, str]] = []
-    for no, line in lines:
-        s = line.lstrip()
-        if not s or (s[0] in "-_=*" and _DASHES.match(s)) or (len(s) < 40 and is_lone_classification(s)):
-            if current:
-                blocks.append(current)
-                current = []
-            continue
-        if current and s[0] in _DIGITS_PILCROW and _numbered(s):
-            blocks.append(current)
-            current = []
-        current.append((no, s))
-    if current:
-        blocks.append(current)
+    blocks = _blocks(lines)
     signers = _signers(blocks)
 
     paragraphs: list[Paragraph] = []
@@ -149,23 +160,23 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog, *, mid_pilcrows: bo
         nonlocal open_text
         if open_text is not None:
             num, mark, heading = open_meta
-            text = " ".join(" ".join(open_text).split())
+            text = squeeze_spaces(" ".join(open_text))
             if text or num is not None:
                 paragraphs.append(Paragraph(num, mark, heading, text))
         open_text = None
 
+    starts = [_numbered(block.lines[0]) for block in blocks]
     for bi, block in enumerate(blocks):
-        first_no, first = block[0]
-        m = _numbered(first)
+        m = starts[bi]
         if m:
             num = int(m.group("num"))
             if num != expected:
                 digits = str(num)
                 if digits.startswith("1") and digits[1:] == str(expected):
-                    log.add("mangled-pilcrow", f"paragraph {digits}. read as ¶{expected}", first_no)
+                    log.add("mangled-pilcrow", f"paragraph {digits}. read as ¶{expected}", block.line_no)
                     num = expected
                 elif numbered_seen or num > 3:
-                    log.add("paragraph-number-gap", f"paragraph {num} where {expected} was due", first_no)
+                    log.add("paragraph-number-gap", f"paragraph {num} where {expected} was due", block.line_no)
             close()
             mark, rest = m.group("mark"), m.group("rest")
             if mark is None and (lead := _LEAD_IN_MARK.match(rest)):
@@ -173,13 +184,12 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog, *, mid_pilcrows: bo
                 mark, rest = lead.group("mark"), f"{lead.group(1)} {rest[lead.end():]}"
             open_meta = (num, " ".join(mark.split()) if mark else None, pending_heading)
             pending_heading = None
-            open_text = [rest, *(t for _, t in block[1:])]
+            open_text = [rest, *block.lines[1:]]
             expected = num + 1
             numbered_seen = True
             continue
-        texts = [t for _, t in block]
-        nxt = blocks[bi + 1][0][1] if bi + 1 < len(blocks) else None
-        next_is_para = nxt is not None and _numbered(nxt) is not None
+        texts = block.lines
+        next_is_para = bi + 1 < len(starts) and starts[bi + 1] is not None
         if next_is_para and _is_heading(texts) and pending_heading is None:
             close()
             pending_heading = _DASH_RUNS.sub("", " ".join(" ".join(texts).split())) or None
@@ -204,13 +214,14 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog, *, mid_pilcrows: bo
 
 
 _RUN_IN = re.compile(rf"\s(\d{{1,3}})\s*\.\s*\((?P<mark>{_MARK})\)\s*")
+_DOT_PAREN = re.compile(r"\. ?\(")  # `. (` or `.(`: one regex scan is faster than two substring tests
 
 
 def _split_run_in(paragraphs: list[Paragraph]) -> list[Paragraph]:
     """`... End Comment. 10. (U) This message ...`: the next paragraph run into this one."""
     out: list[Paragraph] = []
     for p in paragraphs:
-        while p.number is not None and (". (" in p.text or ".(" in p.text):
+        while p.number is not None and _DOT_PAREN.search(p.text):
             m = next((m for m in _RUN_IN.finditer(p.text)
                       if int(m.group(1)) == p.number + 1 and p.text[: m.start()].rstrip()[-1:] in ".:;\"')"), None)
             if m is None:
@@ -249,6 +260,23 @@ def _between_patterns(word: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     return _BETWEEN[word]
 
 
+def _search_end(end_re: re.Pattern[str], text: str, start: int) -> re.Match[str] | None:
+    """`end_re.search(text, start)`, tried only where the text reads `end` (in any case), or at
+    the `(` before it: scanning a long paragraph with the case-insensitive pattern is slow."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character lowered to two: positions would not line up
+        return end_re.search(text, start)
+    at = lowered.find("end", start)
+    while at != -1:
+        if at > start and text[at - 1] == "(":
+            if m := end_re.match(text, at - 1):
+                return m
+        elif m := end_re.match(text, at):
+            return m
+        at = lowered.find("end", at + 1)
+    return None
+
+
 def extract_between(paragraphs: list[Paragraph], word: str) -> str | None:
     """`Summary: ... End summary.` (or to the end of its paragraph) -> the text between."""
     start_re, end_re = _between_patterns(word)
@@ -263,12 +291,12 @@ def extract_between(paragraphs: list[Paragraph], word: str) -> str | None:
             start = 0
         if start is None:
             continue
-        end = end_re.search(text, start)
+        end = _search_end(end_re, text, start)
         if end:
             return text[start:end.start()].rstrip(" (").strip() or None
         # Runs on over following paragraphs to an `End summary` if one comes soon.
         for j in range(i + 1, min(i + 4, len(paragraphs))):
-            end = end_re.search(paragraphs[j].text)
+            end = _search_end(end_re, paragraphs[j].text, 0)
             if end:
                 parts = [text[start:], *(x.text for x in paragraphs[i + 1:j]), paragraphs[j].text[: end.start()]]
                 return " ".join(parts).rstrip(" (").strip() or None

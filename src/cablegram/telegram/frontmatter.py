@@ -23,17 +23,22 @@ _CAVEAT_SET = frozenset(CAVEAT_WORDS)
 _WORD_SPLIT = re.compile(r"[\s,;]+")
 _CAVEAT_START = re.compile(r"(?i)(?:" + "|".join(CAVEAT_WORDS) + r"|E F T O|FOR OFFICIAL)")
 
+# Each alternative starts with its keyword's first letter, and what must hold before that letter
+# is a lookbehind after it: `(?<!\w.)` is a `\b` before the letter, `(?<!\S.)` "at the start or
+# after whitespace", `(?<![\s\S].)` "at the start of the line". The regex engine then tries an
+# alternative only where its letter stands (four times faster than a `\b` or `^` first).
 _KEYWORD = re.compile(
-    r"(?P<eo>(?:E\s?\.\s?[O0]\s?\.?|\bEO\b)\s*:?\s*\d{4,5}\b)"
-    r"|(?P<tags>\b(?:TAGS?|Tags)\s*:|\bTAGS\b(?=\s+[A-Z]{2,}))"
-    r"|(?P<subject>\b(?:SUBJ(?:ECT)?|Subject)\s*:|^SUBJECT\b)"
-    r"|(?P<ref>(?:^|(?<=\s))(?:REFS?|REFTELS?|REFERENCES?)\s*:|^REFS?\b(?=\s*[(A-Z]))"
-    r"|(?P<classified>\b(?i:classified\s+by)\b\s*:?)"
+    r"E(?P<eo>(?:\s?\.\s?[O0]\s?\.?|(?<!\w.)O\b)\s*:?\s*\d{4,5}\b)"  # E.O. 12958, EO 13526
+    r"|T(?<!\w.)(?P<tags>(?:AGS?|ags)\s*:|AGS\b(?=\s+[A-Z]{2,}))"  # TAGS:, Tags:, TAGS PGOV
+    r"|S(?<!\w.)(?P<subject>(?:UBJ(?:ECT)?|ubject)\s*:|(?<![\s\S].)UBJECT\b)"  # SUBJECT:, SUBJ:
+    r"|R(?P<ref>(?<!\S.)(?:EFS?|EFTELS?|EFERENCES?)\s*:|(?<![\s\S].)EFS?\b(?=\s*[(A-Z]))"  # REF:, REFTELS:
+    r"|[Cc](?<!\w.)(?P<classified>(?i:lassified\s+by)\b\s*:?)"  # Classified By:
 )
 _PARA_START = re.compile(r"^\s*(?:¶\s*\d{1,3}|\d{1,3}\s*\.\s*(?:\(|[A-Z])|\(\w{1,4}\)\s)")
 _REF_LABEL_LINE = re.compile(r"^\s*¶?\s*(?:\([A-Z]\)|[A-Z][.)])\s")
 # A first paragraph glued to the end of a field: `... REASON: 1.4 (d) 1. (C) In the absence ...`.
-_GLUED_PARA = re.compile(r"(?:¶\s*1\s*\.|(?<=\s)1\.\s*\((?:U|SBU|C|S)\))")
+# (`1(?<=\s1)`: a 1 after whitespace, the lookbehind after the digit so that the search skips to digits.)
+_GLUED_PARA = re.compile(r"(?:¶\s*1\s*\.|1(?<=\s1)\.\s*\((?:U|SBU|C|S)\))")
 _TAGS_CONT = re.compile(r"^[A-Z0-9][A-Z0-9 ,.-]{0,60}$")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date, datetime
+from functools import cache
 
 from cablegram.directory.catalogue import reference_exists, reference_month
 from cablegram.telegram.dtg import MONTHS, add_years
@@ -24,14 +25,29 @@ _FULL_MONTHS = (
     "OCTOBER", "NOVEMBER", "DECEMBER",
 )
 _MONTH_OF = {m: i for i, m in enumerate(_FULL_MONTHS, 1)} | {m: i for i, m in enumerate(MONTHS, 1)}
-_MONTH_WORD = (
-    r"(JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|AUG(?:UST)?"
-    r"|SEPT?(?:EMBER)?|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?)\.?"
-)
+_MONTH_NAMES = (
+    "JAN(?:UARY)?", "FEB(?:RUARY)?", "MAR(?:CH)?", "APR(?:IL)?", "MAY", "JUNE?", "JULY?", "AUG(?:UST)?",
+    "SEPT?(?:EMBER)?", "OCT(?:OBER)?", "NOV(?:EMBER)?", "DEC(?:EMBER)?",
+)  # one pattern a month, January first
+_MONTH_WORD = rf"({'|'.join(_MONTH_NAMES)})\.?"
 
-_ISO = re.compile(r"^\s*((?:19|20)\d\d)-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d))?", re.M)
+
+class _AtLineStart:
+    """The search of `^pattern` under re.M, done faster: after the text's start, a match can only
+    begin after a newline, and a pattern that starts with a literal newline lets the regex engine
+    jump from newline to newline instead of trying every position."""
+
+    def __init__(self, pattern: str) -> None:
+        self._at_start = re.compile(pattern)
+        self._after_newline = re.compile(f"\n(?:{pattern})")
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self._at_start.match(text) or self._after_newline.search(text)
+
+
+_ISO = _AtLineStart(r"\s*((?:19|20)\d\d)-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d))?")
 _US = re.compile(r"(?:\bdate:\s*|^\d+,)(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d\d))?", re.I | re.M)
-_CSV_ROW = re.compile(r"^\d+,\d", re.M)
+_CSV_ROW = _AtLineStart(r"\d+,\d")
 _DATED = re.compile(r"Cable dated:\s*((?:19|20)\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d)")
 _SENT = re.compile(
     r"^(?:Sent:\s*)?(?:MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY),\s+"
@@ -42,8 +58,23 @@ _TEXT_DATE = re.compile(
     rf"\b(?:{_MONTH_WORD}\s+(\d{{1,2}}),?\s+((?:19|20)\d\d)|(\d{{1,2}})\s+{_MONTH_WORD},?\s+((?:19|20)\d\d))\b",
     re.I,
 )
-_MONTH_DAY = re.compile(rf"\b{_MONTH_WORD}\s+(\d{{1,2}})\b(?!\s*,?\s*\d{{4}})", re.I)
-_YEAR = re.compile(r"\b(19[6-9]\d|200\d|2010)\b")
+# The years `\b(19[6-9]\d|200\d|2010)\b` without the leading `\b`, which `_years` checks: a pattern
+# that starts with a digit lets the regex engine skip ahead to candidate positions.
+_YEAR = re.compile(r"(19[6-9]\d|200\d|2010)\b")
+
+
+@cache
+def _month_day(month: int) -> re.Pattern[str]:
+    """`December 20` (not followed by a year) for one month: one month's pattern scans the text
+    three times faster than all twelve, and matches of different months cannot overlap."""
+    return re.compile(rf"\b({_MONTH_NAMES[month - 1]})\.?\s+(\d{{1,2}})\b(?!\s*,?\s*\d{{4}})", re.I)
+
+
+def _days_named(text: str, month: int) -> list[int]:
+    """The days of the month that the text names without a year (`told Emboff December 20`)."""
+    if not 1 <= month <= 12:
+        return []
+    return [int(m.group(2)) for m in _month_day(month).finditer(text) if 1 <= int(m.group(2)) <= 31]
 
 
 def _safe(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime | None:
@@ -71,10 +102,20 @@ def _wrapper_date(text: str) -> datetime | None:
     return None
 
 
-def _text_dates(text: str) -> list[date]:
+def _is_word_char(c: str) -> bool:
+    """What `\\b` counts as a word character."""
+    return c.isalnum() or c == "_"
+
+
+def _years(text: str) -> list[re.Match[str]]:
+    """The years from 1960 to 2010 written in the text, as whole words."""
+    return [m for m in _YEAR.finditer(text) if m.start() == 0 or not _is_word_char(text[m.start() - 1])]
+
+
+def _text_dates(text: str, years: list[re.Match[str]]) -> list[date]:
     out = []
     # Find the years first (rare), then look just around each for the month and day.
-    spans = [(max(0, m.start() - 20), m.end() + 1) for m in _YEAR.finditer(text)]
+    spans = [(max(0, m.start() - 20), m.end() + 1) for m in years]
     for a, b in spans:
         m = _TEXT_DATE.search(text, a, b)
         if not m:
@@ -111,11 +152,12 @@ def infer_created(
             if 1966 <= y <= 2010:
                 scores[y] += score
                 estimate.setdefault(y, add_years(decl, -offset))
-    body_dates = _text_dates(text)
+    years = _years(text)
+    body_dates = _text_dates(text, years)
     for d in body_dates:
         if 1966 <= d.year <= 2010:
             scores[d.year] += 1.0
-    for y, n in Counter(int(y) for y in _YEAR.findall(text)).items():
+    for y, n in Counter(int(m.group(1)) for m in years).items():
         scores[y] += min(n, 4) * 0.25
     floor = max(reference_years, default=1966)
     if eo_order == "13526":
@@ -154,8 +196,7 @@ def infer_created(
         guess = max(in_year)
     if guess is None and month:
         # `told Emboff December 20`: the latest day of that month the body speaks of.
-        days = [int(m.group(2)) for m in _MONTH_DAY.finditer(text)
-                if _MONTH_OF.get(m.group(1).upper()[:3]) == month and 1 <= int(m.group(2)) <= 31]
+        days = _days_named(text, month)
         if days:
             guess = _safe(year, month, max(days)) and date(year, month, max(days))
     if guess is None:

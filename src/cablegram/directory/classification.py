@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 __all__ = [
     "CAVEATS",
@@ -57,6 +58,7 @@ _ALIASES = {
 _FOR_OFFICIAL_USE = frozenset({"SENSITIVE", "SBU", "FOUO", "LOU", "LIMITED OFFICIAL USE"})
 
 
+@lru_cache(maxsize=1024)  # the parser squeezes the same few captions and caveats every cable
 def _squeeze(text: str) -> str:
     """'C O N F I D E N T I A L' -> 'CONFIDENTIAL'; other text: upper case, single spaces."""
     s = " ".join(text.upper().replace("_", " ").split())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from ._data import read_csv
 from .routing import normalize_name
@@ -143,6 +143,8 @@ def _resolve(key: str) -> str | None:
 _USEU_SHARES_BRUSSELS_FROM = 2007
 
 
+# Cached: the parser asks this for the same few hundred names cable after cable.
+@lru_cache(maxsize=4096)
 def label_for_station(station: str, *, year: int | None = None) -> str | None:
     """The cablegate origin label of a station as a classification line or reference id spells
     it: 'MOSCOW' -> 'Embassy Moscow', 'TEL AVIV' -> 'Embassy Tel Aviv', 'STATE' ->
@@ -173,6 +175,7 @@ _NAME_LABELS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def origin_label(name: str) -> str | None:
     """The cablegate origin label of an FM-line name: 'AMEMBASSY MOSCOW' -> 'Embassy Moscow',
     'AMCONSUL JEDDAH' -> 'Consulate Jeddah', 'SECSTATE WASHDC' -> 'Secretary of State'."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from ._data import read_csv
 
@@ -19,6 +19,8 @@ _SUFFIX = re.compile(r"\s*//.*$")
 _PRECEDENCE = re.compile(r"\s+(?:FLASH|IMMEDIATE|PRIORITY|ROUTINE|NIACT)\b.*$")
 
 
+# Cached: the parser asks this for the same few hundred names cable after cable.
+@lru_cache(maxsize=4096)
 def normalize_name(name: str) -> str:
     """A station name in its canonical spelling: upper case, single spaces, no `//...//` office
     suffix, no trailing precedence or serial, the AMEMBASSY/AMCONSUL/USMISSION prefix spelled right.
@@ -60,6 +62,7 @@ def station_name(routing_indicator: str) -> str | None:
     return _tables()[0].get(routing_indicator.strip().upper())
 
 
+@lru_cache(maxsize=4096)
 def indicator_for_name(name: str) -> str | None:
     """The routing indicator of a station name: 'AMEMBASSY MOSCOW' -> 'RUEHMO'."""
     return _tables()[1].get(normalize_name(name))

@@ -7,7 +7,7 @@ The station of a reference id is the part between the two-digit year and the ser
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from ._data import read_csv, read_lines
 from .routing import normalize_name
@@ -77,6 +77,8 @@ _MATCH_ALIASES: dict[str, str] = {
 }
 
 
+# Cached: the parser asks this for the same few hundred names cable after cable.
+@lru_cache(maxsize=4096)
 def station_key(station: str) -> str:
     """The reference-id spelling of a station: upper case, no spaces or punctuation.
 
@@ -101,6 +103,7 @@ def city_of_name(name: str) -> tuple[str | None, str]:
     return None, CITY_ALIASES.get(name, name)
 
 
+@lru_cache(maxsize=4096)
 def station_from_name(name: str) -> str | None:
     """The reference-id station of an FM-line name: 'AMEMBASSY MOSCOW' -> 'MOSCOW',
     'SECSTATE WASHDC' -> 'STATE', 'USMISSION USUN NEW YORK' -> 'USUNNEWYORK'.

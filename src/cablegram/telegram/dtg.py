@@ -49,7 +49,7 @@ def parse_dtg(text: str) -> datetime | None:
 
 def format_dtg(when: datetime) -> str:
     """Inverse of `parse_dtg`: 2008-09-03 06:46 -> `030646Z SEP 08`."""
-    return f"{when:%d%H%M}Z {MONTHS[when.month - 1]} {when:%y}"
+    return f"{when.day:02d}{when.hour:02d}{when.minute:02d}Z {MONTHS[when.month - 1]} {when.year % 100:02d}"
 
 
 def filing_time(when: datetime) -> str:

@@ -10,6 +10,9 @@ from cablegram.telegram.dtg import parse_decl_date
 __all__ = ["parse_classified_by", "parse_eo", "parse_subject", "parse_tags"]
 
 _EO_HEAD = re.compile(r"^(?:E\s?\.\s?[O0]\s?\.?|EO)\s*:?\s*(\d{4,5})\s*[:.;,]?\s*")
+_DECL = re.compile(r"\bDECL", re.I)
+_LEADING_DIGIT = re.compile(r"^\s*\d")
+_DECLASSIFIED = re.compile(r"DECLASSIFIED\b", re.I)
 
 
 def parse_eo(text: str) -> EO:
@@ -19,8 +22,8 @@ def parse_eo(text: str) -> EO:
     order = m.group(1) if m else None
     rest = text[m.end():] if m else text
     decl = None
-    if re.search(r"\bDECL", rest, re.I) or re.match(r"^\s*\d", rest):
-        if not re.search(r"DECLASSIFIED\b", rest, re.I):
+    if _DECL.search(rest) or _LEADING_DIGIT.match(rest):
+        if not _DECLASSIFIED.search(rest):
             d = parse_decl_date(rest)
             decl = d.isoformat() if d else None
     return EO(order=order, declassify_on=decl, text=rest.strip())
@@ -35,6 +38,10 @@ _TITLES = (
     "POL CHIEF", "ECONOFF", "CONSUL GENERAL", "PRINCIPAL OFFICER", "ACTING DCM", "A/S", "DAS",
     "ECONOMIC COUNSELOR", "POLITICAL MINISTER COUNSELOR", "POLITICAL OFFICER", "ACTING DEPUTY CHIEF OF MISSION",
 )
+
+_TITLES_LONGEST_FIRST = sorted(_TITLES, key=len, reverse=True)
+_TRAILING_FOR = re.compile(r"\s+(?:for|FOR)$")
+_WHO_SEPARATOR = re.compile(r",|;|\bfor\b")
 
 
 def parse_classified_by(text: str) -> ClassifiedBy:
@@ -53,14 +60,14 @@ def parse_classified_by(text: str) -> ClassifiedBy:
         else:
             reasons.append(f"1.{r.group(1)}")
     who = who.strip(" ,.;:-")
-    who = re.sub(r"\s+(?:for|FOR)$", "", who).strip(" ,.;")
+    who = _TRAILING_FOR.sub("", who).strip(" ,.;")
     title: str | None = None
     names: list[str] = []
-    pieces = [p.strip() for p in re.split(r",|;|\bfor\b", who) if p.strip()]
+    pieces = [p.strip() for p in _WHO_SEPARATOR.split(who) if p.strip()]
     if pieces:
         first = pieces[0]
         upper = first.upper()
-        for t in sorted(_TITLES, key=len, reverse=True):
+        for t in _TITLES_LONGEST_FIRST:
             if upper.startswith(t + " "):
                 title = first[: len(t)]
                 names.append(first[len(t):].strip())

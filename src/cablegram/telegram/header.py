@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from cablegram.model import Address, Header
 from cablegram.telegram.defects import DefectLog
@@ -14,6 +15,7 @@ __all__ = ["HeaderParts", "parse_header"]
 
 _VZCZC = re.compile(r"^(VZCZC[A-Z0-9]*)\s*$")
 _ROUTING = re.compile(r"^([OPRZ]{2})\s+((?:R[A-Z]{3,6}\s*)+)$")
+_MORE_ROUTING = re.compile(r"(?:R[A-Z]{3,6}\s*)+")
 _DE = re.compile(r"^DE\s+([A-Z]{4,7})\s+#?(\d{1,5})(?:/(\d{1,3}))?(?:\s+(\d{7}))?")
 _SECURITY = re.compile(r"^(ZN[RY]\s+[UCSTE]{5}(?:\s+ZZH)?)\s*$")
 _DTG_LINE = re.compile(r"^((?:[ZOPR]{1,2}\s+){1,2})(\d{6} ?Z\s+[A-Z]{3,4}\s+\d{2,4})\b")
@@ -58,6 +60,7 @@ class HeaderParts:
         )
 
 
+@lru_cache(maxsize=4096)  # the same addressees recur in the TO and INFO lists of many cables
 def parse_address(line: str) -> Address | None:
     line = " ".join(line.split())
     if not line:
@@ -110,7 +113,7 @@ def parse_header(lines: list[tuple[int, str]], log: DefectLog, *, until_blank: b
             h.routing_indicators = m.group(2).split()
             h.last = i
             continue
-        if h.routing_indicators and not h.originator and re.fullmatch(r"(?:R[A-Z]{3,6}\s*)+", line):
+        if h.routing_indicators and not h.originator and _MORE_ROUTING.fullmatch(line):
             h.routing_indicators.extend(line.split())
             h.last = i
             continue

@@ -36,7 +36,8 @@ _CLASS_LINE = re.compile(
     r"(?:\s+SECTION\s+(?P<sec>\d{1,3})\s+(?:OF|of)\s+(?P<of>\d{1,3}))?"
     r"\s+(?P<station>[A-Z][A-Z.'-]*(?: [A-Z][A-Z.'-]*){0,4}?)\s+(?P<serial>\d{2,7})(?!\d)(?P<rest>.*)$"
 )
-_GLUED = re.compile(r"^(C O N F I D E N T I A L|S E C R E T|U N C L A S S I F I E D)(?=[A-Z])")
+_SPACED_OUT = ("C O N F I D E N T I A L", "S E C R E T", "U N C L A S S I F I E D")
+_GLUED = re.compile(rf"^({'|'.join(_SPACED_OUT)})(?=[A-Z])")
 _SECURITY_CLASS = {"U": "UNCLASSIFIED", "C": "CONFIDENTIAL", "S": "SECRET", "T": "TOP SECRET", "E": "UNCLASSIFIED"}
 _MARK_CLASS = {"U": 0, "SBU": 0, "C": 1, "S": 2, "TS": 3}
 _CLASS_NAMES = {
@@ -66,7 +67,8 @@ def _find_class_line(lines: list[tuple[int, str]]) -> _ClassLine | None:
                 continue
             if s[:3].islower() or s[1:4].islower():
                 s = s.upper()
-            s = _GLUED.sub(r"\1 ", s)
+            if s.startswith(_SPACED_OUT):
+                s = _GLUED.sub(r"\1 ", s)
             m = _CLASS_LINE.match(s) if anchored else _CLASS_LINE.search(s)
             if not m:
                 continue
@@ -110,7 +112,7 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
     With `strict=True` the first irregularity raises `TelegramError`.
     """
     log = DefectLog(strict)
-    if not text or not text.strip():
+    if not text or text.isspace():
         log.add("empty", "no telegram text")
         return Cable(defects=tuple(log.defects))
     z = _read_zones(text, log)

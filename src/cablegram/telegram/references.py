@@ -19,6 +19,7 @@ __all__ = ["parse_references", "reference_id", "resolve_reference"]
 _LABEL_RE = re.compile(r"(?:(?<=^)|(?<=[\s;,]))(?:\(([A-Z])\)|([A-Z])[.)](?=\s|\d))\s*")
 _YEAR_PREFIX = re.compile(r"^\(?(?:(\d{2}|\d{4})\s*)(?=[A-Z])")
 _SERIAL = re.compile(r"^\s*(?:NO\.?\s*)?0*(\d{1,6})\b(?![/.]\d)")
+_REF_WORD = re.compile(r"^(?:REFTEL|REF)\s*[:.]?\s*")
 
 
 def reference_id(year: int, station_key: str, serial: int) -> str:
@@ -29,7 +30,7 @@ def reference_id(year: int, station_key: str, serial: int) -> str:
 def resolve_reference(text: str, default_year: int | None) -> str | None:
     """The id a single REF item names, or None when it names no telegram."""
     s = text.strip().upper()
-    s = re.sub(r"^(?:REFTEL|REF)\s*[:.]?\s*", "", s)
+    s = _REF_WORD.sub("", s)
     year: int | None = None
     m = _YEAR_PREFIX.match(s)
     if m:
@@ -68,7 +69,7 @@ def _split_items(text: str) -> list[tuple[str | None, str]]:
             body = text[m.end():end].strip(" ;,")
             items.append((m.group(1) or m.group(2), body))
         return items
-    parts = [p.strip(" ,") for p in re.split(r";", text)]
+    parts = [p.strip(" ,") for p in text.split(";")]
     out: list[tuple[str | None, str]] = []
     for part in parts:
         if not part:
@@ -78,16 +79,19 @@ def _split_items(text: str) -> list[tuple[str | None, str]]:
 
 
 _RUN = re.compile(r"(?:\b\d{2}\s+)?[A-Z][A-Z .]*?\s0*\d{1,6}\b")
+_RUN_SEPARATOR = re.compile(r",\s*(?=(?:\d{2}\s+)?[A-Z]{3,})")
+_RUN_START = re.compile(r"(?:(?<=\s)|^)(?:\d{2}\s+)?[A-Z]{3,}(?:\s[A-Z]+)*\s+0*\d{1,6}\b")
+_LEADING_YEAR = re.compile(r"^\d{2}\s+")
 
 
 def _split_runs(part: str) -> list[str]:
     """`STATE 1234, MOSCOW 56` or `TRIPOLI 142 TRIPOLI 93`: one item per telegram cited."""
-    pieces = [p.strip() for p in re.split(r",\s*(?=(?:\d{2}\s+)?[A-Z]{3,})", part) if p.strip()]
+    pieces = [p.strip() for p in _RUN_SEPARATOR.split(part) if p.strip()]
     out: list[str] = []
     for piece in pieces:
         starts = [
-            m.start() for m in re.finditer(r"(?:(?<=\s)|^)(?:\d{2}\s+)?[A-Z]{3,}(?:\s[A-Z]+)*\s+0*\d{1,6}\b", piece)
-            if directory.match_station(re.sub(r"^\d{2}\s+", "", piece[m.start():]))
+            m.start() for m in _RUN_START.finditer(piece)
+            if directory.match_station(_LEADING_YEAR.sub("", piece[m.start():]))
         ]
         if len(starts) <= 1:
             out.append(piece)

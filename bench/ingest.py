@@ -128,7 +128,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=int, default=1)
     ap.add_argument("--out", type=Path, default=Path("/tmp/cablegram-bench"))
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--workers", type=int, default=None,
+                    help="cablegram ingest --workers (default: its own default)")
     args = ap.parse_args()
     if not DEV.exists():
         sys.exit(f"no dev corpus at {DEV}")
@@ -147,7 +148,7 @@ def main() -> int:
     print("ours: cablegram ingest (parse + all tables + FTS5)")
     ours_s, ours_rss, worker_rss = timed(
         [sys.executable, "-m", "cablegram", "ingest", str(src), "--archive", str(ours),
-         "--workers", str(args.workers), "--quiet"], env)
+         *(["--workers", str(args.workers)] if args.workers is not None else []), "--quiet"], env)
     print("baseline: sqlite-utils insert + enable-fts (no parsing)")
     sqlite_utils = [sys.executable, "-m", "sqlite_utils"]
     ins_s, _, _ = timed([*sqlite_utils, "insert", str(base), "cables", str(src), "--nl"])
@@ -161,9 +162,10 @@ def main() -> int:
         print(f"{label:24}{s:9.1f}{n / s:10.0f}{size / 1e6 / s:8.1f}")
     print(f"ratio ours/baseline: {ours_s / base_s:.2f}x (target <= 1.5x)")
     ours_cpu = CPU.get("ingest", 0.0)
+    cores = os.cpu_count() or 1
     base_cpu = CPU.get("insert", 0.0) + CPU.get("enable-fts", 0.0)
     print(f"CPU seconds (user+sys, workers included): ours {ours_cpu:.1f}, baseline {base_cpu:.1f};"
-          f" ours on {args.workers} fully free cores >= {ours_cpu / max(args.workers, 1):.1f} s")
+          f" ours on {cores} fully free cores >= {ours_cpu / cores:.1f} s")
     print(f"peak RSS: ingest process {ours_rss / 1024:.0f} MB, largest worker "
           f"{worker_rss / 1024:.0f} MB (target < 1024 MB)")
     print(f"sizes: ours {ours.stat().st_size / 1e6:.0f} MB, baseline "

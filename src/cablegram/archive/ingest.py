@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +21,13 @@ from itertools import islice
 from typing import Any, Protocol
 
 from cablegram.archive.base import ArchiveWriter
-from cablegram.archive.records import Prepared, content_hash, prepare_batch, restore_raw
+from cablegram.archive.records import (
+    Prepared,
+    content_hash,
+    prepare_batch,
+    restore_raw,
+    warm_up_parser,
+)
 from cablegram.archive.sqlite_loading import loading
 from cablegram.model import Cable
 
@@ -59,7 +66,28 @@ class IngestReport:
 INDEX_EVERY = 4000
 
 _Slot = Prepared | tuple[int, str]
-_Pending = tuple[list[_Slot], "Future[list[Prepared]] | list[Prepared] | None"]
+_Item = tuple[str, dict[str, Any] | None, str | None, str | None]
+
+
+@dataclass
+class _Batch:
+    """A batch in flight: its slots (known texts, or indexes into the parsed results) and the
+    parsing (a worker's future, or results already at hand)."""
+
+    slots: list[_Slot]
+    work: Future[list[Prepared]] | list[Prepared] | None
+
+
+def default_workers() -> int:
+    """Parse processes: one per core."""
+    return os.cpu_count() or 1
+
+
+def _yield_to_writer() -> None:
+    """Worker start-up: a lower CPU priority, so that the writer (the one process every batch
+    goes through) keeps its core and the workers share what it leaves."""
+    with contextlib.suppress(OSError):
+        os.nice(10)
 
 
 def _chunks(records: Iterable[RawLike], size: int) -> Iterator[list[RawLike]]:
@@ -81,7 +109,8 @@ def ingest(
 ) -> IngestReport:
     """Store `records` in `archive`; return the counts.
 
-    `workers` parse processes (default: the number of cores; 0 parses in this process);
+    `workers` parse processes (default: one per core; 0 parses in this process), at a lower
+    CPU priority than the writer;
     `parse` replaces `cablegram.telegram.parse.parse` (it must be a picklable module-level
     function); `on_batch` is called with the running report after each committed batch.
 
@@ -90,7 +119,7 @@ def ingest(
     workers go on parsing: up to `in_flight` batches (default: enough to cover a catch-up) are
     parsed ahead of the writer.
     """
-    workers = (os.cpu_count() or 1) if workers is None else workers
+    workers = default_workers() if workers is None else workers
     report = IngestReport()
     started = time.perf_counter()
     known = archive.known_hashes()
@@ -98,10 +127,17 @@ def ingest(
     db = getattr(archive, "db", None)  # SQLite tuning; other backends have their own
     tuning = (loading(db, getattr(archive, "path", None), bulk=bulk) if db is not None
               else contextlib.nullcontext())
-    with tuning:
-        _ingest(archive, records, known, bulk=bulk, workers=workers, batch=batch, parse=parse,
-                on_batch=on_batch, index_every=index_every, in_flight=in_flight, report=report,
-                started=started)
+    # Worker results arrive in 64 KiB pipe reads, each needing the GIL back from a writer busy in
+    # Python: a short switch interval keeps the workers from stalling on a full pipe.
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch, 0.0005))
+    try:
+        with tuning:
+            _ingest(archive, records, known, bulk=bulk, workers=workers, batch=batch, parse=parse,
+                    on_batch=on_batch, index_every=index_every, in_flight=in_flight, report=report,
+                    started=started)
+    finally:
+        sys.setswitchinterval(switch)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -129,11 +165,15 @@ def _ingest(
     if in_flight is None:
         in_flight = max(2 * max(workers, 1), index_every // batch if deferring else 0)
     unindexed = 0
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
-    pending: deque[_Pending] = deque()
+    if parse is None:
+        warm_up_parser()
+    pool = (ProcessPoolExecutor(max_workers=workers, initializer=_yield_to_writer) if workers > 0
+            else None)
+    pending: deque[_Batch] = deque()
 
     def flush_one() -> None:
-        slots, work = pending.popleft()
+        head = pending.popleft()
+        slots, work = head.slots, head.work
         results: list[Prepared] = []
         if isinstance(work, Future):
             results = work.result()
@@ -160,7 +200,7 @@ def _ingest(
     try:
         for chunk in _chunks(records, batch):
             slots: list[_Slot] = []
-            to_parse: list[tuple[str, dict[str, Any] | None, str | None, str | None]] = []
+            to_parse: list[_Item] = []
             for r in chunk:
                 report.read += 1
                 text = r.text or ""
@@ -176,7 +216,7 @@ def _ingest(
             if to_parse:
                 work = (pool.submit(prepare_batch, to_parse, parse) if pool
                         else prepare_batch(to_parse, parse))
-            pending.append((slots, work))
+            pending.append(_Batch(slots, work))
             while len(pending) > in_flight:
                 flush_one()
         while pending:

@@ -193,6 +193,26 @@ def prepare(
     return rows_for(cable, text, digest, released, source)
 
 
+#: A small telegram whose parse loads what every parse needs (directory tables, the release
+#: catalogue that dates undated cables), so that forked workers start with them in memory.
+_WARM_UP_TEXT = """R 031200Z MAR 08
+FM AMEMBASSY MOSCOW
+TO SECSTATE WASHDC 0001
+UNCLAS MOSCOW 000001
+SUBJECT: WARM UP
+1. (U) Text.
+"""
+
+
+def warm_up_parser() -> None:
+    """Load the parser's tables in this process (before forking the workers)."""
+    from cablegram.directory.catalogue import reference_exists
+    from cablegram.telegram.parse import parse
+
+    parse(_WARM_UP_TEXT)
+    reference_exists("08MOSCOW1")
+
+
 def prepare_batch(
     items: list[tuple[str, dict[str, Any] | None, str | None, str | None]],
     parse: Callable[..., Cable] | None = None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import sys
 import threading
@@ -25,8 +24,8 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("sources", nargs="+", metavar="SOURCE")
     add_archive_option(p)
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                   help="parsing processes (default: the number of cores; 0 = in-process)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="parsing processes (default: one per core; 0 = in-process)")
     p.add_argument("--batch", type=int, default=250, help="records per transaction")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -83,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     missing = [s for s in args.sources if not Path(s).exists()]
     if missing:
         raise CommandError(f"no such file: {missing[0]}")
-    if args.batch < 1 or args.workers < 0:
+    if args.batch < 1 or (args.workers is not None and args.workers < 0):
         raise CommandError("--batch must be at least 1 and --workers at least 0")
     location = archive_location(args.archive)
     try:

@@ -172,17 +172,21 @@ def _ingest(
     pending: deque[_Batch] = deque()
 
     def flush_one() -> None:
+        nonlocal unindexed
         head = pending.popleft()
         slots, work = head.slots, head.work
         results: list[Prepared] = []
         if isinstance(work, Future):
+            if deferring and not work.done() and unindexed >= index_every // 4:
+                # the workers are behind: index what is stored rather than wait
+                archive.index_pending()  # type: ignore[attr-defined]
+                unindexed = 0
             results = work.result()
         elif work is not None:
             results = work
         items = [s if isinstance(s, Prepared) else restore_raw(results[s[0]], s[1])
                  for s in slots]
         counts = archive.write_batch(items)
-        nonlocal unindexed
         unindexed += counts.get("stored", 0) + counts.get("updated", 0)
         if deferring and unindexed >= index_every:
             archive.index_pending()  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from archive_fixtures import (
     table_digests,
 )
 from cablegram.archive import open_archive
+from cablegram.archive.sqlite import PAGE_SIZE
 
 __all__ = ["dev_archive", "dev_archive_path"]  # fixtures, imported for pytest
 
@@ -47,6 +48,7 @@ def test_a_bulk_load_leaves_a_wal_archive_whose_paragraphs_read_back(dev_archive
     # ingest filled the empty archive with a rollback journal; readers need WAL back
     with sqlite3.connect(dev_archive_path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
         marked, total = db.execute("SELECT count(marking), count(*) FROM paragraphs").fetchone()
         texts = db.execute("SELECT count(*), count(text), sum(text LIKE '%Georgia%')"
                            " FROM paragraph_texts").fetchone()

@@ -24,6 +24,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from cablegram.transactions import immediate
+
 __all__ = ["LOOKUP_INDEXES", "SCHEMA_VERSION", "create_lookup_indexes", "migrate"]
 
 _V1 = """
@@ -269,13 +271,8 @@ def migrate(db: sqlite3.Connection) -> int:
             f"archive schema version {version} is newer than this cablegram ({SCHEMA_VERSION})"
         )
     for n in range(version + 1, SCHEMA_VERSION + 1):
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(db):
             MIGRATIONS[n - 1](db)
             db.execute("DELETE FROM schema_version")
             db.execute("INSERT INTO schema_version(version) VALUES (?)", (n,))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
     return SCHEMA_VERSION

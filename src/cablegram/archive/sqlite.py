@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from cablegram.archive import graph, schema, search
 from cablegram.archive.base import AccessFilter, References, SearchResult, Sort, Thread, VersionInfo
 from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
+from cablegram.archive.sqlite_loading import READER_CACHE_KIB, READER_MMAP_BYTES
 from cablegram.model import Cable
+from cablegram.transactions import immediate
 
 if TYPE_CHECKING:
     import pandas
@@ -51,9 +53,9 @@ class SQLiteArchive:
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             schema.migrate(self.db)
-        self.db.execute("PRAGMA cache_size = -65536")
+        self.db.execute(f"PRAGMA cache_size = {-READER_CACHE_KIB}")
         self.db.execute("PRAGMA temp_store = MEMORY")
-        self.db.execute("PRAGMA mmap_size = 1073741824")
+        self.db.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
         self._dims: dict[str, dict[str, Any]] | None = None
         self._dim_ids: dict[str, dict[str, int]] = {}  # kind -> label -> id, for the writer
         self._cache: dict[Any, Any] = {}
@@ -141,17 +143,15 @@ class SQLiteArchive:
         (ingest sets it): then `index_pending()` indexes them later, many batches at once.
         """
         counts: Counter[str] = Counter()
-        self.db.execute("BEGIN IMMEDIATE")
         try:
-            self._write_items(items, counts)
-            if not self.defer_index:
-                self._index_pending()
+            with immediate(self.db):
+                self._write_items(items, counts)
+                if not self.defer_index:
+                    self._index_pending()
         except BaseException:
-            self.db.execute("ROLLBACK")
-            self._dims = None
+            self._dims = None  # rows added to the dimension tables were rolled back
             self._dim_ids = {}
             raise
-        self.db.execute("COMMIT")
         self._writes += 1
         return counts
 
@@ -169,13 +169,8 @@ class SQLiteArchive:
         moves in the same transaction, so a run killed at any point leaves a consistent state and
         the next catch-up finishes the job. Returns the number of cables indexed.
         """
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self.db):
             n = self._index_pending()
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
         if n:
             self._writes += 1
         return n
@@ -199,25 +194,15 @@ class SQLiteArchive:
 
     def drop_lookup_indexes(self) -> None:
         """Drop the indexes only readers use, before a bulk load (see `schema.LOOKUP_INDEXES`)."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self.db):
             schema.drop_lookup_indexes(self.db)
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
     def build_lookup_indexes(self) -> int:
         """Create the lookup indexes a bulk load dropped; return how many were missing."""
         if not schema.missing_lookup_indexes(self.db):
             return 0
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self.db):
             n = schema.create_lookup_indexes(self.db)
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
         self._writes += 1
         return n
 

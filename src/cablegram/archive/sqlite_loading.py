@@ -22,12 +22,14 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 
-__all__ = ["INGEST_CACHE_KIB", "loading"]
+__all__ = ["INGEST_CACHE_KIB", "READER_CACHE_KIB", "READER_MMAP_BYTES", "loading"]
 
 #: SQLite page cache while ingesting (KiB): keeps the indexes' insertion points in memory.
 INGEST_CACHE_KIB = 256 * 1024
-#: The page cache readers get (KiB), put back after ingest.
+#: What readers get (the archive's settings on open), put back after ingest: page cache (KiB)
+#: and memory-mapped reads (bytes).
 READER_CACHE_KIB = 64 * 1024
+READER_MMAP_BYTES = 1024 * 1024 * 1024
 
 
 class _Checkpointer(threading.Thread):
@@ -98,6 +100,6 @@ def loading(db: sqlite3.Connection, path: str | None, *, bulk: bool) -> Iterator
         db.execute("INSERT INTO cables_fts(cables_fts, rank) VALUES ('automerge', 4)")
         db.execute("PRAGMA wal_autocheckpoint = 1000")
         db.execute(f"PRAGMA cache_size = {-READER_CACHE_KIB}")
-        db.execute("PRAGMA mmap_size = 1073741824")
+        db.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
         if rollback and path:
             _back_to_wal(db, path)

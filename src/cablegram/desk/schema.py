@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from cablegram.transactions import immediate
+
 __all__ = ["DESK_SCHEMA_VERSION", "migrate"]
 
 _V1 = """
@@ -147,8 +149,7 @@ def migrate(db: sqlite3.Connection) -> None:
     """Create or upgrade the desk tables (one IMMEDIATE transaction per migration)."""
     if _version(db) >= DESK_SCHEMA_VERSION:
         return
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(db):
         version = _version(db)
         for n in range(version + 1, DESK_SCHEMA_VERSION + 1):
             for statement in (s.strip() for s in _MIGRATIONS[n - 1].split(";\n")):
@@ -156,7 +157,3 @@ def migrate(db: sqlite3.Connection) -> None:
                     db.execute(statement)
             db.execute("DELETE FROM desk_schema_version")
             db.execute("INSERT INTO desk_schema_version(version) VALUES (?)", (n,))
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")

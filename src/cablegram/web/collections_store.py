@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from cablegram.transactions import immediate
+
 __all__ = ["NAME", "CollectionStore", "valid_name"]
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$")
@@ -85,12 +87,10 @@ class CollectionStore:
 
     def add(self, name: str, reference_id: str) -> None:
         """Save a cable into a collection (created if new); saving twice keeps one."""
-        with self._db(write=True) as db:
-            db.execute("BEGIN IMMEDIATE")
+        with self._db(write=True) as db, immediate(db):
             db.execute("INSERT OR IGNORE INTO web_collections VALUES (?, ?)", (name, _now()))
             db.execute("INSERT OR IGNORE INTO web_collection_items VALUES (?, ?, ?)",
                        (name, reference_id, _now()))
-            db.execute("COMMIT")
 
     def create(self, name: str) -> None:
         """An empty collection."""
@@ -105,8 +105,6 @@ class CollectionStore:
 
     def delete(self, name: str) -> None:
         """Delete a collection and its list (the cables stay in the archive)."""
-        with self._db(write=True) as db:
-            db.execute("BEGIN IMMEDIATE")
+        with self._db(write=True) as db, immediate(db):
             db.execute("DELETE FROM web_collection_items WHERE name = ?", (name,))
             db.execute("DELETE FROM web_collections WHERE name = ?", (name,))
-            db.execute("COMMIT")

@@ -127,117 +127,102 @@ def ingest(
     db = getattr(archive, "db", None)  # SQLite tuning; other backends have their own
     tuning = (loading(db, getattr(archive, "path", None), bulk=bulk) if db is not None
               else contextlib.nullcontext())
-    # Worker results arrive in 64 KiB pipe reads, each needing the GIL back from a writer busy in
-    # Python: a short switch interval keeps the workers from stalling on a full pipe.
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch, 0.0005))
-    try:
-        with tuning:
-            _ingest(archive, records, known, bulk=bulk, workers=workers, batch=batch, parse=parse,
-                    on_batch=on_batch, index_every=index_every, in_flight=in_flight, report=report,
-                    started=started)
-    finally:
-        sys.setswitchinterval(switch)
+    with _short_switch_interval(), tuning:
+        deferring = hasattr(archive, "defer_index") and hasattr(archive, "index_pending")
+        if bulk:  # an empty archive: build the readers' indexes once, at the end
+            archive.drop_lookup_indexes()  # type: ignore[attr-defined]
+        if deferring:
+            archive.defer_index = True  # type: ignore[attr-defined]
+        if in_flight is None:
+            in_flight = max(2 * max(workers, 1), index_every // batch if deferring else 0)
+        unindexed = 0
+        if parse is None:
+            warm_up_parser()
+        pool = (ProcessPoolExecutor(max_workers=workers, initializer=_yield_to_writer) if workers > 0
+                else None)
+        pending: deque[_Batch] = deque()
+
+        def flush_one() -> None:
+            nonlocal unindexed
+            head = pending.popleft()
+            slots, work = head.slots, head.work
+            results: list[Prepared] = []
+            if isinstance(work, Future):
+                if deferring and not work.done() and unindexed >= index_every // 4:
+                    # the workers are behind: index what is stored rather than wait
+                    archive.index_pending()  # type: ignore[attr-defined]
+                    unindexed = 0
+                results = work.result()
+            elif work is not None:
+                results = work
+            items = [s if isinstance(s, Prepared) else restore_raw(results[s[0]], s[1])
+                     for s in slots]
+            counts = archive.write_batch(items)
+            unindexed += counts.get("stored", 0) + counts.get("updated", 0)
+            if deferring and unindexed >= index_every:
+                archive.index_pending()  # type: ignore[attr-defined]
+                unindexed = 0
+            for name in ("stored", "updated", "duplicates", "quarantined"):
+                setattr(report, name, getattr(report, name) + counts.get(name, 0))
+            if not bulk:  # a bulk load looks nothing up (see below)
+                for p in items:
+                    if p.reason is None and p.cable:
+                        known[p.content_hash] = p.reference_id
+            report.seconds = time.perf_counter() - started
+            if on_batch is not None:
+                on_batch(report)
+
+        try:
+            for chunk in _chunks(records, batch):
+                slots: list[_Slot] = []
+                to_parse: list[_Item] = []
+                for r in chunk:
+                    report.read += 1
+                    text = r.text or ""
+                    # filling an empty archive, nothing can be known yet: the workers hash the texts
+                    digest = None if bulk else content_hash(text)
+                    if digest is not None and r.error is None and known.get(digest):
+                        slots.append(Prepared(digest, "", r.source, reference_id=known[digest]))
+                    else:
+                        slots.append((len(to_parse), text))
+                        to_parse.append((text, r.source, r.error, digest))
+                    report.file = str((r.source or {}).get("file") or "")
+                work: Future[list[Prepared]] | list[Prepared] | None = None
+                if to_parse:
+                    work = (pool.submit(prepare_batch, to_parse, parse) if pool
+                            else prepare_batch(to_parse, parse))
+                pending.append(_Batch(slots, work))
+                while len(pending) > in_flight:
+                    flush_one()
+            while pending:
+                flush_one()
+            if pool is not None:
+                pool.shutdown()
+                pool = None
+            if deferring:
+                archive.index_pending()  # type: ignore[attr-defined]
+            if bulk:
+                archive.build_lookup_indexes()  # type: ignore[attr-defined]
+        except Exception:
+            if bulk:  # a source error: leave an archive that reads fast (what was stored stays)
+                archive.build_lookup_indexes()  # type: ignore[attr-defined]
+            raise
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+            if deferring:
+                archive.defer_index = False  # type: ignore[attr-defined]
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _ingest(
-    archive: ArchiveWriter,
-    records: Iterable[RawLike],
-    known: dict[str, str | None],
-    *,
-    bulk: bool,
-    workers: int,
-    batch: int,
-    parse: Callable[..., Cable] | None,
-    on_batch: Callable[[IngestReport], None] | None,
-    index_every: int,
-    in_flight: int | None,
-    report: IngestReport,
-    started: float,
-) -> None:
-    deferring = hasattr(archive, "defer_index") and hasattr(archive, "index_pending")
-    if bulk:  # an empty archive: build the readers' indexes once, at the end
-        archive.drop_lookup_indexes()  # type: ignore[attr-defined]
-    if deferring:
-        archive.defer_index = True  # type: ignore[attr-defined]
-    if in_flight is None:
-        in_flight = max(2 * max(workers, 1), index_every // batch if deferring else 0)
-    unindexed = 0
-    if parse is None:
-        warm_up_parser()
-    pool = (ProcessPoolExecutor(max_workers=workers, initializer=_yield_to_writer) if workers > 0
-            else None)
-    pending: deque[_Batch] = deque()
-
-    def flush_one() -> None:
-        nonlocal unindexed
-        head = pending.popleft()
-        slots, work = head.slots, head.work
-        results: list[Prepared] = []
-        if isinstance(work, Future):
-            if deferring and not work.done() and unindexed >= index_every // 4:
-                # the workers are behind: index what is stored rather than wait
-                archive.index_pending()  # type: ignore[attr-defined]
-                unindexed = 0
-            results = work.result()
-        elif work is not None:
-            results = work
-        items = [s if isinstance(s, Prepared) else restore_raw(results[s[0]], s[1])
-                 for s in slots]
-        counts = archive.write_batch(items)
-        unindexed += counts.get("stored", 0) + counts.get("updated", 0)
-        if deferring and unindexed >= index_every:
-            archive.index_pending()  # type: ignore[attr-defined]
-            unindexed = 0
-        for name in ("stored", "updated", "duplicates", "quarantined"):
-            setattr(report, name, getattr(report, name) + counts.get(name, 0))
-        if not bulk:  # a bulk load looks nothing up (see below)
-            for p in items:
-                if p.reason is None and p.cable:
-                    known[p.content_hash] = p.reference_id
-        report.seconds = time.perf_counter() - started
-        if on_batch is not None:
-            on_batch(report)
-
+@contextlib.contextmanager
+def _short_switch_interval() -> Iterator[None]:
+    """Worker results arrive in 64 KiB pipe reads, each needing the GIL back from a writer busy
+    in Python: a short switch interval keeps the workers from stalling on a full pipe."""
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch, 0.0005))
     try:
-        for chunk in _chunks(records, batch):
-            slots: list[_Slot] = []
-            to_parse: list[_Item] = []
-            for r in chunk:
-                report.read += 1
-                text = r.text or ""
-                # filling an empty archive, nothing can be known yet: the workers hash the texts
-                digest = None if bulk else content_hash(text)
-                if digest is not None and r.error is None and known.get(digest):
-                    slots.append(Prepared(digest, "", r.source, reference_id=known[digest]))
-                else:
-                    slots.append((len(to_parse), text))
-                    to_parse.append((text, r.source, r.error, digest))
-                report.file = str((r.source or {}).get("file") or "")
-            work: Future[list[Prepared]] | list[Prepared] | None = None
-            if to_parse:
-                work = (pool.submit(prepare_batch, to_parse, parse) if pool
-                        else prepare_batch(to_parse, parse))
-            pending.append(_Batch(slots, work))
-            while len(pending) > in_flight:
-                flush_one()
-        while pending:
-            flush_one()
-        if pool is not None:
-            pool.shutdown()
-            pool = None
-        if deferring:
-            archive.index_pending()  # type: ignore[attr-defined]
-        if bulk:
-            archive.build_lookup_indexes()  # type: ignore[attr-defined]
-    except Exception:
-        if bulk:  # a source error: leave an archive that reads fast (what was stored stays)
-            archive.build_lookup_indexes()  # type: ignore[attr-defined]
-        raise
+        yield
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-        if deferring:
-            archive.defer_index = False  # type: ignore[attr-defined]
+        sys.setswitchinterval(switch)

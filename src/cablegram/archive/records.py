@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from cablegram.model import Cable
@@ -48,22 +49,16 @@ def classification_rank(classification: str | None) -> int:
         return _RANKS.get(classification.upper(), 0)
 
 
-_MEANINGS: dict[str, str | None] = {}
-
-
+@lru_cache(maxsize=8192)  # every cable looks up the same few hundred codes
 def _tag_meaning(code: str) -> str | None:
-    if code in _MEANINGS:
-        return _MEANINGS[code]
     try:
         from cablegram.directory import tag_meaning
     except ImportError:
         return None
     try:
-        meaning = tag_meaning(code)
+        return tag_meaning(code)
     except (KeyError, ValueError):
-        meaning = None
-    _MEANINGS[code] = meaning
-    return meaning
+        return None
 
 
 def content_hash(text: str) -> str:

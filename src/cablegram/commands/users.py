@@ -50,7 +50,10 @@ def register(subparsers: Any) -> None:
     t.set_defaults(func=_token)
 
 
-def _line(u: Any, post: str) -> str:
+def _line(desk: Any, u: Any) -> str:
+    """One user as a table row, with the name of their post."""
+    found = get_post(desk, u.post_id) if u.post_id else None
+    post = found.name if found else "-"
     caveats = ",".join(sorted(u.caveats)) or "-"
     state = "" if u.active else "  (disabled)"
     return f"{u.username:<14} {post:<28} {u.clearance:<13} {caveats:<18} {','.join(sorted(u.roles))}{state}"
@@ -61,8 +64,7 @@ def _add(args: argparse.Namespace) -> int:
         u = add_user(desk, args.username, post=args.post, roles=args.roles or "reader",
                      clearance=args.clearance or "UNCLASSIFIED", caveats=args.caveats or "",
                      password=read_password(args), full_name=args.full_name or "")
-        post = get_post(desk, u.post_id) if u.post_id else None
-        print("added " + _line(u, post.name if post else "-"))
+        print("added " + _line(desk, u))
     return 0
 
 
@@ -73,28 +75,28 @@ def _list(args: argparse.Namespace) -> int:
             print(json.dumps([u.to_dict() for u in users]))
             return 0
         for u in users:
-            post = get_post(desk, u.post_id) if u.post_id else None
-            print(_line(u, post.name if post else "-"))
+            print(_line(desk, u))
     return 0
+
+
+def _existing_user(desk: Any, username: str) -> Any:
+    u = get_user(desk, username)
+    if u is None:
+        raise CommandError(f"no user {username!r}")
+    return u
 
 
 def _set(args: argparse.Namespace) -> int:
     with opened(args) as desk:
-        u = get_user(desk, args.username)
-        if u is None:
-            raise CommandError(f"no user {args.username!r}")
+        u = _existing_user(desk, args.username)
         active = True if args.enable else False if args.disable else None
         u = update_user(desk, u, post=args.post, roles=args.roles, clearance=args.clearance, caveats=args.caveats,
                         password=read_password(args), active=active, full_name=args.full_name)
-        post = get_post(desk, u.post_id) if u.post_id else None
-        print(_line(u, post.name if post else "-"))
+        print(_line(desk, u))
     return 0
 
 
 def _token(args: argparse.Namespace) -> int:
     with opened(args) as desk:
-        u = get_user(desk, args.username)
-        if u is None:
-            raise CommandError(f"no user {args.username!r}")
-        print(create_token(desk, u, args.label))
+        print(create_token(desk, _existing_user(desk, args.username), args.label))
     return 0

@@ -328,7 +328,7 @@ def _field_sql(f: Field, r: Resolver, params: list[object]) -> str:
 
 def _office_code(value: str) -> str:
     """`eur`, `EUR-25`, `S/ S` -> `EUR`, `EUR`, `S/S`: an office as the block writes it."""
-    code = re.sub(r"\s*/\s*", "/", value.strip().upper())
+    code = re.sub(r"\s*([/-])\s*", r"\1", " ".join(value.split()).upper())
     return re.sub(r"-\d{1,3}$", "", code)
 
 

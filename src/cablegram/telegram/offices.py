@@ -58,7 +58,8 @@ class OfficeBlock:
 
 
 def _office_text(office: str) -> str:
-    return re.sub(r"\s*/\s*", "/", " ".join(office.split()))
+    """`S/ S- O` -> `S/S-O`: the spaces PlusD's text puts after slashes and around dashes go."""
+    return re.sub(r"\s*([/-])\s*", r"\1", " ".join(office.split()))
 
 
 def parse_person(text: str) -> Person | None:

@@ -198,6 +198,23 @@ def test_the_block_stops_at_the_date_time_group_and_ignores_address_info_lines()
     assert block.drafted_by is None
 
 
+def test_a_block_repeated_inside_the_text_is_found_when_the_header_has_none() -> None:
+    text = "\n".join([
+        "R 031203Z JUL 01", "FM AMEMBASSY VATICAN", "TO SECSTATE WASHDC", "",
+        "C O N F I D E N T I A L SECTION 01 OF 02 VATICAN 003507", "", "SUBJECT: TEST", "",
+        "1. (C) FIRST SECTION TEXT.",
+        " CONFIDENTIAL PTQ8384",
+        "PAGE 01 VATICA 03507 02 OF 02 031715Z ACTION ECA-00",
+        "INFO LOG-00 NP-00 AMAD-00  DRL-02  SAS-00 /002W  ------------------00B3A7 031716Z /38 O 031203Z JUL 01",
+        "2. (C) SECOND SECTION TEXT.",
+    ])
+    c = parse(text)
+    assert c.action_office == Office("ECA", 0)
+    assert [(o.code, o.copies) for o in c.info_offices] == [("LOG", 0), ("NP", 0), ("AMAD", 0), ("DRL", 2), ("SAS", 0)]
+    again = parse(render(c))
+    assert (again.action_office, again.info_offices) == (c.action_office, c.info_offices)
+
+
 def test_an_info_line_of_addressees_is_no_office_list() -> None:
     block = parse_office_block([(1, "INFO AMEMBASSY LONDON"), (2, "AMEMBASSY PARIS")])
     assert block.info == [] and block.action is None
@@ -222,8 +239,12 @@ def test_dev_cables_with_a_distribution_block_get_their_offices_and_people() -> 
     with_action = sorted(c.reference_id for _, c in dev_parsed() if c.action_office)
     assert with_action == sorted([
         "90CAPETOWN97", "00HARARE5461", "05GABORONE411", "08STATE116943", "09STATE29700",
-        "09MADRID673", "09ISLAMABAD2295", "09STATE118094"])
+        "09MADRID673", "09ISLAMABAD2295", "09STATE118094",
+        # the block only where a later section starts, inside the text
+        "01VATICAN3507", "01VATICAN5693", "02ROME3639", "03ROME2045"])
+    assert by_id["01VATICAN3507"].action_office == Office("ECA", 0)
+    assert [o.code for o in by_id["01VATICAN3507"].info_offices][-3:] == ["DSCC", "DRL", "SAS"]
     # text cut before its ACTION line still gives the INFO offices; body text never makes a drafter
-    assert sum(1 for _, c in dev_parsed() if c.info_offices) == 41
+    assert sum(1 for _, c in dev_parsed() if c.info_offices) == 45
     assert [c.reference_id for _, c in dev_parsed() if c.drafted_by] == ["09STATE29700"]
     assert not [c.reference_id for _, c in dev_parsed() if "NNN" in c.signers]

@@ -26,11 +26,17 @@ from dataclasses import dataclass, field
 from cablegram.model import Office, Person
 from cablegram.telegram.normalize import is_lone_classification
 
-__all__ = ["OfficeBlock", "parse_office_block", "parse_person", "render_office_block", "strip_trailer"]
+__all__ = [
+    "OfficeBlock", "office_block_in_body", "parse_office_block", "parse_person", "render_office_block",
+    "strip_trailer",
+]
 
 _OFFICE_TOKEN = re.compile(r"([A-Z][A-Z0-9]{0,7})-(\d{1,3})")
 _TOTAL = re.compile(r"/\d{3}\s*[A-Z]?")
 _ACTION = re.compile(r"^(ACTION|ORIGIN)\s+([A-Z][A-Z0-9]{0,7})-(\d{1,3})\s*$")
+# The block repeated where a later section starts inside the text of a PTQ copy, often reflowed:
+# `PAGE 01 VATICA 03507 02 OF 04 031715Z ACTION ECA-00`, then `INFO LOG-00 ... /002W ---- O 031203Z ...`.
+_LATE_ACTION = re.compile(r"(?:^|\s)(ACTION|ORIGIN)\s+([A-Z][A-Z0-9]{0,7})-(\d{1,3})\s*$")
 _INFO = re.compile(r"^INFO\s+(?=[A-Z][A-Z0-9]{0,7}-\d)")
 _LABEL = re.compile(
     r"^(?P<kind>DRAFTED\s+BY|APPROVED\s+BY|CLEARANCES?|CLEARED\s+BY|CLEARED|DESIRED\s+DISTRIBUTION)\b\s*:?\s*"
@@ -91,6 +97,39 @@ def _offices(text: str) -> list[Office] | None:
     if not tokens or not all(found):
         return None
     return [Office(m.group(1), int(m.group(2))) for m in found if m]
+
+
+def _leading_offices(text: str) -> tuple[list[Office], bool]:
+    """The office tokens that start `text`, and whether the list ended there (its total or other
+    text follows)."""
+    offices: list[Office] = []
+    for token in text.split():
+        if m := _OFFICE_TOKEN.fullmatch(token):
+            offices.append(Office(m.group(1), int(m.group(2))))
+        else:
+            return offices, True
+    return offices, False
+
+
+def office_block_in_body(lines: list[tuple[int, str]]) -> OfficeBlock:
+    """The ACTION/ORIGIN office and INFO offices of a block repeated inside the text (a later
+    section's header in a PTQ copy), for a cable whose own header has none."""
+    for i, (_, raw) in enumerate(lines):
+        if "ACTION " not in raw and "ORIGIN " not in raw:
+            continue
+        m = _LATE_ACTION.search(raw)
+        nxt = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j][1].strip()), None)
+        if not m or nxt is None or not (info := _INFO.match(lines[nxt][1].strip())):
+            continue
+        offices, done = _leading_offices(lines[nxt][1].strip()[info.end():])
+        for _, more in lines[nxt + 1:]:
+            if done:
+                break
+            found, done = _leading_offices(more)
+            offices.extend(found)
+        if len(offices) >= 2:
+            return OfficeBlock(Office(m.group(2), int(m.group(3)), origin=m.group(1) == "ORIGIN"), offices)
+    return OfficeBlock()
 
 
 def _entries(text: str) -> list[str]:

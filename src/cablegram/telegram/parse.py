@@ -22,7 +22,7 @@ from cablegram.telegram.frontmatter import FrontMatter, parse_front_matter
 from cablegram.telegram.header import HeaderParts, dtg_anywhere, parse_header
 from cablegram.telegram.infer import infer_created
 from cablegram.telegram.normalize import Cleaned, clean_lines
-from cablegram.telegram.offices import OfficeBlock, parse_office_block, strip_trailer
+from cablegram.telegram.offices import OfficeBlock, office_block_in_body, parse_office_block, strip_trailer
 from cablegram.telegram.references import parse_references, reference_id, resolve_reference
 
 __all__ = ["parse"]
@@ -138,6 +138,8 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
     paragraphs = z.body.paragraphs
     classification = _classification(cl, h, paragraphs)
     ob = parse_office_block(z.header_lines) if cl or h.from_ or h.dtg else OfficeBlock()
+    if ob.action is None and not ob.info:
+        ob = office_block_in_body(z.lines)
     if "XXXXXXXX" in text:
         log.add("redaction", "the text carries XXXXXXXXXXXX redactions")
     if not h.transmission_id and not h.originator and h.from_:

@@ -32,11 +32,9 @@ __all__ = [
 ]
 
 _OFFICE_TOKEN = re.compile(r"([A-Z][A-Z0-9]{0,7})-(\d{1,3})")
-_TOTAL = re.compile(r"/\d{3}\s*[A-Z]?")
-_ACTION = re.compile(r"^(ACTION|ORIGIN)\s+([A-Z][A-Z0-9]{0,7})-(\d{1,3})\s*$")
-# The block repeated where a later section starts inside the text of a PTQ copy, often reflowed:
-# `PAGE 01 VATICA 03507 02 OF 04 031715Z ACTION ECA-00`, then `INFO LOG-00 ... /002W ---- O 031203Z ...`.
-_LATE_ACTION = re.compile(r"(?:^|\s)(ACTION|ORIGIN)\s+([A-Z][A-Z0-9]{0,7})-(\d{1,3})\s*$")
+# At the end of its line: PTQ copies run the page header into it, reflowed
+# (`PAGE 01 VATICA 03507 02 OF 04 031715Z ACTION ECA-00`, then `INFO LOG-00 ... /002W ---- O 031203Z ...`).
+_ACTION = re.compile(r"(?:^|\s)(ACTION|ORIGIN)\s+([A-Z][A-Z0-9]{0,7})-(\d{1,3})\s*$")
 _INFO = re.compile(r"^INFO\s+(?=[A-Z][A-Z0-9]{0,7}-\d)")
 _LABEL = re.compile(
     r"^(?P<kind>DRAFTED\s+BY|APPROVED\s+BY|CLEARANCES?|CLEARED\s+BY|CLEARED|DESIRED\s+DISTRIBUTION)\b\s*:?\s*"
@@ -89,16 +87,6 @@ def parse_person(text: str) -> Person | None:
     return Person(name, office or None, text)
 
 
-def _offices(text: str) -> list[Office] | None:
-    """The office tokens of an INFO line (its total dropped), or None if it holds anything else."""
-    text = _TOTAL.sub(" ", text)
-    tokens = text.split()
-    found = [_OFFICE_TOKEN.fullmatch(t) for t in tokens]
-    if not tokens or not all(found):
-        return None
-    return [Office(m.group(1), int(m.group(2))) for m in found if m]
-
-
 def _leading_offices(text: str) -> tuple[list[Office], bool]:
     """The office tokens that start `text`, and whether the list ended there (its total or other
     text follows)."""
@@ -117,7 +105,7 @@ def office_block_in_body(lines: list[tuple[int, str]]) -> OfficeBlock:
     for i, (_, raw) in enumerate(lines):
         if "ACTION " not in raw and "ORIGIN " not in raw:
             continue
-        m = _LATE_ACTION.search(raw)
+        m = _ACTION.search(raw)
         nxt = next((j for j in range(i + 1, min(i + 3, len(lines))) if lines[j][1].strip()), None)
         if not m or nxt is None or not (info := _INFO.match(lines[nxt][1].strip())):
             continue
@@ -162,20 +150,21 @@ def parse_office_block(lines: list[tuple[int, str]]) -> OfficeBlock:
                 break
             section = None
             continue
-        if block.action is None and not block.info and (m := _ACTION.match(line)):
+        if block.action is None and not block.info and (m := _ACTION.search(line)):
             block.action = Office(m.group(2), int(m.group(3)), origin=m.group(1) == "ORIGIN")
             section = None
             continue
         if not block.info and (m := _INFO.match(line)):
-            offices = _offices(line[m.end():])
-            if offices is not None:
-                block.info.extend(offices)
-                section = "info"
+            # the offices, up to the total or what a reflowed copy runs on with (`/002W ---- O 0312…`)
+            offices, done = _leading_offices(line[m.end():])
+            block.info.extend(offices)
+            section = None if done else "info"
             continue
         if section == "info":
-            offices = _offices(line)
-            if offices is not None:
+            offices, done = _leading_offices(line)
+            if offices:
                 block.info.extend(offices)
+                section = None if done else "info"
                 continue
             section = None
         if m := _LABEL.match(line):

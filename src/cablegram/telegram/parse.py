@@ -138,8 +138,8 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
     paragraphs = z.body.paragraphs
     classification = _classification(cl, h, paragraphs)
     ob = parse_office_block(z.header_lines) if cl or h.from_ or h.dtg else OfficeBlock()
-    if ob.action is None and not ob.info:
-        ob = office_block_in_body(z.lines)
+    if ob.action is None and (late := office_block_in_body(z.lines)).action:
+        ob = late
     if "XXXXXXXX" in text:
         log.add("redaction", "the text carries XXXXXXXXXXXX redactions")
     if not h.transmission_id and not h.originator and h.from_:

@@ -100,7 +100,7 @@ class Prepared:
     refs: list[tuple[Any, ...]] = field(default_factory=list)
     paragraphs: list[tuple[Any, ...]] = field(default_factory=list)
     people: list[tuple[Any, ...]] = field(default_factory=list)  # (role, position, name, office)
-    offices: list[tuple[Any, ...]] = field(default_factory=list)  # (code, role, copies)
+    offices: list[tuple[Any, ...]] = field(default_factory=list)  # (role, code, copies)
     defects: list[tuple[Any, ...]] = field(default_factory=list)
 
 
@@ -179,14 +179,15 @@ def _people(cable: Cable) -> list[tuple[Any, ...]]:
 
 
 def _offices(cable: Cable) -> list[tuple[Any, ...]]:
-    """One row per office and role (an office listed twice in INFO counts once)."""
+    """One row per office and role (an office listed twice in INFO counts once, its fewer copies:
+    what schema migration 4 writes too)."""
     rows: dict[tuple[str, str], int] = {}
     if cable.action_office:
         role = "origin" if cable.action_office.origin else "action"
         rows[(cable.action_office.code, role)] = cable.action_office.copies
     for o in cable.info_offices:
-        rows.setdefault((o.code, "info"), o.copies)
-    return [(code, role, copies) for (code, role), copies in rows.items()]
+        rows[(o.code, "info")] = min(o.copies, rows.get((o.code, "info"), o.copies))
+    return [(role, code, copies) for (code, role), copies in rows.items()]
 
 
 def prepare(

@@ -256,19 +256,19 @@ CREATE TABLE people (
 );
 CREATE INDEX people_cable ON people(cable_id);
 CREATE TABLE offices (
-    code TEXT NOT NULL,
     cable_id INTEGER NOT NULL REFERENCES cables(id),
     role TEXT NOT NULL,
-    copies INTEGER,
-    PRIMARY KEY (code, cable_id, role)
-) WITHOUT ROWID;
+    code TEXT NOT NULL,
+    copies INTEGER
+);
 CREATE INDEX offices_cable ON offices(cable_id);
+CREATE INDEX offices_code ON offices(code, cable_id);
 """
 
 
 def _v4(db: sqlite3.Connection) -> None:
     """The 1970s distribution block and drafting lines: `people` (role `drafted`, `approved`,
-    `cleared`) and `offices` (role `origin`, `action`, `info`; clustered by office code, which
+    `cleared`) and `offices` (role `origin`, `action`, `info`; indexed by office code, which
     `office:` looks up). Filled from the records already stored; a record parsed before these
     fields existed has none (re-ingest it from its source to fill them)."""
     for statement in _statements(_V4):
@@ -289,17 +289,17 @@ def _v4(db: sqlite3.Connection) -> None:
         " WHERE json_extract(p.value, '$.name') IS NOT NULL"
     )
     db.execute(
-        "INSERT OR IGNORE INTO offices(code, cable_id, role, copies)"
-        " SELECT json_extract(c.record_json, '$.action_office.code'), c.id,"
+        "INSERT INTO offices(cable_id, role, code, copies)"
+        " SELECT c.id,"
         " CASE WHEN json_extract(c.record_json, '$.action_office.origin') THEN 'origin' ELSE 'action' END,"
-        " json_extract(c.record_json, '$.action_office.copies')"
+        " json_extract(c.record_json, '$.action_office.code'), json_extract(c.record_json, '$.action_office.copies')"
         " FROM cables c WHERE json_extract(c.record_json, '$.action_office.code') IS NOT NULL"
     )
     db.execute(
-        "INSERT OR IGNORE INTO offices(code, cable_id, role, copies)"
-        " SELECT json_extract(o.value, '$.code'), c.id, 'info', json_extract(o.value, '$.copies')"
+        "INSERT INTO offices(cable_id, role, code, copies)"
+        " SELECT c.id, 'info', json_extract(o.value, '$.code'), min(json_extract(o.value, '$.copies'))"
         " FROM cables c, json_each(c.record_json, '$.info_offices') o"
-        " WHERE json_extract(o.value, '$.code') IS NOT NULL"
+        " WHERE json_extract(o.value, '$.code') IS NOT NULL GROUP BY c.id, json_extract(o.value, '$.code')"
     )
 
 

@@ -469,7 +469,7 @@ class _Rows:
         self.paragraphs.extend((cable_id, *x) for x in p.paragraphs)
         self.defects.extend((cable_id, *d) for d in p.defects)
         self.people.extend((cable_id, *x) for x in p.people)
-        self.offices.extend((code, cable_id, role, copies) for code, role, copies in p.offices)
+        self.offices.extend((cable_id, *x) for x in p.offices)
 
     def flush(self, db: sqlite3.Connection) -> None:
         if self.cables:

@@ -248,3 +248,12 @@ def test_dev_cables_with_a_distribution_block_get_their_offices_and_people() -> 
     assert sum(1 for _, c in dev_parsed() if c.info_offices) == 45
     assert [c.reference_id for _, c in dev_parsed() if c.drafted_by] == ["09STATE29700"]
     assert not [c.reference_id for _, c in dev_parsed() if "NNN" in c.signers]
+
+
+def test_parse_text_format_shows_the_block_in_one_line() -> None:
+    from cablegram.commands.parse import summary
+
+    lines = summary(_fixture("1976STATE210987.txt")).splitlines()
+    assert lines[3] == ("  ORIGIN NEA · INFO 3 offices · DRAFTED BY NEA/ARP: FMDICKMAN · APPROVED BY THE SECRETARY"
+                        " · 3 clearances")
+    assert not any("ORIGIN" in line or "ACTION" in line for line in summary(Cable(reference_id="x")).splitlines())

@@ -137,6 +137,8 @@ def test_a_version_1_archive_migrates_with_its_index_complete(tmp_path: Path) ->
         a.db.execute("DROP VIEW paragraph_texts")
         a.db.execute("ALTER TABLE paragraphs ADD COLUMN text TEXT NOT NULL DEFAULT ''")
         a.db.execute("DROP TABLE fts_state")
+        a.db.execute("DROP TABLE people")
+        a.db.execute("DROP TABLE offices")
         a.db.execute("UPDATE schema_version SET version = 1")
     with open_archive(tmp_path / "v1.db") as a:
         assert a.db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION

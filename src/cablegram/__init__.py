@@ -15,8 +15,10 @@ from cablegram.model import (
     ClassifiedBy,
     Defect,
     Header,
+    Office,
     Origin,
     Paragraph,
+    Person,
     Reference,
 )
 from cablegram.telegram import TelegramError, parse
@@ -31,8 +33,10 @@ __all__ = [
     "ClassifiedBy",
     "Defect",
     "Header",
+    "Office",
     "Origin",
     "Paragraph",
+    "Person",
     "Reference",
     "TelegramError",
     "__version__",

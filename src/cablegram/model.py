@@ -16,8 +16,10 @@ __all__ = [
     "ClassifiedBy",
     "Defect",
     "Header",
+    "Office",
     "Origin",
     "Paragraph",
+    "Person",
     "Reference",
 ]
 
@@ -216,10 +218,54 @@ class Paragraph:
         return cls(d.get("number"), d.get("marking"), d.get("heading"), d.get("text") or "")
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A drafter, approver or clearer of a Department telegram, with the office they signed for.
+
+    `DRAFTED BY S/PM: PPCLAXTON, JR.` -> office `S/PM`, name `PPCLAXTON, JR.`; `text` keeps the
+    entry as written (the typist's initials, the date and the extension that may follow).
+    """
+
+    name: str
+    office: str | None = None
+    text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "office": self.office, "text": self.text}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Person:
+        return cls(d["name"], d.get("office"), d.get("text") or "")
+
+
+@dataclass(frozen=True, slots=True)
+class Office:
+    """A Department office of the distribution block: `EUR-25` -> code EUR, 25 copies.
+
+    `origin` marks the `ORIGIN` line of the Department's own telegrams (the drafting office);
+    the `ACTION` line of incoming ones leaves it False.
+    """
+
+    code: str
+    copies: int = 0
+    origin: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"code": self.code, "copies": self.copies}
+        if self.origin:
+            d["origin"] = True
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Office:
+        return cls(d["code"], d.get("copies") or 0, bool(d.get("origin")))
+
+
 _TELEGRAM_KEYS = (
     "reference_id", "created", "classification", "caveats", "classification_label", "origin",
     "precedence", "header", "from", "to", "info", "sections", "eo", "classified_by", "tags",
     "subject", "references", "paragraphs", "summary", "comment", "signers",
+    "action_office", "info_offices", "drafted_by", "approved_by", "clearances", "desired_distribution",
 )
 
 
@@ -255,6 +301,12 @@ class Cable:
     summary: str | None = None
     comment: str | None = None
     signers: tuple[str, ...] = ()
+    action_office: Office | None = None
+    info_offices: tuple[Office, ...] = ()
+    drafted_by: Person | None = None
+    approved_by: Person | None = None
+    clearances: tuple[Person, ...] = ()
+    desired_distribution: str | None = None
     notes: tuple[str, ...] = ()
     defects: tuple[Defect, ...] = ()
     source: dict[str, Any] | None = field(default=None, compare=False)
@@ -285,6 +337,12 @@ class Cable:
             "summary": self.summary,
             "comment": self.comment,
             "signers": list(self.signers),
+            "action_office": self.action_office.to_dict() if self.action_office else None,
+            "info_offices": [o.to_dict() for o in self.info_offices],
+            "drafted_by": self.drafted_by.to_dict() if self.drafted_by else None,
+            "approved_by": self.approved_by.to_dict() if self.approved_by else None,
+            "clearances": [p.to_dict() for p in self.clearances],
+            "desired_distribution": self.desired_distribution,
             "notes": list(self.notes),
             "defects": [d.to_dict() for d in self.defects],
             "source": self.source,
@@ -295,6 +353,9 @@ class Cable:
         """Inverse of `to_dict()`; missing keys take their defaults."""
         eo = d.get("eo")
         cb = d.get("classified_by")
+        action = d.get("action_office")
+        drafted = d.get("drafted_by")
+        approved = d.get("approved_by")
         return cls(
             reference_id=d.get("reference_id"),
             created=d.get("created"),
@@ -319,6 +380,12 @@ class Cable:
             summary=d.get("summary"),
             comment=d.get("comment"),
             signers=tuple(d.get("signers") or ()),
+            action_office=Office.from_dict(action) if action else None,
+            info_offices=tuple(Office.from_dict(o) for o in d.get("info_offices") or ()),
+            drafted_by=Person.from_dict(drafted) if drafted else None,
+            approved_by=Person.from_dict(approved) if approved else None,
+            clearances=tuple(Person.from_dict(p) for p in d.get("clearances") or ()),
+            desired_distribution=d.get("desired_distribution"),
             notes=tuple(d.get("notes") or ()),
             defects=tuple(Defect.from_dict(x) for x in d.get("defects") or ()),
             source=d.get("source"),

@@ -3,6 +3,7 @@
     georgia "south ossetia" NOT abkhazia   words, phrases, AND/OR/NOT, -word, prefix*, ( )
     origin:moscow tag:PGOV class:secret caveat:noforn from:2008-01 to:2008-12
     to:"SECSTATE WASHDC" ref:08MOSCOW2618 subject:georgia id:08MOSCOW2632
+    drafter:claxton approver:EUR/WE office:EUR       (the 1970s drafting lines and office block)
 
 Text goes to FTS5 (always quoted, so no user input is ever FTS syntax); field filters become
 SQL over the narrow `cable_facets` table (alias `f`). Values never enter SQL text: they are bound
@@ -17,7 +18,7 @@ from typing import Protocol
 
 __all__ = ["FIELDS", "Plan", "QueryError", "Resolver", "compile_query", "parse_query"]
 
-FIELDS = ("origin", "tag", "class", "caveat", "from", "to", "ref", "subject", "id")
+FIELDS = ("origin", "tag", "class", "caveat", "from", "to", "ref", "subject", "id", "drafter", "approver", "office")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
@@ -313,11 +314,32 @@ def _field_sql(f: Field, r: Resolver, params: list[object]) -> str:
     if name == "id":
         params.append(re.sub(r"\s+", "", value).upper())
         return "f.id IN (SELECT id FROM cables WHERE reference_id = ?)"
+    if name in ("drafter", "approver"):
+        return _person_sql("drafted" if name == "drafter" else "approved", value, params)
+    if name == "office":
+        params.append(_office_code(value))
+        return "f.id IN (SELECT cable_id FROM offices WHERE code = ?)"
     if name == "to":
         params.extend([value, value.upper()])
         return ("f.id IN (SELECT cable_id FROM addressees WHERE name = ? COLLATE NOCASE"
                 " OR routing_indicator = ?)")
     raise QueryError(f"unknown field {name!r}", f.position)  # pragma: no cover
+
+
+def _office_code(value: str) -> str:
+    """`eur`, `EUR-25`, `S/ S` -> `EUR`, `EUR`, `S/S`: an office as the block writes it."""
+    code = re.sub(r"\s*([/-])\s*", r"\1", " ".join(value.split()).upper())
+    return re.sub(r"-\d{1,3}$", "", code)
+
+
+def _person_sql(role: str, value: str, params: list[object]) -> str:
+    """A person of `role` whose name holds `value` (`claxton` finds PPCLAXTON), or who signed for
+    office `value` or one of its parts (`EUR` finds EUR/WE)."""
+    office = _office_code(value)
+    like = office.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+    params.extend([role, " ".join(value.split()).upper(), office, like])
+    return ("f.id IN (SELECT cable_id FROM people WHERE role = ? AND (instr(upper(name), ?) > 0"
+            " OR office = ? OR office LIKE ? ESCAPE '\\'))")
 
 
 def _sql(node: Node, r: Resolver, params: list[object]) -> str:

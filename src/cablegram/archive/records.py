@@ -99,6 +99,8 @@ class Prepared:
     tags: list[str] = field(default_factory=list)
     refs: list[tuple[Any, ...]] = field(default_factory=list)
     paragraphs: list[tuple[Any, ...]] = field(default_factory=list)
+    people: list[tuple[Any, ...]] = field(default_factory=list)  # (role, position, name, office)
+    offices: list[tuple[Any, ...]] = field(default_factory=list)  # (role, code, copies)
     defects: list[tuple[Any, ...]] = field(default_factory=list)
 
 
@@ -162,7 +164,30 @@ def rows_for(cable: Cable, raw_text: str, digest: str, released: str | None,
         (i, q.number, q.marking, q.heading) for i, q in enumerate(cable.paragraphs)
     ]
     p.defects = [(d.code, d.message, d.line) for d in cable.defects]
+    p.people = _people(cable)
+    p.offices = _offices(cable)
     return p
+
+
+def _people(cable: Cable) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    for role, person in (("drafted", cable.drafted_by), ("approved", cable.approved_by)):
+        if person:
+            out.append((role, 0, person.name, person.office))
+    out.extend(("cleared", i, q.name, q.office) for i, q in enumerate(cable.clearances))
+    return out
+
+
+def _offices(cable: Cable) -> list[tuple[Any, ...]]:
+    """One row per office and role (an office listed twice in INFO counts once, its fewer copies:
+    what schema migration 4 writes too)."""
+    rows: dict[tuple[str, str], int] = {}
+    if cable.action_office:
+        role = "origin" if cable.action_office.origin else "action"
+        rows[(cable.action_office.code, role)] = cable.action_office.copies
+    for o in cable.info_offices:
+        rows[(o.code, "info")] = min(o.copies, rows.get((o.code, "info"), o.copies))
+    return [(role, code, copies) for (code, role), copies in rows.items()]
 
 
 def prepare(

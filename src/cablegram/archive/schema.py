@@ -14,6 +14,9 @@ The schema is plain so that the file opens in Datasette or any SQLite tool:
   subject 10, tags and their meanings 4, text 1).
 - `paragraph_texts` (version 3, a view): every paragraph with its text, from `record_json`
   (`paragraphs` holds number, marking and heading only, so the texts are not stored twice).
+- `people`, `offices` (version 4): the drafter, approver and clearers of a Department telegram,
+  and the offices of its distribution block (ORIGIN/ACTION, INFO), for `drafter:`, `approver:`
+  and `office:`.
 - `fts_state` (version 2): `indexed_upto`, the highest `cables.id` the full-text index covers.
   Cables above it are indexed in bulk (`SQLiteArchive.index_pending()`), which is how ingest
   builds the index: one large FTS5 segment per catch-up instead of one small one per batch.
@@ -243,8 +246,65 @@ def _v3(db: sqlite3.Connection) -> None:
     db.execute(PARAGRAPH_TEXTS_VIEW)
 
 
+_V4 = """
+CREATE TABLE people (
+    cable_id INTEGER NOT NULL REFERENCES cables(id),
+    role TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    office TEXT
+);
+CREATE INDEX people_cable ON people(cable_id);
+CREATE TABLE offices (
+    cable_id INTEGER NOT NULL REFERENCES cables(id),
+    role TEXT NOT NULL,
+    code TEXT NOT NULL,
+    copies INTEGER
+);
+CREATE INDEX offices_cable ON offices(cable_id);
+CREATE INDEX offices_code ON offices(code, cable_id);
+"""
+
+
+def _v4(db: sqlite3.Connection) -> None:
+    """The 1970s distribution block and drafting lines: `people` (role `drafted`, `approved`,
+    `cleared`) and `offices` (role `origin`, `action`, `info`; indexed by office code, which
+    `office:` looks up). Filled from the records already stored; a record parsed before these
+    fields existed has none (re-ingest it from its source to fill them)."""
+    for statement in _statements(_V4):
+        db.execute(statement)
+    db.execute(
+        "INSERT INTO people(cable_id, role, position, name, office)"
+        " SELECT c.id, r.role, 0, json_extract(c.record_json, r.path || '.name'),"
+        " json_extract(c.record_json, r.path || '.office')"
+        " FROM cables c, (SELECT 'drafted' AS role, '$.drafted_by' AS path"
+        " UNION ALL SELECT 'approved', '$.approved_by') r"
+        " WHERE json_extract(c.record_json, r.path || '.name') IS NOT NULL"
+    )
+    db.execute(
+        "INSERT INTO people(cable_id, role, position, name, office)"
+        " SELECT c.id, 'cleared', CAST(p.key AS INTEGER), json_extract(p.value, '$.name'),"
+        " json_extract(p.value, '$.office')"
+        " FROM cables c, json_each(c.record_json, '$.clearances') p"
+        " WHERE json_extract(p.value, '$.name') IS NOT NULL"
+    )
+    db.execute(
+        "INSERT INTO offices(cable_id, role, code, copies)"
+        " SELECT c.id,"
+        " CASE WHEN json_extract(c.record_json, '$.action_office.origin') THEN 'origin' ELSE 'action' END,"
+        " json_extract(c.record_json, '$.action_office.code'), json_extract(c.record_json, '$.action_office.copies')"
+        " FROM cables c WHERE json_extract(c.record_json, '$.action_office.code') IS NOT NULL"
+    )
+    db.execute(
+        "INSERT INTO offices(cable_id, role, code, copies)"
+        " SELECT c.id, 'info', json_extract(o.value, '$.code'), min(json_extract(o.value, '$.copies'))"
+        " FROM cables c, json_each(c.record_json, '$.info_offices') o"
+        " WHERE json_extract(o.value, '$.code') IS NOT NULL GROUP BY c.id, json_extract(o.value, '$.code')"
+    )
+
+
 # Migration n takes the schema from version n-1 to n. Append; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -29,7 +29,7 @@ __all__ = ["SQLiteArchive"]
 #: pages hold one with no overflow chain, take an eighth of the page writes of 4 KiB ones and
 #: make the full-text index build ~20% cheaper; the file is ~15% larger. Searching is unchanged.
 PAGE_SIZE = 32 * 1024
-_CHILD_TABLES = ("addressees", "tags", "paragraphs", "defects")
+_CHILD_TABLES = ("addressees", "tags", "paragraphs", "defects", "people", "offices")
 _INSERT_CABLE = (
     f"INSERT INTO cables(id, {', '.join(CABLE_COLUMNS)}) "
     f"VALUES (?, {', '.join('?' * len(CABLE_COLUMNS))})"
@@ -106,7 +106,7 @@ class SQLiteArchive:
     def class_ids(self, value: str) -> list[int]:
         v = value.strip().upper().replace(" ", "")
         alias = {"U": "UNCLASSIFIED", "C": "CONFIDENTIAL", "S": "SECRET", "TS": "TOPSECRET",
-                 "SBU": "UNCLASSIFIED//FOROFFICIALUSEONLY"}.get(v, v)
+                 "SBU": "UNCLASSIFIED//FOROFFICIALUSEONLY", "LOU": "LIMITEDOFFICIALUSE"}.get(v, v)
         return [
             i for i, (label, cls, _rank) in self.dims()["class"].items()
             if alias in (label.replace(" ", ""), (cls or "").replace(" ", ""))
@@ -441,7 +441,7 @@ class SQLiteArchive:
 class _Rows:
     """The rows of a batch's new cables, inserted table by table with one executemany each."""
 
-    __slots__ = ("addressees", "cables", "defects", "facets", "paragraphs", "refs", "tags")
+    __slots__ = ("addressees", "cables", "defects", "facets", "offices", "paragraphs", "people", "refs", "tags")
 
     def __init__(self) -> None:
         self.cables: list[tuple[Any, ...]] = []
@@ -451,6 +451,8 @@ class _Rows:
         self.refs: list[tuple[Any, ...]] = []
         self.paragraphs: list[tuple[Any, ...]] = []
         self.defects: list[tuple[Any, ...]] = []
+        self.people: list[tuple[Any, ...]] = []
+        self.offices: list[tuple[Any, ...]] = []
 
     def add(self, archive: SQLiteArchive, cable_id: int, p: Prepared, *, new: bool = True) -> None:
         f = p.facet
@@ -466,6 +468,8 @@ class _Rows:
         self.refs.extend((p.reference_id, *r) for r in p.refs)
         self.paragraphs.extend((cable_id, *x) for x in p.paragraphs)
         self.defects.extend((cable_id, *d) for d in p.defects)
+        self.people.extend((cable_id, *x) for x in p.people)
+        self.offices.extend((cable_id, *x) for x in p.offices)
 
     def flush(self, db: sqlite3.Connection) -> None:
         if self.cables:
@@ -478,9 +482,11 @@ class _Rows:
             ("INSERT INTO refs VALUES (?, ?, ?, ?, ?)", self.refs),
             ("INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?)", self.paragraphs),
             ("INSERT INTO defects VALUES (?, ?, ?, ?)", self.defects),
+            ("INSERT INTO people VALUES (?, ?, ?, ?, ?)", self.people),
+            ("INSERT INTO offices VALUES (?, ?, ?, ?)", self.offices),
         ):
             if rows:
                 db.executemany(sql, rows)
         for rows in (self.cables, self.facets, self.addressees, self.tags, self.refs,
-                     self.paragraphs, self.defects):
+                     self.paragraphs, self.defects, self.people, self.offices):
             rows.clear()

@@ -58,10 +58,27 @@ def summary(cable: Cable) -> str:
     numbered = sum(1 for p in cable.paragraphs if p.number is not None)
     facts.append(f"{numbered} numbered paragraphs, {cable.sections} section{'s' if cable.sections > 1 else ''}")
     lines.append("  " + " · ".join(facts))
+    if office_line := _office_summary(cable):
+        lines.append("  " + office_line)
     if cable.defects:
         counts = Counter(d.code for d in cable.defects)
         lines.append("  defects: " + ", ".join(f"{c}×{n}" if n > 1 else c for c, n in counts.items()))
     return "\n".join(lines)
+
+
+def _office_summary(cable: Cable) -> str:
+    """`ORIGIN SPM · DRAFTED BY S/PM: PPCLAXTON, JR. · ...`: the 1970s block, when there is one."""
+    facts = []
+    if cable.action_office:
+        facts.append(f"{'ORIGIN' if cable.action_office.origin else 'ACTION'} {cable.action_office.code}")
+    if cable.info_offices:
+        facts.append(f"INFO {len(cable.info_offices)} offices")
+    for label, person in (("DRAFTED BY", cable.drafted_by), ("APPROVED BY", cable.approved_by)):
+        if person:
+            facts.append(f"{label} {person.office + ': ' if person.office else ''}{person.name}")
+    if cable.clearances:
+        facts.append(f"{len(cable.clearances)} clearance{'s' if len(cable.clearances) > 1 else ''}")
+    return " · ".join(facts)
 
 
 def _emit(cables: Iterator[Cable], fmt: str, out: TextIO) -> None:

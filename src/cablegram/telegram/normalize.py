@@ -23,6 +23,8 @@ _PAGE_BREAK = re.compile(r"[A-Z](?<!\S.)[A-Z .'-]{1,30}?\s+0*\d{1,8}\s+\d{3}(?:\
 # letter, where `in` advances a few characters at a time past the many spaces of a telegram.
 _PAGE_WORD = re.compile("PAGE ")
 _PAGE_HEADER = re.compile(r"^\s*PAGE\s+\d{2,3}\s+.*?\b(\d{2})(\d{2})(\d{2})Z\s*$")
+# `PAGE 02 STATE 097844`: the Department's own 1970s telegrams print no time on their page headers.
+_BARE_PAGE_HEADER = re.compile(r"^\s*PAGE\s+\d{2,3}\s+[A-Z][A-Z .'-]{0,30}?\s+\d{5,7}(?:\s+\d{2}\s+OF\s+\d{2})?\s*$")
 # ` \` or ` \ \` at a line's end (an export's escaped newlines); a backslash glued to a word stays.
 _TRAILING_BACKSLASHES = re.compile(r"(?:^|\s)[\s\\]*\\\s*$")
 _DATED_LINE = re.compile(r"Cable dated:\s*\S+")
@@ -97,6 +99,9 @@ def clean_lines(text: str, log: DefectLog) -> Cleaned:
         for i in [i for i, line in enumerate(raw) if "PAGE " in line]:
             if m := _PAGE_HEADER.match(raw[i]):
                 cleaned.page_times.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+                log.add("page-break", "page header removed", i + 1)
+                drop.add(i)
+            elif _BARE_PAGE_HEADER.match(raw[i]):
                 log.add("page-break", "page header removed", i + 1)
                 drop.add(i)
     first = next((i for i, line in enumerate(raw) if line), None)

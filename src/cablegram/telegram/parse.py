@@ -22,6 +22,7 @@ from cablegram.telegram.frontmatter import FrontMatter, parse_front_matter
 from cablegram.telegram.header import HeaderParts, dtg_anywhere, parse_header
 from cablegram.telegram.infer import infer_created
 from cablegram.telegram.normalize import Cleaned, clean_lines
+from cablegram.telegram.offices import OfficeBlock, office_block_in_body, parse_office_block, strip_trailer
 from cablegram.telegram.references import parse_references, reference_id, resolve_reference
 
 __all__ = ["parse"]
@@ -91,6 +92,15 @@ def _find_class_line(lines: list[tuple[int, str]]) -> _ClassLine | None:
     return None
 
 
+def _label(classification: str | None, caveats: list[str]) -> str | None:
+    """The classification label; LIMITED OFFICIAL USE, the 1970s marking, is kept as written."""
+    if classification is None:
+        return None
+    if classification == "UNCLASSIFIED" and caveats[:1] == ["LIMITED OFFICIAL USE"]:
+        return "LIMITED OFFICIAL USE"
+    return directory.classification_label(classification, _label_caveats(caveats))
+
+
 def _label_caveats(caveats: list[str]) -> list[str]:
     """The caveats as cablegate's label counts them: its database drops NOFORN where the caveat
     lines read NOFORN then SENSITIVE (10 of 11 such dev cables). `caveats` itself keeps NOFORN."""
@@ -127,6 +137,9 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
     serial, ref_id, origin = _origin(z, when, log)
     paragraphs = z.body.paragraphs
     classification = _classification(cl, h, paragraphs)
+    ob = parse_office_block(z.header_lines) if cl or h.from_ or h.dtg else OfficeBlock()
+    if ob.action is None and (late := office_block_in_body(z.lines)).action:
+        ob = late
     if "XXXXXXXX" in text:
         log.add("redaction", "the text carries XXXXXXXXXXXX redactions")
     if not h.transmission_id and not h.originator and h.from_:
@@ -140,9 +153,7 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
         created=when.strftime("%Y-%m-%dT%H:%M:00Z") if when else None,
         classification=classification,
         caveats=tuple(caveats),
-        classification_label=(
-            directory.classification_label(classification, _label_caveats(caveats)) if classification else None
-        ),
+        classification_label=_label(classification, caveats),
         origin=origin,
         precedence=h.precedence,
         header=h.to_header(),
@@ -161,6 +172,12 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
         summary=extract_between(paragraphs, "summary"),
         comment=extract_between(paragraphs, "comment"),
         signers=tuple(z.body.signers),
+        action_office=ob.action,
+        info_offices=tuple(ob.info),
+        drafted_by=ob.drafted_by,
+        approved_by=ob.approved_by,
+        clearances=tuple(ob.clearances),
+        desired_distribution=ob.desired_distribution,
         notes=tuple(fm.notes),
         defects=tuple(log.defects),
     )
@@ -202,7 +219,7 @@ def _read_zones(text: str, log: DefectLog) -> _Zones:
     body_lines = lines[fm.body_start:]
     if fm.body_prefix:
         body_lines = [(lines[fm.body_start][0], fm.body_prefix), *body_lines[1:]]
-    body = parse_body(body_lines, log, mid_pilcrows=has_mid_pilcrow(text))
+    body = parse_body(strip_trailer(body_lines), log, mid_pilcrows=has_mid_pilcrow(text))
     return _Zones(cleaned, lines, cl, header_lines, h, fm, body)
 
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from cablegram.model import Address, Cable, Paragraph
 from cablegram.telegram.body import looks_like_heading
+from cablegram.telegram.offices import render_office_block
 
 __all__ = ["SECTION_CHARS", "render", "split_sections"]
 
@@ -50,12 +51,18 @@ def _header(c: Cable) -> list[str]:
         out.append(de)
     if h.security:
         out.append(h.security)
+    # The distribution block and drafting lines stand before the date-time group (1970s layout);
+    # a `Cable dated:` line must stay the first line, so they follow that one.
+    block = render_office_block(c.action_office, c.info_offices, c.drafted_by, c.approved_by,
+                                c.clearances, c.desired_distribution)
     if h.dtg:
-        out.append(f"{_PRECEDENCE_SIGN.get(c.precedence or '', 'R')} {h.dtg}")
+        out += [*block, f"{_PRECEDENCE_SIGN.get(c.precedence or '', 'R')} {h.dtg}"]
     elif c.created:
         # No date-time group in the telegram: the date came from outside it; say so as the
         # cablegate exports do, so the parser reads the same date back.
-        out.append(f"Cable dated:{c.created[:19]}")
+        out += [f"Cable dated:{c.created[:19]}", *block]
+    else:
+        out += block
     if c.from_:
         out.append(f"FM {c.from_}")
     for label, addresses in (("TO", c.to), ("INFO", c.info)):

@@ -91,8 +91,8 @@ def access_filter(reader: Reader) -> AccessFilter | None:
     if reader is None or isinstance(reader, AccessFilter):
         return reader
     clearance = (reader.clearance or "").upper()
-    return AccessFilter(max_rank=CLASSIFICATION_RANKS.get(clearance, 0), caveats=frozenset(c.upper() for c in reader.caveats),
-                        restricting=RESTRICTING_CAVEATS)
+    return AccessFilter(max_rank=CLASSIFICATION_RANKS.get(clearance, 0),
+                        caveats=frozenset(c.upper() for c in reader.caveats), restricting=RESTRICTING_CAVEATS)
 
 
 def allowed(reader: Reader, marking: Marking) -> bool:

@@ -17,10 +17,10 @@ __all__ = [
     "PORTION_LEVELS",
     "RESTRICTING_CAVEATS",
     "UNKNOWN_RANK",
-    "rank_or_highest",
     "classification_label",
     "classification_rank",
     "normalize_classification",
+    "rank_or_highest",
 ]
 
 CLASSIFICATIONS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Protocol
 
 from cablegram.archive.base import AccessFilter
@@ -48,17 +49,20 @@ __all__ = [
     "can_read",
     "hidden_marks",
     "is_classified",
+    "is_withheld",
     "marks_in",
     "needs_redaction",
     "paragraph_visible",
     "portion",
     "portion_visible",
     "redact",
+    "shown_text",
     "text_visible",
 ]
 
 #: The text that stands for a paragraph the reader may not see.
-WITHHELD = "[withheld: portion marked ({marking}) is above your clearance or outside your caveats]"
+WITHHELD = "[withheld: portion marked {marking} is above your clearance or outside your caveats]"
+_WITHHELD_PREFIX = WITHHELD.split("(", 1)[0]
 _WITHHELD_SUBJECT = "[subject withheld]"
 _WITHHELD_TEXT = "[withheld]"
 _SPLIT = re.compile(r"[\s/,.-]+")
@@ -103,6 +107,7 @@ def allowed(reader: Reader, marking: Marking) -> bool:
     return marking.rank <= f.max_rank and not (marking.caveats & f.forbidden)
 
 
+@lru_cache(maxsize=4096)  # a few hundred distinct marks, looked up for every paragraph
 def portion(marking: str | None) -> tuple[int, frozenset[str]]:
     """A portion mark's level and restricting caveats: `S/NF` -> (2, {NOFORN}); `U` -> (0, {});
     an unknown level counts as TOP SECRET (fail closed), None as UNCLASSIFIED."""
@@ -148,26 +153,51 @@ def _effective(mark: str | None, cable: Marking) -> Marking:
     return Marking(min(level, cable.rank), caveats)
 
 
+class _Judge:
+    """One reader and one cable: the gate's answers for the cable's marks (work done once)."""
+
+    __slots__ = ("f", "own")
+
+    def __init__(self, reader: Reader, cable: Cable) -> None:
+        self.f = access_filter(reader)
+        self.own = cable_marking(cable)
+
+    def mark_ok(self, mark: str | None) -> bool:
+        return allowed(self.f, _effective(mark, self.own))
+
+    def hidden(self, *texts: str | None) -> list[str]:
+        if self.f is None:
+            return []
+        return [m for t in texts for m in marks_in(t) if not self.mark_ok(m)]
+
+    def paragraph_hidden(self, p: Paragraph) -> list[str]:
+        """The marks of `p` above the reader: its own (unmarked: the cable's) and any in its text."""
+        return ([] if self.mark_ok(p.marking) else [p.marking or "?"]) + self.hidden(p.heading, p.text)
+
+    def needs_redaction(self, cable: Cable, raw: str | None) -> bool:
+        if self.f is None:
+            return False
+        return not self.mark_ok(cable.subject_marking) or bool(self.hidden(cable.subject, raw)) or \
+            any(self.paragraph_hidden(p) for p in cable.paragraphs) or bool(self.hidden(*_other_texts(cable)))
+
+
 def portion_visible(reader: Reader, marking: str | None, cable: Cable | None = None) -> bool:
     """Whether a portion with this mark may be shown to the reader (in `cable`: capped and
     defaulted by its marking; without one, the mark as it stands, no mark UNCLASSIFIED)."""
     if cable is None:
         level, caveats = portion(marking)
         return allowed(reader, Marking(level, caveats))
-    return allowed(reader, _effective(marking, cable_marking(cable)))
+    return _Judge(reader, cable).mark_ok(marking)
 
 
 def marks_in(text: str | None) -> list[str]:
     """Every portion mark in a text, as written (`'(S/NF) a ... (C) b'` -> ['S/NF', 'C'])."""
-    return [m.group(1) for m in _MARK.finditer(text)] if text else []
+    return [m.group(1) for m in _MARK.finditer(text)] if text and "(" in text else []
 
 
 def hidden_marks(reader: Reader, cable: Cable, *texts: str | None) -> list[str]:
     """The marks in `texts` that the reader may not see, capped by `cable`'s level."""
-    if access_filter(reader) is None:
-        return []
-    own = cable_marking(cable)
-    return [m for t in texts for m in marks_in(t) if not allowed(reader, _effective(m, own))]
+    return _Judge(reader, cable).hidden(*texts)
 
 
 def text_visible(reader: Reader, cable: Cable, text: str | None) -> bool:
@@ -175,15 +205,9 @@ def text_visible(reader: Reader, cable: Cable, text: str | None) -> bool:
     return not hidden_marks(reader, cable, text)
 
 
-def _paragraph_hidden(reader: Reader, cable: Cable, p: Paragraph) -> list[str]:
-    """The marks of `p` above the reader: its own (or, unmarked, the cable's) and any in its text."""
-    out = [] if allowed(reader, _effective(p.marking, cable_marking(cable))) else [p.marking or "?"]
-    return out + hidden_marks(reader, cable, p.heading, p.text)
-
-
 def paragraph_visible(reader: Reader, cable: Cable, p: Paragraph) -> bool:
     """Whether the reader may see every mark of the paragraph (at its start and in its text)."""
-    return not _paragraph_hidden(reader, cable, p)
+    return not _Judge(reader, cable).paragraph_hidden(p)
 
 
 def _other_texts(cable: Cable) -> Iterable[str | None]:
@@ -198,12 +222,12 @@ def _other_texts(cable: Cable) -> Iterable[str | None]:
 
 def needs_redaction(reader: Reader, cable: Cable, raw: str | None = None) -> bool:
     """Whether some part of a readable cable (or of its raw text `raw`) is above the reader."""
-    if access_filter(reader) is None:
-        return False
-    if not portion_visible(reader, cable.subject_marking, cable) or hidden_marks(reader, cable, cable.subject, raw):
-        return True
-    return any(not paragraph_visible(reader, cable, p) for p in cable.paragraphs) or \
-        bool(hidden_marks(reader, cable, *_other_texts(cable)))
+    return _Judge(reader, cable).needs_redaction(cable, raw)
+
+
+def is_withheld(p: Paragraph) -> bool:
+    """Whether `p` is the notice `redact` left in place of a withheld paragraph."""
+    return p.heading is None and p.text.startswith(_WITHHELD_PREFIX) and p.text.endswith("]")
 
 
 def _withheld(p: Paragraph, marks: list[str]) -> Paragraph:
@@ -216,27 +240,28 @@ def redact(cable: Cable, reader: Reader) -> Cable:
     Raises PermissionError when the reader may not read the cable at all (callers hide those)."""
     if not can_read(reader, cable):
         raise PermissionError(f"{cable.reference_id} is above this reader")
-    if not needs_redaction(reader, cable):
+    judge = _Judge(reader, cable)
+    if not judge.needs_redaction(cable, None):
         return cable
     paragraphs = []
     shown_parts = []
     for p in cable.paragraphs:
-        marks = _paragraph_hidden(reader, cable, p)
+        marks = judge.paragraph_hidden(p)
         paragraphs.append(_withheld(p, marks) if marks else p)
         if not marks:
             shown_parts.append(p.text)
     shown = " ".join(shown_parts)
 
+    def ok(text: str | None) -> bool:
+        return not judge.hidden(text)
+
     def keep(text: str | None) -> str | None:
         # fail closed: a summary or comment stays only when the visible paragraphs hold all of it
-        return text if text and text in shown and text_visible(reader, cable, text) else None
-
-    def ok(text: str | None) -> bool:
-        return text_visible(reader, cable, text)
+        return text if text and text in shown and ok(text) else None
 
     changes: dict[str, Any] = {"paragraphs": tuple(paragraphs), "defects": (), "summary": keep(cable.summary),
                                "comment": keep(cable.comment)}
-    if not portion_visible(reader, cable.subject_marking, cable) or not ok(cable.subject):
+    if not judge.mark_ok(cable.subject_marking) or not ok(cable.subject):
         changes["subject"] = _WITHHELD_SUBJECT
     changes["references"] = tuple(r if ok(r.text) else Reference(r.label, _WITHHELD_TEXT, None)
                                   for r in cable.references)
@@ -247,3 +272,14 @@ def redact(cable: Cable, reader: Reader) -> Cable:
     if cable.classified_by and not ok(cable.classified_by.text):
         changes["classified_by"] = replace(cable.classified_by, text=_WITHHELD_TEXT, names=(), title=None)
     return replace(cable, **changes)
+
+
+def shown_text(reader: Reader, cable: Cable, raw: str) -> str:
+    """The telegram text of `cable` (parsed from `raw`) as the reader may see it: `raw` itself when
+    nothing in the record or the text is above them, else the redacted record re-rendered (never
+    the stored original). Raises PermissionError as `redact` does."""
+    from cablegram.telegram.render import render
+
+    if not can_read(reader, cable):
+        raise PermissionError(f"{cable.reference_id} is above this reader")
+    return render(redact(cable, reader)) if needs_redaction(reader, cable, raw) else raw

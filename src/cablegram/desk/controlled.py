@@ -18,13 +18,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from cablegram.access import access_filter, can_read, needs_redaction, redact
+from cablegram.access import access_filter, can_read, is_withheld, needs_redaction, redact, shown_text
 from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, Archive, Hit, SearchResult, Sort
 from cablegram.archive.query import Plan
 from cablegram.desk.controlled_search import ReaderIndex, reader_index
 from cablegram.model import Cable
 from cablegram.telegram.parse import parse
-from cablegram.telegram.render import render
 
 if TYPE_CHECKING:
     import pandas
@@ -39,9 +38,10 @@ _OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 
 
 def redacted_snippet(cable: Cable, query: str, width: int = 200) -> str:
-    """A snippet of the (redacted) cable's text around the first query word, marked like FTS5's."""
+    """A snippet of the (redacted) cable's shown text around the first query word, marked like FTS5's
+    (withheld notices are no text: a snippet never cuts one in half)."""
     words = [w.lower() for w in _WORD.findall(_FILTER.sub(" ", query)) if w.upper() not in _OPERATORS]
-    text = " ".join(p.text for p in cable.paragraphs)
+    text = " ".join(p.text for p in cable.paragraphs if not is_withheld(p))
     low = text.lower()
     for w in words:
         i = low.find(w)
@@ -90,7 +90,7 @@ class ControlledArchive:
         cable = self.inner.get(reference_id, access=acc)
         if cable is None or not can_read(self.access, cable):
             return None
-        return render(redact(cable, self.access)) if needs_redaction(self.access, cable, raw) else raw
+        return shown_text(self.access, cable, raw)
 
     def versions(self, reference_id: str, *, access: AccessFilter | None = None) -> list[VersionInfo]:
         """Each known text the reader may see, redacted and re-rendered where needed."""
@@ -102,9 +102,7 @@ class ControlledArchive:
             cable = parse(v.raw_text)
             if not can_read(self.access, cable):
                 continue
-            if needs_redaction(self.access, cable, v.raw_text):
-                v = replace(v, raw_text=render(redact(cable, self.access)))
-            out.append(v)
+            out.append(replace(v, raw_text=shown_text(self.access, cable, v.raw_text)))
         return out
 
     def search(self, query: str, *, filters: str | None = None, facets: Sequence[str] = (), limit: int = 20,

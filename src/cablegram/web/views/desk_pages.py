@@ -173,7 +173,8 @@ def _visible_draft(request: Request, draft_id: int) -> Draft:
 def show_draft(request: Request, draft_id: int) -> HTMLResponse:
     """A draft: the form, its problems, the telegram as it will look, the workflow buttons."""
     draft = _visible_draft(request, draft_id)
-    problems = check(desk_of(request), draft.cable) if draft.state in ("draft", "cleared") else []
+    live = draft.state in ("draft", "cleared")
+    problems = check(desk_of(request), draft.cable, reader=_user(request)) if live else []
     return _draft_page(request, draft, _form_of(draft), problems)
 
 
@@ -191,7 +192,7 @@ def _step(request: Request, draft_id: int, csrf: str, action: Any) -> Response:
     try:
         action(desk_of(request), draft, user)
     except DeskError as exc:
-        problems = check(desk_of(request), draft.cable)
+        problems = check(desk_of(request), draft.cable, reader=user)
         return _draft_page(request, draft, _form_of(draft), [Problem(exc.field or "workflow", exc.message),
                                                              *problems], status=409)
     return RedirectResponse(f"/desk/draft/{draft_id}", status_code=303)

@@ -12,10 +12,13 @@ from functools import lru_cache
 __all__ = [
     "CAVEATS",
     "CLASSIFICATIONS",
+    "CLASSIFICATION_CAPTIONS",
     "CLASSIFICATION_RANKS",
     "PORTION_CAVEATS",
     "PORTION_LEVELS",
     "RESTRICTING_CAVEATS",
+    "SECURITY_LETTERS",
+    "SECURITY_LINES",
     "UNKNOWN_RANK",
     "classification_label",
     "classification_rank",
@@ -28,6 +31,15 @@ CLASSIFICATIONS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
 CLASSIFICATION_RANKS = {c: i for i, c in enumerate(CLASSIFICATIONS)}
 #: What an unknown or missing classification ranks as: the highest (fail closed).
 UNKNOWN_RANK = len(CLASSIFICATIONS) - 1
+
+#: The classification line as a telegram spells it (`C O N F I D E N T I A L MOSCOW 002629`).
+CLASSIFICATION_CAPTIONS = {"UNCLASSIFIED": "UNCLAS", "CONFIDENTIAL": "C O N F I D E N T I A L",
+                           "SECRET": "S E C R E T", "TOP SECRET": "T O P S E C R E T"}
+#: The routing header's security line (`ZNY CCCCC ZZH`) for each level, and the level each
+#: line's letter stands for (E: an unclassified EFTO line).
+SECURITY_LINES = {"UNCLASSIFIED": "ZNR UUUUU ZZH", "CONFIDENTIAL": "ZNY CCCCC ZZH", "SECRET": "ZNY SSSSS ZZH",
+                  "TOP SECRET": "ZNY TTTTT ZZH"}
+SECURITY_LETTERS = {"U": "UNCLASSIFIED", "C": "CONFIDENTIAL", "S": "SECRET", "T": "TOP SECRET", "E": "UNCLASSIFIED"}
 
 #: Caveats that restrict who may read: a reader must hold each one a cable or portion carries.
 RESTRICTING_CAVEATS = frozenset({"NOFORN", "NODIS", "EXDIS", "LIMDIS", "ORCON", "STADIS"})
@@ -78,6 +90,7 @@ _ALIASES = {
     "TOPSECRET": "TOP SECRET",
     "LOU": "UNCLASSIFIED",
     "LIMITED OFFICIAL USE": "UNCLASSIFIED",
+    "LIMITEDOFFICIALUSE": "UNCLASSIFIED",
 }
 _FOR_OFFICIAL_USE = frozenset({"SENSITIVE", "SBU", "FOUO", "LOU", "LIMITED OFFICIAL USE"})
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from cablegram.directory.classification import CLASSIFICATION_CAPTIONS
+from cablegram.directory.precedence import PRECEDENCE_SIGNS
 from cablegram.model import Address, Cable, Paragraph
 from cablegram.telegram.body import looks_like_heading
 
@@ -18,9 +20,6 @@ __all__ = ["SECTION_CHARS", "render", "split_sections"]
 
 #: body characters per section when a new cable is split (a 1980s telegram page is ~ 4,000)
 SECTION_CHARS = 9000
-_PRECEDENCE_SIGN = {"FLASH": "Z", "IMMEDIATE": "O", "PRIORITY": "P", "ROUTINE": "R"}
-_CLASS_WORD = {"UNCLASSIFIED": "UNCLAS", "CONFIDENTIAL": "C O N F I D E N T I A L",
-               "SECRET": "S E C R E T", "TOP SECRET": "T O P S E C R E T"}
 
 
 def _address(a: Address) -> list[str]:
@@ -51,7 +50,7 @@ def _header(c: Cable) -> list[str]:
     if h.security:
         out.append(h.security)
     if h.dtg:
-        out.append(f"{_PRECEDENCE_SIGN.get(c.precedence or '', 'R')} {h.dtg}")
+        out.append(f"{PRECEDENCE_SIGNS.get(c.precedence or '', 'R')} {h.dtg}")
     elif c.created:
         # No date-time group in the telegram: the date came from outside it; say so as the
         # cablegate exports do, so the parser reads the same date back.
@@ -74,7 +73,7 @@ def _class_line(c: Cable, section: int) -> str | None:
     if c.classification == "UNCLASSIFIED" and caveats[:1] == ["LIMITED OFFICIAL USE"]:
         word = "LIMITED OFFICIAL USE"
     else:
-        word = _CLASS_WORD[c.classification]
+        word = CLASSIFICATION_CAPTIONS[c.classification]
     sec = f" SECTION {section:02d} OF {c.sections:02d}" if c.sections > 1 else ""
     serial = c.serial if c.serial is not None else _serial_of(c)
     return f"{word}{sec} {c.origin.station} {serial:06d}" if serial is not None else None

@@ -27,6 +27,8 @@ from cablegram.desk import (
 from cablegram.desk.drafts import Draft, check
 from cablegram.desk.validate import Problem
 from cablegram.desk.workflow import preview
+from cablegram.directory.classification import CLASSIFICATIONS
+from cablegram.directory.precedence import PRECEDENCES
 from cablegram.web.core import WebError, page
 from cablegram.web.views.desk_auth import check_csrf, csrf_token, current_user, desk_of
 
@@ -34,8 +36,6 @@ router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=20000)]
 Body = Annotated[str, Form(max_length=200000)]
-PRECEDENCES = ("FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE")
-CLASSIFICATIONS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
 
 
 def _user(request: Request) -> User:

@@ -281,3 +281,18 @@ def test_web_and_api_show_no_mark_above_the_reader(sample: tuple[Path, list[tupl
     with open_archive(path, readonly=True) as inner:
         exported = "\n".join(json.dumps(c.to_dict()) for c in ControlledArchive(inner, reader).iter_records())
     assert marks_above(exported, top, reader) == []
+
+
+def test_every_decision_goes_through_the_one_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Close the gate and nothing is readable or visible, on any helper; open it and all is."""
+    import cablegram.access as access
+
+    cable = _cable("UNCLASSIFIED", Paragraph(1, "U", None, "Plain."), caveats=())
+    calls: list[object] = []
+    monkeypatch.setattr(access, "allowed", lambda reader, marking: calls.append(marking) or False)
+    assert not can_read(U, cable) and not paragraph_visible(U, cable, cable.paragraphs[0])
+    assert not portion_visible(U, "U") and not portion_visible(U, None, cable) and needs_redaction(U, cable)
+    assert len(calls) >= 4
+    monkeypatch.setattr(access, "allowed", lambda reader, marking: True)
+    secret = _cable("TOP SECRET", Paragraph(1, "TS", None, "b) (TS//NF) all."), caveats=("NODIS",))
+    assert can_read(U, secret) and redact(secret, U) == secret

@@ -20,6 +20,8 @@ __all__ = ["SECTION_CHARS", "render", "split_sections"]
 
 #: body characters per section when a new cable is split (a 1980s telegram page is ~ 4,000)
 SECTION_CHARS = 9000
+_PRECEDENCE_SIGN = PRECEDENCE_SIGNS  # the directory's vocabulary, under this module's old names
+_CLASS_WORD = CLASSIFICATION_CAPTIONS
 
 
 def _address(a: Address) -> list[str]:
@@ -50,7 +52,7 @@ def _header(c: Cable) -> list[str]:
     if h.security:
         out.append(h.security)
     if h.dtg:
-        out.append(f"{PRECEDENCE_SIGNS.get(c.precedence or '', 'R')} {h.dtg}")
+        out.append(f"{_PRECEDENCE_SIGN.get(c.precedence or '', 'R')} {h.dtg}")
     elif c.created:
         # No date-time group in the telegram: the date came from outside it; say so as the
         # cablegate exports do, so the parser reads the same date back.
@@ -73,7 +75,7 @@ def _class_line(c: Cable, section: int) -> str | None:
     if c.classification == "UNCLASSIFIED" and caveats[:1] == ["LIMITED OFFICIAL USE"]:
         word = "LIMITED OFFICIAL USE"
     else:
-        word = CLASSIFICATION_CAPTIONS[c.classification]
+        word = _CLASS_WORD[c.classification]
     sec = f" SECTION {section:02d} OF {c.sections:02d}" if c.sections > 1 else ""
     serial = c.serial if c.serial is not None else _serial_of(c)
     return f"{word}{sec} {c.origin.station} {serial:06d}" if serial is not None else None

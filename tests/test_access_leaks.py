@@ -20,7 +20,15 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cablegram.access import WITHHELD, can_read, portion_visible
+from cablegram.access import (
+    WITHHELD,
+    cable_rank,
+    can_read,
+    hidden_marks,
+    paragraph_visible,
+    portion,
+    portion_visible,
+)
 from cablegram.archive import ingest, open_archive
 from cablegram.desk import add_post, add_user, create_token, open_desk
 from cablegram.model import EO, Cable, ClassifiedBy, Paragraph
@@ -57,7 +65,15 @@ def make_cables(seed: int, n: int) -> list[Cable]:
                 mark = MARKS[min(level + 1, 2)] if level < 2 else "S"  # mis-marked above the line
             if mark in ("C", "S") and rng.random() < 0.2:
                 mark += "//NF"
-            paragraphs.append(Paragraph(j, mark, None, f"The {COMMON} discussed item {_token(i, f'p{j}')} at length."))
+            text = f"The {COMMON} discussed item {_token(i, f'p{j}')} at length."
+            roll = rng.random()
+            if roll < 0.25:  # a marked sub-paragraph inside the paragraph (as the parser merges them)
+                inner = f"{MARKS[level] if level else 'SBU'}{rng.choice(('/NF', '//NF', '//NF', ''))}"
+                label = rng.choice(("¶B.", "3.", "G - J)", "b)", ""))
+                text += f" {label} ({inner}) The {COMMON} noted item {_token(i, f'q{j}')} too."
+            elif roll < 0.35 and level == 0:  # an unclassified list: (C) is an item, (S/P) an office
+                text += f" The items: (A) one, (B) two, (C) three; see (S/P) and item {_token(i, f'l{j}')}."
+            paragraphs.append(Paragraph(j, mark, None, text))
         cites = [out[k] for k in sorted(rng.sample(range(len(out)), min(len(out), rng.randint(0, 2))))]
         refs = "; ".join(f"{(c.created or '')[2:4]} {c.origin.station} {c.serial}" for c in cites)
         base = item.cable
@@ -95,9 +111,9 @@ def expectations(cables: list[Cable], reader: Reader) -> tuple[set[str], set[str
             hidden_tokens.update(tokens)
             continue
         for p in c.paragraphs:
-            if not portion_visible(reader, p.marking):
+            if not paragraph_visible(reader, c, p):
                 hidden_tokens.update(re.findall(r"tk\d{3}\w+?z", p.text))
-        if not portion_visible(reader, c.subject_marking):
+        if not portion_visible(reader, c.subject_marking, c):
             hidden_tokens.update(re.findall(r"tk\d{3}\w+?z", c.subject or ""))
     return hidden_tokens, hidden_ids, visible
 
@@ -167,10 +183,12 @@ def check_reader(path: Path, cables: list[Cable], reader: Reader, name: str) -> 
     for c in visible:  # what may be shown is shown; what may not is withheld with its marking
         record = client.get(f"/api/cables/{c.reference_id}", headers=headers).json()
         for p_in, p_out in zip(c.paragraphs, record["paragraphs"], strict=True):
-            if portion_visible(reader, p_in.marking):
+            if paragraph_visible(reader, c, p_in):
                 assert p_out["text"] == p_in.text
             else:
-                assert p_out["text"] == WITHHELD.format(marking=p_in.marking) and p_out["marking"] == p_in.marking
+                first = (hidden_marks(reader, c, p_in.text) if portion_visible(reader, p_in.marking, c)
+                         else [p_in.marking])[0]
+                assert p_out["text"] == WITHHELD.format(marking=first) and p_out["marking"] == p_in.marking
     anonymous = TestClient(create_app(path))
     assert anonymous.get("/api/stats").status_code == 401
     assert anonymous.get(f"/api/cables/{cables[0].reference_id}").status_code == 401
@@ -194,9 +212,12 @@ def test_generated_archive_mixes_levels_caveats_and_mismarked_portions(mixed: tu
     assert any(set(c.caveats) & {"EXDIS", "NODIS"} for c in cables)
     assert any(p.marking and "NF" in p.marking for c in cables for p in c.paragraphs)
     assert any(c.references for c in cables)
-    mismarked = [c for c in cables if any(not portion_visible(Reader(c.classification or "", frozenset(c.caveats)),
-                                                             p.marking) for p in c.paragraphs)]
-    assert mismarked, "some readable cables must have portions above their own line"
+    no_nf = Reader("TOP SECRET", frozenset())
+    assert any("NF" in m for c in cables for p in c.paragraphs for m in hidden_marks(no_nf, c, p.text)), \
+        "some paragraphs must carry a NOFORN mark inside their text"
+    mismarked = [c for c in cables if any(portion(p.marking)[0] > cable_rank(c) for p in c.paragraphs)]
+    assert mismarked, "some cables must have marks above their own line (capped: not portion marks)"
+    assert any("(S/P)" in p.text for c in cables if c.classification == "UNCLASSIFIED" for p in c.paragraphs)
 
 
 @pytest.mark.parametrize("reader", READERS, ids=lambda r: f"{r.clearance}-{'+'.join(sorted(r.caveats)) or 'none'}")

@@ -1,7 +1,7 @@
 """Search in a controlled archive matches a cable only as the reader sees it.
 
-A word that occurs only in a portion withheld from the reader (a SECRET paragraph of a
-CONFIDENTIAL cable, a subject marked above the reader) must not make that cable match: not in the
+A word that occurs only in a portion withheld from the reader (a C//NF paragraph of a
+CONFIDENTIAL cable for a reader without NOFORN, a subject so marked) must not make that cable match: not in the
 hits, not in the total, not in any facet, not in exports; a reader cleared for the portion finds it.
 """
 
@@ -30,15 +30,16 @@ class Reader:
     caveats: frozenset[str] = frozenset()
 
 
-CONFIDENTIAL, SECRET = Reader("CONFIDENTIAL"), Reader("SECRET")
+#: SECRET holds NOFORN: it may see the C//NF portions of the CONFIDENTIAL cables.
+CONFIDENTIAL, SECRET = Reader("CONFIDENTIAL"), Reader("SECRET", frozenset({"NOFORN"}))
 
 #: (classification, subject marking, subject, [(marking, text)]) of each cable.
 SPECS = [
     ("CONFIDENTIAL", "C", "FISHERIES TALKS", [
         ("C", "The delegation discussed fisheries quotas in the Barents Sea."),
-        ("S", "The plutonium reprocessing facility near Tomsk will resume work in May."),
+        ("C//NF", "The plutonium reprocessing facility near Tomsk will resume work in May."),
     ]),
-    ("CONFIDENTIAL", "S", "URANIUM ENRICHMENT TALKS", [
+    ("CONFIDENTIAL", "C//NF", "URANIUM ENRICHMENT TALKS", [
         ("C", "The delegation discussed fisheries and the weather."),
     ]),
     ("CONFIDENTIAL", "C", "FISHERIES AGAIN", [

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from cablegram.directory.classification import RESTRICTING_CAVEATS
 from cablegram.model import Cable
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ MARK_START, MARK_END = "«", "»"
 FACETS = ("origin", "year", "month", "classification", "tag", "caveat")
 
 #: Caveats that restrict who may read a cable (as opposed to handling marks such as SIPDIS).
-RESTRICTING_CAVEATS = frozenset({"NOFORN", "NODIS", "EXDIS", "LIMDIS", "ORCON", "STADIS"})
 
 
 @dataclass(frozen=True, slots=True)

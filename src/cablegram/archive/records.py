@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from cablegram.directory.classification import rank_or_highest
 from cablegram.model import Cable
 
 __all__ = ["Prepared", "classification_rank", "content_hash", "dumps", "position_of", "prepare"]
@@ -32,21 +33,10 @@ def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
             pass  # lone surrogates, non-string keys, huge ints: the standard library copes
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=default)
 
-_RANKS = {"UNCLASSIFIED": 0, "CONFIDENTIAL": 1, "SECRET": 2, "TOP SECRET": 3}
-
-
 def classification_rank(classification: str | None) -> int:
-    """UNCLASSIFIED 0 < CONFIDENTIAL 1 < SECRET 2 < TOP SECRET 3; unknown counts as 0."""
-    if not classification:
-        return 0
-    try:
-        from cablegram.directory import classification_rank as rank
-    except ImportError:
-        return _RANKS.get(classification.upper(), 0)
-    try:
-        return int(rank(classification))
-    except (KeyError, ValueError):
-        return _RANKS.get(classification.upper(), 0)
+    """UNCLASSIFIED 0 < CONFIDENTIAL 1 < SECRET 2 < TOP SECRET 3; a missing or unknown
+    classification ranks 3 (fail closed: only the highest clearance sees it)."""
+    return rank_or_highest(classification)
 
 
 @lru_cache(maxsize=8192)  # every cable looks up the same few hundred codes

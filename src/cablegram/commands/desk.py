@@ -82,7 +82,7 @@ def _show(args: argparse.Namespace) -> int:
         if not can_read(user, d.cable):
             raise CommandError(f"no draft {args.draft_id}")
         print(f"draft {d.id}: {d.state}; cleared by {', '.join(k['user'] for k in d.clearances) or 'no one'}")
-        for p in check(desk, d.cable):
+        for p in check(desk, d.cable, reader=user):
             print(f"  {p.level}: {p.field}: {p.message}")
         print()
         print(preview(desk, d), end="")

@@ -12,18 +12,18 @@ construction overrides any `access` a caller passes, so a view that forgets it s
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from cablegram.access import access_filter, can_read, needs_redaction, redact
+from cablegram.access import access_filter, can_read, is_withheld, needs_redaction, redact, shown_text
 from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, Archive, Hit, SearchResult, Sort
 from cablegram.archive.query import Plan
 from cablegram.desk.controlled_search import ReaderIndex, reader_index
 from cablegram.model import Cable
 from cablegram.telegram.parse import parse
-from cablegram.telegram.render import render
 
 if TYPE_CHECKING:
     import pandas
@@ -38,9 +38,10 @@ _OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 
 
 def redacted_snippet(cable: Cable, query: str, width: int = 200) -> str:
-    """A snippet of the (redacted) cable's text around the first query word, marked like FTS5's."""
+    """A snippet of the (redacted) cable's shown text around the first query word, marked like FTS5's
+    (withheld notices are no text: a snippet never cuts one in half)."""
     words = [w.lower() for w in _WORD.findall(_FILTER.sub(" ", query)) if w.upper() not in _OPERATORS]
-    text = " ".join(p.text for p in cable.paragraphs)
+    text = " ".join(p.text for p in cable.paragraphs if not is_withheld(p))
     low = text.lower()
     for w in words:
         i = low.find(w)
@@ -89,7 +90,7 @@ class ControlledArchive:
         cable = self.inner.get(reference_id, access=acc)
         if cable is None or not can_read(self.access, cable):
             return None
-        return render(redact(cable, self.access)) if needs_redaction(self.access, cable) else raw
+        return shown_text(self.access, cable, raw)
 
     def versions(self, reference_id: str, *, access: AccessFilter | None = None) -> list[VersionInfo]:
         """Each known text the reader may see, redacted and re-rendered where needed."""
@@ -101,9 +102,7 @@ class ControlledArchive:
             cable = parse(v.raw_text)
             if not can_read(self.access, cable):
                 continue
-            if needs_redaction(self.access, cable):
-                v = replace(v, raw_text=render(redact(cable, self.access)))
-            out.append(v)
+            out.append(replace(v, raw_text=shown_text(self.access, cable, v.raw_text)))
         return out
 
     def search(self, query: str, *, filters: str | None = None, facets: Sequence[str] = (), limit: int = 20,
@@ -178,19 +177,40 @@ class ControlledArchive:
                 yield shown
 
     def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
-        """Type-ahead over what the reader can find."""
-        found = self.inner.suggest(prefix, limit=limit)
+        """Type-ahead over what the reader can find: filtered first, then the first `limit`.
+
+        Checks read no record (so they are not reads): reference ids against the archive's access
+        SQL, origins and tags by whether a search of them finds anything."""
         if self.access is None:
-            return found
-        out = []
-        for kind, value in found:
+            return self.inner.suggest(prefix, limit=limit)
+        checked: dict[tuple[str, str], bool] = {}
+        asked = max(limit, 1)
+        while True:
+            found = self.inner.suggest(prefix, limit=asked)
+            todo = [x for x in found if x not in checked]
+            checked.update(self._findable(todo))
+            out = [x for x in found if checked[x]]
+            if len(out) >= limit or len(found) < asked:
+                return out[:limit]
+            asked *= 4
+
+    def _findable(self, items: list[tuple[str, str]]) -> dict[tuple[str, str], bool]:
+        assert self.access is not None
+        out: dict[tuple[str, str], bool] = {}
+        ids = [v for k, v in items if k == "reference_id"]
+        if ids and hasattr(self.inner, "access_sql") and getattr(self.inner, "db", None) is not None:
+            marks = ",".join("?" * len(ids))
+            readable = {r[0] for r in self.inner.db.execute(
+                f"SELECT c.reference_id FROM cables c JOIN cable_facets f ON f.id = c.id"
+                f" WHERE c.reference_id IN ({marks}) AND {self.inner.access_sql(self.access)}", ids)}
+        else:
+            readable = {i for i in ids if self.inner.get(i, access=self.access) is not None}
+        for kind, value in items:
             if kind == "reference_id":
-                ok = self.get(value) is not None
+                out[kind, value] = value in readable
             else:
                 q = f'origin:"{value}"' if kind == "origin" else f"tag:{value}"
-                ok = self.inner.search(q, limit=0, access=self.access).total > 0
-            if ok:
-                out.append((kind, value))
+                out[kind, value] = self.inner.search(q, limit=0, access=self.access).total > 0
         return out
 
     def references(self, reference_id: str, *, access: AccessFilter | None = None) -> References:
@@ -230,7 +250,11 @@ class ControlledArchive:
         visible = (f"SELECT c.reference_id FROM cables c JOIN cable_facets f ON f.id = c.id"
                    f" WHERE {self.inner.access_sql(acc)}")
         out["references"] = db.execute(f"SELECT count(*) FROM refs WHERE from_id IN ({visible})").fetchone()[0]
-        out["versions"] = db.execute(f"SELECT count(*) FROM versions WHERE reference_id IN ({visible})").fetchone()[0]
+        out["versions"] = sum(can_read(acc, Cable(classification=cls, caveats=tuple(json.loads(cav or "[]"))))
+                              for cls, cav in db.execute(
+                                  "SELECT json_extract(record_json, '$.classification'),"
+                                  " json_extract(record_json, '$.caveats') FROM versions"
+                                  f" WHERE reference_id IN ({visible})"))
         out["sources"] = db.execute(f"SELECT count(*) FROM sources WHERE reference_id IN ({visible})").fetchone()[0]
         out["quarantined"] = 0
         return out

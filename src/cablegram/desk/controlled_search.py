@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cablegram.access import portion_visible, redact
+from cablegram.access import hidden_marks, needs_redaction, portion_visible, redact
 from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, FacetCount, Hit, Sort
 from cablegram.archive.query import Plan, QueryError
 from cablegram.model import Cable
@@ -87,18 +87,29 @@ class ReaderIndex:
 
     def _build(self) -> None:
         db = self.conn
+        ids: set[int] = set()
+        # candidates, cheaply: a mark above the reader in the stored text or record (capped by the
+        # cable's level), or a paragraph or subject marking above them; then the exact check
+        # (`needs_redaction`, the same function every read path uses) on each candidate's record
         hidden = [m for (m,) in db.execute("SELECT DISTINCT marking FROM paragraphs WHERE marking IS NOT NULL")
                   if not portion_visible(self.access, m)]
-        ids: set[int] = set()
         if hidden:
             ids.update(r[0] for r in db.execute(
                 "SELECT DISTINCT p.cable_id FROM paragraphs p JOIN cable_facets f ON f.id = p.cable_id"
                 f" WHERE {self.access_sql} AND p.marking IN (SELECT value FROM json_each(?))", (json.dumps(hidden),)))
-        for i, mark in db.execute(
-                "SELECT c.id, json_extract(c.record_json, '$.subject_marking') FROM cables c"
-                f" JOIN cable_facets f ON f.id = c.id WHERE {self.access_sql}"):
-            if mark and not portion_visible(self.access, mark):
+        for i, cls, caveats, mark, raw, record in db.execute(
+                "SELECT c.id, c.classification, c.caveats, json_extract(c.record_json, '$.subject_marking'),"
+                f" c.raw_text, c.record_json FROM cables c JOIN cable_facets f ON f.id = c.id WHERE {self.access_sql}"):
+            line = Cable(classification=cls, caveats=tuple((caveats or "").split()))
+            if (mark and not portion_visible(self.access, mark, line)) or hidden_marks(self.access, line, raw, record):
                 ids.add(i)
+        exact: set[int] = set()
+        for i, raw, record in db.execute(
+                "SELECT id, raw_text, record_json FROM cables WHERE id IN (SELECT value FROM json_each(?))",
+                (_ids_json(ids),)):
+            if needs_redaction(self.access, Cable.from_dict(json.loads(record)), raw):
+                exact.add(i)
+        ids = exact
         db.execute(f"CREATE VIRTUAL TABLE main.reader_fts USING fts5(subject, tag_text, raw_text,"
                    f" tokenize='{_TOKENIZER}')")
         db.execute(f"INSERT INTO main.reader_fts(reader_fts, rank) VALUES ('rank', '{_RANK}')")

@@ -6,14 +6,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cablegram.access import can_read
+from cablegram.access import access_filter, can_read
 from cablegram.desk.compose import build_cable, content_changes, normalize
 from cablegram.desk.db import DeskDB, DeskError, now_iso
 from cablegram.desk.people import Post, User, get_post, get_user
 from cablegram.desk.validate import Problem, validate
 from cablegram.model import Cable, Origin
 
-__all__ = ["STATES", "Draft", "check", "get_draft", "list_drafts", "origin_of", "save_draft"]
+__all__ = ["STATES", "Draft", "check", "get_draft", "list_drafts", "origin_of", "reference_visible", "save_draft"]
 
 STATES = ("draft", "cleared", "released", "transmitted", "delivered")
 _COLS = ("id, state, post_id, author_id, reply_to, record_json, created_at, updated_at, reference_id, created,"
@@ -87,15 +87,33 @@ def _resolver(desk: DeskDB) -> Any:
     return resolve
 
 
-def check(desk: DeskDB, cable: Cable, written: Cable | None = None, archive: Any = None) -> list[Problem]:
-    """Validate a draft against the desk's posts and the archive (references)."""
+def check(desk: DeskDB, cable: Cable, written: Cable | None = None, archive: Any = None,
+          reader: Any = None) -> list[Problem]:
+    """Validate a draft against the desk's posts and the archive (references).
+
+    References are looked up through `reader`'s access (the drafter, or whoever views the draft):
+    a cable they may not read gets the same "not in the archive" warning as an absent one, so the
+    check confirms nothing hidden. Without a reader nothing is confirmed (fail closed)."""
     def exists(rid: str) -> bool:
-        if get_draft(desk, rid) is not None:
-            return True
-        return archive is not None and archive.get(rid) is not None
+        return reference_visible(desk, archive, reader, rid)
 
     return validate(cable, reference_exists=exists, known_post=lambda n: get_post(desk, n) is not None,
                     changes=content_changes(written, cable) if written is not None else [])
+
+
+def reference_visible(desk: DeskDB, archive: Any, reader: Any, reference_id: str) -> bool:
+    """Whether `reader` may know that the cable `reference_id` exists: a released desk cable or an
+    archived one they may read. Reads no record into an audit (a lookup is not a reading)."""
+    if reader is None:
+        return False
+    released = get_draft(desk, reference_id)
+    if released is not None and released.reference_id and can_read(reader, released.cable):
+        return True
+    if archive is None:
+        return False
+    inner = getattr(archive, "inner", archive)  # a ControlledArchive's own archive: no audit row
+    found = inner.get(reference_id, access=access_filter(reader))
+    return found is not None and can_read(reader, found)
 
 
 def _may_write(user: User, post: Post | None, cable: Cable) -> None:
@@ -120,7 +138,7 @@ def save_draft(desk: DeskDB, user: User, data: dict[str, Any], *, draft_id: int 
     cable = normalize(written)
     _may_write(user, post, cable)
     assert post is not None
-    problems = check(desk, cable, written, archive)
+    problems = check(desk, cable, written, archive, reader=user)
     record = json.dumps(cable.to_dict(), ensure_ascii=False)
     now = now_iso()
     with desk.transaction() as db:

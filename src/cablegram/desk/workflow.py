@@ -21,17 +21,14 @@ from cablegram.desk.db import DeskDB, DeskError, now_iso
 from cablegram.desk.drafts import Draft, check, get_draft
 from cablegram.desk.people import User, get_post
 from cablegram.desk.validate import blocking
+from cablegram.directory.classification import SECURITY_LINES
+from cablegram.directory.precedence import PRECEDENCE_RANK, PRECEDENCE_SIGNS
 from cablegram.model import Address, Cable, Header
 from cablegram.telegram.dtg import filing_time, format_dtg
 from cablegram.telegram.render import SECTION_CHARS, render, split_sections
 
 __all__ = ["PRECEDENCE_RANK", "Release", "clear", "preview", "release", "store_in_archive"]
 
-#: Inbox order: FLASH, IMMEDIATE, PRIORITY, ROUTINE.
-PRECEDENCE_RANK = {"FLASH": 0, "IMMEDIATE": 1, "PRIORITY": 2, "ROUTINE": 3}
-_SIGN = {"FLASH": "Z", "IMMEDIATE": "O", "PRIORITY": "P", "ROUTINE": "R"}
-_SECURITY = {"UNCLASSIFIED": "ZNR UUUUU ZZH", "CONFIDENTIAL": "ZNY CCCCC ZZH", "SECRET": "ZNY SSSSS ZZH",
-             "TOP SECRET": "ZNY TTTTT ZZH"}
 _NAMED_ONLY = {"NODIS", "EXDIS"}
 
 
@@ -129,10 +126,12 @@ def _release_record(cable: Cable, post: Any, serial: int, when: datetime, to: tu
         sent, reference_id=f"{when:%y}{(post.station or '').replace(' ', '')}{serial}",
         created=when.strftime("%Y-%m-%dT%H:%M:00Z"), serial=serial,
         header=Header(transmission_id=transmission_id or f"VZCZC{post.routing_indicator[-3:]}{serial % 10000:04d}",
-                      routing_precedence=_SIGN[cable.precedence or "ROUTINE"] * 2, routing_indicators=tuple(ris),
+                      routing_precedence=PRECEDENCE_SIGNS[cable.precedence or "ROUTINE"] * 2,
+                      routing_indicators=tuple(ris),
                       originator=post.routing_indicator, station_serial=serial,
                       section=1 if sent.sections > 1 else None, filing_time=filing_time(when),
-                      security=_SECURITY.get(cable.classification or "", "ZNY TTTTT ZZH"), dtg=format_dtg(when)))
+                      security=SECURITY_LINES.get(cable.classification or "", SECURITY_LINES["TOP SECRET"]),
+                      dtg=format_dtg(when)))
 
 
 def preview(desk: DeskDB, draft: Draft, when: datetime | None = None) -> str:

@@ -1,4 +1,7 @@
-"""The classification ladder and the handling caveats, and the cablegate spelling of both."""
+"""The marking vocabulary, the one copy of it: the classification ladder and its ranks, the
+handling caveats (and which of them restrict readers), portion-mark abbreviations, and the
+cablegate spelling of all of them. Everything that ranks a classification or reads a caveat
+imports it from here; an unknown classification ranks as the highest (fail closed)."""
 
 from __future__ import annotations
 
@@ -9,12 +12,45 @@ from functools import lru_cache
 __all__ = [
     "CAVEATS",
     "CLASSIFICATIONS",
+    "CLASSIFICATION_CAPTIONS",
+    "CLASSIFICATION_RANKS",
+    "PORTION_CAVEATS",
+    "PORTION_LEVELS",
+    "RESTRICTING_CAVEATS",
+    "SECURITY_LETTERS",
+    "SECURITY_LINES",
+    "UNKNOWN_RANK",
     "classification_label",
     "classification_rank",
     "normalize_classification",
+    "rank_or_highest",
 ]
 
 CLASSIFICATIONS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
+#: UNCLASSIFIED 0 < CONFIDENTIAL 1 < SECRET 2 < TOP SECRET 3.
+CLASSIFICATION_RANKS = {c: i for i, c in enumerate(CLASSIFICATIONS)}
+#: What an unknown or missing classification ranks as: the highest (fail closed).
+UNKNOWN_RANK = len(CLASSIFICATIONS) - 1
+
+#: The classification line as a telegram spells it (`C O N F I D E N T I A L MOSCOW 002629`).
+CLASSIFICATION_CAPTIONS = {"UNCLASSIFIED": "UNCLAS", "CONFIDENTIAL": "C O N F I D E N T I A L",
+                           "SECRET": "S E C R E T", "TOP SECRET": "T O P S E C R E T"}
+#: The routing header's security line (`ZNY CCCCC ZZH`) for each level, and the level each
+#: line's letter stands for (E: an unclassified EFTO line).
+SECURITY_LINES = {"UNCLASSIFIED": "ZNR UUUUU ZZH", "CONFIDENTIAL": "ZNY CCCCC ZZH", "SECRET": "ZNY SSSSS ZZH",
+                  "TOP SECRET": "ZNY TTTTT ZZH"}
+SECURITY_LETTERS = {"U": "UNCLASSIFIED", "C": "CONFIDENTIAL", "S": "SECRET", "T": "TOP SECRET", "E": "UNCLASSIFIED"}
+
+#: Caveats that restrict who may read: a reader must hold each one a cable or portion carries.
+RESTRICTING_CAVEATS = frozenset({"NOFORN", "NODIS", "EXDIS", "LIMDIS", "ORCON", "STADIS"})
+
+#: The level of a portion mark (`(S/NF)` -> S): the classification abbreviations and the
+#: unclassified controls (SBU, FOUO, LOU) that portion marks use.
+PORTION_LEVELS = {"U": 0, "UNCLASSIFIED": 0, "UNCLAS": 0, "SBU": 0, "LOU": 0, "FOUO": 0, "C": 1,
+                  "CONFIDENTIAL": 1, "S": 2, "SECRET": 2, "TS": 3, "TOP SECRET": 3}
+#: A portion mark's caveat parts (`NF` in `(S/NF)`) and the restricting caveat each names.
+PORTION_CAVEATS = {"NF": "NOFORN", "NOFORN": "NOFORN", "ND": "NODIS", "NODIS": "NODIS", "XD": "EXDIS",
+                   "EXDIS": "EXDIS", "OC": "ORCON", "ORCON": "ORCON", "LIMDIS": "LIMDIS", "STADIS": "STADIS"}
 
 # Handling caveats and distribution captions seen on classification lines. "REL" is followed
 # by the countries a cable may be released to ("REL TO USA, GBR" / "REL UK").
@@ -54,6 +90,7 @@ _ALIASES = {
     "TOPSECRET": "TOP SECRET",
     "LOU": "UNCLASSIFIED",
     "LIMITED OFFICIAL USE": "UNCLASSIFIED",
+    "LIMITEDOFFICIALUSE": "UNCLASSIFIED",
 }
 _FOR_OFFICIAL_USE = frozenset({"SENSITIVE", "SBU", "FOUO", "LOU", "LIMITED OFFICIAL USE"})
 
@@ -80,6 +117,17 @@ def normalize_classification(classification: str) -> str:
 def classification_rank(c: str) -> int:
     """0 (UNCLASSIFIED) to 3 (TOP SECRET); ValueError for anything else."""
     return CLASSIFICATIONS.index(normalize_classification(c))
+
+
+def rank_or_highest(classification: str | None) -> int:
+    """`classification_rank`, except that a missing or unknown classification ranks as the
+    highest (fail closed): what every access decision uses."""
+    if not classification:
+        return UNKNOWN_RANK
+    try:
+        return classification_rank(classification)
+    except ValueError:
+        return UNKNOWN_RANK
 
 
 def classification_label(classification: str, caveats: Sequence[str] = ()) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from cablegram.directory.precedence import SIGN_PRECEDENCES
+
 __all__ = [
     "MONTHS",
     "PRECEDENCES",
@@ -20,7 +22,7 @@ _MONTH_NUMBER = {m: i for i, m in enumerate(MONTHS, 1)}
 _MONTH_NUMBER["SEPT"] = 9
 
 #: precedence prosigns of the DTG line and the words of address lines
-PRECEDENCES = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE"}
+PRECEDENCES = SIGN_PRECEDENCES  # sign -> precedence, from the directory
 
 DTG_RE = re.compile(r"(\d{2})(\d{2})(\d{2}) ?Z\s+([A-Z]{3,4})\s+(\d{2,4})\b")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cablegram import directory
+from cablegram.directory.classification import PORTION_LEVELS, SECURITY_LETTERS
 from cablegram.model import EO, Cable, Origin, Paragraph, Reference
 from cablegram.telegram.body import Body, extract_between, has_mid_pilcrow, parse_body
 from cablegram.telegram.defects import DefectLog
@@ -39,12 +40,6 @@ _CLASS_LINE = re.compile(
 )
 _SPACED_OUT = ("C O N F I D E N T I A L", "S E C R E T", "U N C L A S S I F I E D")
 _GLUED = re.compile(rf"^({'|'.join(_SPACED_OUT)})(?=[A-Z])")
-_SECURITY_CLASS = {"U": "UNCLASSIFIED", "C": "CONFIDENTIAL", "S": "SECRET", "T": "TOP SECRET", "E": "UNCLASSIFIED"}
-_MARK_CLASS = {"U": 0, "SBU": 0, "C": 1, "S": 2, "TS": 3}
-_CLASS_NAMES = {
-    "UNCLAS": "UNCLASSIFIED", "UNCLASSIFIED": "UNCLASSIFIED", "CONFIDENTIAL": "CONFIDENTIAL",
-    "SECRET": "SECRET", "TOPSECRET": "TOP SECRET", "LIMITEDOFFICIALUSE": "UNCLASSIFIED",
-}
 
 
 @dataclass
@@ -80,7 +75,7 @@ def _find_class_line(lines: list[tuple[int, str]]) -> _ClassLine | None:
             eyes = m.group("eyes")
             return _ClassLine(
                 index=i,
-                classification=_CLASS_NAMES[cls_key if cls_key != "UNCLASSIFIED" else "UNCLAS"],
+                classification=directory.normalize_classification(cls_key),
                 caveats=[re.sub(r"\s", "", eyes)] if eyes else [],
                 section=int(m.group("sec")) if m.group("sec") else None,
                 sections=int(m.group("of")) if m.group("of") else None,
@@ -319,6 +314,6 @@ def _classification(cl: _ClassLine | None, h: HeaderParts, paragraphs: list[Para
     if cl:
         return cl.classification
     if h.security:
-        return _SECURITY_CLASS.get(h.security.split()[1][0])
-    ranks = [r for p in paragraphs if (r := _MARK_CLASS.get((p.marking or "").split("/")[0].strip())) is not None]
+        return SECURITY_LETTERS.get(h.security.split()[1][0])
+    ranks = [r for p in paragraphs if (r := PORTION_LEVELS.get((p.marking or "").split("/")[0].strip())) is not None]
     return directory.CLASSIFICATIONS[max(ranks)] if ranks else None

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from cablegram.directory.classification import CLASSIFICATION_CAPTIONS
+from cablegram.directory.precedence import PRECEDENCE_SIGNS
 from cablegram.model import Address, Cable, Paragraph
 from cablegram.telegram.body import looks_like_heading
 from cablegram.telegram.offices import render_office_block
@@ -19,9 +21,8 @@ __all__ = ["SECTION_CHARS", "render", "split_sections"]
 
 #: body characters per section when a new cable is split (a 1980s telegram page is ~ 4,000)
 SECTION_CHARS = 9000
-_PRECEDENCE_SIGN = {"FLASH": "Z", "IMMEDIATE": "O", "PRIORITY": "P", "ROUTINE": "R"}
-_CLASS_WORD = {"UNCLASSIFIED": "UNCLAS", "CONFIDENTIAL": "C O N F I D E N T I A L",
-               "SECRET": "S E C R E T", "TOP SECRET": "T O P S E C R E T"}
+_PRECEDENCE_SIGN = PRECEDENCE_SIGNS  # the directory's vocabulary, under this module's old names
+_CLASS_WORD = CLASSIFICATION_CAPTIONS
 
 
 def _address(a: Address) -> list[str]:

@@ -44,7 +44,8 @@ def _draft(request: Request, draft_id: int) -> Draft:
 
 def _out(request: Request, draft: Draft, problems: Any = None) -> dict[str, Any]:
     desk = desk_of(request)
-    found = check(desk, draft.cable) if problems is None and draft.state in ("draft", "cleared") else problems or []
+    live = problems is None and draft.state in ("draft", "cleared")
+    found = check(desk, draft.cable, reader=require_user(request)) if live else problems or []
     return {"draft": draft.to_dict(), "problems": [p.to_dict() for p in found], "telegram": preview(desk, draft)}
 
 

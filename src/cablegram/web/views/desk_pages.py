@@ -27,6 +27,8 @@ from cablegram.desk import (
 from cablegram.desk.drafts import Draft, check
 from cablegram.desk.validate import Problem
 from cablegram.desk.workflow import preview
+from cablegram.directory.classification import CLASSIFICATIONS
+from cablegram.directory.precedence import PRECEDENCES
 from cablegram.web.core import WebError, page
 from cablegram.web.views.desk_auth import check_csrf, csrf_token, current_user, desk_of
 
@@ -34,8 +36,6 @@ router = APIRouter(include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=20000)]
 Body = Annotated[str, Form(max_length=200000)]
-PRECEDENCES = ("FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE")
-CLASSIFICATIONS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
 
 
 def _user(request: Request) -> User:
@@ -173,7 +173,8 @@ def _visible_draft(request: Request, draft_id: int) -> Draft:
 def show_draft(request: Request, draft_id: int) -> HTMLResponse:
     """A draft: the form, its problems, the telegram as it will look, the workflow buttons."""
     draft = _visible_draft(request, draft_id)
-    problems = check(desk_of(request), draft.cable) if draft.state in ("draft", "cleared") else []
+    live = draft.state in ("draft", "cleared")
+    problems = check(desk_of(request), draft.cable, reader=_user(request)) if live else []
     return _draft_page(request, draft, _form_of(draft), problems)
 
 
@@ -191,7 +192,7 @@ def _step(request: Request, draft_id: int, csrf: str, action: Any) -> Response:
     try:
         action(desk_of(request), draft, user)
     except DeskError as exc:
-        problems = check(desk_of(request), draft.cable)
+        problems = check(desk_of(request), draft.cable, reader=user)
         return _draft_page(request, draft, _form_of(draft), [Problem(exc.field or "workflow", exc.message),
                                                              *problems], status=409)
     return RedirectResponse(f"/desk/draft/{draft_id}", status_code=303)

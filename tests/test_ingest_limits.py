@@ -156,14 +156,22 @@ def test_a_truncated_gz_stores_what_precedes_the_damage_and_says_where(tmp_path:
 
 # --- item 13: a full disk -----------------------------------------------------------------------
 
+@pytest.mark.parametrize("filled", [False, True], ids=["bulk-load", "adding-in-wal"])
 def test_a_full_archive_stops_with_a_plain_message_then_resumes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """SQLite's own SQLITE_FULL, by a page limit on the connection the command opens."""
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        filled: bool) -> None:
+    """SQLite's own SQLITE_FULL, by a page limit on the connection the command opens, while
+    filling an empty archive (rollback journal) and while adding to one (WAL)."""
     need_parser()
-    (tmp_path / "part.jsonl").write_bytes(b"".join(_dev_lines(600)))
+    lines = _dev_lines(700)
+    (tmp_path / "first.jsonl").write_bytes(b"".join(lines[:100]))
+    (tmp_path / "part.jsonl").write_bytes(b"".join(lines[100:]))
     monkeypatch.chdir(tmp_path)
     args = ["ingest", "part.jsonl", "--archive", "full.db", "--quiet", "--workers", "0",
             "--batch", "20"]
+    if filled:
+        for name in ("full.db", "clean.db"):
+            assert main(["ingest", "first.jsonl", "--archive", name, "--quiet"]) == 0
     import cablegram.commands.ingest as command
 
     real_open = command.open_archive
@@ -175,6 +183,7 @@ def test_a_full_archive_stops_with_a_plain_message_then_resumes(
         return archive
 
     monkeypatch.setattr(command, "open_archive", cramped)
+    capsys.readouterr()
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -182,7 +191,7 @@ def test_a_full_archive_stops_with_a_plain_message_then_resumes(
     assert "more is needed for the ~" in err and "free there" in err
     assert "run the same command again" in err
     stored = _count(tmp_path / "full.db", "SELECT count(*) FROM cables")
-    assert 0 < stored < 590
+    assert (100 if filled else 0) < stored < 690
 
     monkeypatch.setattr(command, "open_archive", real_open)
     assert main(args) == 3  # the part holds a record the parser cannot identify

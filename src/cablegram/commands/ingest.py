@@ -133,7 +133,9 @@ def _summary(r: IngestReport, location: str) -> list[str]:
     lines = [f"{n:,} record{'s' if n != 1 else ''} quarantined, not stored"
              f" (everything else is); reasons in the archive's quarantine table:"
              f" sqlite3 {location} \"SELECT reason, file, position FROM quarantine\""]
-    lines += [f"  {p}" for p in r.problems[:SHOWN_PROBLEMS]]
+    # a damaged file first: it may hide many records
+    shown = sorted(r.problems, key=lambda p: ": damaged " not in p)[:SHOWN_PROBLEMS]
+    lines += [f"  {p}" for p in shown]
     if n > SHOWN_PROBLEMS:
         lines.append(f"  ... and {n - SHOWN_PROBLEMS:,} more")
     return lines

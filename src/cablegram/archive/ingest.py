@@ -74,6 +74,10 @@ class IngestReport:
 #: How many reasons an `IngestReport` keeps.
 MAX_PROBLEMS = 20
 
+#: How long a batch waits for the write lock (ms) while another ingest or writer holds it: they
+#: take turns batch by batch, so waiting is right; the connection's own default is 5 s.
+WRITE_WAIT_MS = 120_000
+
 #: New cables are full-text indexed in bulk every so many (see `SQLiteArchive.index_pending`).
 INDEX_EVERY = 4000
 
@@ -166,7 +170,8 @@ def ingest(
     db = getattr(archive, "db", None)  # SQLite tuning; other backends have their own
     tuning = (loading(db, getattr(archive, "path", None), bulk=bulk) if db is not None
               else contextlib.nullcontext())
-    with _short_switch_interval(), tuning:
+    patience = _patient(db) if db is not None else contextlib.nullcontext()
+    with _short_switch_interval(), patience, tuning:
         deferring = hasattr(archive, "defer_index") and hasattr(archive, "index_pending")
         if bulk:  # an empty archive: build the readers' indexes once, at the end
             archive.drop_lookup_indexes()  # type: ignore[attr-defined]
@@ -260,6 +265,17 @@ def ingest(
                 archive.defer_index = False  # type: ignore[attr-defined]
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextlib.contextmanager
+def _patient(db: Any) -> Iterator[None]:
+    """Wait up to `WRITE_WAIT_MS` for the write lock, then put the connection's wait back."""
+    before = int(db.execute("PRAGMA busy_timeout").fetchone()[0])
+    db.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {before}")
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from cablegram.archive import ingest, open_archive
 from cablegram.cli import main
 from cablegram.sources import RawRecord, read_path
 from cablegram.sources.limits import HEAD_CHARS, max_record, parse_size
-from corpus import CSV_SAMPLE, DEV, ROOT, SEED_TEXT
+from corpus import CSV_SAMPLE, DEV, PAGES, ROOT, SEED_TEXT
 from test_ingest_concurrent import content_dump
 
 
@@ -114,6 +114,26 @@ def test_a_huge_csv_row_is_quarantined_and_reading_goes_on(tmp_path: Path) -> No
     assert len(records[0].text) <= HEAD_CHARS
     assert [r.text for r in records[1:]] == [r.text for r in rows[1:]]
     assert all(r.error is None for r in records[1:])
+
+
+def test_a_page_over_the_cap_is_not_read_whole(tmp_path: Path) -> None:
+    pages = sorted(PAGES.glob("*.html")) if PAGES.exists() else []
+    if not pages:
+        pytest.skip(f"the shared pages are absent ({PAGES})")
+    page = pages[0]
+    [whole] = read_path(page)
+    assert whole.error is None and whole.text
+    size = page.stat().st_size
+    [cut] = read_path(page, max_bytes=size - 1)
+    assert cut.source["file"] == page.name and len(cut.text) == HEAD_CHARS
+    assert cut.error == (f"page: record of {size:,} bytes is over the limit of {size - 1:,}"
+                         " (raise it with --max-record or CABLEGRAM_MAX_RECORD)")
+    # gzipped: the cap counts the page's own bytes
+    (tmp_path / "p.html.gz").write_bytes(gzip.compress(page.read_bytes()))
+    [gz] = read_path(tmp_path / "p.html.gz", max_bytes=size - 1)
+    assert "over the limit" in (gz.error or "")
+    [gz] = read_path(tmp_path / "p.html.gz", max_bytes=size)
+    assert gz.error is None and gz.text == whole.text
 
 
 def test_ingest_quarantines_a_text_over_the_cap_from_a_whole_file_reader(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ lies outside it), so that no absolute path of the machine that read it is stored
 
 from __future__ import annotations
 
+import io
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -13,11 +14,11 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from ._records import RawRecord, SourceError, display_name, open_binary
+from ._records import RawRecord, SourceError, decode, display_name, open_binary
 from .cables_csv import read_cables_csv
 from .detect import FORMATS, detect_content, undetectable_reason
 from .jsonl import read_jsonl
-from .limits import max_record
+from .limits import HEAD_CHARS, max_record, over_limit
 from .pages import read_page
 from .plusd import read_plusd
 from .text import read_text
@@ -34,9 +35,10 @@ READERS: dict[str, Reader] = {
     "text": read_text,
 }
 
-#: Readers that stream records and take the record cap (`max_bytes`); the others read a whole
-#: file or page, and ingest checks the size of their texts.
+#: Readers that stream records and take the record cap (`max_bytes`).
 BOUNDED = frozenset({"jsonl", "csv"})
+#: One cable a page, read whole: a page over the cap is not read into memory.
+PAGES = frozenset({"cablegate-html", "plusd"})
 
 #: File names a directory walk picks up (each also gzipped).
 WALK_SUFFIXES = (".html", ".htm", ".txt", ".jsonl", ".csv")
@@ -59,6 +61,24 @@ def _position(source: dict[str, Any]) -> str | None:
         if isinstance(source.get(key), int):
             return f"{key} {source[key]}"
     return None
+
+
+def _capped_page(reader: Reader, fmt: str, limit: int) -> Reader:
+    """`reader` for a page of at most `limit` bytes; a larger page becomes an error record
+    holding its head (the rest is read in pieces and dropped)."""
+
+    def read(stream: IO[bytes], name: str) -> Iterator[RawRecord]:
+        data = stream.read(limit + 1)
+        if len(data) <= limit:
+            yield from reader(io.BytesIO(data), name)
+            return
+        size = len(data)
+        while chunk := stream.read(1 << 20):
+            size += len(chunk)
+        source: dict[str, Any] = {"format": fmt, "file": name, "metadata": {}}
+        yield RawRecord(decode(data[:HEAD_CHARS]), source, over_limit("page", size, limit))
+
+    return read
 
 
 def _guarded(reader: Reader, stream: IO[bytes], name: str, fmt: str) -> Iterator[RawRecord]:
@@ -86,8 +106,8 @@ def read_path(path: str | Path, *, format: str | None = None,
               max_bytes: int | None = None) -> Iterator[RawRecord]:
     """The raw records of one file ("-" is stdin), its format detected from its content.
 
-    A JSONL line or CSV row over `max_bytes` (default: `limits.max_record()`) becomes an error
-    record. Raises SourceError at once for a missing, unreadable or undetectable file.
+    A JSONL line, CSV row or page over `max_bytes` (default: `limits.max_record()`) becomes an
+    error record. Raises SourceError at once for a missing, unreadable or undetectable file.
     """
     if format is not None and format not in READERS:
         raise SourceError(f"{display_name(path)}: unknown format {format!r} (one of {FORMATS})")
@@ -99,6 +119,8 @@ def read_path(path: str | Path, *, format: str | None = None,
     reader = READERS[fmt]
     if fmt in BOUNDED:
         reader = partial(reader, max_bytes=max_record(max_bytes))
+    elif fmt in PAGES:
+        reader = _capped_page(reader, fmt, max_record(max_bytes))
     return _guarded(reader, stream, source_name(path), fmt)
 
 

@@ -1,7 +1,7 @@
 """How large one record may be: a cap, so that one monster line cannot take gigabytes.
 
-A record over the cap (a JSONL line, a CSV row or a page, in bytes, as read; the text of a
-text-file cable, in characters, by ingest) is quarantined with the reason and its head.
+A record over the cap (a JSONL line or a page, in bytes, as read; a CSV row, in characters, as
+read; the text of a text-file cable, in characters, by ingest) is quarantined with the reason and its head.
 The cap is `max_record` where a reader or ingest takes it, else the `CABLEGRAM_MAX_RECORD`
 environment variable (`5MB`, `500kB`, `2MiB` or a number of bytes), else 5 MB.
 """

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,7 +22,34 @@ __all__ = [
     "Paragraph",
     "Person",
     "Reference",
+    "public_source",
 ]
+
+_ABSOLUTE = re.compile(r"^(?:/|\\\\|[A-Za-z]:[\\/])")
+
+
+def _file_name(path: Any) -> Any:
+    if isinstance(path, str) and _ABSOLUTE.match(path):
+        return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return path
+
+
+def public_source(source: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`source` as shown and stored: an absolute path (the reading machine's, kept by archives
+    written before paths were stored relative) becomes its file name, here and in the
+    provenance a cablegram output was `derived_from`."""
+    if not source:
+        return source
+    out = dict(source)
+    if "file" in out:
+        out["file"] = _file_name(out["file"])
+    meta = out.get("metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("derived_from"), dict):
+        derived = dict(meta["derived_from"])
+        if "file" in derived:
+            derived["file"] = _file_name(derived["file"])
+        out["metadata"] = {**meta, "derived_from": derived}
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +373,7 @@ class Cable:
             "desired_distribution": self.desired_distribution,
             "notes": list(self.notes),
             "defects": [d.to_dict() for d in self.defects],
-            "source": self.source,
+            "source": public_source(self.source),
         }
 
     @classmethod

@@ -4,7 +4,8 @@ The main process reads records, hashes each text and skips parsing for texts alr
 (resume and re-ingest are cheap); the rest are parsed in a process pool, batch by batch, and
 written in read order, one transaction per batch. Every write is idempotent (content hash,
 unique provenance rows), so a run killed at any moment and run again ends in the same tables as
-an uninterrupted run. Memory stays bounded: at most `2 * workers` batches are in flight.
+an uninterrupted run. Memory stays bounded: at most `2 * workers` batches are in flight, and a
+record over the size cap (`cablegram.sources.limits`) is quarantined with its head, not parsed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Any, Protocol
 
@@ -30,6 +31,7 @@ from cablegram.archive.records import (
 )
 from cablegram.archive.sqlite_loading import loading
 from cablegram.model import Cable
+from cablegram.sources.limits import HEAD_CHARS, max_record, over_limit
 
 __all__ = ["IngestReport", "RawLike", "ingest"]
 
@@ -44,7 +46,12 @@ class RawLike(Protocol):
 
 @dataclass
 class IngestReport:
-    """What an ingest did. `updated` counts re-released texts (the previous kept as a version)."""
+    """What an ingest did. `updated` counts re-released texts (the previous kept as a version).
+
+    `quarantined` counts records newly put in quarantine; `not_stored` every record of this run
+    that could not be stored (a record quarantined by an earlier run too), and `problems` says
+    why, for the first `MAX_PROBLEMS` of them.
+    """
 
     read: int = 0
     stored: int = 0
@@ -53,6 +60,8 @@ class IngestReport:
     quarantined: int = 0
     seconds: float = 0.0
     file: str | None = None
+    not_stored: int = 0
+    problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +70,13 @@ class IngestReport:
     def rate(self) -> float:
         return self.read / self.seconds if self.seconds else 0.0
 
+
+#: How many reasons an `IngestReport` keeps.
+MAX_PROBLEMS = 20
+
+#: How long a batch waits for the write lock (ms) while another ingest or writer holds it: they
+#: take turns batch by batch, so waiting is right; the connection's own default is 5 s.
+WRITE_WAIT_MS = 120_000
 
 #: New cables are full-text indexed in bulk every so many (see `SQLiteArchive.index_pending`).
 INDEX_EVERY = 4000
@@ -90,6 +106,28 @@ def _yield_to_writer() -> None:
         os.nice(10)
 
 
+def _problem(p: Prepared) -> str:
+    """`FILE LINE: reason` of a record that was not stored."""
+    src = p.source or {}
+    name = str(src.get("file") or "")
+    reason = p.reason or ""
+    if not name or name in reason:
+        return reason
+    for key in ("line", "row", "index"):
+        if isinstance(src.get(key), int):
+            return f"{name} ({key} {src[key]}): {reason}"
+    return f"{name}: {reason}"
+
+
+def _capped(r: RawLike, limit: int) -> tuple[str, str | None]:
+    """The text and error ingest takes from `r`: a text over `limit` characters becomes its
+    head and an error (the readers that stream cap their lines themselves)."""
+    text = r.text or ""
+    if r.error is None and len(text) > limit:
+        return text[:HEAD_CHARS], over_limit("text", len(text), limit, "characters")
+    return text, r.error
+
+
 def _chunks(records: Iterable[RawLike], size: int) -> Iterator[list[RawLike]]:
     it = iter(records)
     while chunk := list(islice(it, size)):
@@ -106,6 +144,7 @@ def ingest(
     on_batch: Callable[[IngestReport], None] | None = None,
     index_every: int = INDEX_EVERY,
     in_flight: int | None = None,
+    max_record_chars: int | None = None,
 ) -> IngestReport:
     """Store `records` in `archive`; return the counts.
 
@@ -118,8 +157,12 @@ def ingest(
     indexes the new cables every `index_every` cables and at the end, in bulk, while the
     workers go on parsing: up to `in_flight` batches (default: enough to cover a catch-up) are
     parsed ahead of the writer.
+
+    A text over `max_record_chars` (default: `cablegram.sources.limits.max_record()`) is
+    quarantined with its head and the reason instead of being parsed.
     """
     workers = default_workers() if workers is None else workers
+    limit = max_record(max_record_chars)
     report = IngestReport()
     started = time.perf_counter()
     known = archive.known_hashes()
@@ -127,7 +170,8 @@ def ingest(
     db = getattr(archive, "db", None)  # SQLite tuning; other backends have their own
     tuning = (loading(db, getattr(archive, "path", None), bulk=bulk) if db is not None
               else contextlib.nullcontext())
-    with _short_switch_interval(), tuning:
+    patience = _patient(db) if db is not None else contextlib.nullcontext()
+    with _short_switch_interval(), patience, tuning:
         deferring = hasattr(archive, "defer_index") and hasattr(archive, "index_pending")
         if bulk:  # an empty archive: build the readers' indexes once, at the end
             archive.drop_lookup_indexes()  # type: ignore[attr-defined]
@@ -164,6 +208,11 @@ def ingest(
                 unindexed = 0
             for name in ("stored", "updated", "duplicates", "quarantined"):
                 setattr(report, name, getattr(report, name) + counts.get(name, 0))
+            for p in items:
+                if p.reason is not None:
+                    report.not_stored += 1
+                    if len(report.problems) < MAX_PROBLEMS:
+                        report.problems.append(_problem(p))
             if not bulk:  # a bulk load looks nothing up (see below)
                 for p in items:
                     if p.reason is None and p.cable:
@@ -178,14 +227,14 @@ def ingest(
                 to_parse: list[_Item] = []
                 for r in chunk:
                     report.read += 1
-                    text = r.text or ""
+                    text, error = _capped(r, limit)
                     # filling an empty archive, nothing can be known yet: the workers hash the texts
                     digest = None if bulk else content_hash(text)
-                    if digest is not None and r.error is None and known.get(digest):
+                    if digest is not None and error is None and known.get(digest):
                         slots.append(Prepared(digest, "", r.source, reference_id=known[digest]))
                     else:
                         slots.append((len(to_parse), text))
-                        to_parse.append((text, r.source, r.error, digest))
+                        to_parse.append((text, r.source, error, digest))
                     report.file = str((r.source or {}).get("file") or "")
                 work: Future[list[Prepared]] | list[Prepared] | None = None
                 if to_parse:
@@ -205,7 +254,9 @@ def ingest(
                 archive.build_lookup_indexes()  # type: ignore[attr-defined]
         except Exception:
             if bulk:  # a source error: leave an archive that reads fast (what was stored stays)
-                archive.build_lookup_indexes()  # type: ignore[attr-defined]
+                # on a full disk this fails too: the next open builds them (`_catch_up`)
+                with contextlib.suppress(Exception):
+                    archive.build_lookup_indexes()  # type: ignore[attr-defined]
             raise
         finally:
             if pool is not None:
@@ -214,6 +265,17 @@ def ingest(
                 archive.defer_index = False  # type: ignore[attr-defined]
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextlib.contextmanager
+def _patient(db: Any) -> Iterator[None]:
+    """Wait up to `WRITE_WAIT_MS` for the write lock, then put the connection's wait back."""
+    before = int(db.execute("PRAGMA busy_timeout").fetchone()[0])
+    db.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {before}")
 
 
 @contextlib.contextmanager

@@ -330,7 +330,11 @@ class SQLiteArchive:
             )
 
     def _dim_id(self, kind: str, key: str, extra: tuple[Any, ...]) -> int:
-        """The id of origin or classification `key` (its label), added when new."""
+        """The id of origin or classification `key` (its label), added when new.
+
+        Runs in the batch's write transaction. Another ingest may have added the same label
+        since this connection cached the table: the insert yields to it, and the row is read
+        back, so concurrent ingests share one id per label."""
         table = self.dims()[kind]
         by_label = self._dim_ids.get(kind)
         if by_label is None or len(by_label) != len(table):
@@ -339,12 +343,17 @@ class SQLiteArchive:
         if found is not None:
             return found
         if kind == "origin":
-            sql = "INSERT INTO origins(label, station) VALUES (?, ?)"
+            self.db.execute("INSERT INTO origins(label, station) VALUES (?, ?)"
+                            " ON CONFLICT(label) DO NOTHING", (key, *extra))
+            row = self.db.execute("SELECT id, label, station FROM origins WHERE label = ?",
+                                  (key,)).fetchone()
         else:
-            sql = "INSERT INTO classifications(label, classification, rank) VALUES (?, ?, ?)"
-        new = self.db.execute(sql, (key, *extra)).lastrowid
-        assert new is not None
-        table[new] = (key, *extra)
+            self.db.execute("INSERT INTO classifications(label, classification, rank)"
+                            " VALUES (?, ?, ?) ON CONFLICT(label) DO NOTHING", (key, *extra))
+            row = self.db.execute("SELECT id, label, classification, rank FROM classifications"
+                                  " WHERE label = ?", (key,)).fetchone()
+        new = int(row[0])
+        table[new] = tuple(row[1:])
         by_label[key] = new
         return new
 
@@ -352,10 +361,16 @@ class SQLiteArchive:
         bits = self.dims()["caveat"]
         mask = 0
         for c in caveats:
-            if c not in bits and len(bits) < 62:
-                bits[c] = len(bits)
-                self.db.execute("INSERT INTO caveat_bits(bit, caveat) VALUES (?, ?)",
-                                (bits[c], c))
+            if c not in bits:
+                # the next free bit as the file has it now (another ingest may have taken some)
+                self.db.execute(
+                    "INSERT INTO caveat_bits(bit, caveat) SELECT n, ? FROM"
+                    " (SELECT coalesce(max(bit) + 1, 0) AS n FROM caveat_bits) WHERE n < 62"
+                    " ON CONFLICT DO NOTHING", (c,))
+                row = self.db.execute("SELECT bit FROM caveat_bits WHERE caveat = ?",
+                                      (c,)).fetchone()
+                if row is not None:
+                    bits[c] = int(row[0])
             if c in bits:
                 mask |= 1 << bits[c]
         return mask

@@ -5,6 +5,8 @@ header, body. Quoted fields span lines. The file is 1.7 GB, so it is streamed a 
 a row ends at a line end outside quotes. A malformed row (wrong column count, a quote left open)
 becomes an error record with its row and line, and reading goes on with the next row; a line
 that opens a new row (`"123","1/2/2003 4:05","`) while a quote is open ends the broken one.
+A row over the record cap (`limits.max_record`) is not held in memory: its head is kept, the rest
+read in bounded pieces up to the row's end and dropped, and it becomes an error record.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._records import RawRecord, iter_lines
+from ._records import RawRecord
+from .limits import HEAD_CHARS, max_record, over_limit
 
 __all__ = ["normalise_date", "read_cables_csv", "unescape"]
 
 _COLUMNS = 8
-_MAX_ROW_CHARS = 64 * 1024 * 1024  # a row this long means a quote never closed
+_PIECE = 1 << 20  # a line longer than this is read in pieces
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "b": "\b", "Z": "\x1a"}
 _QUOTE_OR_ESCAPE = re.compile(r'\\.|"', re.DOTALL)
@@ -88,39 +91,72 @@ def _record(row: str, name: str, row_no: int, line_no: int) -> RawRecord:
     return RawRecord(f"{header}\n\n{body}", source)
 
 
-def read_cables_csv(stream: IO[bytes], name: str) -> Iterator[RawRecord]:
-    """Records of a cables.csv stream, one per row, streamed."""
-    buf: list[str] = []
-    size = 0
-    open_quote = False
-    start_line = 0
+def _pieces(stream: IO[bytes]) -> Iterator[str]:
+    """The lines of a binary stream, decoded, each with its line end; a line longer than
+    `_PIECE` bytes comes in several pieces (only the last ends with the line end)."""
+    readline = stream.readline
+    while raw := readline(_PIECE):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield raw.decode("cp1252", errors="replace")
+
+
+class _Row:
+    """The row being read: its pieces (up to the cap), size, quote state, where it started."""
+
+    def __init__(self) -> None:
+        self.buf: list[str] = []
+        self.size = 0
+        self.open_quote = False
+        self.start_line = 0
+        self.over = False  # over the cap: the pieces past it are counted, not kept
+
+
+def read_cables_csv(stream: IO[bytes], name: str, *,
+                    max_bytes: int | None = None) -> Iterator[RawRecord]:
+    """Records of a cables.csv stream, one per row, streamed; a row over `max_bytes`
+    (default: `limits.max_record()`) becomes an error record holding its head."""
+    limit = max_record(max_bytes)
+    row = _Row()
     row_no = 0
     line_no = 0
-    for line in iter_lines(stream):
-        line_no += 1
-        if open_quote and line.startswith('"') and _ROW_START.match(line):
-            row_no += 1
-            rec = _record("".join(buf), name, row_no, start_line)
-            err = f"row {row_no} (line {start_line}): quote not closed"
-            yield RawRecord(rec.text, rec.source, err)
-            buf, size, open_quote = [], 0, False
-        if not buf:
-            if not line.strip():
-                continue
-            start_line = line_no
-        buf.append(line)
-        size += len(line)
-        if _quotes_open(line):
-            open_quote = not open_quote
-        if not open_quote or size > _MAX_ROW_CHARS:
-            row_no += 1
-            rec = _record("".join(buf), name, row_no, start_line)
-            if open_quote:
-                rec = RawRecord(rec.text, rec.source, f"row {row_no} (line {start_line}): too long")
-            yield rec
-            buf, size, open_quote = [], 0, False
-    if buf:
+    at_line_start = True
+
+    def finish(problem: str | None) -> RawRecord:
+        nonlocal row, row_no
         row_no += 1
-        rec = _record("".join(buf), name, row_no, start_line)
-        err = f"row {row_no} (line {start_line}): quote not closed at end of file"
-        yield RawRecord(rec.text, rec.source, err)
+        where = f"row {row_no} (line {row.start_line})"
+        if row.over:
+            source = {"format": "csv", "file": name, "row": row_no, "line": row.start_line,
+                      "metadata": {}}
+            rec = RawRecord("".join(row.buf)[:HEAD_CHARS], source,
+                            over_limit(where, row.size, limit, "characters"))
+        else:
+            rec = _record("".join(row.buf), name, row_no, row.start_line)
+            if problem is not None:
+                rec = RawRecord(rec.text, rec.source, f"{where}: {problem}")
+        row = _Row()
+        return rec
+
+    for piece in _pieces(stream):
+        starts_line, at_line_start = at_line_start, piece.endswith("\n")
+        if starts_line:
+            line_no += 1
+            if row.open_quote and piece.startswith('"') and _ROW_START.match(piece):
+                yield finish("quote not closed")
+        if not row.buf:
+            if starts_line and not piece.strip():
+                continue
+            row.start_line = line_no
+        row.size += len(piece)
+        if row.size > limit:
+            row.over = True
+        if not row.over or not row.buf:
+            row.buf.append(piece)
+        if _quotes_open(piece):
+            row.open_quote = not row.open_quote
+        if at_line_start and not row.open_quote:
+            yield finish(None)
+    if row.buf:
+        yield finish("quote not closed at end of file" if row.open_quote else None)

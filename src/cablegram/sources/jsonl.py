@@ -3,6 +3,8 @@
 Three shapes are read: the cablegate corpus (`header_html`/`body_html` plus the website's
 metadata), objects with a plain `text`, and cablegram's own output objects with `raw_text`.
 A line that is not JSON, or lacks those fields, becomes an error record; reading goes on.
+A line over the record cap (`limits.max_record`) is not held in memory: its head is kept and
+the rest counted, and it becomes an error record too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import orjson
 
 from ._records import RawRecord
 from .html import convert_cablegate
+from .limits import HEAD_CHARS, max_record, over_limit
 
 __all__ = ["read_jsonl", "record_from_object"]
 
@@ -74,9 +77,31 @@ def _loads(raw: bytes) -> Any:
         return json.loads(raw)
 
 
-def read_jsonl(stream: IO[bytes], name: str) -> Iterator[RawRecord]:
-    """Records of a binary JSONL stream; blank lines are skipped."""
-    for line_no, raw in enumerate(stream, 1):
+def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[bytes, int]]:
+    """Each line (with its end) and its size; a line over `limit` bytes comes back cut short
+    (its rest is read in bounded pieces and dropped), with its full size."""
+    readline = stream.readline
+    while line := readline(limit + 2):  # room for the line end
+        size = len(line)
+        if size > limit and not line.endswith(b"\n"):
+            while more := readline(1 << 20):
+                size += len(more)
+                if more.endswith(b"\n"):
+                    break
+        yield line, size
+
+
+def read_jsonl(stream: IO[bytes], name: str, *,
+               max_bytes: int | None = None) -> Iterator[RawRecord]:
+    """Records of a binary JSONL stream; blank lines are skipped; a line over `max_bytes`
+    (default: `limits.max_record()`) becomes an error record holding its head."""
+    limit = max_record(max_bytes)
+    for line_no, (raw, size) in enumerate(_lines(stream, limit), 1):
+        if size - (len(raw) - len(raw.rstrip(b"\r\n"))) > limit:
+            head = _raw_text(raw[:HEAD_CHARS])
+            yield RawRecord(head, _source(name, line_no, {}),
+                            over_limit(f"line {line_no}", size, limit))
+            continue
         if not raw.strip():
             continue
         try:

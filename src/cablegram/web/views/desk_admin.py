@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cablegram.desk import DeskError, User, add_user, list_posts, list_users, members_of
+from cablegram.web.auth import check_csrf, csrf_token, current_user, desk_of
 from cablegram.web.core import WebError, page
-from cablegram.web.views.desk_auth import check_csrf, csrf_token, current_user, desk_of
 
 router = APIRouter(include_in_schema=False)
 Short = Annotated[str, Form(max_length=200)]

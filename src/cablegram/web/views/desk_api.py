@@ -24,8 +24,8 @@ from cablegram.desk import (
 from cablegram.desk import reply as start_reply
 from cablegram.desk.drafts import Draft, check
 from cablegram.desk.workflow import preview
+from cablegram.web.auth import check_csrf, desk_of, require_user
 from cablegram.web.core import WebError
-from cablegram.web.views.desk_auth import check_csrf, desk_of, require_user
 
 router = APIRouter(prefix="/api/desk", tags=["desk"])
 ERRORS: dict[int | str, dict[str, Any]] = {

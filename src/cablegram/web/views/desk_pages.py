@@ -27,10 +27,11 @@ from cablegram.desk import (
 from cablegram.desk.drafts import Draft, check
 from cablegram.desk.validate import Problem
 from cablegram.desk.workflow import preview
-from cablegram.web.core import WebError, page
-from cablegram.web.views.desk_auth import check_csrf, csrf_token, current_user, desk_of
+from cablegram.web.auth import check_csrf, csrf_token, current_user, desk_of
+from cablegram.web.core import NavLink, WebError, page
 
 router = APIRouter(include_in_schema=False)
+nav = [NavLink("/desk", "Desk", 60)]
 
 Text = Annotated[str, Form(max_length=20000)]
 Body = Annotated[str, Form(max_length=200000)]

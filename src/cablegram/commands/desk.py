@@ -73,15 +73,13 @@ def _drafts(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     with opened(args) as desk:
-        user = as_user(desk, args)
-        d = get_draft(desk, args.draft_id)
-        if d is None or d.post_id != user.post_id:
+        d = get_draft(desk, args.draft_id, as_user(desk, args))
+        if d is None:
             raise CommandError(f"no draft {args.draft_id}")
-        from cablegram.access import can_read
-
-        if not can_read(user, d.cable):
-            raise CommandError(f"no draft {args.draft_id}")
-        print(f"draft {d.id}: {d.state}; cleared by {', '.join(k['user'] for k in d.clearances) or 'no one'}")
+        print(f"draft {d.id} version {d.version}: {d.state}; cleared by "
+              f"{', '.join(k['user'] for k in d.clearances) or 'no one'}")
+        if d.withheld:
+            print(f"  {d.withheld} portion(s) withheld: above your clearance or outside your caveats")
         for p in check(desk, d.cable):
             print(f"  {p.level}: {p.field}: {p.message}")
         print()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cablegram.desk.compose import DraftFormatError, build_cable, load_draft_text, normalize, to_yaml
 from cablegram.desk.db import ACCESS_MODES, DeskDB, DeskError
-from cablegram.desk.drafts import STATES, Draft, get_draft, list_drafts, save_draft
+from cablegram.desk.drafts import STATES, Draft, DraftConflict, get_draft, list_drafts, load_draft, save_draft
 from cablegram.desk.inbox import InboxItem, inbox, open_message, reply
 from cablegram.desk.people import (
     ROLES,
@@ -45,6 +45,7 @@ __all__ = [
     "DeskDB",
     "DeskError",
     "Draft",
+    "DraftConflict",
     "DraftFormatError",
     "InboxItem",
     "Post",
@@ -66,6 +67,7 @@ __all__ = [
     "list_drafts",
     "list_posts",
     "list_users",
+    "load_draft",
     "load_draft_text",
     "members_of",
     "normalize",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from cablegram.access import WITHHELD, is_classified
 from cablegram.archive import ingest, open_archive
 from cablegram.cli import main
 from cablegram.desk import (
+    TOKEN_DAYS,
     DeskError,
     DraftConflict,
     add_user,
@@ -237,7 +239,8 @@ def test_a_password_change_ends_sessions_and_tokens_expire_list_and_revoke(site,
 
     token = create_token(desk, people["anna"], "script")
     (listed,) = list_tokens(desk, people["anna"])
-    assert (listed.label == "script" and listed.expires[:4] > listed.created[:4]) or listed.expires > listed.created
+    lifetime = datetime.fromisoformat(listed.expires) - datetime.fromisoformat(listed.created)
+    assert listed.label == "script" and abs(lifetime - timedelta(days=TOKEN_DAYS)) < timedelta(minutes=1)
     assert user_for_token(desk, token) is not None
     with desk.transaction() as db:  # expire it
         db.execute("UPDATE desk_tokens SET expires = '2000-01-01T00:00:00Z' WHERE id = ?", (listed.id,))

@@ -127,7 +127,7 @@ def _set(args: argparse.Namespace) -> int:
 
 def _token(args: argparse.Namespace) -> int:
     with opened(args) as desk:
-        print(create_token(desk, _existing_user(desk, args.username), args.label))
+        print(create_token(desk, _existing_user(desk, args.username), args.label, days=args.days))
     return 0
 
 

@@ -12,7 +12,7 @@
 - `desk_users`: username, full name, post, `roles` and `caveats` (space-separated words),
   `clearance`, argon2id `password_hash`, `active`.
 - `desk_tokens(id, token_hash, user_id, label, created, last_used, expires)`: API tokens (SHA-256
-  of the token; `id` names one for listing and revoking; `expires`, ISO UTC).
+  of the token; `id`, never reused, names one for listing and revoking; `expires`, ISO UTC).
 - `desk_sessions(id, user_id, csrf, created, expires)`: web sessions (the cookie carries the id).
 - `desk_login_failures(key, failures, last_at, locked_until)`: failed logins per `user:NAME` and
   per `addr:ADDRESS`, for throttling and locking.
@@ -142,7 +142,7 @@ CREATE INDEX IF NOT EXISTS desk_audit_draft ON desk_audit(draft_id);
 # login failures.
 _V2 = """
 CREATE TABLE desk_tokens_v2 (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     token_hash TEXT NOT NULL UNIQUE,
     user_id INTEGER NOT NULL REFERENCES desk_users(id),
     label TEXT,

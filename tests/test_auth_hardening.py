@@ -179,19 +179,19 @@ def test_failed_logins_are_throttled_then_locked_and_an_admin_unlocks(site, caps
     assert early.status_code == 429 and int(early.headers["retry-after"]) >= 1
     assert "wait" in early.text and "too many failed logins" in early.text
     delays = []
-    while True:
+    for _ in range(desk_logins.FREE_TRIES, desk_logins.LOCK_AFTER):
         _age_failures(desk, desk_logins.MAX_DELAY + 1)  # past any delay, within the lock window
-        r = _login(client, "anna", "wrong")
-        if r.status_code == 429:
-            break
-        assert r.status_code == 401
+        assert _login(client, "anna", "wrong").status_code == 401
         retry = _login(client, "anna", "wrong")
         assert retry.status_code == 429
         delays.append(int(retry.headers["retry-after"]))
-    # growing delays, up to the cap (timestamps are whole seconds: a second either way)
+    # growing delays, up to the cap (timestamps are whole seconds: a second either way), then a lock
+    lock = delays.pop()
     assert all(b >= a - 1 for a, b in pairwise(delays)) and delays[-1] > 4 * delays[0]
-    assert max(delays) <= desk_logins.MAX_DELAY
-    assert "locked" in r.text and "an admin can unlock it" in r.text
+    assert max(delays) <= desk_logins.MAX_DELAY < lock <= desk_logins.LOCK_MINUTES * 60
+    _age_failures(desk, desk_logins.MAX_DELAY + 1)
+    r = _login(client, "anna", "wrong")
+    assert r.status_code == 429 and "locked" in r.text and "an admin can unlock it" in r.text
     _age_failures(desk, desk_logins.MAX_DELAY + 1)
     assert _login(client, "anna", PASSWORDS["anna"]).status_code == 429  # still locked: the lock has its own end
     assert "anna" in desk_logins.locked_users(desk)

@@ -405,3 +405,21 @@ def test_each_view_audits_exactly_the_classified_cables_it_shows(controlled_dev,
     capsys.readouterr()
     shown = [json.loads(e["detail"]) for e in _reads(path)[before:]]
     assert [(d["via"], d["shown"]) for d in shown] == [("cli", "record"), ("cli", "text")]
+
+
+def test_parallel_guesses_cannot_all_slip_through_one_free_moment(site) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    _desk, _people, path = site
+
+    def guess(i: int) -> str:
+        with open_desk(path) as desk:
+            try:
+                return "checked" if desk_logins.login(desk, "erin", f"guess-{i}") is None else "in"
+            except desk_logins.LoginRefused:
+                return "refused"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(guess, range(12)))
+    assert outcomes.count("checked") == desk_logins.FREE_TRIES
+    assert outcomes.count("refused") == 12 - desk_logins.FREE_TRIES

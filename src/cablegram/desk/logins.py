@@ -100,11 +100,18 @@ def login(desk: DeskDB, username: str, password: str, address: str | None = None
     `LoginRefused` when the user or the address must wait or is locked."""
     now = _now()
     keys = _keys(username, address)
-    waits = [(_wait(_failures(desk.db, k), now), k) for k, _ in keys]
-    wait, key = max(waits)
+    locked: list[str] = []
+    with desk.transaction() as db:
+        wait, key = max((_wait(_failures(db, k), now), k) for k, _ in keys)
+        if wait == 0:
+            # counted before the password is checked, forgiven if it is right: parallel guesses cannot
+            # all slip through one free moment
+            before = {k: _failures(db, k) for k, _ in keys}
+            locked = [k for k, limit in keys if _fail(db, k, limit, now)]
+        else:
+            f = _failures(db, key)
     if wait > 0:
         what = "this account" if key.startswith("user:") else "logins from your address"
-        f = _failures(desk.db, key)
         if f is not None and f.locked_until is not None:
             minutes = max(1, -(-wait // 60))
             raise LoginRefused(f"too many failed logins: {what} is locked for {minutes} more minute(s);"
@@ -113,12 +120,19 @@ def login(desk: DeskDB, username: str, password: str, address: str | None = None
     user = authenticate(desk, username, password)
     with desk.transaction() as db:
         if user is None:
-            locked = [k for k, limit in keys if _fail(db, k, limit, now)]
             desk.audit("login.failed", detail={"username": username[:100], "address": address}, db=db)
             for k in locked:
                 desk.audit("login.locked", detail={"key": k, "minutes": LOCK_MINUTES}, db=db)
         else:
             db.execute("DELETE FROM desk_login_failures WHERE key = ?", (keys[0][0],))
+            for k, _limit in keys[1:]:  # the address: as it was before this attempt
+                old = before[k]
+                if old is None:
+                    db.execute("DELETE FROM desk_login_failures WHERE key = ?", (k,))
+                else:
+                    db.execute("UPDATE desk_login_failures SET failures = max(failures - 1, 0), last_at = ?,"
+                               " locked_until = ? WHERE key = ?", (_iso(old.last_at), _iso(old.locked_until)
+                                                                  if old.locked_until else None, k))
     return user
 
 

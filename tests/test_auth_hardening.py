@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from datetime import datetime, timedelta
-from itertools import islice, pairwise
+from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -163,42 +163,43 @@ def test_a_stale_save_of_a_draft_is_refused_with_409_on_the_api_the_form_and_the
 
 # --- item 7: throttled logins ------------------------------------------------------------------------
 
-def _age_failures(desk: Any, seconds: int) -> None:
-    """Move every recorded failure `seconds` into the past (instead of sleeping through the delays)."""
-    with desk.transaction() as db:
-        db.execute("UPDATE desk_login_failures SET last_at = strftime('%Y-%m-%dT%H:%M:%SZ', last_at, ?)",
-                   (f"-{seconds} seconds",))
+class Clock:
+    """The throttle's clock, frozen and moved by hand (instead of sleeping through the delays)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+        monkeypatch.setattr(desk_logins, "_now", lambda: self.now)
+
+    def advance(self, seconds: int) -> None:
+        self.now += timedelta(seconds=seconds)
 
 
-def test_failed_logins_are_throttled_then_locked_and_an_admin_unlocks(site, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_failed_logins_are_throttled_then_locked_and_an_admin_unlocks(site, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     desk, people, path = site
+    clock = Clock(monkeypatch)
     client = TestClient(create_app(path))
     for _ in range(desk_logins.FREE_TRIES):
         assert _login(client, "anna", "wrong").status_code == 401
     early = _login(client, "anna", PASSWORDS["anna"])  # even the right password must wait now
-    assert early.status_code == 429 and int(early.headers["retry-after"]) >= 1
-    assert "wait" in early.text and "too many failed logins" in early.text
+    assert early.status_code == 429 and early.headers["retry-after"] == "2"
+    assert "wait 2 second(s)" in early.text and "too many failed logins" in early.text
     delays = []
     for _ in range(desk_logins.FREE_TRIES, desk_logins.LOCK_AFTER):
-        _age_failures(desk, desk_logins.MAX_DELAY + 1)  # past any delay, within the lock window
+        clock.advance(desk_logins.MAX_DELAY)  # past any delay, within the lock window
         assert _login(client, "anna", "wrong").status_code == 401
         retry = _login(client, "anna", "wrong")
         assert retry.status_code == 429
         delays.append(int(retry.headers["retry-after"]))
-    # growing delays, up to the cap (timestamps are whole seconds: a second either way), then a lock
-    lock = delays.pop()
-    assert all(b >= a - 1 for a, b in pairwise(delays)) and delays[-1] > 4 * delays[0]
-    assert max(delays) <= desk_logins.MAX_DELAY < lock <= desk_logins.LOCK_MINUTES * 60
-    _age_failures(desk, desk_logins.MAX_DELAY + 1)
-    r = _login(client, "anna", "wrong")
-    assert r.status_code == 429 and "locked" in r.text and "an admin can unlock it" in r.text
-    _age_failures(desk, desk_logins.MAX_DELAY + 1)
-    assert _login(client, "anna", PASSWORDS["anna"]).status_code == 429  # still locked: the lock has its own end
+    assert delays == [4, 8, 16, 32, 60, 60, desk_logins.LOCK_MINUTES * 60]  # growing, capped, then a lock
+    clock.advance(desk_logins.MAX_DELAY)
+    r = _login(client, "anna", PASSWORDS["anna"])  # still locked: the lock has its own end
+    assert r.status_code == 429 and "is locked for 14 more minute(s)" in r.text and "an admin can unlock" in r.text
     assert "anna" in desk_logins.locked_users(desk)
     assert main(["users", "list", "--archive", str(path)]) == 0
     assert "locked until" in capsys.readouterr().out
     assert main(["users", "unlock", "anna", "--archive", str(path)]) == 0
     assert f"{desk_logins.LOCK_AFTER} failed login(s) forgotten" in capsys.readouterr().out
+    clock.advance(desk_logins.MAX_DELAY)  # the address's own delay
     assert _login(client, "anna", PASSWORDS["anna"]).status_code == 303
     actions = [e["action"] for e in desk.audit_log(limit=100)]
     assert "login.locked" in actions and "login.unlock" in actions
@@ -217,10 +218,11 @@ def test_failed_logins_are_throttled_then_locked_and_an_admin_unlocks(site, caps
     assert "boris" not in desk_logins.locked_users(desk)
 
 
-def test_failed_logins_from_one_address_are_throttled_across_usernames(site) -> None:  # type: ignore[no-untyped-def]
+def test_failed_logins_from_one_address_are_throttled_across_usernames(site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     desk, _people, _path = site
+    clock = Clock(monkeypatch)
     for i in range(desk_logins.ADDRESS_LOCK_AFTER):
-        _age_failures(desk, desk_logins.MAX_DELAY + 1)
+        clock.advance(desk_logins.MAX_DELAY)
         assert desk_logins.login(desk, f"nobody{i}", "guess", "203.0.113.9") is None
     with pytest.raises(desk_logins.LoginRefused) as refused:
         desk_logins.login(desk, "erin", PASSWORDS["erin"], "203.0.113.9")

@@ -11,6 +11,7 @@ from typing import Any
 from cablegram.cli import CommandError
 from cablegram.commands._desk import add_common, as_user, opened
 from cablegram.desk import (
+    DeskError,
     clear,
     get_draft,
     inbox,
@@ -18,6 +19,7 @@ from cablegram.desk import (
     open_message,
     release,
     reply,
+    require_admin,
 )
 from cablegram.desk.drafts import check
 from cablegram.desk.workflow import preview
@@ -148,8 +150,10 @@ def _reply(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     with opened(args) as desk:
-        if not as_user(desk, args).has("admin"):
-            raise CommandError("the audit log is for admins")
+        try:
+            require_admin(as_user(desk, args))
+        except DeskError:
+            raise CommandError("the audit log is for admins") from None
         for e in desk.audit_log(draft_id=args.draft, limit=args.limit):
             print(f"{e['at']}  {e['user'] or '-':<12} {e['action']:<13} {e['reference_id'] or e['draft_id'] or '':<16}"
                   f" {e['detail'] or ''}")

@@ -426,3 +426,16 @@ def test_parallel_guesses_cannot_all_slip_through_one_free_moment(site, monkeypa
         outcomes = list(pool.map(guess, range(12)))
     assert outcomes.count("checked") == desk_logins.FREE_TRIES
     assert outcomes.count("refused") == 12 - desk_logins.FREE_TRIES
+
+
+def test_create_app_installs_auth_itself_whatever_view_modules_exist(site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import cablegram.web.app as web_app
+
+    desk, people, path = site
+    desk.set_access_mode("controlled")
+    monkeypatch.setattr(web_app, "_view_modules", lambda: [])  # no login module, no desk views at all
+    client = TestClient(create_app(path))
+    assert client.get("/api/stats").status_code == 401
+    assert client.get("/cable/anything", follow_redirects=False).headers["location"].startswith("/login")
+    token = create_token(desk, people["erin"])
+    assert client.get("/api/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 404  # no views

@@ -15,9 +15,9 @@ from cablegram.desk import (
     add_post,
     add_user,
     clear,
-    get_draft,
     get_post,
     inbox,
+    load_draft,
     load_draft_text,
     open_desk,
     open_message,
@@ -74,7 +74,7 @@ def test_secret_noforn_multisection_cable_reaches_both_inboxes_and_parses_back(t
     actions = [(e["user"], e["action"]) for e in desk.audit_log(draft_id=draft.id)]
     assert actions == [("anna", "draft.create"), ("boris", "clear"), ("carla", "release"), ("carla", "transmit"),
                        ("carla", "deliver"), ("carla", "archive"), ("dmitri", "read")]
-    assert get_draft(desk, draft.id).state == "delivered"
+    assert load_draft(desk, draft.id).state == "delivered"
 
 
 @pytest.mark.skipif(not SEED.exists(), reason="../shared/seed is absent")
@@ -158,7 +158,7 @@ def test_workflow_refuses_what_roles_and_states_do_not_allow(tmp_path: Path) -> 
         clear(desk, bad.id, people["boris"])
     clear(desk, draft.id, people["boris"])
     save_draft(desk, people["anna"], secret_fields(long=False), draft_id=draft.id)  # an edit un-clears
-    assert get_draft(desk, draft.id).state == "draft" and get_draft(desk, draft.id).clearances == []
+    assert load_draft(desk, draft.id).state == "draft" and load_draft(desk, draft.id).clearances == []
 
 
 def test_nodis_reaches_only_named_addressees_and_exdis_readers(tmp_path: Path) -> None:

@@ -145,7 +145,8 @@ def test_openapi_lists_the_endpoints(client: Any) -> None:
 def test_collections_save_list_export(synth_client: Any) -> None:
     c = synth_client
     rid = _some_id(c, "minister")
-    r = c.post("/collections/add", data={"name": "api test", "reference_id": rid},
+    same = {"Origin": "http://testserver"}
+    r = c.post("/collections/add", data={"name": "api test", "reference_id": rid}, headers=same,
                follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/collections/api%20test"
     listed = c.get("/api/collections").json()["collections"]
@@ -157,10 +158,12 @@ def test_collections_save_list_export(synth_client: Any) -> None:
     csv_text = c.get("/collections/api test.csv").text
     assert csv_text.startswith("reference_id,") and rid in csv_text
     assert c.get("/api/collections/nothing here").status_code == 404
-    assert c.post("/collections/add", data={"name": "bad/name", "reference_id": rid}).status_code == 422
-    assert c.post("/collections/add", data={"name": "x", "reference_id": "99NOWHERE1"}).status_code == 404
+    assert c.post("/collections/add", data={"name": "bad/name", "reference_id": rid}, headers=same
+                  ).status_code == 422
+    assert c.post("/collections/add", data={"name": "x", "reference_id": "99NOWHERE1"}, headers=same
+                  ).status_code == 404
     refused = c.post("/collections/add", data={"name": "csrf", "reference_id": rid},
                      headers={"Origin": "https://evil.example"})
     assert refused.status_code == 403
-    c.post("/collections/api test/remove", data={"reference_id": rid})
+    c.post("/collections/api test/remove", data={"reference_id": rid}, headers={"Sec-Fetch-Site": "same-origin"})
     assert c.get("/api/collections/api test").json()["cables"] == []

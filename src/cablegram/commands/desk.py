@@ -11,6 +11,7 @@ from typing import Any
 from cablegram.cli import CommandError
 from cablegram.commands._desk import add_common, as_user, opened
 from cablegram.desk import (
+    DeskError,
     clear,
     get_draft,
     inbox,
@@ -18,6 +19,7 @@ from cablegram.desk import (
     open_message,
     release,
     reply,
+    require_admin,
 )
 from cablegram.desk.drafts import check
 from cablegram.desk.workflow import preview
@@ -74,14 +76,13 @@ def _drafts(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     with opened(args) as desk:
         user = as_user(desk, args)
-        d = get_draft(desk, args.draft_id)
-        if d is None or d.post_id != user.post_id:
+        d = get_draft(desk, args.draft_id, user)
+        if d is None:
             raise CommandError(f"no draft {args.draft_id}")
-        from cablegram.access import can_read
-
-        if not can_read(user, d.cable):
-            raise CommandError(f"no draft {args.draft_id}")
-        print(f"draft {d.id}: {d.state}; cleared by {', '.join(k['user'] for k in d.clearances) or 'no one'}")
+        print(f"draft {d.id} version {d.version}: {d.state}; cleared by "
+              f"{', '.join(k['user'] for k in d.clearances) or 'no one'}")
+        if d.withheld:
+            print(f"  {d.withheld} portion(s) withheld: above your clearance or outside your caveats")
         for p in check(desk, d.cable, reader=user):
             print(f"  {p.level}: {p.field}: {p.message}")
         print()
@@ -150,8 +151,10 @@ def _reply(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     with opened(args) as desk:
-        if not as_user(desk, args).has("admin"):
-            raise CommandError("the audit log is for admins")
+        try:
+            require_admin(as_user(desk, args))
+        except DeskError:
+            raise CommandError("the audit log is for admins") from None
         for e in desk.audit_log(draft_id=args.draft, limit=args.limit):
             print(f"{e['at']}  {e['user'] or '-':<12} {e['action']:<13} {e['reference_id'] or e['draft_id'] or '':<16}"
                   f" {e['detail'] or ''}")

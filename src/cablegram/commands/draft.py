@@ -22,6 +22,8 @@ def register(subparsers: Any) -> None:
         "field. Exit status 1 when the draft has errors (it is saved all the same).")
     p.add_argument("file", help="the draft file, or - for standard input")
     p.add_argument("--id", type=int, help="replace the text of this draft instead of making a new one")
+    p.add_argument("--version", type=int, help="with --id: the version you edited (`cablegram desk show`); "
+                   "refused when the draft was saved since")
     p.add_argument("--show", action="store_true", help="print the telegram as it will look")
     p.add_argument("--json", action="store_true", help="print the draft and its problems as JSON")
     add_common(p, user=True)
@@ -42,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     with opened(args) as desk:
         user = as_user(desk, args)
         with open_archive(desk.path) as archive:
-            draft, problems = save_draft(desk, user, data, draft_id=args.id, archive=archive)
+            draft, problems = save_draft(desk, user, data, draft_id=args.id, archive=archive,
+                                         version=args.version if args.id else None)
         wire = preview(desk, draft) if args.show else ""
     errors = [p for p in problems if p.level == "error"]
     if args.json:

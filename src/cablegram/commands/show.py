@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 from typing import Any
 
 from cablegram.cli import CommandError
@@ -27,11 +28,31 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+def _audit_read(archive: Any, cable: Any, shown: str) -> None:
+    """In a controlled archive, record that the `--as` reader was shown a classified cable, before
+    it is printed (no audit row, no output)."""
+    from cablegram.access import is_classified
+    from cablegram.desk.controlled import ControlledArchive
+
+    if not isinstance(archive, ControlledArchive) or not is_classified(cable):
+        return
+    from cablegram.desk import open_desk
+
+    try:
+        with open_desk(archive.path) as desk:
+            desk.audit("read", user=archive.reader, reference_id=cable.reference_id,
+                       detail={"classification": cable.classification_label, "via": "cli", "shown": shown})
+    except sqlite3.Error as exc:
+        raise CommandError(f"cannot write the audit log of {archive.path} ({exc}): nothing shown") from None
+
+
 def run(args: argparse.Namespace) -> int:
     with open_for_reading(args) as archive:
         cable = archive.get(args.reference_id)
         if cable is None:
             raise CommandError(f"no cable {args.reference_id} in {archive.path}")
+        if not args.versions:
+            _audit_read(archive, cable, "json" if args.json else "text" if args.raw else "record")
         if args.json:
             print(json.dumps(cable.to_dict(), ensure_ascii=False, indent=2))
         elif args.versions:

@@ -1,4 +1,5 @@
-"""`cablegram users`: desk users (add, list, set, token)."""
+"""`cablegram users`: desk users (add, list, set), API tokens (token, tokens, revoke), and
+unlocking a user locked out by failed logins (unlock)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,19 @@ from typing import Any
 
 from cablegram.cli import CommandError
 from cablegram.commands._desk import add_common, opened, read_password
-from cablegram.desk import ROLES, add_user, create_token, get_post, get_user, list_users, update_user
+from cablegram.desk import (
+    ROLES,
+    TOKEN_DAYS,
+    add_user,
+    create_token,
+    get_post,
+    get_user,
+    list_tokens,
+    list_users,
+    revoke_token,
+    update_user,
+)
+from cablegram.desk.logins import locked_users, unlock
 
 
 def _who(p: argparse.ArgumentParser, required: bool) -> None:
@@ -46,8 +59,22 @@ def register(subparsers: Any) -> None:
     t = sub.add_parser("token", help="make an API token for a user (printed once)")
     t.add_argument("username")
     t.add_argument("--label", default="")
+    t.add_argument("--days", type=int, default=TOKEN_DAYS, help=f"how long it lives (default {TOKEN_DAYS})")
     add_common(t)
     t.set_defaults(func=_token)
+    ts = sub.add_parser("tokens", help="list a user's API tokens (ids, labels, expiry; never the tokens)")
+    ts.add_argument("username")
+    ts.add_argument("--json", action="store_true")
+    add_common(ts)
+    ts.set_defaults(func=_tokens)
+    rv = sub.add_parser("revoke", help="revoke one API token by its id (see `users tokens`)")
+    rv.add_argument("token_id", type=int)
+    add_common(rv)
+    rv.set_defaults(func=_revoke)
+    un = sub.add_parser("unlock", help="unlock a user locked out by failed logins")
+    un.add_argument("username")
+    add_common(un)
+    un.set_defaults(func=_unlock)
 
 
 def _line(desk: Any, u: Any) -> str:
@@ -56,6 +83,8 @@ def _line(desk: Any, u: Any) -> str:
     post = found.name if found else "-"
     caveats = ",".join(sorted(u.caveats)) or "-"
     state = "" if u.active else "  (disabled)"
+    if locked := locked_users(desk).get(u.username):
+        state += f"  (locked until {locked})"
     return f"{u.username:<14} {post:<28} {u.clearance:<13} {caveats:<18} {','.join(sorted(u.roles))}{state}"
 
 
@@ -98,5 +127,31 @@ def _set(args: argparse.Namespace) -> int:
 
 def _token(args: argparse.Namespace) -> int:
     with opened(args) as desk:
-        print(create_token(desk, _existing_user(desk, args.username), args.label))
+        print(create_token(desk, _existing_user(desk, args.username), args.label, days=args.days))
+    return 0
+
+
+def _tokens(args: argparse.Namespace) -> int:
+    with opened(args) as desk:
+        tokens = list_tokens(desk, _existing_user(desk, args.username))
+        if args.json:
+            print(json.dumps([t.to_dict() for t in tokens]))
+            return 0
+        for t in tokens:
+            state = "  (expired)" if t.expired else ""
+            print(f"{t.id:>4}  {t.username:<14} {t.label or '-':<20} created {t.created}  expires {t.expires}{state}")
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    with opened(args) as desk:
+        t = revoke_token(desk, args.token_id)
+        print(f"revoked token {t.id} of {t.username}{f' ({t.label})' if t.label else ''}")
+    return 0
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    with opened(args) as desk:
+        failures = unlock(desk, args.username)
+        print(f"unlocked {args.username.strip().lower()} ({failures} failed login(s) forgotten)")
     return 0

@@ -14,11 +14,13 @@ from pathlib import Path
 
 from cablegram.desk.compose import DraftFormatError, build_cable, load_draft_text, normalize, to_yaml
 from cablegram.desk.db import ACCESS_MODES, DeskDB, DeskError
-from cablegram.desk.drafts import STATES, Draft, get_draft, list_drafts, save_draft
+from cablegram.desk.drafts import STATES, Draft, DraftConflict, get_draft, list_drafts, load_draft, save_draft
 from cablegram.desk.inbox import InboxItem, inbox, open_message, reply
 from cablegram.desk.people import (
     ROLES,
+    TOKEN_DAYS,
     Post,
+    Token,
     User,
     add_member,
     add_post,
@@ -28,8 +30,11 @@ from cablegram.desk.people import (
     get_post,
     get_user,
     list_posts,
+    list_tokens,
     list_users,
     members_of,
+    require_admin,
+    revoke_token,
     set_next_sequence,
     set_next_serial,
     update_user,
@@ -42,14 +47,17 @@ __all__ = [
     "ACCESS_MODES",
     "ROLES",
     "STATES",
+    "TOKEN_DAYS",
     "DeskDB",
     "DeskError",
     "Draft",
+    "DraftConflict",
     "DraftFormatError",
     "InboxItem",
     "Post",
     "Problem",
     "Release",
+    "Token",
     "User",
     "add_member",
     "add_post",
@@ -65,7 +73,9 @@ __all__ = [
     "inbox",
     "list_drafts",
     "list_posts",
+    "list_tokens",
     "list_users",
+    "load_draft",
     "load_draft_text",
     "members_of",
     "normalize",
@@ -73,6 +83,8 @@ __all__ = [
     "open_message",
     "release",
     "reply",
+    "require_admin",
+    "revoke_token",
     "save_draft",
     "set_next_sequence",
     "set_next_serial",

@@ -8,7 +8,7 @@ from typing import Any
 
 from cablegram.access import can_read, is_classified, redact
 from cablegram.desk.db import DeskDB, DeskError, now_iso
-from cablegram.desk.drafts import Draft, get_draft, save_draft
+from cablegram.desk.drafts import Draft, load_draft, save_draft
 from cablegram.desk.people import User, get_post
 from cablegram.desk.workflow import PRECEDENCE_RANK
 from cablegram.model import Cable
@@ -87,7 +87,7 @@ def open_message(desk: DeskDB, user: User, reference_id: str) -> tuple[Cable, st
     """A delivered cable as the user may read it (record, wire text): marks it read in the
     user's inbox and audits reads of classified material. LookupError when it does not exist
     for the user (not delivered to their post, or above them)."""
-    draft = get_draft(desk, reference_id)
+    draft = load_draft(desk, reference_id)
     if draft is None or draft.state != "delivered" or not can_read(user, draft.cable):
         raise LookupError(f"no cable {reference_id}")
     row = desk.one("SELECT id FROM desk_inbox WHERE draft_id = ? AND post_id = ?", (draft.id, user.post_id))

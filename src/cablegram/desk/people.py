@@ -1,6 +1,8 @@
 """Posts, collectives, users, roles, clearances, caveat accesses, passwords and API tokens.
 
-Passwords are hashed with argon2id (argon2-cffi); API tokens are random and stored as SHA-256.
+Passwords are hashed with argon2id (argon2-cffi); API tokens are random and stored as SHA-256,
+expire (90 days by default) and can be listed and revoked one by one. A password change or a
+disabled account ends the user's web sessions.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -19,7 +22,9 @@ from cablegram.desk.db import DeskDB, DeskError, now_iso
 
 __all__ = [
     "ROLES",
+    "TOKEN_DAYS",
     "Post",
+    "Token",
     "User",
     "add_post",
     "add_user",
@@ -28,8 +33,11 @@ __all__ = [
     "get_post",
     "get_user",
     "list_posts",
+    "list_tokens",
     "list_users",
     "members_of",
+    "require_admin",
+    "revoke_token",
     "update_user",
     "user_for_token",
 ]
@@ -39,6 +47,8 @@ __all__ = [
 ROLES = ("drafter", "clearer", "releaser", "reader", "admin")
 _ROLE_ALIASES = {"releasing officer": "releaser", "releasing-officer": "releaser", "releasing_officer": "releaser"}
 _HASHER = PasswordHasher()  # argon2id, the library's memory-hard defaults
+#: How long a new API token lives unless told otherwise.
+TOKEN_DAYS = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +90,33 @@ class User:
         return {"id": self.id, "username": self.username, "full_name": self.full_name, "post_id": self.post_id,
                 "roles": sorted(self.roles), "clearance": self.clearance, "caveats": sorted(self.caveats),
                 "active": self.active}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """An API token as listed: never the token itself (only its hash is stored)."""
+
+    id: int
+    username: str
+    label: str
+    created: str
+    expires: str
+    last_used: str | None
+
+    @property
+    def expired(self) -> bool:
+        return self.expires <= now_iso()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "user": self.username, "label": self.label, "created": self.created,
+                "expires": self.expires, "last_used": self.last_used, "expired": self.expired}
+
+
+def require_admin(user: User | None) -> User:
+    """The user when they are a desk admin; DeskError otherwise (one check for every front end)."""
+    if user is None or not user.active or not user.has("admin"):
+        raise DeskError("this is for desk admins")
+    return user
 
 
 _POST_COLS = "id, name, routing_indicator, station, label, collective, next_serial"
@@ -259,13 +296,18 @@ def update_user(desk: DeskDB, user: User, *, post: str | int | None = None, role
         sets["password_hash"] = _HASHER.hash(password)
     if active is not None:
         sets["active"] = int(active)
+    # a new password or a disabled account ends every open session (someone may hold the old one)
+    end_sessions = password is not None or active is False
     if full_name is not None:
         sets["full_name"] = full_name
     if sets:
         with desk.transaction() as db:
             db.execute(f"UPDATE desk_users SET {', '.join(k + ' = ?' for k in sets)} WHERE id = ?",
                        (*sets.values(), user.id))
-            shown = {k: ("(changed)" if k == "password_hash" else v) for k, v in sets.items()}
+            shown: dict[str, Any] = {k: ("(changed)" if k == "password_hash" else v) for k, v in sets.items()}
+            if end_sessions:
+                shown["sessions_ended"] = db.execute("DELETE FROM desk_sessions WHERE user_id = ?",
+                                                     (user.id,)).rowcount
             desk.audit("user.update", detail={"username": user.username, **shown}, db=db)
     out = get_user(desk, user.id)
     assert out is not None
@@ -310,20 +352,44 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(desk: DeskDB, user: User, label: str = "") -> str:
-    """A new API token for `user` (shown once; only its hash is stored)."""
+def create_token(desk: DeskDB, user: User, label: str = "", *, days: int = TOKEN_DAYS) -> str:
+    """A new API token for `user`, valid for `days` (shown once; only its hash is stored)."""
+    if days < 1:
+        raise DeskError("a token lives at least one day", "days")
     token = "cg_" + secrets.token_urlsafe(32)
+    expires = (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with desk.transaction() as db:
-        db.execute("INSERT INTO desk_tokens(token_hash, user_id, label, created) VALUES (?, ?, ?, ?)",
-                   (_digest(token), user.id, label, now_iso()))
-        desk.audit("token.create", user=user, detail={"label": label}, db=db)
+        tid = db.execute("INSERT INTO desk_tokens(token_hash, user_id, label, created, expires) VALUES (?, ?, ?, ?, ?)",
+                         (_digest(token), user.id, label, now_iso(), expires)).lastrowid
+        desk.audit("token.create", user=user, detail={"id": tid, "label": label, "expires": expires}, db=db)
     return token
 
 
 def user_for_token(desk: DeskDB, token: str) -> User | None:
-    """The active user an API token belongs to, or None."""
-    row = desk.one("SELECT user_id FROM desk_tokens WHERE token_hash = ?", (_digest(token.strip()),))
+    """The active user a live (unexpired) API token belongs to, or None."""
+    row = desk.one("SELECT user_id FROM desk_tokens WHERE token_hash = ? AND expires > ?",
+                   (_digest(token.strip()), now_iso()))
     if row is None:
         return None
     user = get_user(desk, row[0])
     return user if user and user.active else None
+
+
+def list_tokens(desk: DeskDB, user: User | None = None) -> list[Token]:
+    """The API tokens of a user (or of everyone), oldest first, expired ones included."""
+    where, params = ("WHERE t.user_id = ?", (user.id,)) if user is not None else ("", ())
+    rows = desk.query("SELECT t.id, u.username, coalesce(t.label, ''), t.created, t.expires, t.last_used"
+                      f" FROM desk_tokens t JOIN desk_users u ON u.id = t.user_id {where} ORDER BY t.id", params)
+    return [Token(*r) for r in rows]
+
+
+def revoke_token(desk: DeskDB, token_id: int, *, by: User | None = None) -> Token:
+    """Delete one API token by its id (audited); DeskError when there is none."""
+    found = [t for t in list_tokens(desk) if t.id == token_id]
+    if not found:
+        raise DeskError(f"no token {token_id}: see `cablegram users tokens USER`", "token")
+    with desk.transaction() as db:
+        db.execute("DELETE FROM desk_tokens WHERE id = ?", (token_id,))
+        desk.audit("token.revoke", user=by, detail={"id": token_id, "owner": found[0].username,
+                                                    "label": found[0].label}, db=db)
+    return found[0]

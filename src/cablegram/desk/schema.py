@@ -11,12 +11,16 @@
   on the desk or not.
 - `desk_users`: username, full name, post, `roles` and `caveats` (space-separated words),
   `clearance`, argon2id `password_hash`, `active`.
-- `desk_tokens(token_hash, user_id, label, created, last_used)`: API tokens (SHA-256 of the token).
+- `desk_tokens(id, token_hash, user_id, label, created, last_used, expires)`: API tokens (SHA-256
+  of the token; `id`, never reused, names one for listing and revoking; `expires`, ISO UTC).
 - `desk_sessions(id, user_id, csrf, created, expires)`: web sessions (the cookie carries the id).
+- `desk_login_failures(key, failures, last_at, locked_until)`: failed logins per `user:NAME` and
+  per `addr:ADDRESS`, for throttling and locking.
 - `desk_drafts`: a cable from draft to delivery: `state` (draft, cleared, released, transmitted,
   delivered), the record (`record_json`, a `Cable.to_dict()`), author, post, reply-to; once
   released: `reference_id`, `wire_text`, `created` (DTG, ISO), who released it and when, and
-  `archived` (1 when stored in the searchable archive).
+  `archived` (1 when stored in the searchable archive); `version`, raised by each save (a save
+  from an older version is refused: optimistic concurrency).
 - `desk_clearances(draft_id, user_id, comment, at)`: each clearance with its comment.
 - `desk_inbox(id, draft_id, post_id, kind, via, precedence_rank, delivered_at)`: one row per
   addressee post a released cable reached (`kind` to/info, `via` the collective it came through).
@@ -134,7 +138,35 @@ CREATE TABLE IF NOT EXISTS desk_audit (
 CREATE INDEX IF NOT EXISTS desk_audit_draft ON desk_audit(draft_id);
 """
 
-_MIGRATIONS = [_V1]
+# v2: token ids and expiry (tokens from v1 expire 90 days after the upgrade), draft versions,
+# login failures.
+_V2 = """
+CREATE TABLE desk_tokens_v2 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id INTEGER NOT NULL REFERENCES desk_users(id),
+    label TEXT,
+    created TEXT NOT NULL,
+    last_used TEXT,
+    expires TEXT NOT NULL
+);
+INSERT INTO desk_tokens_v2(token_hash, user_id, label, created, last_used, expires)
+    SELECT token_hash, user_id, label, created, last_used, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+90 days')
+    FROM desk_tokens ORDER BY created, rowid;
+DROP TABLE desk_tokens;
+ALTER TABLE desk_tokens_v2 RENAME TO desk_tokens;
+CREATE INDEX IF NOT EXISTS desk_tokens_user ON desk_tokens(user_id);
+CREATE INDEX IF NOT EXISTS desk_sessions_user ON desk_sessions(user_id);
+ALTER TABLE desk_drafts ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE IF NOT EXISTS desk_login_failures (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_at TEXT NOT NULL,
+    locked_until TEXT
+)
+"""
+
+_MIGRATIONS = [_V1, _V2]
 DESK_SCHEMA_VERSION = len(_MIGRATIONS)
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from cablegram.access import can_read
+from cablegram.access import can_read, needs_redaction
 from cablegram.desk.compose import normalize
 from cablegram.desk.db import DeskDB, DeskError, now_iso
-from cablegram.desk.drafts import Draft, check, get_draft
+from cablegram.desk.drafts import Draft, check, load_draft
 from cablegram.desk.people import User, get_post
 from cablegram.desk.validate import blocking
 from cablegram.directory.classification import SECURITY_LINES
@@ -59,15 +59,17 @@ def clear(desk: DeskDB, draft_id: int, user: User, comment: str = "") -> Draft:
                    (draft_id, user.id, comment, now_iso()))
         db.execute("UPDATE desk_drafts SET state = 'cleared', updated_at = ? WHERE id = ?", (now_iso(), draft_id))
         desk.audit("clear", user=user, draft_id=draft_id, detail={"comment": comment}, db=db)
-    out = get_draft(desk, draft_id)
+    out = load_draft(desk, draft_id)
     assert out is not None
     return out
 
 
 def _draft_for(desk: DeskDB, draft_id: int, user: User, role: str) -> Draft:
-    draft = get_draft(desk, draft_id)
+    draft = load_draft(desk, draft_id)
     if draft is None or not can_read(user, draft.cable):
         raise DeskError(f"no draft {draft_id}")
+    if needs_redaction(user, draft.cable):  # no one clears or releases what they cannot see
+        raise DeskError(f"draft {draft_id} has portions above your clearance or outside your caveats")
     if not user.has(role):
         raise DeskError(f"{user.username} is not a {'releasing officer' if role == 'releaser' else role}")
     if draft.post_id != user.post_id:
@@ -217,7 +219,7 @@ def store_in_archive(desk: DeskDB, draft_id: int, archive: Any, user: User | Non
     from cablegram.archive import ingest
     from cablegram.sources import RawRecord
 
-    draft = get_draft(desk, draft_id)
+    draft = load_draft(desk, draft_id)
     if draft is None or draft.wire_text is None:
         return False
     record = RawRecord(draft.wire_text, {"format": "desk", "file": "cablegram-desk", "line": draft_id,

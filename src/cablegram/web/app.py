@@ -2,9 +2,11 @@
 
 Every module in `cablegram.web.views` that has a `router` is included (in name order); a module
 may also list `nav` links (`NavLink`) for the navigation bar and define `setup(app)`, called
-once when the app is built. Templates are looked up first in `Settings.templates` (a user's
-overrides), then in `cablegram/web/templates`. Responses carry a strict Content-Security-Policy:
-no inline script or style, nothing from other origins.
+once when the app is built. Access control (`cablegram.web.auth.install`: who is asking, and every
+archive read through their access) is installed by `create_app` itself, before any view's setup.
+Templates are looked up first in `Settings.templates` (a user's overrides), then in
+`cablegram/web/templates`. Responses carry a strict Content-Security-Policy: no inline script or
+style, nothing from other origins.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cablegram import __version__
 from cablegram.archive import Archive, QueryError
-from cablegram.web import filters, views
+from cablegram.web import auth, filters, views
 from cablegram.web.core import ArchivePool, NavLink, Settings, WebError, page
 
 __all__ = ["SECURITY_HEADERS", "create_app"]
@@ -147,6 +149,7 @@ def create_app(archive: str | Path | Archive, *, settings: Settings | None = Non
     app.state.nav = []
     _install_errors(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    auth.install(app)
     nav: list[NavLink] = []
     for module in _view_modules():
         router = getattr(module, "router", None)

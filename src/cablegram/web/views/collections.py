@@ -37,15 +37,21 @@ def _store(request: Request) -> CollectionStore:
 
 
 def _same_origin(request: Request) -> None:
-    """Refuse form posts from other sites (a CSRF guard without cookies)."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
+    """Refuse form posts from other sites (a CSRF guard without cookies). Fail closed: an opaque
+    `Origin: null` (sandboxed frames, some redirects), or no Origin from a client that sends no
+    `Sec-Fetch-Site` either, counts as cross-site; a Referer proves nothing."""
     site = request.headers.get("sec-fetch-site")
-    if site and site not in ("same-origin", "none"):
+    origin = request.headers.get("origin")
+    if site is not None and site not in ("same-origin", "none"):
         raise WebError(403, "cross-site request refused")
-    if origin and origin != "null":
-        parts = urlsplit(origin)
-        if parts.netloc and parts.netloc != request.headers.get("host", ""):
-            raise WebError(403, "cross-site request refused")
+    if origin is None:
+        if site is None:
+            raise WebError(403, "cross-site request refused: the request says neither its Origin nor "
+                                "its Sec-Fetch-Site")
+        return
+    netloc = urlsplit(origin).netloc if origin.strip().lower() != "null" else ""
+    if not netloc or netloc != request.headers.get("host", ""):
+        raise WebError(403, "cross-site request refused")
 
 
 def _checked(name: str) -> str:

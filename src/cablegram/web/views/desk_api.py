@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
 
-from cablegram.access import can_read
 from cablegram.archive import open_archive
 from cablegram.desk import (
     DeskError,
+    DraftConflict,
     DraftFormatError,
     clear,
     get_draft,
@@ -24,29 +25,45 @@ from cablegram.desk import (
 from cablegram.desk import reply as start_reply
 from cablegram.desk.drafts import Draft, check
 from cablegram.desk.workflow import preview
+from cablegram.web.auth import check_csrf, desk_of, require_user
 from cablegram.web.core import WebError
-from cablegram.web.views.desk_auth import check_csrf, desk_of, require_user
 
 router = APIRouter(prefix="/api/desk", tags=["desk"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "not logged in"}, 403: {"description": "not allowed or bad CSRF token"},
-    404: {"description": "unknown draft or cable"}, 409: {"description": "the workflow refuses the step"},
+    404: {"description": "unknown draft or cable"},
+    409: {"description": "the workflow refuses the step, or the draft was saved since the version you edited"},
 }
 
 
 def _draft(request: Request, draft_id: int) -> Draft:
-    user = require_user(request)
-    draft = get_draft(desk_of(request), draft_id)
-    if draft is None or draft.post_id != user.post_id or not can_read(user, draft.cable):
+    draft = get_draft(desk_of(request), draft_id, require_user(request))
+    if draft is None:
         raise WebError(404, f"no draft {draft_id}")
     return draft
 
 
 def _out(request: Request, draft: Draft, problems: Any = None) -> dict[str, Any]:
     desk = desk_of(request)
-    live = problems is None and draft.state in ("draft", "cleared")
-    found = check(desk, draft.cable, reader=require_user(request)) if live else problems or []
-    return {"draft": draft.to_dict(), "problems": [p.to_dict() for p in found], "telegram": preview(desk, draft)}
+    shown = get_draft(desk, draft.id, require_user(request))  # as the user may see it, whoever saved it
+    if shown is None:
+        raise WebError(404, f"no draft {draft.id}")
+    live = problems is None and shown.state in ("draft", "cleared")
+    found = check(desk, shown.cable, reader=require_user(request)) if live else problems or []
+    return {"draft": shown.to_dict(), "problems": [p.to_dict() for p in found], "telegram": preview(desk, shown)}
+
+
+def _version(if_match: str | None, fields: dict[str, Any]) -> int | None:
+    """The version the client edited: `If-Match: "3"` or a `version` field (None: not checked)."""
+    given = fields.pop("version", None)
+    if if_match:
+        given = if_match.strip().removeprefix("W/").strip('"')
+    if given is None or given == "*":
+        return None
+    try:
+        return int(given)
+    except (TypeError, ValueError):
+        raise WebError(422, f"version: not a draft version: {given!r}") from None
 
 
 @router.get("/me", responses=ERRORS, summary="The logged-in user")
@@ -62,36 +79,46 @@ def drafts(request: Request) -> dict[str, Any]:
     return {"drafts": [d.to_dict() for d in list_drafts(desk_of(request), user)]}
 
 
-def _save(request: Request, fields: dict[str, Any], draft_id: int | None) -> dict[str, Any]:
+def _save(request: Request, fields: dict[str, Any], draft_id: int | None,
+          version: int | None = None) -> dict[str, Any] | JSONResponse:
     user = require_user(request)
     check_csrf(request, None)
     desk = desk_of(request)
     try:
         with open_archive(desk.path) as archive:
-            draft, problems = save_draft(desk, user, fields, draft_id=draft_id, archive=archive)
+            draft, problems = save_draft(desk, user, fields, draft_id=draft_id, archive=archive, version=version)
+    except DraftConflict as exc:
+        return JSONResponse({"error": exc.message, "version": exc.current}, status_code=409,
+                            headers={"ETag": f'"{exc.current}"'})
     except (DeskError, DraftFormatError) as exc:
         raise WebError(422, getattr(exc, "message", str(exc))) from None
     return _out(request, draft, problems)
 
 
 @router.post("/drafts", responses=ERRORS, summary="Create a draft")
-def create(request: Request, fields: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def create(request: Request, fields: Annotated[dict[str, Any], Body()]) -> Any:
     """A new draft from the fields of a draft file (see `cablegram draft`); returns it with its
     problems and the telegram as it will look."""
+    fields.pop("version", None)
     return _save(request, fields, None)
 
 
 @router.get("/drafts/{draft_id}", responses=ERRORS, summary="A draft")
-def show(request: Request, draft_id: int) -> dict[str, Any]:
-    """A draft, its problems and the telegram as it will look (the wire text once released)."""
-    return _out(request, _draft(request, draft_id))
+def show(request: Request, draft_id: int) -> JSONResponse:
+    """A draft as you may see it (paragraphs above you withheld), its problems and the telegram as
+    it will look (the wire text once released); its version is also the `ETag`."""
+    draft = _draft(request, draft_id)
+    return JSONResponse(_out(request, draft), headers={"ETag": f'"{draft.version}"'})
 
 
 @router.put("/drafts/{draft_id}", responses=ERRORS, summary="Replace a draft's text")
-def edit(request: Request, draft_id: int, fields: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    """New fields for a draft (a cleared draft goes back to draft)."""
+def edit(request: Request, draft_id: int, fields: Annotated[dict[str, Any], Body()],
+         if_match: Annotated[str | None, Header(max_length=40)] = None) -> Any:
+    """New fields for a draft (a cleared draft goes back to draft). Send the version you edited
+    (`If-Match: "3"`, or a `version` field): a draft saved since gives 409 and is not overwritten."""
     _draft(request, draft_id)
-    return _save(request, fields, draft_id)
+    version = _version(if_match, fields)
+    return _save(request, fields, draft_id, version)
 
 
 @router.post("/drafts/{draft_id}/clear", responses=ERRORS, summary="Clear a draft")

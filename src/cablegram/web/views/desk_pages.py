@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from cablegram.archive import open_archive
 from cablegram.desk import (
     DeskError,
+    DraftConflict,
     User,
     clear,
     get_draft,
@@ -29,10 +30,11 @@ from cablegram.desk.validate import Problem
 from cablegram.desk.workflow import preview
 from cablegram.directory.classification import CLASSIFICATIONS
 from cablegram.directory.precedence import PRECEDENCES
-from cablegram.web.core import WebError, page
-from cablegram.web.views.desk_auth import check_csrf, csrf_token, current_user, desk_of
+from cablegram.web.auth import check_csrf, csrf_token, current_user, desk_of
+from cablegram.web.core import NavLink, WebError, page
 
 router = APIRouter(include_in_schema=False)
+nav = [NavLink("/desk", "Desk", 60)]
 
 Text = Annotated[str, Form(max_length=20000)]
 Body = Annotated[str, Form(max_length=200000)]
@@ -70,7 +72,7 @@ def _form_of(draft: Draft | None) -> dict[str, str]:
             "classified_by": c.classified_by.text if c.classified_by else "", "tags": " ".join(c.tags),
             "subject": c.subject or "", "subject_marking": c.subject_marking or "",
             "references": "\n".join(r.text for r in c.references), "signers": " ".join(c.signers),
-            "body": "\n\n".join(body)}
+            "body": "\n\n".join(body), "version": str(draft.version)}
 
 
 def form_to_data(form: dict[str, str]) -> dict[str, Any]:
@@ -128,23 +130,35 @@ def new_draft(request: Request) -> HTMLResponse:
     return _draft_page(request, None, _form_of(None), [])
 
 
+def _form_version(form: dict[str, str]) -> int | None:
+    v = form.get("version", "").strip()
+    return int(v) if v.isdigit() else None
+
+
 def _save(request: Request, form: dict[str, str], draft_id: int | None) -> Response:
     user = _user(request)
     check_csrf(request, form.get("csrf"))
     desk = desk_of(request)
     try:
         with open_archive(desk.path) as archive:
-            draft, problems = save_draft(desk, user, form_to_data(form), draft_id=draft_id, archive=archive)
+            draft, problems = save_draft(desk, user, form_to_data(form), draft_id=draft_id, archive=archive,
+                                         version=_form_version(form) if draft_id else None)
+    except DraftConflict as exc:
+        # the user's text stays in the form; beside it, the saved telegram; saving again replaces it
+        saved = get_draft(desk, draft_id, user) if draft_id else None
+        return _draft_page(request, saved, {**form, "version": str(exc.current)},
+                           [Problem("general", exc.message)], status=409)
     except DeskError as exc:
-        return _draft_page(request, get_draft(desk, draft_id) if draft_id else None, form,
+        return _draft_page(request, get_draft(desk, draft_id, user) if draft_id else None, form,
                            [Problem(exc.field or "general", exc.message)], status=422)
     if draft_id is None:
         return RedirectResponse(f"/desk/draft/{draft.id}", status_code=303)
-    return _draft_page(request, draft, _form_of(draft), problems, status=422 if any(
+    shown = _visible_draft(request, draft.id)
+    return _draft_page(request, shown, _form_of(shown), problems, status=422 if any(
         p.level == "error" for p in problems) else 200, message="saved")
 
 
-_FIELDS = ("csrf", "to", "info", "precedence", "classification", "caveats", "eo", "classified_by", "tags",
+_FIELDS = ("csrf", "version", "to", "info", "precedence", "classification", "caveats", "eo", "classified_by", "tags",
            "subject", "subject_marking", "references", "signers", "body")
 
 
@@ -160,11 +174,8 @@ async def create_draft(request: Request) -> Response:
 
 
 def _visible_draft(request: Request, draft_id: int) -> Draft:
-    user = _user(request)
-    from cablegram.access import can_read
-
-    draft = get_draft(desk_of(request), draft_id)
-    if draft is None or draft.post_id != user.post_id or not can_read(user, draft.cable):
+    draft = get_draft(desk_of(request), draft_id, _user(request))
+    if draft is None:
         raise WebError(404, f"no draft {draft_id}")
     return draft
 
@@ -192,6 +203,7 @@ def _step(request: Request, draft_id: int, csrf: str, action: Any) -> Response:
     try:
         action(desk_of(request), draft, user)
     except DeskError as exc:
+        draft = _visible_draft(request, draft_id)
         problems = check(desk_of(request), draft.cable, reader=user)
         return _draft_page(request, draft, _form_of(draft), [Problem(exc.field or "workflow", exc.message),
                                                              *problems], status=409)

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cablegram import __version__
 from cablegram.archive import Archive, QueryError
+from cablegram.archive.budget import QueryTimeout
 from cablegram.web import filters, views
 from cablegram.web.core import ArchivePool, NavLink, Settings, WebError, page
 
@@ -72,16 +73,23 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/api"
 
 
-def _error(request: Request, status: int, message: str, **extra: Any) -> Response:
+def _error(request: Request, status: int, message: str, headers: dict[str, str] | None = None,
+           **extra: Any) -> Response:
     if _is_api(request):
-        return JSONResponse({"error": message, **extra}, status_code=status)
-    return page(request, "error.html", status=status, status_code=status, message=message)
+        return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+    response = page(request, "error.html", status=status, status_code=status, message=message)
+    response.headers.update(headers or {})
+    return response
 
 
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:
-        return _error(request, exc.status, exc.message)
+        return _error(request, exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(QueryTimeout)
+    async def query_timeout(request: Request, exc: QueryTimeout) -> Response:
+        return _error(request, 400, str(exc))
 
     @app.exception_handler(QueryError)
     async def query_error(request: Request, exc: QueryError) -> Response:
@@ -126,7 +134,8 @@ def _view_modules() -> list[Any]:
 def create_app(archive: str | Path | Archive, *, settings: Settings | None = None) -> FastAPI:
     """The FastAPI app serving `archive` (a path, opened read-only, or an `Archive` object)."""
     settings = settings or Settings()
-    pool = ArchivePool(archive, settings.pool_size)
+    pool = ArchivePool(archive, settings.pool_size, wait=settings.pool_wait,
+                       query_timeout=settings.query_timeout)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

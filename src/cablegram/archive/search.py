@@ -21,7 +21,7 @@ from cablegram.archive.base import (
     SearchResult,
     Sort,
 )
-from cablegram.archive.budget import QueryTimeout, time_budget
+from cablegram.archive.budget import QueryCancelled, QueryTimeout, time_budget
 from cablegram.archive.query import Plan, QueryError, compile_query, parse_query
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def guarded(archive: SQLiteArchive, what: str, work: Callable[[], T]) -> T:
         try:
             with time_budget(archive.db, archive.query_timeout):
                 return work()
-        except QueryTimeout:
+        except (QueryTimeout, QueryCancelled):
             raise
         except sqlite3.OperationalError as exc:
             if attempt == 2 or "logic error" not in str(exc):

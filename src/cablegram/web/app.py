@@ -9,8 +9,10 @@ no inline script or style, nothing from other origins.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cablegram import __version__
 from cablegram.archive import Archive, QueryError
-from cablegram.archive.budget import QueryTimeout
+from cablegram.archive.budget import QueryCancelled, QueryTimeout, cancelled
 from cablegram.web import filters, views
 from cablegram.web.core import ArchivePool, NavLink, Settings, WebError, page
 
@@ -69,6 +71,41 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class Disconnects:
+    """ASGI middleware: notices a client that goes away before its answer, so that its search
+    stops at once instead of running out its time budget (`cablegram.archive.budget.cancelled`).
+
+    It reads the request's messages itself and hands them on to the app in order; the
+    `http.disconnect` that follows the request sets the request's event.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        gone = threading.Event()
+        inbox: asyncio.Queue[Message] = asyncio.Queue()
+
+        async def pump() -> None:
+            while True:
+                message = await receive()
+                await inbox.put(message)
+                if message["type"] == "http.disconnect":
+                    gone.set()
+                    return
+
+        task = asyncio.ensure_future(pump())
+        token = cancelled.set(gone)
+        try:
+            await self.app(scope, inbox.get, send)
+        finally:
+            cancelled.reset(token)
+            task.cancel()
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/api"
 
@@ -86,6 +123,10 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:
         return _error(request, exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(QueryCancelled)
+    async def query_cancelled(request: Request, exc: QueryCancelled) -> Response:
+        return _error(request, 499, str(exc))  # nobody reads it: the client has gone
 
     @app.exception_handler(QueryTimeout)
     async def query_timeout(request: Request, exc: QueryTimeout) -> Response:
@@ -166,5 +207,6 @@ def create_app(archive: str | Path | Archive, *, settings: Settings | None = Non
         if callable(setup):
             setup(app)
     app.state.nav = sorted(nav, key=lambda link: (link.order, link.label))
+    app.add_middleware(Disconnects)
     app.add_middleware(SecurityHeaders)
     return app

@@ -68,6 +68,9 @@ def test_a_query_over_its_time_budget_is_stopped_inside_sqlite(dev_archive: SQLi
             dev_archive.search(HEAVY, sort="bm25", facets=["origin", "tag"])
         with pytest.raises(QueryTimeout):
             list(dev_archive.iter_records(HEAVY))
+        dev_archive.query_timeout = 1e-6  # a budget around budgets: the outer one says why
+        with pytest.raises(QueryTimeout):
+            dev_archive.stats()
     finally:
         dev_archive.query_timeout = 5.0
     # the connection is whole again, and its progress handler gone

@@ -49,6 +49,8 @@ def guarded(archive: SQLiteArchive, what: str, work: Callable[[], T]) -> T:
         except (QueryTimeout, QueryCancelled):
             raise
         except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc):  # an enclosing budget's: it says which
+                raise
             if attempt == 2 or "logic error" not in str(exc):
                 raise QueryError(f"cannot search for {what!r}: {exc}") from None
     raise AssertionError("unreachable")  # pragma: no cover

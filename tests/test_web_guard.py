@@ -17,8 +17,7 @@ from fastapi.testclient import TestClient
 
 from archive_fixtures import dev_archive_path  # noqa: F401  (a fixture)
 from cablegram.web import Settings, create_app
-
-HEAVY = " OR ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz")
+from test_query_limits import HEAVY
 
 
 def _q(q: str) -> str:

@@ -33,7 +33,11 @@ def serving(archive: Path) -> Iterator[str]:
         yield m.group(1)
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # stuck in a request: do not leave it running
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 @contextmanager

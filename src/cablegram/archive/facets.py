@@ -41,10 +41,11 @@ def _sorted(counter: Counter[str], by_value: bool = False) -> list[FacetCount]:
     return [FacetCount(v, n) for v, n in items if n]
 
 
-def _combos(archive: SQLiteArchive) -> tuple[list[int], list[tuple[int, int, int, int]]]:
+def _combos(archive: SQLiteArchive,
+            fresh: bool = False) -> tuple[list[int], list[tuple[int, int, int, int]]]:
     """Per cable id, the index of its (origin, class, caveats, month) combination; cached."""
     key = ("combos", archive.generation())
-    if key not in archive._cache:
+    if fresh or key not in archive._cache:
         for k in [k for k in archive._cache if k[0] == "combos"]:
             del archive._cache[k]
         combos: dict[tuple[int, int, int, int], int] = {}
@@ -65,7 +66,11 @@ def _fast_groups(archive: SQLiteArchive, plan: Plan) -> list[tuple[int, ...]]:
                              " MATCH ?", (plan.match,)).fetchone()[0]
     if not ids:
         return []
-    counted = Counter(map(per_id.__getitem__, map(int, ids.split(","))))
+    rowids = list(map(int, ids.split(",")))
+    if max(rowids) >= len(per_id):  # cables committed between the two reads: index them too
+        archive._cache.pop(("combos", archive.generation()), None)
+        per_id, combos = _combos(archive, fresh=True)
+    counted = Counter(map(per_id.__getitem__, rowids))
     return [(*combos[c], n) for c, n in counted.items()]
 
 

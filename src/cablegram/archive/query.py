@@ -8,6 +8,12 @@
 Text goes to FTS5 (always quoted, so no user input is ever FTS syntax); field filters become
 SQL over the narrow `cable_facets` table (alias `f`). Values never enter SQL text: they are bound
 parameters or integers the resolver looked up. Anything malformed raises `QueryError`.
+
+A query's cost grows with the square of its terms (FTS5 merges every phrase's positions for
+every matching row), so the parser drops repeated terms (`a a`, `a OR a`, `(a b) (a b)` are `a`,
+`a`, `a b`) and refuses queries over MAX_LENGTH characters, MAX_TERMS terms or MAX_DEPTH levels
+of parentheses and NOT, and prefixes shorter than MIN_PREFIX, each with a message that names
+the limit.
 """
 
 from __future__ import annotations
@@ -16,7 +22,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["FIELDS", "Plan", "QueryError", "Resolver", "compile_query", "parse_query"]
+__all__ = [
+    "FIELDS", "MAX_DEPTH", "MAX_LENGTH", "MAX_TERMS", "MIN_PREFIX", "Plan", "QueryError", "Resolver",
+    "compile_query", "parse_query",
+]
+
+#: Limits of one query (and of the filters beside it): characters; distinct terms, counting each
+#: word of a phrase and each field filter; nesting of parentheses and NOT.
+MAX_LENGTH = 2000
+MAX_TERMS = 32
+MAX_DEPTH = 16
+#: Characters a prefix needs before `*`: `a*` merges the postings of every word in "a" (a
+#: twentieth of the whole index, seconds on a large archive); `ele*` a few words.
+MIN_PREFIX = 3
 
 FIELDS = ("origin", "tag", "class", "caveat", "from", "to", "ref", "subject", "id", "drafter", "approver", "office")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -80,6 +98,13 @@ class _Tok:
     negated: bool = False
 
 
+def _check_prefix(text: str, pos: int) -> None:
+    last = (re.findall(r"\w+", text) or [""])[-1]
+    if len(last) < MIN_PREFIX:
+        raise QueryError(f"a prefix needs {MIN_PREFIX} characters before '*' ({last + '*'!r}"
+                         " would match too many words)", pos)
+
+
 def _tokens(q: str) -> list[_Tok]:
     out: list[_Tok] = []
     i = 0
@@ -100,6 +125,7 @@ def _tokens(q: str) -> list[_Tok]:
             prefix = q.startswith("*", i)
             if prefix:
                 i += 1
+                _check_prefix(text[1:-1], start)
             out.append(_Tok("phrase", text, start, text[1:-1], prefix=prefix))
         else:
             word = m.group("w")
@@ -132,6 +158,8 @@ def _tokens(q: str) -> list[_Tok]:
                 word = word.rstrip("*")
             if not word:
                 raise QueryError("'*' must follow a word", start)
+            if prefix:
+                _check_prefix(word, start)
             out.append(_Tok("word", word, start, word, prefix=prefix, negated=negated))
     return out
 
@@ -141,6 +169,13 @@ class _Parser:
         self.toks = _tokens(q)
         self.i = 0
         self.length = len(q)
+        self.depth = 0
+
+    def deeper(self, tok: _Tok) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"query nested too deeply ({MAX_DEPTH} levels of parentheses and NOT"
+                             " at most)", tok.pos)
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -164,7 +199,7 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.kind == "OR":
             self.take()
             nodes.append(self.and_expr())
-        return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+        return _combine(Or, nodes)
 
     def and_expr(self) -> Node:
         nodes = [self.unary()]
@@ -172,26 +207,30 @@ class _Parser:
             if tok.kind == "AND":
                 self.take()
             nodes.append(self.unary())
-        return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+        return _combine(And, nodes)
 
     def unary(self) -> Node:
         tok = self.peek()
         if tok is None:
             raise QueryError("query ends where a term was expected", self.length)
         if tok.kind == "NOT":
-            self.take()
-            return Not(self.unary())
+            self.deeper(self.take())
+            node = Not(self.unary())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
         tok = self.take()
         node: Node
         if tok.kind == "(":
+            self.deeper(tok)
             node = self.or_expr()
             close = self.peek()
             if close is None or close.kind != ")":
                 raise QueryError("missing ')' for this '('", tok.pos)
             self.take()
+            self.depth -= 1
             return node
         if tok.kind in (")", "AND", "OR"):
             raise QueryError(f"unexpected {tok.text!r}", tok.pos)
@@ -208,14 +247,54 @@ class _Parser:
         return Not(node) if tok.negated else node
 
 
+def _key(node: Node) -> object:
+    """What a node means, for spotting repeats: FTS5 folds case, a field's position is no part."""
+    if isinstance(node, Term):
+        return ("term", " ".join(node.text.casefold().split()), node.prefix, node.column)
+    if isinstance(node, Field):
+        return ("field", node.name, node.value.strip().casefold())
+    if isinstance(node, Not):
+        return ("not", _key(node.node))
+    return (type(node).__name__, tuple(_key(n) for n in node.nodes))
+
+
+def _combine(kind: type[And] | type[Or], nodes: list[Node]) -> Node:
+    """`kind` of `nodes`, flattened (`(a b) c` is `a b c`) and with repeats dropped."""
+    flat: dict[object, Node] = {}
+    for node in nodes:
+        for n in node.nodes if isinstance(node, kind) else (node,):
+            flat.setdefault(_key(n), n)
+    out = tuple(flat.values())
+    return out[0] if len(out) == 1 else kind(out)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _terms(node: Node) -> int:
+    """Terms that cost FTS5 a phrase each: words (each word of a phrase) and field filters."""
+    if isinstance(node, Term):
+        return max(1, len(_WORD.findall(node.text)))
+    if isinstance(node, Field):
+        return 1
+    if isinstance(node, Not):
+        return _terms(node.node)
+    return sum(_terms(n) for n in node.nodes)
+
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def parse_query(q: str) -> Node | None:
-    """Parse a query into its AST (None for an empty query); raise `QueryError` if malformed."""
-    if len(q) > 2000:
-        raise QueryError("query too long (2000 characters at most)")
-    return _Parser(_CONTROL.sub(" ", q)).parse()
+    """Parse a query into its AST (None for an empty query); raise `QueryError` if malformed
+    or over the limits (MAX_LENGTH characters, MAX_TERMS terms, MAX_DEPTH levels)."""
+    if len(q) > MAX_LENGTH:
+        raise QueryError(f"query too long: {len(q)} characters, {MAX_LENGTH} at most")
+    node = _Parser(_CONTROL.sub(" ", q)).parse()
+    if node is not None and (n := _terms(node)) > MAX_TERMS:
+        raise QueryError(f"query too large: {n} terms, {MAX_TERMS} at most (each word of a"
+                         " phrase and each field filter counts; repeated terms count once)")
+    return node
 
 
 # --- compiling ---------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cablegram.archive import facets as facets_mod
 from cablegram.archive.base import (
@@ -21,6 +21,7 @@ from cablegram.archive.base import (
     SearchResult,
     Sort,
 )
+from cablegram.archive.budget import QueryCancelled, QueryTimeout, time_budget
 from cablegram.archive.query import Plan, QueryError, compile_query, parse_query
 
 if TYPE_CHECKING:
@@ -30,6 +31,29 @@ __all__ = ["compile_for", "iter_ids", "search", "stats", "suggest"]
 
 MAX_LIMIT = 1000
 _SPACES = re.compile(r"\s+")
+T = TypeVar("T")
+
+
+def guarded(archive: SQLiteArchive, what: str, work: Callable[[], T]) -> T:
+    """`work()` (reads only) within the archive's time budget (`QueryTimeout` past it).
+
+    Once more when SQLite fails it with "SQL logic error": SQLite 3.40's FTS5 fails the first
+    ranked query after another connection changed the index's settings (ingest does) that way,
+    once per connection. Any other SQLite error becomes a `QueryError` (a safety net: the
+    compiler should prevent them).
+    """
+    for attempt in (1, 2):
+        try:
+            with time_budget(archive.db, archive.query_timeout):
+                return work()
+        except (QueryTimeout, QueryCancelled):
+            raise
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc):  # an enclosing budget's: it says which
+                raise
+            if attempt == 2 or "logic error" not in str(exc):
+                raise QueryError(f"cannot search for {what!r}: {exc}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def compile_for(archive: SQLiteArchive, query: str, filters: str | None,
@@ -142,18 +166,19 @@ def search(archive: SQLiteArchive, query: str, *, filters: str | None = None,
     if not 0 <= limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
     plan = compile_for(archive, query, filters, access)
-    try:
+
+    def run() -> SearchResult:
         page = _page_ids(archive, plan, sort, limit, offset) if limit else []
         total, counts = facets_mod.count(archive, plan, facets)
-    except sqlite3.OperationalError as exc:  # a safety net: the compiler should prevent it
-        raise QueryError(f"cannot search for {query!r}: {exc}") from None
-    return SearchResult(query=query, total=total, hits=_hits(archive, plan, page),
-                        facets=counts, offset=offset, limit=limit)
+        return SearchResult(query=query, total=total, hits=_hits(archive, plan, page),
+                            facets=counts, offset=offset, limit=limit)
+
+    return guarded(archive, query, run)
 
 
 def iter_ids(archive: SQLiteArchive, query: str, *, access: AccessFilter | None = None,
              chunk: int = 500) -> Iterator[list[int]]:
-    """The ids of every match, oldest first, in chunks."""
+    """The ids of every match, oldest first, in chunks (all found within the time budget)."""
     plan = compile_for(archive, query, None, access)
     if plan.match is None:
         sql = f"SELECT f.id FROM cable_facets f WHERE {plan.sql_where()} ORDER BY f.day, f.id"
@@ -162,9 +187,9 @@ def iter_ids(archive: SQLiteArchive, query: str, *, access: AccessFilter | None 
         sql = ("SELECT f.id FROM cables_fts fts JOIN cable_facets f ON f.id = fts.rowid"
                f" WHERE cables_fts MATCH ? AND {plan.sql_where()} ORDER BY f.day, f.id")
         params = (plan.match, *plan.params)
-    cur = archive.db.execute(sql, params)
-    while rows := cur.fetchmany(chunk):
-        yield [r[0] for r in rows]
+    ids = guarded(archive, query, lambda: [r[0] for r in archive.db.execute(sql, params)])
+    for start in range(0, len(ids), chunk):
+        yield ids[start:start + chunk]
 
 
 def suggest(archive: SQLiteArchive, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
@@ -172,6 +197,10 @@ def suggest(archive: SQLiteArchive, prefix: str, *, limit: int = 10) -> list[tup
     p = prefix.strip()
     if not p:
         return []
+    return guarded(archive, prefix, lambda: _suggest(archive, p, limit))
+
+
+def _suggest(archive: SQLiteArchive, p: str, limit: int) -> list[tuple[str, str]]:
     like = p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     out: list[tuple[str, str]] = []
     low = p.lower()
@@ -191,6 +220,10 @@ def suggest(archive: SQLiteArchive, prefix: str, *, limit: int = 10) -> list[tup
 
 def stats(archive: SQLiteArchive, *, access: AccessFilter | None = None) -> dict[str, Any]:
     """Totals and counts by year, origin, classification and tag (top 20)."""
+    return guarded(archive, "", lambda: _stats(archive, access))
+
+
+def _stats(archive: SQLiteArchive, access: AccessFilter | None) -> dict[str, Any]:
     result = search(archive, "", facets=("year", "origin", "classification", "tag", "caveat"),
                     limit=0, access=access)
     db = archive.db

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cablegram.archive import graph, schema, search
 from cablegram.archive.base import AccessFilter, References, SearchResult, Sort, Thread, VersionInfo
+from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
 from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
 from cablegram.archive.sqlite_loading import READER_CACHE_KIB, READER_MMAP_BYTES
 from cablegram.model import Cable
@@ -57,8 +58,11 @@ class SQLiteArchive:
         self.db.execute("PRAGMA temp_store = MEMORY")
         self.db.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
         self._dims: dict[str, dict[str, Any]] | None = None
+        self._dims_version = -1  # `PRAGMA data_version` when `_dims` was read
         self._dim_ids: dict[str, dict[str, int]] = {}  # kind -> label -> id, for the writer
         self._cache: dict[Any, Any] = {}
+        #: Seconds a search may run before SQLite stops it (`budget.time_budget`); None: no limit.
+        self.query_timeout: float | None = DEFAULT_QUERY_TIMEOUT
         self._writes = 0
         #: Set by ingest: new cables wait for `index_pending()` instead of being indexed per batch.
         self.defer_index = False
@@ -82,8 +86,16 @@ class SQLiteArchive:
         return (self.db.execute("PRAGMA data_version").fetchone()[0], self._writes)
 
     def dims(self) -> dict[str, dict[str, Any]]:
-        """The dimension tables, cached: origins, classifications and caveat bits."""
-        if self._dims is None:
+        """The dimension tables: origins, classifications and caveat bits.
+
+        Cached, and read again whenever another connection has committed since (an ingest or a
+        desk release while the server runs adds origins, classifications and caveats: a stale
+        copy would fail on their ids, and would not withhold a new caveat). The check is one
+        `PRAGMA data_version`, a few microseconds; this connection's own writes keep the cache
+        up to date themselves (`_dim_id`, `_caveat_mask`).
+        """
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if self._dims is None or version != self._dims_version:
             self._dims = {
                 "origin": {r[0]: (r[1], r[2]) for r in
                            self.db.execute("SELECT id, label, station FROM origins")},
@@ -92,7 +104,14 @@ class SQLiteArchive:
                 "caveat": {r[1]: r[0] for r in
                            self.db.execute("SELECT bit, caveat FROM caveat_bits")},
             }
+            self._dims_version = version
+            self._dim_ids = {}
         return self._dims
+
+    def _writer_dims(self) -> dict[str, dict[str, Any]]:
+        """`dims()` inside the writer's transaction, without a check per row: `_write_items`
+        refreshes them once per batch, and no other connection can commit meanwhile."""
+        return self._dims if self._dims is not None else self.dims()
 
     # --- resolver for the query compiler ------------------------------------------------------
 
@@ -233,6 +252,7 @@ class SQLiteArchive:
 
     def _write_items(self, items: Sequence[Prepared], counts: Counter[str]) -> None:
         db = self.db
+        self.dims()  # what other writers added since the last batch
         upto = self._fts_upto()
         top = db.execute("SELECT coalesce(max(id), 0) FROM cables").fetchone()[0]
         next_id = max(int(top), upto) + 1
@@ -335,7 +355,7 @@ class SQLiteArchive:
         Runs in the batch's write transaction. Another ingest may have added the same label
         since this connection cached the table: the insert yields to it, and the row is read
         back, so concurrent ingests share one id per label."""
-        table = self.dims()[kind]
+        table = self._writer_dims()[kind]
         by_label = self._dim_ids.get(kind)
         if by_label is None or len(by_label) != len(table):
             by_label = self._dim_ids[kind] = {row[0]: i for i, row in table.items()}
@@ -358,7 +378,7 @@ class SQLiteArchive:
         return new
 
     def _caveat_mask(self, caveats: list[str]) -> int:
-        bits = self.dims()["caveat"]
+        bits = self._writer_dims()["caveat"]
         mask = 0
         for c in caveats:
             if c not in bits:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from cablegram.archive import FACETS, MARK_END, MARK_START, QueryError
+from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
 from cablegram.cli import CommandError
 from cablegram.commands._archive import add_reader_option, open_for_reading
 
@@ -32,6 +33,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--facet", action="append", default=[], choices=FACETS,
                    help="count hits by this facet (repeatable)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", default=DEFAULT_QUERY_TIMEOUT,
+                   help=f"stop the search after this long (default {DEFAULT_QUERY_TIMEOUT:g};"
+                   " 0: never)")
     p.set_defaults(func=run)
 
 
@@ -40,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.markup import escape
 
     with open_for_reading(args) as archive:
+        getattr(archive, "inner", archive).query_timeout = args.timeout or None
         try:
             result = archive.search(args.query, facets=args.facet, limit=args.limit,
                                     offset=args.offset, sort=args.sort)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cablegram.archive import archive_location
+from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
 from cablegram.cli import CommandError
 from cablegram.commands._archive import add_archive_option
 
@@ -29,11 +30,13 @@ def register(subparsers: Any) -> None:
     )
     add_archive_option(p)
     add_server_options(p)
+    p.add_argument("--query-timeout", type=float, metavar="SECONDS", default=DEFAULT_QUERY_TIMEOUT,
+                   help=f"stop a search after this long (default {DEFAULT_QUERY_TIMEOUT:g}; 0: never)")
     p.set_defaults(func=run)
 
 
 def serve(location: str, host: str, port: int, templates: str | None,
-          announce: str = "serving") -> None:
+          announce: str = "serving", query_timeout: float | None = DEFAULT_QUERY_TIMEOUT) -> None:
     """Build the app for `location` and run uvicorn until interrupted."""
     import socket
 
@@ -44,7 +47,8 @@ def serve(location: str, host: str, port: int, templates: str | None,
     if templates and not Path(templates).is_dir():
         raise CommandError(f"no template directory {templates}")
     try:
-        app = create_app(location, settings=Settings(templates=templates))
+        app = create_app(location, settings=Settings(templates=templates,
+                                                     query_timeout=query_timeout or None))
     except FileNotFoundError:
         raise CommandError(f"no archive at {location}: run `cablegram ingest SOURCE...` "
                            "or `cablegram demo` first") from None
@@ -64,5 +68,8 @@ def serve(location: str, host: str, port: int, templates: str | None,
 
 
 def run(args: argparse.Namespace) -> int:
-    serve(archive_location(args.archive), args.host, args.port, args.templates)
+    if args.query_timeout < 0:
+        raise CommandError("--query-timeout must be 0 (no limit) or more seconds")
+    serve(archive_location(args.archive), args.host, args.port, args.templates,
+          query_timeout=args.query_timeout)
     return 0

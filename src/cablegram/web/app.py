@@ -11,8 +11,10 @@ style, nothing from other origins.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cablegram import __version__
 from cablegram.archive import Archive, QueryError
+from cablegram.archive.budget import QueryCancelled, QueryTimeout, cancelled
 from cablegram.web import auth, filters, views
 from cablegram.web.core import ArchivePool, NavLink, Settings, WebError, page
 
@@ -70,20 +73,66 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class Disconnects:
+    """ASGI middleware: notices a client that goes away before its answer, so that its search
+    stops at once instead of running out its time budget (`cablegram.archive.budget.cancelled`).
+
+    It reads the request's messages itself and hands them on to the app in order; the
+    `http.disconnect` that follows the request sets the request's event.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        gone = threading.Event()
+        inbox: asyncio.Queue[Message] = asyncio.Queue()
+
+        async def pump() -> None:
+            while True:
+                message = await receive()
+                await inbox.put(message)
+                if message["type"] == "http.disconnect":
+                    gone.set()
+                    return
+
+        task = asyncio.ensure_future(pump())
+        token = cancelled.set(gone)
+        try:
+            await self.app(scope, inbox.get, send)
+        finally:
+            cancelled.reset(token)
+            task.cancel()
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/api"
 
 
-def _error(request: Request, status: int, message: str, **extra: Any) -> Response:
+def _error(request: Request, status: int, message: str, headers: dict[str, str] | None = None,
+           **extra: Any) -> Response:
     if _is_api(request):
-        return JSONResponse({"error": message, **extra}, status_code=status)
-    return page(request, "error.html", status=status, status_code=status, message=message)
+        return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+    response = page(request, "error.html", status=status, status_code=status, message=message)
+    response.headers.update(headers or {})
+    return response
 
 
 def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:
-        return _error(request, exc.status, exc.message)
+        return _error(request, exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(QueryCancelled)
+    async def query_cancelled(request: Request, exc: QueryCancelled) -> Response:
+        return _error(request, 499, str(exc))  # nobody reads it: the client has gone
+
+    @app.exception_handler(QueryTimeout)
+    async def query_timeout(request: Request, exc: QueryTimeout) -> Response:
+        return _error(request, 400, str(exc))
 
     @app.exception_handler(QueryError)
     async def query_error(request: Request, exc: QueryError) -> Response:
@@ -128,7 +177,8 @@ def _view_modules() -> list[Any]:
 def create_app(archive: str | Path | Archive, *, settings: Settings | None = None) -> FastAPI:
     """The FastAPI app serving `archive` (a path, opened read-only, or an `Archive` object)."""
     settings = settings or Settings()
-    pool = ArchivePool(archive, settings.pool_size)
+    pool = ArchivePool(archive, settings.pool_size, wait=settings.pool_wait,
+                       query_timeout=settings.query_timeout)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -160,5 +210,6 @@ def create_app(archive: str | Path | Archive, *, settings: Settings | None = Non
         if callable(setup):
             setup(app)
     app.state.nav = sorted(nav, key=lambda link: (link.order, link.label))
+    app.add_middleware(Disconnects)
     app.add_middleware(SecurityHeaders)
     return app

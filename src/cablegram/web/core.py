@@ -4,6 +4,10 @@ Views get the archive through the `archive` dependency (a connection from a smal
 concurrent requests read in parallel), the reader's `AccessFilter` through `access`, render
 pages with `page(...)` and fail with `WebError(status, message)`: the app turns that into a JSON
 `{"error": message}` under `/api/` and into an HTML error page elsewhere.
+
+When every connection is busy a request waits `Settings.pool_wait` seconds at most, then gets a
+503 with `Retry-After`; each search runs within `Settings.query_timeout` seconds (enforced inside
+SQLite, see `cablegram.archive.budget`), so busy connections come free again.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
 from cablegram.archive import AccessFilter, Archive, open_archive
+from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
 
 __all__ = [
+    "RETRY_AFTER",
     "ArchiveDep",
     "ArchivePool",
     "NavLink",
@@ -51,36 +57,51 @@ class NavLink:
 class Settings:
     """How the app runs. `templates` is a directory whose templates override the built-in ones;
     `access_for(request)` gives the reader's `AccessFilter` (None: an open archive, see all);
-    `pool_size` is the number of read connections."""
+    `pool_size` is the number of read connections; `pool_wait` how long (seconds) a request
+    waits for one when all are busy before it gets a 503; `query_timeout` how long (seconds) a
+    search may run before SQLite stops it (None: no limit)."""
 
     title: str = "cablegram"
     templates: str | Path | None = None
     access_for: Callable[[Request], AccessFilter | None] | None = None
     pool_size: int = 8
+    pool_wait: float = 0.25
+    query_timeout: float | None = DEFAULT_QUERY_TIMEOUT
     page_size: int = 20
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 class WebError(Exception):
-    """A request that cannot be answered: the status code and a one-line message."""
+    """A request that cannot be answered: the status code, a one-line message and any headers
+    the answer needs (`Retry-After` on a 503)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
+
+
+#: Seconds a client is told to wait (`Retry-After`) when every connection is busy.
+RETRY_AFTER = 1
 
 
 class ArchivePool:
     """Read connections to one archive, handed out one request at a time.
 
     Given a path, opens up to `size` read-only connections lazily; given an `Archive` object,
-    shares that one object (requests then take turns).
+    shares that one object (requests then take turns). When all are busy, `acquire` waits `wait`
+    seconds at most, then raises a 503 `WebError`. Each connection's searches stop after
+    `query_timeout` seconds.
     """
 
-    def __init__(self, source: str | Path | Archive, size: int = 8) -> None:
+    def __init__(self, source: str | Path | Archive, size: int = 8, *, wait: float = 0.25,
+                 query_timeout: float | None = DEFAULT_QUERY_TIMEOUT) -> None:
         self._free: queue.LifoQueue[Archive] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._all: list[Archive] = []
+        self.wait = max(0.0, wait)
+        self.query_timeout = query_timeout
         if isinstance(source, (str, Path)):
             self.path: str | None = str(source)
             if not Path(self.path).exists():
@@ -96,6 +117,7 @@ class ArchivePool:
     def _open(self) -> Archive:
         assert self.path is not None
         archive = open_archive(self.path, readonly=True)
+        archive.query_timeout = self.query_timeout
         self._all.append(archive)
         return archive
 
@@ -111,7 +133,13 @@ class ArchivePool:
             with self._lock:
                 archive = self._open() if len(self._all) < self._size else None
             if archive is None:
-                archive = self._free.get(timeout=60)
+                try:
+                    archive = self._free.get(timeout=self.wait) if self.wait else \
+                        self._free.get_nowait()
+                except queue.Empty:
+                    raise WebError(503, f"the server is busy (all {self._size} archive connections"
+                                   f" are in use): try again in {RETRY_AFTER} s",
+                                   {"Retry-After": str(RETRY_AFTER)}) from None
         try:
             yield archive
         finally:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from field_cases import actual, case_cable, expected, load_cases, passes, shared_present  # noqa: E402
+from field_cases import actual, case_cable, expected, load_cases, passes, shared_present
 
 TARGET = 97.0
 

@@ -17,7 +17,7 @@ from cablegram.model import EO, Cable, Origin, Paragraph, Reference
 from cablegram.telegram.body import Body, extract_between, has_mid_pilcrow, parse_body
 from cablegram.telegram.defects import DefectLog
 from cablegram.telegram.dtg import expand_year
-from cablegram.telegram.fields import parse_classified_by, parse_eo, parse_subject, parse_tags
+from cablegram.telegram.fields import classified_in_paragraphs, parse_classified_by, parse_eo, parse_subject, parse_tags
 from cablegram.telegram.frontmatter import FrontMatter, parse_front_matter
 from cablegram.telegram.header import HeaderParts, dtg_anywhere, parse_header
 from cablegram.telegram.infer import infer_created
@@ -126,6 +126,8 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
     when, references = _date_and_references(z, eo, default_year, log)
     serial, ref_id, origin = _origin(z, when, log)
     paragraphs = z.body.paragraphs
+    if classified_by is None:
+        classified_by = classified_in_paragraphs([p.text for p in paragraphs])
     classification = _classification(cl, h, paragraphs)
     if "XXXXXXXX" in text:
         log.add("redaction", "the text carries XXXXXXXXXXXX redactions")

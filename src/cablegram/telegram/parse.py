@@ -231,7 +231,9 @@ def _date_and_references(
         when = dtg_anywhere("\n".join(t for _, t in z.header_lines))
     year_hint = when.year if when else default_year
     ref_text = _joined(z.front.fields.get("ref"))
-    references = parse_references(ref_text, year_hint) if ref_text else ()
+    own_key = directory.station_key(cl.station) if cl else None
+    own = (own_key, cl.serial) if cl and own_key else None
+    references = parse_references(ref_text, year_hint, own) if ref_text else ()
     if when is None:
         log.add(*(("partial-extract", "no date-time group nor FM line") if h.from_ is None
                   else ("missing-dtg", "no date-time group")))
@@ -256,7 +258,7 @@ def _date_and_references(
             log.add("inferred-date", f"date inferred from the {how}")
             when = inferred
             if year_hint is None and ref_text:
-                references = parse_references(ref_text, when.year)
+                references = parse_references(ref_text, when.year, own)
         else:
             log.add("undated", "no date could be found or inferred")
     for r in references:

@@ -285,20 +285,38 @@ def extract_between(paragraphs: list[Paragraph], word: str) -> str | None:
         start: int | None = None
         head = text[:60 + len(word)]
         m = start_re.search(head) if word in head.lower() else None
-        if m and m.start() < 40 and not text[: m.start()].strip(" -").lower().startswith("end"):
+        before = text[: m.start()].strip(" -(").lower() if m else ""
+        heading = (p.heading or "").strip(" -:")
+        if heading and _HEADING_WORD.match(heading) and heading[: len(word)].lower() == word:
+            start = 0  # a `Summary` heading on its own line, or `Summary, Comment and Recommendation`
+        elif m and m.start() < 40 and not before.startswith("end") and not before.endswith(("end", "end of")):
             start = m.end()
-        elif p.heading and p.heading.strip(" -:").lower() == word.lower():
-            start = 0
         if start is None:
             continue
-        end = _search_end(end_re, text, start)
-        if end:
-            return text[start:end.start()].rstrip(" (").strip() or None
-        # Runs on over following paragraphs to an `End summary` if one comes soon.
-        for j in range(i + 1, min(i + 4, len(paragraphs))):
-            end = _search_end(end_re, paragraphs[j].text, 0)
-            if end:
-                parts = [text[start:], *(x.text for x in paragraphs[i + 1:j]), paragraphs[j].text[: end.start()]]
-                return " ".join(parts).rstrip(" (").strip() or None
-        return text[start:].strip() or None
+        return _without_mark(_between(paragraphs, i, start, end_re))
     return None
+
+
+_HEADING_WORD = re.compile(r"(?i)^(?:summary|comment)(?:\s*(?:,|and)\s*\w+)*$")
+_LEADING_MARK = re.compile(r"^\((?:U|SBU|C|S|TS|[CST]\s?/{1,2}\s?[A-Za-z][A-Za-z ,/-]{0,30})\)\s*")
+
+
+def _without_mark(text: str | None) -> str | None:
+    """`(S//REL China) We have ...`: a portion mark the summary's paragraph carried in its text."""
+    if text and text[0] == "(":
+        text = _LEADING_MARK.sub("", text) or None
+    return text
+
+
+def _between(paragraphs: list[Paragraph], i: int, start: int, end_re: re.Pattern[str]) -> str | None:
+    text = paragraphs[i].text
+    end = _search_end(end_re, text, start)
+    if end:
+        return text[start:end.start()].rstrip(" (").strip() or None
+    # Runs on over following paragraphs to an `End summary` if one comes soon.
+    for j in range(i + 1, min(i + 4, len(paragraphs))):
+        end = _search_end(end_re, paragraphs[j].text, 0)
+        if end:
+            parts = [text[start:], *(x.text for x in paragraphs[i + 1:j]), paragraphs[j].text[: end.start()]]
+            return " ".join(parts).rstrip(" (").strip() or None
+    return text[start:].strip() or None

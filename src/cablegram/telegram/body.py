@@ -26,8 +26,20 @@ _DIGITS_PILCROW = frozenset("0123456789¶")
 _DASH_RUNS = re.compile(r"^[-=_\s]{3,}|[-=_\s]{3,}$")
 _DASHES = re.compile(r"^[\s\-_=*]{3,}$")
 _SIGNATURE = re.compile(r"^[A-Z][A-Z'.-]+(?:[ /][A-Z][A-Z'.-]+){0,2}$")
-_TRAILER = re.compile(r"^(?:NNNN|BT|#\d+|END CABLE|END OF CABLE|\(END\))\b", re.I)
-_NAME_AFTER_SENTENCE = re.compile(r"(?<=[.!?\"')])\s+([A-Z][A-Z'-]{2,}(?: [A-Z][A-Z'-]{2,})?)$")
+# What follows the signature: end-of-message marks, the next message's routing (`NMAFVVZCZ`), the
+# review stamp of released 1970s cables.
+_TRAILER = re.compile(
+    r"^(?:NNNN?|BT|#\d+|END CABLE|END OF CABLE|\(END\))\b|^\w{0,6}VZCZ|^Declassified/Released\b|^Systematic Review\b",
+    re.I,
+)
+_NAME_AFTER_SENTENCE = re.compile(r"(?:(?<=[.!?\"')*])\s+|\s{2,})([A-Z][A-Z'-]{2,}(?: [A-Z][A-Z'-]{2,})?)$")
+# A surname in mixed case after a website line's redaction or stars: `... Website: XXXXXXXXXXXX LeBaron`.
+_MIXED_NAME_AFTER = re.compile(r"(?:XXXXXX|\*{3,})\s+((?:Mc|Mac|Le|De|O')?[A-Z][a-z]{2,})$")
+_MIXED_SIGNATURE = re.compile(r"^(?:Mc|Mac|Le|De|Van |O')?[A-Z][a-z]{2,}$")
+_NOT_MIXED_NAMES = frozenset({
+    "Thanks", "Regards", "Comment", "Summary", "End", "Note", "Action", "Sipdis", "Unclassified", "Confidential",
+    "Secret", "Noforn", "Sensitive", "Text", "Ends", "Begin", "Signed",
+})
 _NOT_NAMES = frozenset({
     "END", "SUMMARY", "COMMENT", "SIPDIS", "NNNN", "BT", "NOFORN", "UNCLASSIFIED", "CONFIDENTIAL",
     "SECRET", "UNCLAS", "SENSITIVE", "EXDIS", "NODIS", "LIMDIS", "NOTE", "ACTION", "PARA",
@@ -105,6 +117,16 @@ def _signers(blocks: list[_Block]) -> list[str]:
         blocks.pop()
         return _signers(blocks)
     text = last[-1].strip()
+    if _MIXED_SIGNATURE.match(text) and text not in _NOT_MIXED_NAMES and (
+        len(last) == 1 or last[-2].rstrip().endswith((".", '"', "'", ")", "!", "?"))
+    ):
+        # A surname in mixed case on its own line: `Clinton`, `Scobey`.
+        last.pop()
+        if not last:
+            blocks.pop()
+        return [text]
+    if _SIGNATURE.match(text) and not _NOT_NAMES.isdisjoint(text.replace(".", " ").split()):
+        return []  # `END SUMMARY`, `END COMMENT.`
     if len(last) <= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
         if len(last) == 1 or _SIGNATURE.match(last[0].strip()):
             names = [t.strip() for t in last]
@@ -117,9 +139,14 @@ def _signers(blocks: list[_Block]) -> list[str]:
             return [text]
     if len(blocks) and (m := _NAME_AFTER_SENTENCE.search(text)):
         name = m.group(1)
-        if name not in _NOT_NAMES and not _PARA.match(text):
+        # `... AFFAIRS.    PORTER` or `*** ERELI`: typed apart from the text
+        spaced = "  " in text[m.start():m.start(1)] or text[m.start() - 1:m.start()] == "*"
+        if _NOT_NAMES.isdisjoint(name.split()) and (spaced or not _PARA.match(text)):
             last[-1] = text[: m.start()]
             return [name]
+    if len(blocks) and (m := _MIXED_NAME_AFTER.search(text)):
+        last[-1] = text[: m.start(1)].rstrip()
+        return [m.group(1)]
     return []
 
 

@@ -118,7 +118,7 @@ def _signers(blocks: list[_Block]) -> list[str]:
         return _signers(blocks)
     text = last[-1].strip()
     if _MIXED_SIGNATURE.match(text) and text not in _NOT_MIXED_NAMES and (
-        len(last) == 1 or last[-2].rstrip().endswith((".", '"', "'", ")", "!", "?"))
+        len(last) == 1 or last[-2].rstrip().endswith((".", '"', "'", ")", "!", "?", "*", "”", "XXXXXX"))
     ):
         # A surname in mixed case on its own line: `Clinton`, `Scobey`.
         last.pop()
@@ -134,7 +134,7 @@ def _signers(blocks: list[_Block]) -> list[str]:
             return names
     if len(last) >= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
         before = last[-2].rstrip()
-        if before.endswith((".", '"', "'", ")", "!", "?")):
+        if before.endswith((".", '"', "'", ")", "!", "?", "*", "”")):
             last.pop()
             return [text]
     if len(blocks) and (m := _NAME_AFTER_SENTENCE.search(text)):

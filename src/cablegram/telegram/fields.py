@@ -164,8 +164,28 @@ def classified_in_paragraphs(texts: list[str]) -> ClassifiedBy | None:
             continue
         m = _IN_PARAGRAPH.search(text, 0, 120)
         if m:
-            return parse_classified_by(text[m.end():m.end() + 250])
+            start = m.end()
+            while again := _IN_PARAGRAPH.match(text, start):  # `Classified by: Classified by: ...`
+                start = again.end()
+            return parse_classified_by(_first_sentences(text[start:start + 250]))
     return None
+
+
+def _first_sentences(text: str) -> str:
+    """`DCM PAUL R. STONE. REASON: 1.5 (D). 2. (C) ...` -> `DCM PAUL R. STONE. REASON: 1.5 (D).`: the
+    sentence that names the classifier and, if the next one gives the reasons, that one too."""
+    reasons = _REASONS.search(text)
+    at = reasons.end() if reasons else 0
+    for m in _SENTENCE_END.finditer(text, at):
+        before = text[: m.start()]
+        if before.endswith(("E.O", "E. O")) or _INITIAL_BEFORE.search(before):
+            continue  # `E.O. 12958`, `PAUL R. STONE`
+        return text[: m.start() + 1]
+    return text
+
+
+_SENTENCE_END = re.compile(r"\.(?=\s|$)")
+_INITIAL_BEFORE = re.compile(r"(?:^|\s)[A-Z]$")
 
 
 def parse_classified_by(text: str) -> ClassifiedBy:
@@ -201,7 +221,7 @@ def parse_tags(text: str) -> tuple[str, ...]:
         # A person in parentheses, after its tag or alone: one tag.
         for m in _PERSON_TAG.finditer(text):
             person = " ".join(m.group("person").split())
-            tags.append(f"{m.group('tag')} ({person})" if m.group("tag") else f"({person})")
+            tags.append(f"{m.group('tag').upper()} ({person})" if m.group("tag") else f"({person})")
         parts = _PERSON_TAG.split(text)
         # re.split with groups returns the groups too: rebuild, putting each person tag in order.
         tags_in_order: list[str] = []
@@ -225,7 +245,7 @@ def _plain_tags(text: str) -> list[str]:
     return tags
 
 
-_PERSON_TAG = re.compile(r"(?:\b(?P<tag>[A-Z]{2,6})\s*)?\((?P<person>[^()]{2,60}?,[^()]{1,60})\)")
+_PERSON_TAG = re.compile(r"(?:\b(?P<tag>[A-Za-z]{2,6})\s*)?\((?P<person>[^()]{2,60}?,[^()]{1,60})\)")
 
 
 _TAG_SPLIT = re.compile(r"[\s,;]+")

@@ -104,6 +104,10 @@ def _split_keywords(line: str) -> list[tuple[str | None, str]]:
     if not _may_have_keyword(line):
         return [(None, line)]
     matches = list(_KEYWORD.finditer(line))
+    if len(matches) > 1 and any(m.lastgroup == "classified" for m in matches):
+        # `Classified By: CDA X; reasons: E.O. 12958 1.4 (b,d)`: an E.O. cited as the reason, no E.O. line.
+        first = next(i for i, m in enumerate(matches) if m.lastgroup == "classified")
+        matches = [m for i, m in enumerate(matches) if not (i > first and m.lastgroup == "eo" and ":" not in m.group(0))]
     if not matches:
         return [(None, line)]
     parts: list[tuple[str | None, str]] = []

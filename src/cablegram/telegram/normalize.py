@@ -118,12 +118,12 @@ _STATION_AND_SERIAL = re.compile(r"^(?P<station>.*?)(?P<rest>\s+0*\d{1,8}\s+\d{3
 def _page_break_cut(m: re.Match[str]) -> str:
     """What replaces a page-break marker: the regex, searching leftmost, may have taken words of the
     text before the station (`STUDENTS IN U.S. UNIVERSITIES TRIPOLI 00000114 001.2 OF 003`); those
-    stay. The station is the shortest tail of the words that names one."""
+    stay. The station is the longest tail of the words that names one."""
     parts = _STATION_AND_SERIAL.match(m.group(0))
-    if parts is None:
-        return " "
+    if parts is None or not m.string[: m.start()].strip():
+        return " "  # the marker on a line of its own: all of it goes
     words = parts.group("station").split(" ")
-    for k in range(len(words) - 1, 0, -1):
+    for k in range(1, len(words)):
         tail = " ".join(words[k:])
         found = directory.match_station(tail + " 1")
         if found and found[1] >= len(tail):

@@ -232,7 +232,8 @@ def _date_and_references(
     year_hint = when.year if when else default_year
     ref_text = _joined(z.front.fields.get("ref"))
     own_key = directory.station_key(cl.station) if cl else None
-    own = (own_key, cl.serial) if cl and own_key else None
+    own_serial = h.station_serial or (cl.serial if cl else None)  # the DE line's serial outranks, as in _origin
+    own = (own_key, own_serial) if own_key and own_serial is not None else None
     references = parse_references(ref_text, year_hint, own) if ref_text else ()
     if when is None:
         log.add(*(("partial-extract", "no date-time group nor FM line") if h.from_ is None

@@ -32,9 +32,13 @@ _TRAILER = re.compile(
     r"^(?:NNNN?|BT|#\d+|END CABLE|END OF CABLE|\(END\))\b|^\w{0,6}VZCZ|^Declassified/Released\b|^Systematic Review\b",
     re.I,
 )
-_NAME_AFTER_SENTENCE = re.compile(r"(?:(?<=[.!?\"')*])\s+|\s{2,})([A-Z][A-Z'-]{2,}(?: [A-Z][A-Z'-]{2,})?)$")
-# A surname in mixed case after a website line's redaction or stars: `... Website: XXXXXXXXXXXX LeBaron`.
-_MIXED_NAME_AFTER = re.compile(r"(?:XXXXXX|\*{3,})\s+((?:Mc|Mac|Le|De|O')?[A-Z][a-z]{2,})$")
+_NAME_AFTER_SENTENCE = re.compile(
+    r"(?:(?<=[.!?\"')*”])\s+|(?<=XXXXXX)\s+|\s{2,})([A-Z][A-Z'-]{2,}(?: [A-Z][A-Z'-]{2,})?)$"
+)
+# A surname in mixed case after the last sentence or a website line's redaction or stars:
+# `... on strike. Scobey`, `... Website: XXXXXXXXXXXX LeBaron`.
+_MIXED_NAME_AFTER = re.compile(r"(?:XXXXXX|\*{3,}|(?<=[.!?\"')”]))\s+((?:Mc|Mac|Le|De|O')?[A-Z][a-z]{2,})$")
+_SENTENCE_ENDS = (".", '"', "'", ")", "!", "?", "*", "”", "XXXXXX")
 _MIXED_SIGNATURE = re.compile(r"^(?:Mc|Mac|Le|De|Van |O')?[A-Z][a-z]{2,}$")
 _NOT_MIXED_NAMES = frozenset({
     "Thanks", "Regards", "Comment", "Summary", "End", "Note", "Action", "Sipdis", "Unclassified", "Confidential",
@@ -118,7 +122,7 @@ def _signers(blocks: list[_Block]) -> list[str]:
         return _signers(blocks)
     text = last[-1].strip()
     if _MIXED_SIGNATURE.match(text) and text not in _NOT_MIXED_NAMES and (
-        len(last) == 1 or last[-2].rstrip().endswith((".", '"', "'", ")", "!", "?", "*", "”", "XXXXXX"))
+        len(last) == 1 or last[-2].rstrip().endswith(_SENTENCE_ENDS)
     ):
         # A surname in mixed case on its own line: `Clinton`, `Scobey`.
         last.pop()
@@ -129,25 +133,31 @@ def _signers(blocks: list[_Block]) -> list[str]:
         return []  # `END SUMMARY`, `END COMMENT.`
     if len(last) <= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
         if len(last) == 1 or _SIGNATURE.match(last[0].strip()):
-            names = [t.strip() for t in last]
+            names = list(dict.fromkeys(t.strip() for t in last))
             blocks.pop()
             return names
     if len(last) >= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
-        before = last[-2].rstrip()
-        if before.endswith((".", '"', "'", ")", "!", "?", "*", "”")):
-            last.pop()
-            return [text]
+        # One or two signature lines after the text's last sentence (`FRISBIE` typed twice: one name).
+        k = 2 if len(last) >= 3 and _is_name_line(last[-2].strip()) else 1
+        if last[-k - 1].rstrip().endswith(_SENTENCE_ENDS):
+            names = list(dict.fromkeys(t.strip() for t in last[-k:]))
+            del last[-k:]
+            return names
     if len(blocks) and (m := _NAME_AFTER_SENTENCE.search(text)):
         name = m.group(1)
-        # `... AFFAIRS.    PORTER` or `*** ERELI`: typed apart from the text
-        spaced = "  " in text[m.start():m.start(1)] or text[m.start() - 1:m.start()] == "*"
-        if _NOT_NAMES.isdisjoint(name.split()) and (spaced or not _PARA.match(text)):
+        if _NOT_NAMES.isdisjoint(name.split()):
             last[-1] = text[: m.start()]
             return [name]
-    if len(blocks) and (m := _MIXED_NAME_AFTER.search(text)):
+    if len(blocks) and (m := _MIXED_NAME_AFTER.search(text)) and m.group(1) not in _NOT_MIXED_NAMES:
         last[-1] = text[: m.start(1)].rstrip()
         return [m.group(1)]
     return []
+
+
+def _is_name_line(text: str) -> bool:
+    """A line that can only be a signature: `FRISBIE`, not `CAFTA-DR.` nor `END COMMENT`."""
+    return (bool(_SIGNATURE.match(text)) and not text.endswith(".") and len(text) <= 40
+            and _NOT_NAMES.isdisjoint(text.split()))
 
 
 def _blocks(lines: list[tuple[int, str]]) -> list[_Block]:

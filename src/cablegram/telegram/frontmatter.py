@@ -29,9 +29,10 @@ _CAVEAT_START = re.compile(r"(?i)(?:" + "|".join(CAVEAT_WORDS) + r"|E F T O|FOR 
 # alternative only where its letter stands (four times faster than a `\b` or `^` first).
 _KEYWORD = re.compile(
     r"E(?P<eo>(?:\s?\.\s?[O0]\s?\.?|(?<!\w.)O\b)\s*:?\s*\d{4,5}\b)"  # E.O. 12958, EO 13526
-    r"|T(?<![A-Za-z_].)(?P<tags>(?:AGS?|ags)\s*:|AGS?\b(?=\s+[A-Z]{2,}))"  # TAGS:, Tags:, TAGS PGOV, TAG PGOV, 2015TAGS:
+    r"|T(?<![A-Za-z_].)(?P<tags>(?:AGS?|ags)\s*:|AGS?\b(?=\s+[A-Z]{2,}))"  # TAGS:, TAGS PGOV, TAG PGOV
     r"|S(?<![\w(].)(?P<subject>(?:UBJ(?:ECT)?|ubject)\s*:|(?<![\s\S].)UBJECT\b)"  # SUBJECT:, SUBJ:
-    r"|R(?P<ref>(?<!\S.)(?:EFS?|EFTELS?|EFERENCES?|ef|efs|EF\(S\)|ef\(s\))\s*:|(?<![\s\S].)EFS?\b(?=\s*[(A-Z]))"  # REF:, Ref(s):
+    r"|R(?P<ref>(?<!\S.)(?:EFS?|EFTELS?|EFERENCES?|efs?|EF\(S\)|ef\(s\))\s*:"  # REF:, Ref(s):
+    r"|(?<![\s\S].)EFS?\b(?=\s*[(A-Z]))"  # REF A. ...
     r"|[Cc](?<!\w.)(?P<classified>(?i:lassified\s+by)\b\s*:?)"  # Classified By:
 )
 _PARA_START = re.compile(r"^\s*(?:¶\s*\d{1,3}|\d{1,3}\s*\.\s*(?:\(|[A-Z])|\(\w{1,4}\)\s)")
@@ -107,7 +108,8 @@ def _split_keywords(line: str) -> list[tuple[str | None, str]]:
     if len(matches) > 1 and any(m.lastgroup == "classified" for m in matches):
         # `Classified By: CDA X; reasons: E.O. 12958 1.4 (b,d)`: an E.O. cited as the reason, no E.O. line.
         first = next(i for i, m in enumerate(matches) if m.lastgroup == "classified")
-        matches = [m for i, m in enumerate(matches) if not (i > first and m.lastgroup == "eo" and ":" not in m.group(0))]
+        matches = [m for i, m in enumerate(matches)
+                   if not (i > first and m.lastgroup == "eo" and ":" not in m.group(0))]
     if not matches:
         return [(None, line)]
     parts: list[tuple[str | None, str]] = []

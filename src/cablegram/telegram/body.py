@@ -47,6 +47,7 @@ _NOT_MIXED_NAMES = frozenset({
 _NOT_NAMES = frozenset({
     "END", "SUMMARY", "COMMENT", "SIPDIS", "NNNN", "BT", "NOFORN", "UNCLASSIFIED", "CONFIDENTIAL",
     "SECRET", "UNCLAS", "SENSITIVE", "EXDIS", "NODIS", "LIMDIS", "NOTE", "ACTION", "PARA",
+    "QUOTE", "UNQUOTE", "TEXT", "MINIMIZE", "CONSIDERED",
 })
 
 
@@ -114,6 +115,12 @@ def _signers(blocks: list[_Block]) -> list[str]:
         blocks.pop()
     if not blocks:
         return []
+    if len(blocks) > 1 and len(blocks[-1].lines) == 1 and blocks[-1].lines[0].rstrip().endswith("..."):
+        # `DANIEL ORTEGA AN...`: a line the source cut short after the signature stays text.
+        tail = blocks.pop()
+        names = _signers(blocks)
+        blocks.append(tail)
+        return names
     last = blocks[-1].lines
     while last and (_TRAILER.match(last[-1].strip()) or is_lone_classification(last[-1])):
         last.pop()
@@ -130,17 +137,24 @@ def _signers(blocks: list[_Block]) -> list[str]:
             blocks.pop()
         return [text]
     if _SIGNATURE.match(text) and not _NOT_NAMES.isdisjoint(text.replace(".", " ").split()):
-        return []  # `END SUMMARY`, `END COMMENT.`
-    if len(last) <= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
-        if len(last) == 1 or _SIGNATURE.match(last[0].strip()):
-            names = list(dict.fromkeys(t.strip() for t in last))
+        # `END SUMMARY`, `END COMMENT.`; `CLINTON UNQUOTE CLINTON`, `MINIMIZE CONSIDERED SHANNON`: the name after them
+        words = text.split()
+        cut = max(i for i, w in enumerate(words) if w.strip(".") in _NOT_NAMES) + 1
+        tail = " ".join(words[cut:])
+        if not tail or not _is_name_line(tail):
+            return []
+        last[-1] = " ".join(words[:cut])
+        return [tail]
+    if len(last) <= 2 and _is_name_line(text.rstrip(".")):
+        if len(last) == 1 or _is_name_line(last[0].strip().rstrip(".")):
+            names = _distinct_names(last)
             blocks.pop()
             return names
     if len(last) >= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
         # One or two signature lines after the text's last sentence (`FRISBIE` typed twice: one name).
         k = 2 if len(last) >= 3 and _is_name_line(last[-2].strip()) else 1
-        if last[-k - 1].rstrip().endswith(_SENTENCE_ENDS):
-            names = list(dict.fromkeys(t.strip() for t in last[-k:]))
+        if _closes_text(last[-k - 1]):
+            names = _distinct_names(last[-k:])
             del last[-k:]
             return names
     if len(blocks) and (m := _NAME_AFTER_SENTENCE.search(text)):
@@ -152,6 +166,24 @@ def _signers(blocks: list[_Block]) -> list[str]:
         last[-1] = text[: m.start(1)].rstrip()
         return [m.group(1)]
     return []
+
+
+def _closes_text(line: str) -> bool:
+    """A line after which a signature may stand: the end of a sentence, or `END TEXT`, `MINIMIZE CONSIDERED`."""
+    line = line.rstrip()
+    words = line.replace(".", " ").split()
+    return line.endswith(_SENTENCE_ENDS) or (bool(words) and all(w in _NOT_NAMES for w in words))
+
+
+def _distinct_names(lines: list[str]) -> list[str]:
+    """`BOYCE BOYCE` or `FRISBIE` twice: one name; `BLAKE.`: the period goes."""
+    names = []
+    for line in lines:
+        words = line.strip().rstrip(".").split()
+        if len(words) == 2 and words[0] == words[1]:
+            words = words[:1]
+        names.append(" ".join(words))
+    return list(dict.fromkeys(n for n in names if n))
 
 
 def _is_name_line(text: str) -> bool:
@@ -184,7 +216,7 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog, *, mid_pilcrows: bo
     if mid_pilcrows:
         lines = _split_inline(lines)
     blocks = _blocks(lines)
-    signers = _signers(blocks)
+    signers = _distinct_names(_signers(blocks))
 
     paragraphs: list[Paragraph] = []
     pending_heading: str | None = None

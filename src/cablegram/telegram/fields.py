@@ -57,6 +57,8 @@ BY LINE MULTIPLE SOURCES ENTIRE TEXT
 _SUFFIXES = frozenset({"JR", "JR.", "SR", "SR.", "II", "III", "IV"})
 _PORTION = re.compile(r"^\s*\((?:U|SBU|C|S|TS|C/NF|S/NF)\)\s*")
 _WHO_SPLIT = re.compile(r"\s*(?:[;,]|\s/\s|\bAND\b|\band\b|&)\s*")
+_PARTICLES = frozenset({"van", "von", "de", "da", "del", "della", "di", "du", "la", "le", "der", "den", "ten", "ter", "bin"})
+_SURNAME_COMMA_GIVEN = re.compile(r"\b([A-Z][a-z]+),([A-Z][a-z]+)\b")
 _INITIAL = re.compile(r"^(?:[A-Z]\.){1,3}$|^[A-Z]$")
 
 
@@ -99,8 +101,10 @@ def _is_title_token(token: str, mixed: bool) -> bool:
     up = token.upper().strip(",;:()")
     if up in _TITLE_WORDS or up.rstrip(".") in _TITLE_WORDS or bare.upper() in _TITLE_WORDS:
         return True
-    if "/" in bare:
-        return True
+    if "/" in bare or "..." in token:
+        return True  # `POL/C`, a text cut short (`Ambass...`)
+    if "-" in bare and any(part.upper() in _TITLE_WORDS for part in bare.split("-")):
+        return True  # `Minister-Counseor`, `PolEcon-Chief`
     if bare[:1].islower():
         return True
     # An abbreviation written in capitals inside mixed-case text: `ECONMINCOUNS Matthias Mitman`.
@@ -112,6 +116,9 @@ def _names_in(piece: str, mixed: bool) -> list[str]:
     runs: list[list[str]] = []
     current: list[str] = []
     for token in piece.split():
+        if current and token in _PARTICLES:
+            current.append(token)  # `Carol van Voorst`
+            continue
         if _is_title_token(token, mixed) and token.upper().strip(",.") not in _SUFFIXES:
             if current:
                 runs.append(current)
@@ -125,6 +132,9 @@ def _names_in(piece: str, mixed: bool) -> list[str]:
         current.append(token)
     if current:
         runs.append(current)
+    for run in runs:
+        while run and run[-1] in _PARTICLES:
+            run.pop()
     names = [_strip_end(" ".join(r)) for r in runs]
     names = [n for n in names if n and not _INITIAL.match(n)]
     multi = [n for n in names if " " in n]
@@ -133,7 +143,7 @@ def _names_in(piece: str, mixed: bool) -> list[str]:
 
 def _who_names(who: str) -> tuple[list[str], str | None]:
     who = _PORTION.sub("", who)
-    mixed = any(c.islower() for c in who)
+    who = _SURNAME_COMMA_GIVEN.sub(r"\2 \1", who)  # `Berliner,Nicholas` -> `Nicholas Berliner`
     pieces = [p for p in _WHO_SPLIT.split(who) if p and p.strip(" .")]
     names: list[str] = []
     titles: list[str] = []
@@ -142,7 +152,7 @@ def _who_names(who: str) -> tuple[list[str], str | None]:
         if names and bare.upper().rstrip(".") in _SUFFIXES:
             names[-1] = f"{names[-1]}, {bare if bare.upper() in ('II', 'III', 'IV') else piece.strip()}"
             continue
-        found = _names_in(piece, mixed)
+        found = _names_in(piece, any(c.islower() for c in piece))
         if found:
             head = piece.split(found[0].split()[0])[0].strip(" ,")
             if head:
@@ -206,12 +216,14 @@ def parse_classified_by(text: str) -> ClassifiedBy:
             reasons.extend(f"1.{r.group(1)}({x.lower()})" for x in letters)
         else:
             reasons.append(f"1.{r.group(1)}")
+    who = _CUT_SHORT.sub("", who.strip())  # `Ambass...`: a word the source cut short
     who = _strip_end(who.strip(" ,;:-"))
     who = _strip_end(_TRAILING_FOR.sub("", who).strip(" ,;"))
     names, title = _who_names(who)
     return ClassifiedBy(tuple(names), title, tuple(dict.fromkeys(reasons)), text)
 
 
+_CUT_SHORT = re.compile(r"\S*(?:\.\.\.|…)$")
 _TRAILING_FOR = re.compile(r"\s+(?:for|FOR)$")
 
 

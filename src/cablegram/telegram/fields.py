@@ -57,7 +57,7 @@ BY LINE MULTIPLE SOURCES ENTIRE TEXT
 _SUFFIXES = frozenset({"JR", "JR.", "SR", "SR.", "II", "III", "IV"})
 _PORTION = re.compile(r"^\s*\((?:U|SBU|C|S|TS|C/NF|S/NF)\)\s*")
 _WHO_SPLIT = re.compile(r"\s*(?:[;,]|\s/\s|\bAND\b|\band\b|&)\s*")
-_PARTICLES = frozenset({"van", "von", "de", "da", "del", "della", "di", "du", "la", "le", "der", "den", "ten", "ter", "bin"})
+_PARTICLES = frozenset("van von de da del della di du la le der den ten ter bin".split())
 _SURNAME_COMMA_GIVEN = re.compile(r"\b([A-Z][a-z]+),([A-Z][a-z]+)\b")
 _INITIAL = re.compile(r"^(?:[A-Z]\.){1,3}$|^[A-Z]$")
 
@@ -276,7 +276,11 @@ def parse_subject(text: str) -> tuple[str | None, str | None]:
         text = text[m.end():]
     cut = _SUBJECT_END.search(text)
     if cut:
-        text = text[: cut.start()].rstrip(" .;,-")
+        text = text[: cut.start()].rstrip(" ;,-")
+        if not text.endswith("..."):
+            text = text.rstrip(".")
+    if twice := _REPEATED.match(text):
+        text = twice.group(1)  # a second `SUBJECT:` line repeating the first
     return (text or None), mark
 
 
@@ -284,5 +288,12 @@ def parse_subject(text: str) -> tuple[str | None, str | None]:
 _SUBJECT_END = re.compile(
     r"\s(?:Sensitive [Bb]ut [Uu]nclassified|SENSITIVE BUT UNCLASSIFIED|This (?:is an?|message|cable)\b"
     r"|THIS (?:IS AN?|MESSAGE|CABLE)\b|Please (?:handle|protect|see)\b"
-    r"|[A-Z][A-Z ]{1,25} 0{3,}\d{1,5} \d{3}(?:\.\d+)? OF \d{3})"
+    r"|[A-Z][A-Z ]{1,25} 0{3,}\d{1,5} \d{3}(?:\.\d+)? OF \d{3}"
+    r"|(?:Summary|SUMMARY)?\s*-{3,}(?=\s|$)"  # `... Mendoza Summary -------- 1. Ambassador ...`
+    r"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{1,2} [A-Z][a-z]+ \d{4}"  # a wrapper's date
+    r"|CLASSIFIED$)"  # `CLASSIFIED` / `BY: ...` broken over two lines
+    # the classification line of a second copy, glued to a subject cut short (`RUSSIAN SCIEN... C O N F ...`)
+    r"|(?:\s|(?<=\.\.\.))(?:C O N F I D E N T I A L|S E C R E T|U N C L A S|(?:UNCLAS|CONFIDENTIAL|SECRET)"
+    r"(?: SECTION \d+ OF \d+)? [A-Z][A-Z ]{1,30} 0*\d{3,6}\b)"
 )
+_REPEATED = re.compile(r"^(.{10,}?) \1$")

@@ -157,12 +157,13 @@ def _signers(blocks: list[_Block]) -> list[str]:
             names = _distinct_names(last[-k:])
             del last[-k:]
             return names
-    if len(blocks) and (m := _NAME_AFTER_SENTENCE.search(text)):
+    tail_from = max(0, len(text) - 80)  # a signature is a few words: no need to scan a long line
+    if len(blocks) and (m := _NAME_AFTER_SENTENCE.search(text, tail_from)):
         name = m.group(1)
         if _NOT_NAMES.isdisjoint(name.split()):
             last[-1] = text[: m.start()]
             return [name]
-    if len(blocks) and (m := _MIXED_NAME_AFTER.search(text)) and m.group(1) not in _NOT_MIXED_NAMES:
+    if len(blocks) and (m := _MIXED_NAME_AFTER.search(text, tail_from)) and m.group(1) not in _NOT_MIXED_NAMES:
         last[-1] = text[: m.start(1)].rstrip()
         return [m.group(1)]
     return []

@@ -69,7 +69,7 @@ def _mend_reflow(text: str) -> str:
     i = 0
     while i < len(words):
         w = words[i]
-        if i + 1 < len(words) and w and words[i + 1]:
+        if i + 1 < len(words) and w and words[i + 1] and min(len(w), len(words[i + 1].rstrip(",.;:"))) <= 4:
             joined = w + words[i + 1]
             key = joined.upper().strip(",.;:")
             nxt = words[i + 1]

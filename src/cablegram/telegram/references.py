@@ -8,6 +8,7 @@ text and gets no id.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from cablegram import directory
 from cablegram.model import Reference
@@ -61,6 +62,11 @@ def resolve_reference(text: str, default_year: int | None, own: tuple[str, int] 
     return reference_id(year, key, int(serial.group(1)))
 
 
+@cache
+def _label_again(letter: str) -> re.Pattern[str]:
+    return re.compile(rf"^(?:REF\s+)?(?:\({letter}\)|{letter}[.)]|{letter}(?=\s+[A-Z]{{3}}))\s*")
+
+
 def _split_items(text: str) -> list[tuple[str | None, str]]:
     labels = list(_LABEL_RE.finditer(text))
     # Labels must run A, B, C ... to count as item labels rather than initials in the text.
@@ -80,7 +86,7 @@ def _split_items(text: str) -> list[tuple[str | None, str]]:
             letter = m.group(1) or m.group(2)
             body = text[m.end():end].strip(" ;,")
             # `A. A) STATE 33385`, `A. (A) PARIS 7682`, `A. REF A HAVANA 639`: the label written twice.
-            body = re.sub(rf"^(?:REF\s+)?(?:\({letter}\)|{letter}[.)]|{letter}(?=\s+[A-Z]{{3}}))\s*", "", body)
+            body = _label_again(letter).sub("", body)
             if body.upper().startswith("AND "):
                 body = body[4:]
             items.append((letter, body))

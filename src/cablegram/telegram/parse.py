@@ -232,8 +232,12 @@ def _date_and_references(
     year_hint = when.year if when else default_year
     ref_text = _joined(z.front.fields.get("ref"))
     own_key = directory.station_key(cl.station) if cl else None
-    own_serial = h.station_serial or (cl.serial if cl else None)  # the DE line's serial outranks, as in _origin
-    own = (own_key, own_serial) if own_key and own_serial is not None else None
+    if own_key and h.from_ and directory.station_from_name(h.from_) not in (None, own_key):
+        own_key = None  # the FM line names another station: which serial is the cable's own is in doubt
+    own_serial = cl.serial if cl else h.station_serial  # as in _origin: the DE line's serial (modulo
+    if cl and h.station_serial and cl.serial % 10000 != h.station_serial % 10000:  # 10000) outranks a typo
+        own_serial = h.station_serial
+    own = (own_key, own_serial, when.month if when else None) if own_key and own_serial is not None else None
     references = parse_references(ref_text, year_hint, own) if ref_text else ()
     if when is None:
         log.add(*(("partial-extract", "no date-time group nor FM line") if h.from_ is None
@@ -259,7 +263,7 @@ def _date_and_references(
             log.add("inferred-date", f"date inferred from the {how}")
             when = inferred
             if year_hint is None and ref_text:
-                references = parse_references(ref_text, when.year, own)
+                references = parse_references(ref_text, when.year, own and (own[0], own[1], when.month))
         else:
             log.add("undated", "no date could be found or inferred")
     for r in references:

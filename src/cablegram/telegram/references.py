@@ -11,6 +11,7 @@ import re
 from functools import cache
 
 from cablegram import directory
+from cablegram.directory.catalogue import reference_month
 from cablegram.model import Reference
 from cablegram.telegram.dtg import expand_year
 
@@ -31,7 +32,9 @@ def reference_id(year: int, station_key: str, serial: int) -> str:
     return f"{year % 100:02d}{station_key}{serial}"
 
 
-def resolve_reference(text: str, default_year: int | None, own: tuple[str, int] | None = None) -> str | None:
+def resolve_reference(
+    text: str, default_year: int | None, own: tuple[str, int, int | None] | None = None
+) -> str | None:
     """The id a single REF item names, or None when it names no telegram."""
     s = text.strip().upper()
     s = _REF_WORD.sub("", s)
@@ -56,7 +59,11 @@ def resolve_reference(text: str, default_year: int | None, own: tuple[str, int] 
     if year is None:
         year = default_year
         if year is not None and own is not None and own[0] == key and int(serial.group(1)) >= own[1]:
-            year -= 1  # a cable cites its own station's earlier cables: a serial not below its own is last year's
+            # A cable cites its own station's earlier cables: a serial not below its own is last year's,
+            # unless the release has this year's, sent by the citing cable's month (a septel sent with it).
+            month = reference_month(reference_id(year, key, int(serial.group(1))))
+            if month is None or own[2] is None or month > own[2]:
+                year -= 1
     if year is None:
         return None
     return reference_id(year, key, int(serial.group(1)))
@@ -127,10 +134,10 @@ def _split_runs(part: str) -> list[str]:
 
 
 def parse_references(
-    text: str, default_year: int | None, own: tuple[str, int] | None = None
+    text: str, default_year: int | None, own: tuple[str, int, int | None] | None = None
 ) -> tuple[Reference, ...]:
     """Every item of a REF line's text (the part after `REF:`). `own` is the citing cable's station
-    key and serial, when known."""
+    key, serial and month, when known."""
     text = " ".join(text.split())
     if not text:
         return ()

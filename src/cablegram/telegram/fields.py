@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
+from cablegram.directory.tags import is_known_tag
 from cablegram.model import EO, ClassifiedBy
 from cablegram.telegram.dtg import parse_decl_date
 
@@ -22,15 +24,34 @@ def parse_eo(text: str) -> EO:
     order = m.group(1) if m else None
     rest = text[m.end():] if m else text
     decl = None
-    if _DECL.search(rest) or _LEADING_DIGIT.match(rest):
-        if not _DECLASSIFIED.search(rest):
-            d = parse_decl_date(rest)
-            decl = d.isoformat() if d else None
+    if (_DECL.search(rest) or _LEADING_DIGIT.match(rest)) and not _DECLASSIFIED.search(rest):
+        d = parse_decl_date(rest) or _written_date(rest)
+        decl = d.isoformat() if d else None
     return EO(order=order, declassify_on=decl, text=rest.strip())
 
 
 # Where the reasons start: `reasons 1.4`, `for Re asons` (a word broken by reflow), `per 1.4`, a bare
 # `1.4 (b)`, `E.O. 12958, 1.4`, `under Section 1.4b`.
+_MONTH_NUMBER = {m: i for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}
+_WRITTEN_DATE = re.compile(
+    r"(?i)\b(?:(\d{1,2})\s+([A-Z]{3})[A-Z]*\.?,?\s+(\d{4})|([A-Z]{3})[A-Z]*\.?\s+(\d{1,2}),?\s+(\d{4}))\b"
+)
+
+
+def _written_date(text: str) -> date | None:
+    """`DECL: 08 OCTOBER 2019`, `DECL: October 8, 2019`."""
+    m = _WRITTEN_DATE.search(text)
+    if not m:
+        return None
+    day, mon, year = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(4), m.group(6))
+    month = _MONTH_NUMBER.get(mon.upper())
+    try:
+        return date(int(year), month, int(day)) if month else None
+    except ValueError:
+        return None
+
+
 _REASONS = re.compile(
     r"(?i)(?:\bfor\s+)?(?:\b(?:r\s?e\s?a\s?s\s?o\s?n\s?s?|resons?|reason\(s\))\b|\bper\b|\bunder\s+section\b"
     r"|\bE\.?\s?O\.?\s*\d{5}\b|(?<![\w.])1\s?\.\s?[456]\b|(?<![\w.])1\s\(?[a-h]\))"
@@ -255,8 +276,27 @@ def _plain_tags(text: str) -> list[str]:
         token = token.strip(".:()")
         token = token.upper() if token.islower() else token
         if token and token not in tags and _TAG.fullmatch(token):
-            tags.append(token)
+            tags.extend(t for t in _unglued(token) if t not in tags)
     return tags
+
+
+def _unglued(token: str) -> list[str]:
+    """`VTPREL` -> VT, PREL; `KFRDCVISCMGTKOCIASECPHUMSMIGEG` -> KFRD, CVIS, ...: codes run together,
+    split where every piece is a known code and one piece at least is a four-letter one (so that
+    words such as POLITICS stay whole)."""
+    if len(token) < 6 or not token.isalpha() or not token.isupper() or is_known_tag(token):
+        return [token]
+    best: list[list[str] | None] = [[]] + [None] * len(token)
+    for end in range(2, len(token) + 1):
+        for size in (4, 3, 2):
+            start = end - size
+            if start >= 0 and best[start] is not None and is_known_tag(token[start:end]):
+                best[end] = [*best[start], token[start:end]]  # type: ignore[misc]
+                break
+    pieces = best[len(token)]
+    if pieces and any(len(p) == 4 for p in pieces):
+        return pieces
+    return [token]
 
 
 _PERSON_TAG = re.compile(r"(?:\b(?P<tag>[A-Za-z]{2,6})\s*)?\((?P<person>[^()]{2,60}?,[^()]{1,60})\)")

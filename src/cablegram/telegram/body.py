@@ -357,10 +357,10 @@ def extract_between(paragraphs: list[Paragraph], word: str) -> str | None:
         m = start_re.search(head) if word in head.lower() else None
         before = text[: m.start()].strip(" -(").lower() if m else ""
         heading = (p.heading or "").strip(" -:")
-        if heading and _HEADING_WORD.match(heading) and heading[: len(word)].lower() == word:
-            start = 0  # a `Summary` heading on its own line, or `Summary, Comment and Recommendation`
-        elif m and m.start() < 40 and not before.startswith("end") and not before.endswith(("end", "end of")):
+        if m and m.start() < 40 and not before.startswith("end") and not before.endswith(("end", "end of")):
             start = m.end()
+        elif heading and _HEADING_WORD.match(heading) and heading[: len(word)].lower() == word:
+            start = 0  # a `Summary` heading on its own line, or `Summary, Comment and Recommendation`
         if start is None:
             continue
         return _without_mark(_between(paragraphs, i, start, end_re))

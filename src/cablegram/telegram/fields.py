@@ -73,11 +73,11 @@ POLMIL INTERNATIONAL NARCOTICS LAW ENFORCEMENT AFFAIRS, DEVELOPMENT MISSION PERM
 DEPUTY-CHIEF CHARGÉ A.I., ADVISOR ADVISER HUMANITARIAN PROGRAM PROGRAMS PROVINCIAL RECONSTRUCTION TEAM TEAM
 LEADER OPERATIONS CENTER POLICY PLANNING STAFF ASST SECSTATE DEPSEC SECDEF NSC ACT AMBASSADOR-AT-LARGE AT-
 LARGE A/POLCOUNS DEP DEPT DEPT. ACTG PRESENCE IRAN ORIGINAL AUTHORITY DERIVED CLASSIFIED CONFIDENTIAL SECRET
-BY LINE MULTIPLE SOURCES ENTIRE TEXT
+BY LINE MULTIPLE SOURCES ENTIRE TEXT BASED UPON MC
 """.split())
 _SUFFIXES = frozenset({"JR", "JR.", "SR", "SR.", "II", "III", "IV"})
 _PORTION = re.compile(r"^\s*\((?:U|SBU|C|S|TS|C/NF|S/NF)\)\s*")
-_WHO_SPLIT = re.compile(r"\s*(?:[;,]|\s/\s|\bAND\b|\band\b|&)\s*")
+_WHO_SPLIT = re.compile(r"\s*([;,]|\s/\s|\bAND\b|\band\b|&)\s*")
 _PARTICLES = frozenset("van von de da del della di du la le der den ten ter bin".split())
 _SURNAME_COMMA_GIVEN = re.compile(r"\b([A-Z][a-z]+),([A-Z][a-z]+)\b")
 _INITIAL = re.compile(r"^(?:[A-Z]\.){1,3}$|^[A-Z]$")
@@ -165,15 +165,24 @@ def _names_in(piece: str, mixed: bool) -> list[str]:
 def _who_names(who: str) -> tuple[list[str], str | None]:
     who = _PORTION.sub("", who)
     who = _SURNAME_COMMA_GIVEN.sub(r"\2 \1", who)  # `Berliner,Nicholas` -> `Nicholas Berliner`
-    pieces = [p for p in _WHO_SPLIT.split(who) if p and p.strip(" .")]
+    parts = _WHO_SPLIT.split(who)  # pieces, and between them the separators that split them
     names: list[str] = []
     titles: list[str] = []
-    for piece in pieces:
+    for k in range(0, len(parts), 2):
+        piece = parts[k]
+        if not piece or not piece.strip(" ."):
+            continue
         bare = piece.strip(" .")
         if names and bare.upper().rstrip(".") in _SUFFIXES:
             names[-1] = f"{names[-1]}, {bare if bare.upper() in ('II', 'III', 'IV') else piece.strip()}"
             continue
-        found = _names_in(piece, any(c.islower() for c in piece))
+        mixed = any(c.islower() for c in piece)
+        first = piece.split()[0]
+        if names and parts[k - 1].strip() in (",", ";") and _is_title_token(first, mixed):
+            # `ROCCA, ASSISTANT SECRETARY FOR SOUTH ASIAN AFFAIRS`: the office of the name before it
+            titles.append(bare)
+            continue
+        found = _names_in(piece, mixed)
         if found:
             head = piece.split(found[0].split()[0])[0].strip(" ,")
             if head:
@@ -244,7 +253,7 @@ def parse_classified_by(text: str) -> ClassifiedBy:
     return ClassifiedBy(tuple(names), title, tuple(dict.fromkeys(reasons)), text)
 
 
-_CUT_SHORT = re.compile(r"\S*(?:\.\.\.|…)$")
+_CUT_SHORT = re.compile(r"[^\s,;.]*[A-Za-z](?:\.\.\.|…)$")  # `Ambass...`, not `HERBST,...`
 _TRAILING_FOR = re.compile(r"\s+(?:for|FOR)$")
 
 

@@ -237,7 +237,7 @@ def _date_and_references(
     own_serial = cl.serial if cl else h.station_serial  # as in _origin: the DE line's serial (modulo
     if cl and h.station_serial and cl.serial % 10000 != h.station_serial % 10000:  # 10000) outranks a typo
         own_serial = h.station_serial
-    own = (own_key, own_serial, when.month if when else None) if own_key and own_serial is not None else None
+    own = (own_key, own_serial) if own_key and own_serial is not None else None
     references = parse_references(ref_text, year_hint, own) if ref_text else ()
     if when is None:
         log.add(*(("partial-extract", "no date-time group nor FM line") if h.from_ is None
@@ -263,7 +263,7 @@ def _date_and_references(
             log.add("inferred-date", f"date inferred from the {how}")
             when = inferred
             if year_hint is None and ref_text:
-                references = parse_references(ref_text, when.year, own and (own[0], own[1], when.month))
+                references = parse_references(ref_text, when.year, own)
         else:
             log.add("undated", "no date could be found or inferred")
     for r in references:

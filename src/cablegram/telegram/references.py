@@ -11,7 +11,7 @@ import re
 from functools import cache
 
 from cablegram import directory
-from cablegram.directory.catalogue import reference_month
+from cablegram.directory.catalogue import reference_exists
 from cablegram.model import Reference
 from cablegram.telegram.dtg import expand_year
 
@@ -33,7 +33,7 @@ def reference_id(year: int, station_key: str, serial: int) -> str:
 
 
 def resolve_reference(
-    text: str, default_year: int | None, own: tuple[str, int, int | None] | None = None
+    text: str, default_year: int | None, own: tuple[str, int] | None = None
 ) -> str | None:
     """The id a single REF item names, or None when it names no telegram."""
     s = text.strip().upper()
@@ -59,10 +59,13 @@ def resolve_reference(
     if year is None:
         year = default_year
         if year is not None and own is not None and own[0] == key and int(serial.group(1)) >= own[1]:
-            # A cable cites its own station's earlier cables: a serial not below its own is last year's,
-            # unless the release has this year's, sent by the citing cable's month (a septel sent with it).
-            month = reference_month(reference_id(year, key, int(serial.group(1))))
-            if month is None or own[2] is None or month > own[2]:
+            # A cable cites its own station's earlier cables: a serial not below its own is last year's
+            # when the release has last year's cable and not this year's. Without that evidence the id
+            # stays as it was (a desk's own numbering, a septel sent the same day).
+            number = int(serial.group(1))
+            if not reference_exists(reference_id(year, key, number)) and reference_exists(
+                reference_id(year - 1, key, number)
+            ):
                 year -= 1
     if year is None:
         return None
@@ -134,10 +137,10 @@ def _split_runs(part: str) -> list[str]:
 
 
 def parse_references(
-    text: str, default_year: int | None, own: tuple[str, int, int | None] | None = None
+    text: str, default_year: int | None, own: tuple[str, int] | None = None
 ) -> tuple[Reference, ...]:
     """Every item of a REF line's text (the part after `REF:`). `own` is the citing cable's station
-    key, serial and month, when known."""
+    key and serial, when known."""
     text = " ".join(text.split())
     if not text:
         return ()

@@ -26,11 +26,28 @@ _DIGITS_PILCROW = frozenset("0123456789¶")
 _DASH_RUNS = re.compile(r"^[-=_\s]{3,}|[-=_\s]{3,}$")
 _DASHES = re.compile(r"^[\s\-_=*]{3,}$")
 _SIGNATURE = re.compile(r"^[A-Z][A-Z'.-]+(?:[ /][A-Z][A-Z'.-]+){0,2}$")
-_TRAILER = re.compile(r"^(?:NNNN|BT|#\d+|END CABLE|END OF CABLE|\(END\))\b", re.I)
-_NAME_AFTER_SENTENCE = re.compile(r"(?<=[.!?\"')])\s+([A-Z][A-Z'-]{2,}(?: [A-Z][A-Z'-]{2,})?)$")
+# What follows the signature: end-of-message marks, the next message's routing (`NMAFVVZCZ`), the
+# review stamp of released 1970s cables.
+_TRAILER = re.compile(
+    r"^(?:NNNN?|BT|#\d+|END CABLE|END OF CABLE|\(END\))\b|^\w{0,6}VZCZ|^Declassified/Released\b|^Systematic Review\b",
+    re.I,
+)
+_NAME_AFTER_SENTENCE = re.compile(
+    r"(?:(?<=[.!?\"')*”])\s+|(?<=XXXXXX)\s+|\s{2,})([A-Z][A-Z'-]{2,}(?: [A-Z][A-Z'-]{2,})?)$"
+)
+# A surname in mixed case after the last sentence or a website line's redaction or stars:
+# `... on strike. Scobey`, `... Website: XXXXXXXXXXXX LeBaron`.
+_MIXED_NAME_AFTER = re.compile(r"(?:XXXXXX|\*{3,}|(?<=[.!?\"')”]))\s+((?:Mc|Mac|Le|De|O')?[A-Z][a-z]{2,})$")
+_SENTENCE_ENDS = (".", '"', "'", ")", "!", "?", "*", "”", "XXXXXX")
+_MIXED_SIGNATURE = re.compile(r"^(?:Mc|Mac|Le|De|Van |O')?[A-Z][a-z]{2,}$")
+_NOT_MIXED_NAMES = frozenset({
+    "Thanks", "Regards", "Comment", "Summary", "End", "Note", "Action", "Sipdis", "Unclassified", "Confidential",
+    "Secret", "Noforn", "Sensitive", "Text", "Ends", "Begin", "Signed",
+})
 _NOT_NAMES = frozenset({
     "END", "SUMMARY", "COMMENT", "SIPDIS", "NNNN", "BT", "NOFORN", "UNCLASSIFIED", "CONFIDENTIAL",
     "SECRET", "UNCLAS", "SENSITIVE", "EXDIS", "NODIS", "LIMDIS", "NOTE", "ACTION", "PARA",
+    "QUOTE", "UNQUOTE", "TEXT", "MINIMIZE", "CONSIDERED",
 })
 
 
@@ -98,6 +115,12 @@ def _signers(blocks: list[_Block]) -> list[str]:
         blocks.pop()
     if not blocks:
         return []
+    if len(blocks) > 1 and len(blocks[-1].lines) == 1 and blocks[-1].lines[0].rstrip().endswith("..."):
+        # `DANIEL ORTEGA AN...`: a line the source cut short after the signature stays text.
+        tail = blocks.pop()
+        names = _signers(blocks)
+        blocks.append(tail)
+        return names
     last = blocks[-1].lines
     while last and (_TRAILER.match(last[-1].strip()) or is_lone_classification(last[-1])):
         last.pop()
@@ -105,22 +128,69 @@ def _signers(blocks: list[_Block]) -> list[str]:
         blocks.pop()
         return _signers(blocks)
     text = last[-1].strip()
-    if len(last) <= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
-        if len(last) == 1 or _SIGNATURE.match(last[0].strip()):
-            names = [t.strip() for t in last]
+    if _MIXED_SIGNATURE.match(text) and text not in _NOT_MIXED_NAMES and (
+        len(last) == 1 or last[-2].rstrip().endswith(_SENTENCE_ENDS)
+    ):
+        # A surname in mixed case on its own line: `Clinton`, `Scobey`.
+        last.pop()
+        if not last:
+            blocks.pop()
+        return [text]
+    if _SIGNATURE.match(text) and not _NOT_NAMES.isdisjoint(text.replace(".", " ").split()):
+        # `END SUMMARY`, `END COMMENT.`; `CLINTON UNQUOTE CLINTON`, `MINIMIZE CONSIDERED SHANNON`: the name after them
+        words = text.split()
+        cut = max(i for i, w in enumerate(words) if w.strip(".") in _NOT_NAMES) + 1
+        tail = " ".join(words[cut:])
+        if not tail or not _is_name_line(tail):
+            return []
+        last[-1] = " ".join(words[:cut])
+        return [tail]
+    if len(last) <= 2 and _is_name_line(text.rstrip(".")):
+        if len(last) == 1 or _is_name_line(last[0].strip().rstrip(".")):
+            names = _distinct_names(last)
             blocks.pop()
             return names
     if len(last) >= 2 and _SIGNATURE.match(text) and text not in _NOT_NAMES and len(text) <= 40:
-        before = last[-2].rstrip()
-        if before.endswith((".", '"', "'", ")", "!", "?")):
-            last.pop()
-            return [text]
-    if len(blocks) and (m := _NAME_AFTER_SENTENCE.search(text)):
+        # One or two signature lines after the text's last sentence (`FRISBIE` typed twice: one name).
+        k = 2 if len(last) >= 3 and _is_name_line(last[-2].strip()) else 1
+        if _closes_text(last[-k - 1]):
+            names = _distinct_names(last[-k:])
+            del last[-k:]
+            return names
+    tail_from = max(0, len(text) - 80)  # a signature is a few words: no need to scan a long line
+    if len(blocks) and (m := _NAME_AFTER_SENTENCE.search(text, tail_from)):
         name = m.group(1)
-        if name not in _NOT_NAMES and not _PARA.match(text):
+        if _NOT_NAMES.isdisjoint(name.split()):
             last[-1] = text[: m.start()]
             return [name]
+    if len(blocks) and (m := _MIXED_NAME_AFTER.search(text, tail_from)) and m.group(1) not in _NOT_MIXED_NAMES:
+        last[-1] = text[: m.start(1)].rstrip()
+        return [m.group(1)]
     return []
+
+
+def _closes_text(line: str) -> bool:
+    """A line after which a signature may stand: the end of a sentence, or `END TEXT`, `MINIMIZE CONSIDERED`."""
+    line = line.rstrip()
+    words = line.replace(".", " ").split()
+    return line.endswith(_SENTENCE_ENDS) or (bool(words) and all(w in _NOT_NAMES for w in words))
+
+
+def _distinct_names(lines: list[str]) -> list[str]:
+    """`BOYCE BOYCE` or `FRISBIE` twice: one name; `BLAKE.`: the period goes."""
+    names = []
+    for line in lines:
+        words = line.strip().rstrip(".").split()
+        if len(words) == 2 and words[0] == words[1]:
+            words = words[:1]
+        names.append(" ".join(words))
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _is_name_line(text: str) -> bool:
+    """A line that can only be a signature: `FRISBIE`, not `CAFTA-DR.` nor `END COMMENT`."""
+    return (bool(_SIGNATURE.match(text)) and not text.endswith(".") and len(text) <= 40
+            and _NOT_NAMES.isdisjoint(text.split()))
 
 
 def _blocks(lines: list[tuple[int, str]]) -> list[_Block]:
@@ -147,7 +217,7 @@ def parse_body(lines: list[tuple[int, str]], log: DefectLog, *, mid_pilcrows: bo
     if mid_pilcrows:
         lines = _split_inline(lines)
     blocks = _blocks(lines)
-    signers = _signers(blocks)
+    signers = _distinct_names(_signers(blocks))
 
     paragraphs: list[Paragraph] = []
     pending_heading: str | None = None
@@ -285,20 +355,38 @@ def extract_between(paragraphs: list[Paragraph], word: str) -> str | None:
         start: int | None = None
         head = text[:60 + len(word)]
         m = start_re.search(head) if word in head.lower() else None
-        if m and m.start() < 40 and not text[: m.start()].strip(" -").lower().startswith("end"):
+        before = text[: m.start()].strip(" -(").lower() if m else ""
+        heading = (p.heading or "").strip(" -:")
+        if m and m.start() < 40 and not before.startswith("end") and not before.endswith(("end", "end of")):
             start = m.end()
-        elif p.heading and p.heading.strip(" -:").lower() == word.lower():
-            start = 0
+        elif heading and _HEADING_WORD.match(heading) and heading[: len(word)].lower() == word:
+            start = 0  # a `Summary` heading on its own line, or `Summary, Comment and Recommendation`
         if start is None:
             continue
-        end = _search_end(end_re, text, start)
-        if end:
-            return text[start:end.start()].rstrip(" (").strip() or None
-        # Runs on over following paragraphs to an `End summary` if one comes soon.
-        for j in range(i + 1, min(i + 4, len(paragraphs))):
-            end = _search_end(end_re, paragraphs[j].text, 0)
-            if end:
-                parts = [text[start:], *(x.text for x in paragraphs[i + 1:j]), paragraphs[j].text[: end.start()]]
-                return " ".join(parts).rstrip(" (").strip() or None
-        return text[start:].strip() or None
+        return _without_mark(_between(paragraphs, i, start, end_re))
     return None
+
+
+_HEADING_WORD = re.compile(r"(?i)^(?:summary|comment)(?:\s*(?:,|and)\s*\w+)*$")
+_LEADING_MARK = re.compile(r"^\((?:U|SBU|C|S|TS|[CST]\s?/{1,2}\s?[A-Za-z][A-Za-z ,/-]{0,30})\)\s*")
+
+
+def _without_mark(text: str | None) -> str | None:
+    """`(S//REL China) We have ...`: a portion mark the summary's paragraph carried in its text."""
+    if text and text[0] == "(":
+        text = _LEADING_MARK.sub("", text) or None
+    return text
+
+
+def _between(paragraphs: list[Paragraph], i: int, start: int, end_re: re.Pattern[str]) -> str | None:
+    text = paragraphs[i].text
+    end = _search_end(end_re, text, start)
+    if end:
+        return text[start:end.start()].rstrip(" (").strip() or None
+    # Runs on over following paragraphs to an `End summary` if one comes soon.
+    for j in range(i + 1, min(i + 4, len(paragraphs))):
+        end = _search_end(end_re, paragraphs[j].text, 0)
+        if end:
+            parts = [text[start:], *(x.text for x in paragraphs[i + 1:j]), paragraphs[j].text[: end.start()]]
+            return " ".join(parts).rstrip(" (").strip() or None
+    return text[start:].strip() or None

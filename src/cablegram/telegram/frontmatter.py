@@ -29,16 +29,17 @@ _CAVEAT_START = re.compile(r"(?i)(?:" + "|".join(CAVEAT_WORDS) + r"|E F T O|FOR 
 # alternative only where its letter stands (four times faster than a `\b` or `^` first).
 _KEYWORD = re.compile(
     r"E(?P<eo>(?:\s?\.\s?[O0]\s?\.?|(?<!\w.)O\b)\s*:?\s*\d{4,5}\b)"  # E.O. 12958, EO 13526
-    r"|T(?<!\w.)(?P<tags>(?:AGS?|ags)\s*:|AGS\b(?=\s+[A-Z]{2,}))"  # TAGS:, Tags:, TAGS PGOV
-    r"|S(?<!\w.)(?P<subject>(?:UBJ(?:ECT)?|ubject)\s*:|(?<![\s\S].)UBJECT\b)"  # SUBJECT:, SUBJ:
-    r"|R(?P<ref>(?<!\S.)(?:EFS?|EFTELS?|EFERENCES?)\s*:|(?<![\s\S].)EFS?\b(?=\s*[(A-Z]))"  # REF:, REFTELS:
+    r"|T(?<![A-Za-z_].)(?P<tags>(?:AGS?|ags)\s*:|AGS?\b(?=\s+[A-Z]{2,}))"  # TAGS:, TAGS PGOV, TAG PGOV
+    r"|S(?<![\w(].)(?P<subject>(?:UBJ(?:ECT)?|ubject)\s*:|(?<![\s\S].)UBJECT\b)"  # SUBJECT:, SUBJ:
+    r"|R(?P<ref>(?<!\S.)(?:EFS?|EFTELS?|EFERENCES?|efs?|EF\(S\)|ef\(s\))\s*:"  # REF:, Ref(s):
+    r"|(?<![\s\S].)EFS?\b(?=\s*[(A-Z]))"  # REF A. ...
     r"|[Cc](?<!\w.)(?P<classified>(?i:lassified\s+by)\b\s*:?)"  # Classified By:
 )
 _PARA_START = re.compile(r"^\s*(?:¶\s*\d{1,3}|\d{1,3}\s*\.\s*(?:\(|[A-Z])|\(\w{1,4}\)\s)")
 _REF_LABEL_LINE = re.compile(r"^\s*¶?\s*(?:\([A-Z]\)|[A-Z][.)])\s")
 # A first paragraph glued to the end of a field: `... REASON: 1.4 (d) 1. (C) In the absence ...`.
 # (`1(?<=\s1)`: a 1 after whitespace, the lookbehind after the digit so that the search skips to digits.)
-_GLUED_PARA = re.compile(r"(?:¶\s*1\s*\.|1(?<=\s1)\.\s*\((?:U|SBU|C|S)\))")
+_GLUED_PARA = re.compile(r"(?:¶\s*1\s*\.|1(?<=\s1)\.\s*\((?:U|SBU|C|S)\)|1(?<=\s\s1)\.\s+(?=[A-Z][a-z]))")
 _TAGS_CONT = re.compile(r"^[A-Z0-9][A-Z0-9 ,.-]{0,60}$")
 
 
@@ -92,8 +93,8 @@ def _may_have_keyword(line: str) -> bool:
     """A cheap test (plain substring searches) before the keyword regex."""
     return (
         "E.O" in line or "E. O" in line or "E.0" in line or "E .O" in line or "E.o" in line or "EO " in line
-        or "EO:" in line or "TAGS" in line or "Tags" in line or "TAG:" in line or "SUBJ" in line or "Subj" in line
-        or ("REF" in line and ("REF:" in line or "REF " in line or "REFS" in line or "REFTEL" in line
+        or "EO:" in line or "TAG" in line or "Tags" in line or "SUBJ" in line or "Subj" in line
+        or "Ref" in line or ("REF" in line and ("REF:" in line or "REF " in line or "REFS" in line or "REFTEL" in line
                               or "REFERENCE" in line or line.startswith("REF")))
         or "lassified" in line or "LASSIFIED" in line
     )
@@ -104,6 +105,11 @@ def _split_keywords(line: str) -> list[tuple[str | None, str]]:
     if not _may_have_keyword(line):
         return [(None, line)]
     matches = list(_KEYWORD.finditer(line))
+    if len(matches) > 1 and any(m.lastgroup == "classified" for m in matches):
+        # `Classified By: CDA X; reasons: E.O. 12958 1.4 (b,d)`: an E.O. cited as the reason, no E.O. line.
+        first = next(i for i, m in enumerate(matches) if m.lastgroup == "classified")
+        matches = [m for i, m in enumerate(matches)
+                   if not (i > first and m.lastgroup == "eo" and ":" not in m.group(0))]
     if not matches:
         return [(None, line)]
     parts: list[tuple[str | None, str]] = []
@@ -115,6 +121,10 @@ def _split_keywords(line: str) -> list[tuple[str | None, str]]:
         text = line[m.end():end] if kind != "eo" else line[m.start():end]
         parts.append((kind, text))
     return parts
+
+
+def _joined_text(parts: list[tuple[int, str]] | None) -> str:
+    return "".join(t for _, t in parts).strip() if parts else ""
 
 
 def _has_fields(lines: list[tuple[int, str]], start: int) -> bool:
@@ -150,6 +160,8 @@ def parse_front_matter(lines: list[tuple[int, str]], start: int, log: DefectLog)
         if lead_kind is None:
             para = _PARA_START.match(lead_text)
             cont_ok = current is not None and not blank and not para
+            if current == "subject" and blank and not para and not _joined_text(fm.fields.get("subject")):
+                cont_ok = True  # `SUBJECT:`, a blank line, then the subject
             if current == "ref" and _REF_LABEL_LINE.match(lead_text):
                 cont_ok = True
             if current == "tags" and not _TAGS_CONT.match(lead_text.strip()):

@@ -98,11 +98,7 @@ def parse_header(lines: list[tuple[int, str]], log: DefectLog, *, until_blank: b
             continue
         if target is not None and h.dtg is not None and not line.startswith(_HEADER_STARTS):
             # Inside the TO/INFO list: an address line (the common case, so tried first).
-            address = parse_address(line)
-            if address is None:
-                log.add("bad-address", f"unreadable address line: {line[:60]}", no)
-            else:
-                target.append(address)
+            target = _add_addresses(h, target, line, log, no)
             continue
         if m := _VZCZC.match(line):
             h.transmission_id = m.group(1)
@@ -160,12 +156,27 @@ def parse_header(lines: list[tuple[int, str]], log: DefectLog, *, until_blank: b
             continue
         if target is None:
             continue
-        address = parse_address(line)
+        target = _add_addresses(h, target, line, log, no)
+    return h
+
+
+_LIST_COMMA = re.compile(r",\s+(?=(?:R[A-Z]{3,7}/)?[A-Z]{2})")
+
+
+def _add_addresses(h: HeaderParts, target: list[Address], line: str, log: DefectLog, no: int) -> list[Address]:
+    """The addresses of one TO/INFO line, into `target`; a reflowed `... INFO ...` switches to the INFO
+    list, and a line may list several addressees between commas. -> the list now being filled."""
+    if " INFO " in line and target is h.to:
+        line, rest = line.split(" INFO ", 1)
+        _add_addresses(h, target, line, log, no)
+        return _add_addresses(h, h.info, rest, log, no)
+    for piece in _LIST_COMMA.split(line) if "," in line else (line,):
+        address = parse_address(piece)
         if address is None:
             log.add("bad-address", f"unreadable address line: {line[:60]}", no)
-            continue
-        target.append(address)
-    return h
+        else:
+            target.append(address)
+    return target
 
 
 def dtg_anywhere(text: str) -> datetime | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cablegram import directory
 from cablegram.telegram.defects import DefectLog
 
 __all__ = ["CLASS_INITIALS", "CLASS_WORDS", "Cleaned", "clean_lines", "is_lone_classification", "squeeze_spaces"]
@@ -89,7 +90,7 @@ def clean_lines(text: str, log: DefectLog) -> Cleaned:
     drop: set[int] = set()
     if " OF 0" in text:
         for i in _indexes_of_lines_with(text, " OF 0"):
-            without, found = _PAGE_BREAK.subn(" ", raw[i])
+            without, found = _PAGE_BREAK.subn(_page_break_cut, raw[i])
             if found:
                 log.add("page-break", "page-break marker removed", i + 1)
                 raw[i] = without.rstrip()
@@ -114,6 +115,25 @@ def clean_lines(text: str, log: DefectLog) -> Cleaned:
     if _has_id_label(text):
         _drop_leaked_block(cleaned.lines, log)
     return cleaned
+
+
+_STATION_AND_SERIAL = re.compile(r"^(?P<station>.*?)(?P<rest>\s+0*\d{1,8}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3})$")
+
+
+def _page_break_cut(m: re.Match[str]) -> str:
+    """What replaces a page-break marker: the regex, searching leftmost, may have taken words of the
+    text before the station (`STUDENTS IN U.S. UNIVERSITIES TRIPOLI 00000114 001.2 OF 003`); those
+    stay. The station is the longest tail of the words that names one."""
+    parts = _STATION_AND_SERIAL.match(m.group(0))
+    if parts is None or not m.string[: m.start()].strip():
+        return " "  # the marker on a line of its own: all of it goes
+    words = parts.group("station").split(" ")
+    for k in range(1, len(words)):
+        tail = " ".join(words[k:])
+        found = directory.match_station(tail + " 1")
+        if found and found[1] >= len(tail):
+            return " ".join(words[:k]) + " "
+    return " "
 
 
 def _indexes_of_lines_with(text: str, needle: str) -> list[int]:

@@ -18,7 +18,7 @@ from cablegram.model import EO, Cable, Origin, Paragraph, Reference
 from cablegram.telegram.body import Body, extract_between, has_mid_pilcrow, parse_body
 from cablegram.telegram.defects import DefectLog
 from cablegram.telegram.dtg import expand_year
-from cablegram.telegram.fields import parse_classified_by, parse_eo, parse_subject, parse_tags
+from cablegram.telegram.fields import classified_in_paragraphs, parse_classified_by, parse_eo, parse_subject, parse_tags
 from cablegram.telegram.frontmatter import FrontMatter, parse_front_matter
 from cablegram.telegram.header import HeaderParts, dtg_anywhere, parse_header
 from cablegram.telegram.infer import infer_created
@@ -131,6 +131,8 @@ def parse(text: str, *, default_year: int | None = None, strict: bool = False) -
     when, references = _date_and_references(z, eo, default_year, log)
     serial, ref_id, origin = _origin(z, when, log)
     paragraphs = z.body.paragraphs
+    if classified_by is None:
+        classified_by = classified_in_paragraphs([p.text for p in paragraphs])
     classification = _classification(cl, h, paragraphs)
     ob = parse_office_block(z.header_lines) if cl or h.from_ or h.dtg else OfficeBlock()
     if ob.action is None and (late := office_block_in_body(z.lines)).action:
@@ -241,7 +243,14 @@ def _date_and_references(
         when = dtg_anywhere("\n".join(t for _, t in z.header_lines))
     year_hint = when.year if when else default_year
     ref_text = _joined(z.front.fields.get("ref"))
-    references = parse_references(ref_text, year_hint) if ref_text else ()
+    own_key = directory.station_key(cl.station) if cl else None
+    if own_key and h.from_ and directory.station_from_name(h.from_) not in (None, own_key):
+        own_key = None  # the FM line names another station: which serial is the cable's own is in doubt
+    own_serial = cl.serial if cl else h.station_serial  # as in _origin: the DE line's serial (modulo
+    if cl and h.station_serial and cl.serial % 10000 != h.station_serial % 10000:  # 10000) outranks a typo
+        own_serial = h.station_serial
+    own = (own_key, own_serial) if own_key and own_serial is not None else None
+    references = parse_references(ref_text, year_hint, own) if ref_text else ()
     if when is None:
         log.add(*(("partial-extract", "no date-time group nor FM line") if h.from_ is None
                   else ("missing-dtg", "no date-time group")))
@@ -266,7 +275,7 @@ def _date_and_references(
             log.add("inferred-date", f"date inferred from the {how}")
             when = inferred
             if year_hint is None and ref_text:
-                references = parse_references(ref_text, when.year)
+                references = parse_references(ref_text, when.year, own)
         else:
             log.add("undated", "no date could be found or inferred")
     for r in references:

@@ -8,17 +8,22 @@ text and gets no id.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from cablegram import directory
+from cablegram.directory.catalogue import reference_exists
 from cablegram.model import Reference
 from cablegram.telegram.dtg import expand_year
 
 __all__ = ["parse_references", "reference_id", "resolve_reference"]
 
 # An item label: `A.`, `A)`, `(A)`, `A-` at the start or after a separator.
-_LABEL_RE = re.compile(r"(?:(?<=^)|(?<=[\s;,]))(?:\(([A-Z])\)|([A-Z])[.)](?=\s|\d))\s*")
+_LABEL_RE = re.compile(r"(?:(?<=^)|(?<=[\s;,]))(?:\(([A-Z])\)|([A-Z])[.)-](?=\s|\d))\s*")
 _YEAR_PREFIX = re.compile(r"^\(?(?:(\d{2}|\d{4})\s*)(?=[A-Z])")
-_SERIAL = re.compile(r"^\s*(?:NO\.?\s*)?0*(\d{1,6})\b(?![/.]\d)")
+_SERIAL = re.compile(r"^\s*(?:NO\.?\s*)?-?0*(\d{1,6})\b(?![/.]\d)")
+_YEAR_AFTER = re.compile(r"^\s*\(((?:19|20)\d\d)\)")
+# Short forms of station names that the directory does not know.
+_ABBREVIATED = (("RIO DE JAN ", "RIO DE JANEIRO "),)
 _REF_WORD = re.compile(r"^(?:REFTEL|REF)\s*[:.]?\s*")
 
 
@@ -27,7 +32,9 @@ def reference_id(year: int, station_key: str, serial: int) -> str:
     return f"{year % 100:02d}{station_key}{serial}"
 
 
-def resolve_reference(text: str, default_year: int | None) -> str | None:
+def resolve_reference(
+    text: str, default_year: int | None, own: tuple[str, int] | None = None
+) -> str | None:
     """The id a single REF item names, or None when it names no telegram."""
     s = text.strip().upper()
     s = _REF_WORD.sub("", s)
@@ -36,6 +43,9 @@ def resolve_reference(text: str, default_year: int | None) -> str | None:
     if m:
         year = expand_year(int(m.group(1)))
         s = s[m.end():]
+    for short, full in _ABBREVIATED:
+        if s.startswith(short):
+            s = full + s[len(short):]
     found = directory.match_station(s)  # knows the short forms too: SECSTATE, USUN, USEU, UNVIE
     if not found:
         return None
@@ -44,11 +54,27 @@ def resolve_reference(text: str, default_year: int | None) -> str | None:
     serial = _SERIAL.match(rest)
     if not serial:
         return None
+    if year is None and (after := _YEAR_AFTER.match(rest[serial.end():])):
+        year = int(after.group(1))  # `THE HAGUE 3128 (2005)`
     if year is None:
         year = default_year
+        if year is not None and own is not None and own[0] == key and int(serial.group(1)) >= own[1]:
+            # A cable cites its own station's earlier cables: a serial not below its own is last year's
+            # when the release has last year's cable and not this year's. Without that evidence the id
+            # stays as it was (a desk's own numbering, a septel sent the same day).
+            number = int(serial.group(1))
+            if not reference_exists(reference_id(year, key, number)) and reference_exists(
+                reference_id(year - 1, key, number)
+            ):
+                year -= 1
     if year is None:
         return None
     return reference_id(year, key, int(serial.group(1)))
+
+
+@cache
+def _label_again(letter: str) -> re.Pattern[str]:
+    return re.compile(rf"^(?:REF\s+)?(?:\({letter}\)|{letter}[.)]|{letter}(?=\s+[A-Z]{{3}}))\s*")
 
 
 def _split_items(text: str) -> list[tuple[str | None, str]]:
@@ -57,8 +83,9 @@ def _split_items(text: str) -> list[tuple[str | None, str]]:
     good: list[re.Match[str]] = []
     for m in labels:
         letter = m.group(1) or m.group(2)
-        if ord(letter) - ord("A") == len(good):
-            good.append(m)
+        last = (good[-1].group(1) or good[-1].group(2)) if good else None
+        if (last is None and letter == "A") or (last is not None and ord(letter) - ord(last) in (0, 1)):
+            good.append(m)  # a letter may come twice: `A. A) STATE 33385`, `B) EMAIL ... B) X 347`
     if good:
         items: list[tuple[str | None, str]] = []
         head = text[: good[0].start()].strip(" ;,")
@@ -66,8 +93,13 @@ def _split_items(text: str) -> list[tuple[str | None, str]]:
             items.append((None, head))
         for i, m in enumerate(good):
             end = good[i + 1].start() if i + 1 < len(good) else len(text)
+            letter = m.group(1) or m.group(2)
             body = text[m.end():end].strip(" ;,")
-            items.append((m.group(1) or m.group(2), body))
+            # `A. A) STATE 33385`, `A. (A) PARIS 7682`, `A. REF A HAVANA 639`: the label written twice.
+            body = _label_again(letter).sub("", body)
+            if body.upper().startswith("AND "):
+                body = body[4:]
+            items.append((letter, body))
         return items
     parts = [p.strip(" ,") for p in text.split(";")]
     out: list[tuple[str | None, str]] = []
@@ -104,8 +136,11 @@ def _split_runs(part: str) -> list[str]:
     return out
 
 
-def parse_references(text: str, default_year: int | None) -> tuple[Reference, ...]:
-    """Every item of a REF line's text (the part after `REF:`)."""
+def parse_references(
+    text: str, default_year: int | None, own: tuple[str, int] | None = None
+) -> tuple[Reference, ...]:
+    """Every item of a REF line's text (the part after `REF:`). `own` is the citing cable's station
+    key and serial, when known."""
     text = " ".join(text.split())
     if not text:
         return ()
@@ -113,5 +148,5 @@ def parse_references(text: str, default_year: int | None) -> tuple[Reference, ..
     for label, item in _split_items(text):
         if not item:
             continue
-        refs.append(Reference(label, item, resolve_reference(item, default_year)))
+        refs.append(Reference(label, item, resolve_reference(item, default_year, own)))
     return tuple(refs)

@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "demo", help="build a demo archive of synthetic cables and serve it",
         description="Generate synthetic cables (`cablegram synth`), ingest them into an archive "
-        f"(default ./{DEFAULT}; kept and reused if it exists) and serve it (`cablegram serve`).",
+        f"(default ./{DEFAULT}; kept and reused if it exists), add a desk (posts, people, drafts at "
+        "every stage; their logins are printed) and serve it (`cablegram serve`).",
     )
     p.add_argument("--archive", metavar="PATH", default=DEFAULT,
                    help=f"the demo archive (default ./{DEFAULT})")
@@ -51,6 +52,22 @@ def build(path: Path, cables: int, seed: int) -> str:
             f" {report.quarantined} quarantined in {time.perf_counter() - started:.1f} s")
 
 
+def announce_desk(path: Path) -> None:
+    """Add the demo desk (when the archive has none) and print its logins."""
+    from cablegram.synth.desk import build_desk
+
+    try:
+        people = build_desk(path)
+    except OSError as exc:
+        raise CommandError(f"cannot add the demo desk to {path}: {exc}") from None
+    if not people:
+        print(f"cablegram: {path} has its own desk users (none of the demo's)", file=sys.stderr)
+        return
+    print("cablegram: the desk: log in at /login (Desk, top right) as", file=sys.stderr)
+    for login in people:
+        print("  " + login.line(), file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.cables <= 1_000_000:
         raise CommandError("--cables must be between 1 and 1,000,000")
@@ -62,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"cannot build {path}: {exc}") from None
     else:
         print(f"cablegram: using the existing {path} (--rebuild to make a new one)", file=sys.stderr)
+    announce_desk(path)
     if args.no_serve:
         return 0
     serve(str(path), args.host, args.port, args.templates, announce="demo archive")

@@ -47,7 +47,7 @@ def _user(request: Request) -> User:
 
 class _Login(WebError):
     def __init__(self, request: Request) -> None:
-        super().__init__(401, "log in to use the desk: /login")
+        super().__init__(401, "log in to use the desk")
 
 
 def _page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:

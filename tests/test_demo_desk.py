@@ -61,7 +61,7 @@ def test_the_demo_prints_logins_of_people_with_different_roles_and_clearances(bu
 
 
 def test_the_demo_has_drafts_at_every_stage(built: Any) -> None:
-    path, people = built
+    path, _people = built
     with open_desk(path) as desk:
         users = {u.username: u for u in list_users(desk)}
         drafts = [d for u in users.values() if u.post_id

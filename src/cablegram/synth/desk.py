@@ -134,9 +134,9 @@ def build_desk(path: str | Path) -> list[Login]:
         sent = draft(anna, _secret(refs, "RUSSIA AND UKRAINE: GAS TALKS RESUME"))
         clear(desk, sent, boris, "ok for Washington")
         release(desk, sent, boris, when=datetime(2010, 3, 1, 10, 15), archive=archive)
-        answer = draft(dan, _unclassified(["AMEMBASSY MOSCOW", "AMEMBASSY KYIV"], "GAS TALKS: WASHINGTON ASKS FOR A READOUT",
-                                          ["ENRG", "RS", "UP"], "Department requests a readout of the talks.",
-                                          "CLINTON"))
+        answer = draft(dan, _unclassified(["AMEMBASSY MOSCOW", "AMEMBASSY KYIV"],
+                                          "GAS TALKS: WASHINGTON ASKS FOR A READOUT", ["ENRG", "RS", "UP"],
+                                          "Department requests a readout of the talks.", "CLINTON"))
         clear(desk, answer, erin, "fine")
         release(desk, answer, erin, when=datetime(2010, 3, 2, 14, 30), archive=archive)
         # cleared, waiting for a releasing officer

@@ -199,9 +199,14 @@ def normalize(cable: Cable, when: datetime | None = None) -> Cable:
     if not cable.origin.station:
         return cable
     back = parse(render(provisional(cable, when)))
-    return replace(cable, **{f: getattr(back, f) for f in _CONTENT_FIELDS}, references=tuple(
-        replace(r, reference_id=b.reference_id) for r, b in zip(cable.references, back.references, strict=False))
-        if len(back.references) == len(cable.references) else back.references)
+    # A caveat the wire does not read back (an unknown one) stays, so validation rejects it
+    # instead of the draft silently losing a handling instruction.
+    caveats = back.caveats + tuple(c for c in cable.caveats if c not in back.caveats)
+    references = tuple(replace(r, reference_id=b.reference_id)
+                       for r, b in zip(cable.references, back.references, strict=False)) \
+        if len(back.references) == len(cable.references) else back.references
+    return replace(cable, **{f: getattr(back, f) for f in _CONTENT_FIELDS if f != "caveats"}, caveats=caveats,
+                   references=references)
 
 
 def content_changes(written: Cable, read_back: Cable) -> list[tuple[str, str]]:

@@ -74,3 +74,22 @@ def test_synth_is_the_same_byte_for_byte_per_seed_across_processes(tmp_path: Pat
                                                         "PYTHONHASHSEED": hashseed}, timeout=300)
         outs.append(done.stdout)
     assert outs[0] == outs[1] and len(outs[0]) > 10_000
+
+
+def test_every_page_and_api_example_of_web_md_answers_on_the_demo(tmp_path: Path) -> None:
+    """docs/web.md's tables name pages and endpoints of the demo archive: each one is there
+    (collections, which a reader makes, aside)."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from cablegram.web import create_app
+
+    run_cli("demo", "--no-serve", "--archive", str(tmp_path / "demo.db"))
+    text = (ROOT / "docs" / "web.md").read_text(encoding="utf-8")
+    paths = sorted({p for p in re.findall(r"`(/[^`\s]*)`", text)
+                    if not p.startswith(("/collections/", "/api/collections/", "/static/")) and p != "/api/"})
+    assert any("/cable/" in p for p in paths) and any(p.startswith("/api/cables/") for p in paths)
+    with TestClient(create_app(str(tmp_path / "demo.db"))) as client:
+        missing = {p: r.status_code for p in paths if (r := client.get(p.split("#")[0])).status_code != 200}
+    assert not missing, missing

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cablegram.cli import CommandError
+from cablegram.cli import CommandError, plural
 from cablegram.commands.serve import add_server_options, serve
 
 DEFAULT = "cablegram-demo.db"
@@ -48,7 +48,7 @@ def build(path: Path, cables: int, seed: int) -> str:
             write_jsonl(items, f)
         with open_archive(path) as archive:
             report = ingest(archive, read_path(source), workers=0 if cables < 3000 else None)
-    return (f"built {path}: {report.stored} cables, {report.updated} re-released,"
+    return (f"built {path}: {plural(report.stored, 'cable')}, {report.updated} re-released,"
             f" {report.quarantined} quarantined in {time.perf_counter() - started:.1f} s")
 
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from cablegram.archive.graph import write_gexf, write_graphml
-from cablegram.cli import CommandError
+from cablegram.cli import CommandError, plural
 from cablegram.commands._archive import add_reader_option, open_for_reading
 
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         if args.graphml or args.gexf:
             thread = archive.thread(args.reference_id, args.depth)
             (write_graphml if args.graphml else write_gexf)(thread, args.graphml or args.gexf)
-            print(f"wrote {len(thread.nodes)} cables and {len(thread.edges)} references to "
+            print(f"wrote {plural(len(thread.nodes), 'cable')} and {plural(len(thread.edges), 'reference')} to "
                   f"{args.graphml or args.gexf}")
             return 0
     if args.json:

@@ -82,5 +82,5 @@ def run(args: argparse.Namespace) -> int:
     announce_desk(path)
     if args.no_serve:
         return 0
-    serve(str(path), args.host, args.port, args.templates, announce="demo archive")
+    serve(str(path), args.host, args.port, args.templates, announce="demo archive", cors=args.cors)
     return 0

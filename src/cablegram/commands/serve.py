@@ -19,6 +19,9 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--templates", metavar="DIR", default=None,
                    help="a directory of templates that override the built-in ones")
+    p.add_argument("--cors", metavar="ORIGIN", action="append", default=[],
+                   help="let pages from ORIGIN (e.g. https://example.org, or '*') call the JSON API "
+                   "(repeatable; default: none)")
 
 
 def register(subparsers: Any) -> None:
@@ -33,7 +36,7 @@ def register(subparsers: Any) -> None:
 
 
 def serve(location: str, host: str, port: int, templates: str | None,
-          announce: str = "serving") -> None:
+          announce: str = "serving", cors: list[str] | None = None) -> None:
     """Build the app for `location` and run uvicorn until interrupted."""
     import socket
 
@@ -44,7 +47,7 @@ def serve(location: str, host: str, port: int, templates: str | None,
     if templates and not Path(templates).is_dir():
         raise CommandError(f"no template directory {templates}")
     try:
-        app = create_app(location, settings=Settings(templates=templates))
+        app = create_app(location, settings=Settings(templates=templates, extra={"cors_origins": cors or []}))
     except FileNotFoundError:
         raise CommandError(f"no archive at {location}: run `cablegram ingest SOURCE...` "
                            "or `cablegram demo` first") from None
@@ -64,5 +67,5 @@ def serve(location: str, host: str, port: int, templates: str | None,
 
 
 def run(args: argparse.Namespace) -> int:
-    serve(archive_location(args.archive), args.host, args.port, args.templates)
+    serve(archive_location(args.archive), args.host, args.port, args.templates, cors=args.cors)
     return 0

@@ -119,10 +119,10 @@ def _parquet_schema() -> Any:
     return pa.schema([(c, kind(c)) for c in FLAT_COLUMNS])
 
 
-def export(archive: SQLiteArchive, query: str, fmt: str, path: str | Path, *,
+def export(archive: SQLiteArchive, query: str, fmt: str, path: str | Path | IO[bytes], *,
            access: AccessFilter | None = None) -> int:
-    """Write every cable matching `query` to `path` (`-`: standard output) as `fmt`; return how
-    many were written."""
+    """Write every cable matching `query` to `path` (`-`: standard output; for Parquet also a
+    binary file object) as `fmt`; return how many were written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     cables = _with_released(archive, archive.iter_records(query, access=access))
@@ -148,7 +148,8 @@ def export(archive: SQLiteArchive, query: str, fmt: str, path: str | Path, *,
     import pyarrow.parquet as pq
 
     schema = _parquet_schema()
-    sink: Any = pa.PythonFile(sys.stdout.buffer, mode="w") if to_stdout else str(path)
+    sink: Any = pa.PythonFile(sys.stdout.buffer, mode="w") if to_stdout else \
+        path if hasattr(path, "write") else str(path)
     with pq.ParquetWriter(sink, schema) as writer:
         batch: list[dict[str, Any]] = []
         for c, released in cables:

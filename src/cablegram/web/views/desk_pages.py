@@ -214,6 +214,21 @@ def release_draft(request: Request, draft_id: int, csrf: Annotated[str, Form(max
     return _step(request, draft_id, csrf, go)
 
 
+@router.post("/desk/draft/{draft_id}/withdraw")
+def withdraw_draft(request: Request, draft_id: int, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Withdraw (delete) a draft that has not been sent: its author or an admin."""
+    from cablegram.desk.withdraw import withdraw
+
+    user = _user(request)
+    check_csrf(request, csrf)
+    draft = _visible_draft(request, draft_id)
+    try:
+        withdraw(desk_of(request), draft.id, user)
+    except DeskError as exc:
+        return _draft_page(request, draft, _form_of(draft), [Problem("workflow", exc.message)], status=409)
+    return RedirectResponse("/desk", status_code=303)
+
+
 @router.get("/desk/inbox", response_class=HTMLResponse)
 def inbox_page(request: Request, precedence: Annotated[str | None, Query(max_length=20)] = None,
                tag: Annotated[str | None, Query(max_length=20)] = None, unread: bool = False) -> HTMLResponse:

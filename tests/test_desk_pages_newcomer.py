@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from archive_fixtures import run_cli
+from browser_support import chromium, serving
 from cablegram.desk import get_draft, list_drafts, list_users, open_desk
 from cablegram.web import create_app
 from test_desk_support import PASSWORDS, make_desk, secret_fields
@@ -99,3 +101,35 @@ def test_the_template_saving_again_and_withdrawing_from_the_cli(tmp_path: Path) 
     refused = run_cli("draft", "--withdraw", "1", "--as", "boris", "--archive", db, check=False)
     assert refused.returncode == 1 and "only the author" in refused.stderr
     assert run_cli("draft", "--withdraw", "1", "--as", "anna", "--archive", db).stdout == "draft 1 withdrawn\n"
+
+
+def _wait_for_wire(page: Any, text: str) -> None:
+    """Poll the preview (wait_for_function would need eval, which the pages' CSP forbids)."""
+    for _ in range(100):
+        if text in page.locator("#wire").inner_text():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{text!r} not in the preview: {page.locator('#wire').inner_text()!r}")
+
+
+@pytest.mark.browser
+def test_the_wire_preview_follows_the_typing(tmp_path: Path) -> None:
+    desk, _people = make_desk(tmp_path / "p.db")
+    desk.close()
+    with serving(tmp_path / "p.db") as base, chromium() as browser:
+        page = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
+        page.goto(base + "/login")
+        page.fill("input[name=username]", "anna")
+        page.fill("input[name=password]", PASSWORDS["anna"])
+        page.click("form.desk-form button[type=submit]")
+        page.wait_for_url(re.compile("/desk$"))
+        page.goto(base + "/desk/draft/new")
+        page.fill("input[name=to]", "SECSTATE WASHDC")
+        page.fill("input[name=tags]", "PREL RS")
+        page.type("input[name=subject]", "RUSSIA: LIVE PREVIEW")
+        _wait_for_wire(page, "SUBJECT: RUSSIA: LIVE PREVIEW")
+        page.type("textarea[name=body]", "(U) A first paragraph.")
+        _wait_for_wire(page, "1. (U) A first paragraph.")
+        assert "FM AMEMBASSY MOSCOW" in page.locator("#wire").inner_text()
+        with open_desk(tmp_path / "p.db") as desk:  # nothing was saved
+            assert desk.one("SELECT count(*) FROM desk_drafts") == (0,)

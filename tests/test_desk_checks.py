@@ -57,3 +57,22 @@ def test_an_unknown_caveat_is_rejected_and_the_draft_kept(archive: Path) -> None
     with pytest.raises(DeskError, match="unknown caveat BLUE"):
         clear(desk, draft.id, people["carla"])
     desk.close()
+
+
+def test_a_bare_ref_resolves_to_the_newest_archived_cable_of_that_station_and_serial(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from archive_fixtures import seed_cable, store_cable
+    from cablegram.archive import open_archive
+
+    desk, people = make_desk(tmp_path / "r.db")
+    cable, raw = seed_cable()  # 08MOSCOW2629, the real seed
+    with open_archive(tmp_path / "r.db") as archive:
+        store_cable(archive, cable, raw)
+        fields = {**secret_fields(long=False), "references": ["A. MOSCOW 2629", "B. MOSCOW 2618"]}
+        draft, problems = save_draft(desk, people["anna"], fields, archive=archive)
+    ids = [r.reference_id for r in draft.cable.references]
+    assert ids == ["08MOSCOW2629", f"{datetime.now(UTC).year % 100:02d}MOSCOW2618"]  # the second: not archived
+    assert "08 MOSCOW 2629" in draft.cable.references[0].text  # the wire says which year
+    assert [p.field for p in problems if p.level == "warning"] == ["references.2"]
+    desk.close()

@@ -218,7 +218,7 @@ def release_draft(request: Request, draft_id: int, csrf: Annotated[str, Form(max
 async def live_preview(request: Request) -> PlainTextResponse:
     """The telegram as the form's fields would make it, nothing saved (the page's live preview)."""
     from cablegram.desk.compose import build_cable, normalize
-    from cablegram.desk.drafts import _resolver, origin_of
+    from cablegram.desk.drafts import _resolver, origin_of, reference_finder
 
     user = _user(request)
     form = await _form(request)
@@ -228,7 +228,9 @@ async def live_preview(request: Request) -> PlainTextResponse:
     if post is None or post.collective:
         raise WebError(403, "you belong to no post that can send telegrams")
     try:
-        cable = normalize(build_cable(form_to_data(form), origin=origin_of(post), resolve=_resolver(desk)))
+        with open_archive(desk.path) as archive:
+            cable = normalize(build_cable(form_to_data(form), origin=origin_of(post), resolve=_resolver(desk),
+                                          find_reference=reference_finder(desk, archive)))
         text = preview(desk, Draft(0, "draft", post.id, user.id, None, cable, "", ""))
     except Exception as exc:  # a half-typed form: say so in the preview, never a 500
         text = f"(no preview yet: {type(exc).__name__})"

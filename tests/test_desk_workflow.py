@@ -222,6 +222,9 @@ def test_cli_takes_a_markdown_draft_from_file_to_inbox(tmp_path: Path, capsys: p
     assert "released 10MOSCOW1" in capsys.readouterr().out
     assert run("desk", "inbox", "--as", "sam") == 0
     assert "10MOSCOW1" in capsys.readouterr().out
-    assert run("desk", "access", "controlled") == 0
+    assert run("desk", "access", "controlled") == 1  # setting the mode needs an admin
+    assert run("desk", "access", "controlled", "--as", "sam") == 1
+    assert run("users", "add", "zoe", "--post", "STATE", "--roles", "admin") == 0
+    assert run("desk", "access", "controlled", "--as", "zoe") == 0
     assert run("users", "list", "--json") == 0
     assert yaml.safe_load(capsys.readouterr().out.splitlines()[-1])[0]["username"] == "anna"

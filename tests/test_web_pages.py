@@ -46,7 +46,7 @@ def test_search_page_facets_filter_and_chip(client: Any) -> None:
     assert filtered.status_code == 200 and 'class="chip"' in filtered.text
     total = int(re.search(r"<strong>([\d,]+)</strong> cable", filtered.text)[1].replace(",", ""))
     assert 0 < total <= int(re.search(r"<strong>([\d,]+)</strong> cable", r.text)[1].replace(",", ""))
-    assert "<mark>" in r.text and 'class="chart sparkline"' in r.text
+    assert "<mark>" in r.text and 'class="chart timeline"' in r.text  # the labelled histogram
 
 
 def test_search_page_paging_and_sort(synth_client: Any) -> None:

@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from cablegram import __version__, commands
 
@@ -24,8 +25,29 @@ class CommandError(Exception):
         self.status = status
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 cable`, `2 cables` (`many` for irregular plurals)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a hint when a query that starts with '-' was taken for an option."""
+
+    argv: Sequence[str] = ()
+
+    def error(self, message: str) -> NoReturn:
+        known = self._option_string_actions
+        odd = [t for t in Parser.argv if t.startswith("-") and t != "--" and t.split("=")[0] not in known
+               and not t[1:].replace(".", "").isdigit()]
+        if odd:
+            command = next((t for t in Parser.argv if not t.startswith("-")), "search")
+            message += (f"\nhint: {odd[0]!r} was read as an option; a query that starts with '-' goes last, "
+                        f"after '--': cablegram {command} [OPTIONS] -- {odd[0]!r}")
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="cablegram",
         description="The diplomatic telegram system: read, archive, search and write cables.",
     )
@@ -41,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    Parser.argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -48,11 +48,12 @@ def _edges(archive: SQLiteArchive, column: str, ids: list[str]) -> list[tuple[An
 
 def references(archive: SQLiteArchive, reference_id: str, *,
                access: AccessFilter | None = None) -> References:
-    """What `reference_id` cites (resolved or not) and which archived cables cite it."""
+    """What `reference_id` cites (resolved or not) and which archived cables cite it.
+
+    For an id that is not in the archive (or not visible to the reader) nothing is cited, and
+    only the (visible) cables citing it are listed."""
     rid = reference_id.replace(" ", "").upper()
-    if not _visible(archive, {rid}, access):
-        return References(rid, [], [])
-    out_rows = _edges(archive, "from_id", [rid])
+    out_rows = _edges(archive, "from_id", [rid]) if _visible(archive, {rid}, access) else []
     in_rows = _edges(archive, "to_id", [rid])
     seen = _visible(archive, {r[1] for r in out_rows if r[1]} | {r[0] for r in in_rows}, access)
 
@@ -78,20 +79,21 @@ def thread(archive: SQLiteArchive, reference_id: str, depth: int = 2, *,
     root = reference_id.replace(" ", "").upper()
     nodes: dict[str, dict[str, Any]] = {}
     root_meta = _visible(archive, {root}, access)
-    if not root_meta:
-        return Thread(root, {}, [])
-    nodes[root] = {**root_meta[root], "in_archive": True, "distance": 0}
+    # A root not in the archive (or hidden) is walked only through the cables that cite it.
+    nodes[root] = {**root_meta[root], "in_archive": True, "distance": 0} if root_meta else \
+        {"in_archive": False, "distance": 0}
     edges: dict[tuple[str, str], RefLink] = {}
     frontier = [root]
     for step in range(1, depth + 1):
-        rows = _edges(archive, "from_id", frontier) + _edges(archive, "to_id", frontier)
+        rows = (_edges(archive, "from_id", frontier) if root_meta or step > 1 else []) \
+            + _edges(archive, "to_id", frontier)
         candidates = {r[1] for r in rows if r[1]} | {r[0] for r in rows}
         meta = _visible(archive, candidates - nodes.keys(), access)
         nxt: list[str] = []
         for src, dst, text, label in rows:
             if not dst:
                 continue
-            src_ok = src in nodes or src in meta
+            src_ok = src in meta or (src in nodes and nodes[src]["in_archive"])
             if not src_ok:
                 continue  # a hidden citing cable
             for n in (src, dst):

@@ -466,11 +466,9 @@ class SQLiteArchive:
     def to_pandas(self, query: str = "", *,
                   access: AccessFilter | None = None) -> pandas.DataFrame:
         """The matching cables as a DataFrame, one row each (flat metadata + body text)."""
-        import pandas as pd
+        from cablegram.archive.export import frame
 
-        from cablegram.archive.export import flat_rows
-
-        return pd.DataFrame(list(flat_rows(self.iter_records(query, access=access))))
+        return frame(self, query, access=access)
 
 
 class _Rows:

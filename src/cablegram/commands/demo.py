@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cablegram.cli import CommandError
+from cablegram.cli import CommandError, plural
 from cablegram.commands.serve import add_server_options, serve
 
 DEFAULT = "cablegram-demo.db"
@@ -19,7 +19,8 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "demo", help="build a demo archive of synthetic cables and serve it",
         description="Generate synthetic cables (`cablegram synth`), ingest them into an archive "
-        f"(default ./{DEFAULT}; kept and reused if it exists) and serve it (`cablegram serve`).",
+        f"(default ./{DEFAULT}; kept and reused if it exists), add a desk (posts, people, drafts at "
+        "every stage; their logins are printed) and serve it (`cablegram serve`).",
     )
     p.add_argument("--archive", metavar="PATH", default=DEFAULT,
                    help=f"the demo archive (default ./{DEFAULT})")
@@ -47,8 +48,24 @@ def build(path: Path, cables: int, seed: int) -> str:
             write_jsonl(items, f)
         with open_archive(path) as archive:
             report = ingest(archive, read_path(source), workers=0 if cables < 3000 else None)
-    return (f"built {path}: {report.stored} cables, {report.updated} re-released,"
+    return (f"built {path}: {plural(report.stored, 'cable')}, {report.updated} re-released,"
             f" {report.quarantined} quarantined in {time.perf_counter() - started:.1f} s")
+
+
+def announce_desk(path: Path) -> None:
+    """Add the demo desk (when the archive has none) and print its logins."""
+    from cablegram.synth.desk import build_desk
+
+    try:
+        people = build_desk(path)
+    except OSError as exc:
+        raise CommandError(f"cannot add the demo desk to {path}: {exc}") from None
+    if not people:
+        print(f"cablegram: {path} has its own desk users (none of the demo's)", file=sys.stderr)
+        return
+    print("cablegram: the desk: log in at /login (Desk, top right) as", file=sys.stderr)
+    for login in people:
+        print("  " + login.line(), file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"cannot build {path}: {exc}") from None
     else:
         print(f"cablegram: using the existing {path} (--rebuild to make a new one)", file=sys.stderr)
+    announce_desk(path)
     if args.no_serve:
         return 0
-    serve(str(path), args.host, args.port, args.templates, announce="demo archive")
+    serve(str(path), args.host, args.port, args.templates, announce="demo archive", cors=args.cors)
     return 0

@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
     a = _sub(sub, "audit", "the audit log (admins)", _audit)
     a.add_argument("--draft", type=int)
     a.add_argument("--limit", type=int, default=50)
-    m = _sub(sub, "access", "show or set the archive's access mode: open or controlled", _access, user=False)
+    m = _sub(sub, "access", "show or set (admins) the archive's access mode: open or controlled", _access)
     m.add_argument("mode", nargs="?", choices=("open", "controlled"))
 
 
@@ -164,7 +164,10 @@ def _audit(args: argparse.Namespace) -> int:
 def _access(args: argparse.Namespace) -> int:
     with opened(args) as desk:
         if args.mode:
+            user = as_user(desk, args)  # as on the web: only an admin changes who may read
+            if not user.has("admin"):
+                raise CommandError(f"{user.username} is not an admin: only admins set the access mode")
             desk.set_access_mode(args.mode)
-            desk.audit("access.mode", detail={"mode": args.mode})
+            desk.audit("access.mode", user=user, detail={"mode": args.mode})
         print(desk.access_mode)
     return 0

@@ -8,7 +8,7 @@ from typing import Any
 
 from cablegram.archive import QueryError
 from cablegram.archive.export import FORMATS, export
-from cablegram.cli import CommandError
+from cablegram.cli import CommandError, plural
 from cablegram.commands._archive import add_reader_option, open_for_reading
 
 
@@ -22,12 +22,16 @@ def register(subparsers: Any) -> None:
     add_reader_option(p)
     p.add_argument("--format", choices=FORMATS, default=None,
                    help="default: from the file's extension")
-    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="the file; '-' writes to standard output (JSON Lines unless --format says otherwise)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    fmt = args.format or args.output.rsplit(".", 1)[-1].lower()
+    if args.output == "-":
+        fmt = args.format or "jsonl"
+    else:
+        fmt = args.format or args.output.rsplit(".", 1)[-1].lower()
     if fmt not in FORMATS:
         raise CommandError(f"say --format: one of {', '.join(FORMATS)}")
     with open_for_reading(args) as archive:
@@ -35,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
             n = export(archive, args.query, fmt, args.output)
         except QueryError as exc:
             raise CommandError(f"bad query: {exc}") from None
+        except BrokenPipeError:
+            raise
         except OSError as exc:
             raise CommandError(f"cannot write {args.output}: {exc.strerror}") from None
-    print(f"wrote {n} cables to {args.output}", file=sys.stderr)
+    print(f"wrote {plural(n, 'cable')} to {'standard output' if args.output == '-' else args.output}",
+          file=sys.stderr)
     return 0

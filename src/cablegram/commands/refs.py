@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from cablegram.archive.graph import write_gexf, write_graphml
-from cablegram.cli import CommandError
+from cablegram.cli import CommandError, plural
 from cablegram.commands._archive import add_reader_option, open_for_reading
 
 
@@ -29,23 +29,27 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with open_for_reading(args) as archive:
-        if archive.get(args.reference_id) is None:
-            raise CommandError(f"no cable {args.reference_id} in {archive.path}")
+        archived = archive.get(args.reference_id) is not None
         refs = archive.references(args.reference_id)
+        if not archived and not refs.cited_by:
+            raise CommandError(f"no cable {args.reference_id} in {archive.path}, and no archived cable cites it")
         if args.graphml or args.gexf:
             thread = archive.thread(args.reference_id, args.depth)
             (write_graphml if args.graphml else write_gexf)(thread, args.graphml or args.gexf)
-            print(f"wrote {len(thread.nodes)} cables and {len(thread.edges)} references to "
+            print(f"wrote {plural(len(thread.nodes), 'cable')} and {plural(len(thread.edges), 'reference')} to "
                   f"{args.graphml or args.gexf}")
             return 0
     if args.json:
         def links(items: list[Any]) -> list[dict[str, Any]]:
             return [{"from": x.from_id, "to": x.to_id, "label": x.label, "text": x.text,
                      "resolved": x.resolved, "subject": x.subject} for x in items]
-        print(json.dumps({"reference_id": refs.reference_id, "cites": links(refs.cites),
+        print(json.dumps({"reference_id": refs.reference_id, "in_archive": archived, "cites": links(refs.cites),
                           "cited_by": links(refs.cited_by)}, ensure_ascii=False))
         return 0
-    print(f"{refs.reference_id} cites {len(refs.cites)}:")
+    if archived:
+        print(f"{refs.reference_id} cites {len(refs.cites)}:")
+    else:
+        print(f"{refs.reference_id}: not in the archive")
     for x in refs.cites:
         label = f"{x.label}. " if x.label else ""
         if x.to_id is None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from cablegram.archive import FACETS, MARK_END, MARK_START, QueryError
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
-from cablegram.cli import CommandError
+from cablegram.cli import CommandError, plural
 from cablegram.commands._archive import add_reader_option, open_for_reading
 
 EPILOG = """query language:
@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     console = Console(highlight=False, soft_wrap=False)
     shown = f"{result.offset + 1}-{result.offset + len(result.hits)}" if result.hits else "0"
-    console.print(f"[bold]{result.total}[/bold] cables match; showing {shown}")
+    matching = f"{plural(result.total, 'cable')} match{'es' if result.total == 1 else ''}"
+    console.print(f"[bold]{matching}[/bold]; showing {shown}")
     for h in result.hits:
         console.print(
             f"\n[bold cyan]{h.reference_id}[/]  {(h.created or '')[:10]}  {escape(h.origin or '')}"

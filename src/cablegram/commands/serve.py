@@ -20,6 +20,9 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--templates", metavar="DIR", default=None,
                    help="a directory of templates that override the built-in ones")
+    p.add_argument("--cors", metavar="ORIGIN", action="append", default=[],
+                   help="let pages from ORIGIN (e.g. https://example.org, or '*') call the JSON API "
+                   "(repeatable; default: none)")
 
 
 def register(subparsers: Any) -> None:
@@ -36,7 +39,8 @@ def register(subparsers: Any) -> None:
 
 
 def serve(location: str, host: str, port: int, templates: str | None,
-          announce: str = "serving", query_timeout: float | None = DEFAULT_QUERY_TIMEOUT) -> None:
+          announce: str = "serving", query_timeout: float | None = DEFAULT_QUERY_TIMEOUT,
+          cors: list[str] | None = None) -> None:
     """Build the app for `location` and run uvicorn until interrupted."""
     import socket
 
@@ -47,8 +51,8 @@ def serve(location: str, host: str, port: int, templates: str | None,
     if templates and not Path(templates).is_dir():
         raise CommandError(f"no template directory {templates}")
     try:
-        app = create_app(location, settings=Settings(templates=templates,
-                                                     query_timeout=query_timeout or None))
+        app = create_app(location, settings=Settings(templates=templates, query_timeout=query_timeout or None,
+                                                     extra={"cors_origins": cors or []}))
     except FileNotFoundError:
         raise CommandError(f"no archive at {location}: run `cablegram ingest SOURCE...` "
                            "or `cablegram demo` first") from None
@@ -71,5 +75,5 @@ def run(args: argparse.Namespace) -> int:
     if args.query_timeout < 0:
         raise CommandError("--query-timeout must be 0 (no limit) or more seconds")
     serve(archive_location(args.archive), args.host, args.port, args.templates,
-          query_timeout=args.query_timeout)
+          query_timeout=args.query_timeout, cors=args.cors)
     return 0

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cablegram.cli import CommandError
+from cablegram.cli import CommandError, plural
 
 
 def register(subparsers: Any) -> None:
@@ -46,5 +46,5 @@ def run(args: argparse.Namespace) -> int:
             n = writer(items, f)
     except OSError as exc:
         raise CommandError(f"cannot write {args.output}: {exc.strerror}") from None
-    print(f"wrote {n} texts of {args.count} cables to {args.output}", file=sys.stderr)
+    print(f"wrote {plural(n, 'text')} of {plural(args.count, 'cable')} to {args.output}", file=sys.stderr)
     return 0

@@ -144,9 +144,27 @@ def _address(item: Any, precedence: str | None, resolve: Any) -> Address:
     return Address(name=name, routing_indicator=ri, precedence=prec)
 
 
-def build_cable(data: dict[str, Any], *, origin: Origin, resolve: Any = None, year: int | None = None) -> Cable:
+_BARE_REF = re.compile(r"(?P<label>[A-Z]\.\s+)?(?P<station>[A-Z][A-Z ]*?[A-Z])\s+(?P<serial>\d{1,6})")
+
+
+def _dated_reference(text: str, find_reference: Any) -> str:
+    """A REF item without a year (`MOSCOW 2630`) with the year of the newest archived cable of
+    that station and serial (`08 MOSCOW 2630`), when `find_reference(station, serial)` finds one."""
+    m = _BARE_REF.fullmatch(" ".join(text.upper().split()))
+    if find_reference is None or m is None:
+        return text
+    found = find_reference(m.group("station").replace(" ", ""), int(m.group("serial")))
+    if not found or not found[:2].isdigit():
+        return text
+    return f"{m.group('label') or ''}{found[:2]} {m.group('station')} {m.group('serial')}"
+
+
+def build_cable(data: dict[str, Any], *, origin: Origin, resolve: Any = None, year: int | None = None,
+                find_reference: Any = None) -> Cable:
     """A draft `Cable` from draft fields, sent from `origin` (`resolve(name)` -> (name, RI) or None
-    finds the desk's own posts). Not yet normalized: see `normalize`."""
+    finds the desk's own posts; `find_reference(station, serial)` -> the newest reference id of
+    that station and serial, or None, dates a bare REF such as `MOSCOW 2630`, which otherwise
+    means this year's). Not yet normalized: see `normalize`."""
     try:
         classification = directory.normalize_classification(str(data.get("classification") or "UNCLASSIFIED"))
     except ValueError:
@@ -154,7 +172,7 @@ def build_cable(data: dict[str, Any], *, origin: Origin, resolve: Any = None, ye
     caveats = tuple(str(c).upper() for c in _listing(data.get("caveats")))
     precedence = str(data.get("precedence") or "ROUTINE").upper()
     year = year or datetime.now(UTC).year
-    refs = _listing(data.get("references"))
+    refs = [_dated_reference(str(r), find_reference) for r in _listing(data.get("references"))]
     references = parse_references("; ".join(str(r) for r in refs), year % 100) if refs else ()
     cb = data.get("classified_by")
     classified_by = None
@@ -199,9 +217,14 @@ def normalize(cable: Cable, when: datetime | None = None) -> Cable:
     if not cable.origin.station:
         return cable
     back = parse(render(provisional(cable, when)))
-    return replace(cable, **{f: getattr(back, f) for f in _CONTENT_FIELDS}, references=tuple(
-        replace(r, reference_id=b.reference_id) for r, b in zip(cable.references, back.references, strict=False))
-        if len(back.references) == len(cable.references) else back.references)
+    # A caveat the wire does not read back (an unknown one) stays, so validation rejects it
+    # instead of the draft silently losing a handling instruction.
+    caveats = back.caveats + tuple(c for c in cable.caveats if c not in back.caveats)
+    references = tuple(replace(r, reference_id=b.reference_id)
+                       for r, b in zip(cable.references, back.references, strict=False)) \
+        if len(back.references) == len(cable.references) else back.references
+    return replace(cable, **{f: getattr(back, f) for f in _CONTENT_FIELDS if f != "caveats"}, caveats=caveats,
+                   references=references)
 
 
 def content_changes(written: Cable, read_back: Cable) -> list[tuple[str, str]]:

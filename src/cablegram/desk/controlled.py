@@ -261,8 +261,6 @@ class ControlledArchive:
 
     def to_pandas(self, query: str = "", *, access: AccessFilter | None = None) -> pandas.DataFrame:
         """The readable records as a DataFrame, redacted."""
-        import pandas as pd
+        from cablegram.archive.export import frame
 
-        from cablegram.archive.export import flat_rows
-
-        return pd.DataFrame(list(flat_rows(self.iter_records(query, access=access))))
+        return frame(self, query, access=access)

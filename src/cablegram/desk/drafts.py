@@ -138,6 +138,22 @@ def _resolver(desk: DeskDB) -> Any:
     return resolve
 
 
+def reference_finder(desk: DeskDB, archive: Any = None, reader: Any = None) -> Any:
+    """`find(station, serial)`: the newest reference id of that station and serial among the
+    archive's cables and the desk's releases that `reader` may know of (for a REF given without a
+    year). A cable hidden from the reader never lends its year: that would confirm it exists."""
+    def find(station: str, serial: int) -> str | None:
+        pattern = f"[0-9][0-9]{station}{serial}"
+        rows = desk.query("SELECT reference_id, created FROM desk_drafts WHERE reference_id GLOB ?", (pattern,))
+        if archive is not None:
+            inner = getattr(archive, "inner", archive)
+            rows += inner.db.execute("SELECT reference_id, created FROM cables WHERE reference_id GLOB ?",
+                                     (pattern,)).fetchall()
+        seen = [r for r in rows if reference_visible(desk, archive, reader, r[0])]
+        return max(seen, key=lambda r: r[1] or "")[0] if seen else None
+    return find
+
+
 def check(desk: DeskDB, cable: Cable, written: Cable | None = None, archive: Any = None,
           reader: Any = None) -> list[Problem]:
     """Validate a draft against the desk's posts and the archive (references).
@@ -194,7 +210,8 @@ def save_draft(desk: DeskDB, user: User, data: dict[str, Any], *, draft_id: int 
     user who may see every portion of a draft may replace its text."""
     post = get_post(desk, user.post_id) if user.post_id else None
     assert post is None or isinstance(post, Post)
-    written = build_cable(data, origin=origin_of(post) if post else Origin(), resolve=_resolver(desk))
+    written = build_cable(data, origin=origin_of(post) if post else Origin(), resolve=_resolver(desk),
+                          find_reference=reference_finder(desk, archive, user))
     cable = normalize(written)
     _may_write(user, post, cable)
     assert post is not None

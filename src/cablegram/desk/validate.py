@@ -118,7 +118,8 @@ def _fields(c: Cable, out: list[Problem]) -> None:
         out.append(Problem("tags", "TAGS need at least one country or subject tag (e.g. RS, PGOV)"))
     for cav in c.caveats:
         if cav not in directory.CAVEATS and cav not in _EXTRA_CAVEATS:
-            out.append(Problem("caveats", f"unknown caveat {cav}"))
+            out.append(Problem("caveats", f"unknown caveat {cav}: known caveats are "
+                                          f"{', '.join(sorted({*directory.CAVEATS, *_EXTRA_CAVEATS}))}"))
     if not c.paragraphs:
         out.append(Problem("paragraphs", "a cable needs at least one paragraph"))
     for p in c.paragraphs:
@@ -137,7 +138,7 @@ def _routing(c: Cable, out: list[Problem], known_post: Callable[[str], bool] | N
             known = a.routing_indicator is not None or (known_post is not None and known_post(a.name))
             if not known:
                 out.append(Problem(f"{kind}.{i}", f"unknown addressee {a.name}: no routing indicator is known for it"))
-            if a.precedence is not None and a.precedence not in PRECEDENCES.values():
+            if a.precedence not in (None, c.precedence) and a.precedence not in PRECEDENCES.values():
                 out.append(Problem(f"{kind}.{i}", f"unknown precedence {a.precedence!r} for {a.name}"))
 
 

@@ -128,7 +128,7 @@ def _release_record(cable: Cable, post: Any, serial: int, when: datetime, to: tu
         sent, reference_id=f"{when:%y}{(post.station or '').replace(' ', '')}{serial}",
         created=when.strftime("%Y-%m-%dT%H:%M:00Z"), serial=serial,
         header=Header(transmission_id=transmission_id or f"VZCZC{post.routing_indicator[-3:]}{serial % 10000:04d}",
-                      routing_precedence=PRECEDENCE_SIGNS[cable.precedence or "ROUTINE"] * 2,
+                      routing_precedence=PRECEDENCE_SIGNS.get(cable.precedence or "ROUTINE", "R") * 2,
                       routing_indicators=tuple(ris),
                       originator=post.routing_indicator, station_serial=serial,
                       section=1 if sent.sections > 1 else None, filing_time=filing_time(when),

@@ -47,6 +47,12 @@ def timeline(months: Sequence[tuple[str, int]], link: Callable[[str], str],
         parts.append(f'<line class="grid" x1="{pad_l}" x2="{width - 6}" y1="{y:.1f}" y2="{y:.1f}"/>'
                      f'<text class="axis" x="{pad_l - 6}" y="{y + 4:.1f}" text-anchor="end">'
                      f'{round(top * frac):,}</text>')
+    # A year label every `step` years, so that labels (about 30 px at 11 px) never overlap.
+    year_w = bar * 12
+    step = next((s for s in (1, 2, 5, 10, 20, 50, 100) if year_w * s >= 36), 100)
+    labelled = [i for i, (month, _) in enumerate(months) if month.endswith("-01") and int(month[:4]) % step == 0]
+    if not labelled or labelled[0] * bar >= 36:
+        labelled.insert(0, 0)  # the first month, when it is clear of the first January shown
     for i, (month, n) in enumerate(months):
         h = plot_h * n / top
         x = pad_l + i * bar
@@ -55,8 +61,10 @@ def timeline(months: Sequence[tuple[str, int]], link: Callable[[str], str],
                 f'<a href="{escape(link(month))}"><rect class="bar" x="{x:.2f}" y="{pad_t + plot_h - h:.2f}"'
                 f' width="{max(bar - 0.6, 0.6):.2f}" height="{max(h, 0.8):.2f}">'
                 f'<title>{escape(month)}: {n:,} cables</title></rect></a>')
-        if month.endswith("-01") or i == 0:
-            parts.append(f'<text class="axis" x="{x:.1f}" y="{height - 6}">{escape(month[:4])}</text>')
+        if labelled and i == labelled[0]:
+            labelled.pop(0)
+            anchor = ' text-anchor="end"' if x > width - 30 else ""
+            parts.append(f'<text class="axis" x="{x:.1f}" y="{height - 6}"{anchor}>{escape(month[:4])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

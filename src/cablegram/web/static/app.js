@@ -34,6 +34,21 @@
     });
   }
 
+  // The desk's draft form: the telegram as it will look, redrawn as one types (nothing is saved).
+  function livePreview(form, wire) {
+    var url = wire.getAttribute("data-preview");
+    var timer = null, seq = 0;
+    function refresh() {
+      var mine = ++seq;
+      fetch(url, {method: "POST", body: new FormData(form), credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (text) { if (text !== null && mine === seq) wire.textContent = text; })
+        .catch(function () {});
+    }
+    form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 300); });
+    form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(refresh, 50); });
+  }
+
   function graph(svg) {
     var edges = svg.querySelectorAll(".edge");
     svg.querySelectorAll(".node").forEach(function (node) {
@@ -53,5 +68,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[data-suggest]").forEach(typeahead);
     document.querySelectorAll("svg.thread").forEach(graph);
+    var draftForm = document.getElementById("draft-form");
+    var wire = document.getElementById("wire");
+    if (draftForm && wire && wire.getAttribute("data-preview")) livePreview(draftForm, wire);
   });
 })();

@@ -12,7 +12,7 @@ from cablegram import directory
 from cablegram.archive import AccessFilter, Archive
 from cablegram.web.core import ArchiveDep, NavLink, Reader, page
 from cablegram.web.filters import facet_filter, url
-from cablegram.web.views.overview import all_counts, width_class
+from cablegram.web.views.overview import all_counts, bar
 
 router = APIRouter(include_in_schema=False)
 nav = [NavLink("/browse", "Browse", 20)]
@@ -27,7 +27,7 @@ def browse(request: Request) -> HTMLResponse:
 def _rows(request: Request, a: Archive, reader: AccessFilter | None, facet: str) -> list[tuple]:
     items = all_counts(request, a, reader)["facets"].get(facet, [])
     top = max((n for _, n in items), default=0)
-    return [(v, n, width_class(n, top), url("/search", f=[facet_filter(facet, v)])) for v, n in items]
+    return [(v, n, bar(n, top), url("/search", f=[facet_filter(facet, v)])) for v, n in items]
 
 
 @router.get("/browse/origins", response_class=HTMLResponse)

@@ -4,6 +4,7 @@ as links (resolved or marked missing), "cited by", the raw text, downloads as te
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -18,6 +19,8 @@ from cablegram.web.core import ArchiveDep, Reader, WebError, page
 router = APIRouter(include_in_schema=False)
 
 RefId = Annotated[str, Path(max_length=64)]
+_CLASS_LINE = re.compile(r"(?:UNCLAS|U N C L A S|C O N F|CONFIDENTIAL|S E C R E T|SECRET|T O P|TOP SECRET"
+                         r"|L I M I T E D|LIMITED OFFICIAL USE)\b")
 
 
 def load(a: Archive, reference_id: str, reader: AccessFilter | None) -> Cable:
@@ -37,10 +40,10 @@ def header_block(cable: Cable) -> str:
 
 def class_line(cable: Cable) -> str:
     """The classification line: `UNCLAS SECTION 01 OF 02 MOSCOW 002629`."""
-    text = render(cable)
-    blocks = text.split("\n\n")
+    blocks = [b for b in render(cable).split("\n\n") if not b.startswith("Cable dated:")]
     start = 1 if header_block(cable) else 0
-    return blocks[start] if len(blocks) > start and "\n" not in blocks[start] else ""
+    line = blocks[start] if len(blocks) > start and "\n" not in blocks[start] else ""
+    return line if _CLASS_LINE.match(line) else ""
 
 
 @router.get("/cable/{reference_id}.txt", response_class=PlainTextResponse)

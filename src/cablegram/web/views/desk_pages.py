@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from cablegram.archive import open_archive
 from cablegram.desk import (
@@ -49,7 +49,7 @@ def _user(request: Request) -> User:
 
 class _Login(WebError):
     def __init__(self, request: Request) -> None:
-        super().__init__(401, "log in to use the desk: /login")
+        super().__init__(401, "log in to use the desk")
 
 
 def _page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -225,6 +225,44 @@ def release_draft(request: Request, draft_id: int, csrf: Annotated[str, Form(max
             release(desk, d.id, u, archive=archive)
 
     return _step(request, draft_id, csrf, go)
+
+
+@router.post("/desk/preview", response_class=PlainTextResponse)
+async def live_preview(request: Request) -> PlainTextResponse:
+    """The telegram as the form's fields would make it, nothing saved (the page's live preview)."""
+    from cablegram.desk.compose import build_cable, normalize
+    from cablegram.desk.drafts import _resolver, origin_of, reference_finder
+
+    user = _user(request)
+    form = await _form(request)
+    check_csrf(request, form.get("csrf"))
+    desk = desk_of(request)
+    post = get_post(desk, user.post_id) if user.post_id else None
+    if post is None or post.collective:
+        raise WebError(403, "you belong to no post that can send telegrams")
+    try:
+        with open_archive(desk.path) as archive:
+            cable = normalize(build_cable(form_to_data(form), origin=origin_of(post), resolve=_resolver(desk),
+                                          find_reference=reference_finder(desk, archive, user)))
+        text = preview(desk, Draft(0, "draft", post.id, user.id, None, cable, "", ""))
+    except Exception as exc:  # a half-typed form: say so in the preview, never a 500
+        text = f"(no preview yet: {type(exc).__name__})"
+    return PlainTextResponse(text, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/desk/draft/{draft_id}/withdraw")
+def withdraw_draft(request: Request, draft_id: int, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Withdraw (delete) a draft that has not been sent: its author or an admin."""
+    from cablegram.desk.withdraw import withdraw
+
+    user = _user(request)
+    check_csrf(request, csrf)
+    draft = _visible_draft(request, draft_id)
+    try:
+        withdraw(desk_of(request), draft.id, user)
+    except DeskError as exc:
+        return _draft_page(request, draft, _form_of(draft), [Problem("workflow", exc.message)], status=409)
+    return RedirectResponse("/desk", status_code=303)
 
 
 @router.get("/desk/inbox", response_class=HTMLResponse)

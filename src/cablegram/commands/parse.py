@@ -11,7 +11,7 @@ from typing import TextIO
 
 from cablegram.cli import CommandError
 from cablegram.model import Cable
-from cablegram.sources import RawRecord, SourceError, read_path
+from cablegram.sources import RawRecord, SourceError, read_paths
 from cablegram.telegram import TelegramError, parse
 
 
@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="parse cables from any source into records",
         description="Parse cables (text, cablegate pages, cables.csv, JSONL, PlusD; .gz too) into records.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files to read; - reads standard input")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="files or folders to read (a folder is walked); - reads standard input")
     p.add_argument("--format", choices=("jsonl", "json", "text"), default="jsonl", help="output (default jsonl)")
     p.add_argument("--strict", action="store_true", help="stop at the first irregularity instead of recording it")
     p.add_argument("--default-year", type=int, help="year for texts that carry no date (fragments)")
@@ -29,11 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _records(paths: list[str]) -> Iterator[RawRecord]:
-    for path in paths:
-        try:
-            yield from read_path(path)
-        except SourceError as exc:
-            raise CommandError(str(exc)) from None
+    try:
+        yield from read_paths(paths)
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _where(record: RawRecord) -> str:

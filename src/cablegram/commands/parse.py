@@ -12,7 +12,7 @@ from typing import TextIO
 from cablegram.cli import CommandError
 from cablegram.model import Cable
 from cablegram.sources import RawRecord, SourceError, read_paths
-from cablegram.telegram import TelegramError, parse
+from cablegram.telegram import LENIENT, STRICT, TelegramError, parse
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="files or folders to read (a folder is walked); - reads standard input")
     p.add_argument("--format", choices=("jsonl", "json", "text"), default="jsonl", help="output (default jsonl)")
-    p.add_argument("--strict", action="store_true", help="stop at the first irregularity instead of recording it")
+    p.add_argument("--strict", action="store_true",
+                   help="stop at the first error in a text instead of recording it (observations, "
+                   "such as redactions or inferred dates, are still recorded)")
     p.add_argument("--default-year", type=int, help="year for texts that carry no date (fragments)")
     p.set_defaults(func=run)
 
@@ -80,6 +82,7 @@ def _emit(cables: Iterator[Cable], fmt: str, out: TextIO) -> None:
 
 def run(args: argparse.Namespace) -> int:
     unreadable = 0
+    policy = STRICT if args.strict else LENIENT
 
     def cables() -> Iterator[Cable]:
         nonlocal unreadable
@@ -89,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"cablegram parse: {_where(record)}: unreadable record: {record.error}", file=sys.stderr)
                 continue
             try:
-                cable = parse(record.text, default_year=args.default_year, strict=args.strict)
+                cable = parse(record.text, default_year=args.default_year, policy=policy)
             except TelegramError as exc:
                 raise CommandError(f"{_where(record)}: {exc}") from None
             yield cable.with_source(record.source)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from cablegram.model import Cable
+from cablegram.sources.metadata import complete
 
 __all__ = ["Prepared", "classification_rank", "content_hash", "dumps", "position_of", "prepare"]
 
@@ -180,7 +181,7 @@ def prepare(
     if error:
         return Prepared(digest, text, source, reason=f"read error: {error}")
     try:
-        cable = parse(text, default_year=_default_year(source))
+        cable = complete(parse(text, default_year=_default_year(source)), source)
     except Exception as exc:  # the parser is lenient; anything raised is a bug worth keeping
         return Prepared(digest, text, source, reason=f"parse error: {type(exc).__name__}: {exc}")
     if not cable.reference_id:

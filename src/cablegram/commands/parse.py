@@ -12,6 +12,7 @@ from typing import TextIO
 from cablegram.cli import CommandError
 from cablegram.model import Cable
 from cablegram.sources import RawRecord, SourceError, read_paths
+from cablegram.sources.metadata import complete
 from cablegram.telegram import LENIENT, STRICT, TelegramError, parse
 
 
@@ -92,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"cablegram parse: {_where(record)}: unreadable record: {record.error}", file=sys.stderr)
                 continue
             try:
-                cable = parse(record.text, default_year=args.default_year, policy=policy)
+                cable = complete(parse(record.text, default_year=args.default_year, policy=policy),
+                                 record.source)
             except TelegramError as exc:
                 raise CommandError(f"{_where(record)}: {exc}") from None
             yield cable.with_source(record.source)

@@ -27,10 +27,20 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+def quarantine_reason(archive: Any, reference_id: str) -> str | None:
+    """Why the record of `reference_id` was quarantined, if this archive keeps a quarantine and
+    the reader may be told."""
+    lookup = getattr(archive, "quarantine_reason", None)
+    return lookup(reference_id) if callable(lookup) else None
+
+
 def run(args: argparse.Namespace) -> int:
     with open_for_reading(args) as archive:
         cable = archive.get(args.reference_id)
         if cable is None:
+            reason = quarantine_reason(archive, args.reference_id)
+            if reason:
+                raise CommandError(f"{args.reference_id} is quarantined: {reason}")
             raise CommandError(f"no cable {args.reference_id} in {archive.path}")
         if args.json:
             print(json.dumps(cable.to_dict(), ensure_ascii=False, indent=2))

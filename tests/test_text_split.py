@@ -91,6 +91,9 @@ def test_page_copy_shape_is_one_cable(tmp_path: Path) -> None:
             text = header + "\n\n" + "\n".join(block) + "\n\n" + header + "\n\n" + body
             [rec] = read_path(_write(tmp_path / f"{rid}-{shape}.txt", text))
             assert rec.text == text, (rid, shape)
+            lifted = rec.source["metadata"]  # the block is the source's metadata, as a page's table is
+            assert (lifted["reference_id"], lifted["created"], lifted["origin"], lifted["classification"]) == (
+                meta["reference_id"], meta["created"], meta["origin"], meta["classification"]), (rid, shape)
             got, want = parse(rec.text), parse(twin.text)
             assert (got.reference_id, got.subject, got.created) == (
                 want.reference_id, want.subject, want.created), (rid, shape)
@@ -101,6 +104,8 @@ def test_page_copy_shape_is_one_cable(tmp_path: Path) -> None:
         records = list(read_path(_write(tmp_path / f"{rid}-dump.txt", dump + "\n\n" + other)))
         assert [parse(r.text).reference_id for r in records] == [
             parse(twin.text).reference_id, parse(other).reference_id]
+        assert records[0].source["metadata"]["reference_id"] == rid
+        assert records[1].source["metadata"].get("reference_id") in (None, parse(other).reference_id)
 
 
 @needs_shared
@@ -178,3 +183,11 @@ def test_parse_command_walks_a_folder(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     ids = [Cable.from_dict(json.loads(line)).reference_id for line in out.stdout.splitlines()]
     assert ids == ["06BANGKOK5811", "05MADRID1349"]
+
+
+@needs_shared
+def test_a_block_of_another_telegram_is_not_lifted() -> None:
+    """09ASUNCION595 quotes 09ASUNCION561 with its database block and header: no metadata."""
+    text = _by_id()["09ASUNCION595"].text
+    [rec] = read_text(BytesIO(text.encode()), "x")
+    assert "refid: 09ASUNCION561" in text and rec.source["metadata"] == {}

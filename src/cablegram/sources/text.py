@@ -21,6 +21,9 @@ block (serial number, date, reference id, origin, classification; labelled or no
 same header again with its body is one cable: that is what copying a cablegate page gives, and
 a routing header that follows such a block never starts a new telegram.
 
+The metadata block of a page copy goes to the record's `metadata` (the text keeps it too), as
+the other readers put a source's own fields there.
+
 A file that is never split comes through unchanged (the record's text is the file's content);
 the parts of a split file lose their surrounding blank lines.
 """
@@ -105,6 +108,81 @@ def _metadata_block_ends(lines: list[str]) -> bool:
         if seen > 16:
             break
     return has_id and seen >= 3
+
+
+_LABELLED = re.compile(r"\s*(id|date|created|released|refid|reference id|reference_id|origin|classification|"
+                       r"references)\s*:\s*(.*?)\s*", re.IGNORECASE)
+_LABEL_KEYS = {"date": "created", "refid": "reference_id", "reference id": "reference_id"}
+_CSV_HEAD = re.compile(rf"\s*(\d+),(\d{{1,2}}/\d{{1,2}}/\d{{4}} \d{{1,2}}:\d{{2}}),({_REF_ID}),")
+_DATE_VALUE = re.compile(
+    r"\s*(\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?|\d{1,2}/\d{1,2}/\d{4}(?: \d{1,2}:\d{2})?)\s*"
+)
+_REFS_VALUE = re.compile(rf"\s*{_REF_ID}(?:\s*[|,]\s*{_REF_ID})*\s*")
+_MARKING_VALUE = re.compile(rf"\s*{_MARKING}(?://[A-Z /]+)?\s*")
+_TABLE_LABEL = re.compile(r"\s*(?:Reference ID|Created|Released|Classification|Origin|destination|header)\s*:?\s*",
+                          re.IGNORECASE)
+
+
+def _block_values(block: list[str]) -> dict[str, Any]:
+    """The fields of a page's metadata block, labelled (`refid: 06LIMA158`) or bare values in
+    the page's order (serial number, dates, reference id, origin, classification, references)."""
+    meta: dict[str, Any] = {}
+    for line in block:
+        if m := _CSV_HEAD.match(line):
+            meta.setdefault("id", int(m.group(1)))
+            meta.setdefault("created", m.group(2))
+            meta.setdefault("reference_id", m.group(3).upper())
+        elif m := _LABELLED.fullmatch(line):
+            key = m.group(1).lower()
+            key, value = _LABEL_KEYS.get(key, key), m.group(2)
+            if value and key not in meta:
+                meta[key] = value.split("|") if key == "references" else value
+        elif _TABLE_LABEL.fullmatch(line):
+            continue
+        elif line.strip().isdigit():
+            meta.setdefault("id", int(line.strip()))
+        elif _DATE_VALUE.fullmatch(line):
+            meta.setdefault("created" if "created" not in meta else "released", line.strip())
+        elif _MARKING_VALUE.fullmatch(line):
+            meta.setdefault("classification", line.strip())
+        elif _REFS_VALUE.fullmatch(line):
+            ids = [r.strip() for r in re.split(r"[|,]", line) if r.strip()]
+            if "reference_id" not in meta and len(ids) == 1:
+                meta["reference_id"] = ids[0]
+            else:
+                meta.setdefault("references", ids)
+        elif _META_OTHER.fullmatch(line):
+            meta.setdefault("origin", line.strip())
+    if isinstance(meta.get("id"), str) and meta["id"].isdigit():
+        meta["id"] = int(meta["id"])
+    return meta if "reference_id" in meta else {}
+
+
+def _page_metadata(lines: list[tuple[int, str]]) -> dict[str, Any]:
+    """The metadata block a page copy carries before its routing header, or {}. Only a block
+    before any body, followed by the same header as the one before it (if any), counts: one
+    inside the text, or before another telegram's header, is a leaked block of that telegram."""
+    run: list[str] = []
+    start = 0
+    for i, (_, text) in enumerate(lines):
+        if not text.strip():
+            continue
+        if not run and (_BODY.match(text) or _PROSE.match(text)) and not _META_OTHER.fullmatch(text):
+            return {}
+        if _META_ID.fullmatch(text) or _META_OTHER.fullmatch(text):
+            if not run:
+                start = i
+            run.append(text)
+            continue
+        if len(run) >= 3 and any(_META_ID.fullmatch(t) for t in run) and (
+                _VZCZC.match(text) or _DTG_LINE.fullmatch(text)):
+            before = _identity(lines[:start])
+            after = _identity(lines[i:i + 12])
+            if any(before) and not (before[0] & after[0] or before[1] & after[1]):
+                return {}
+            return _block_values(run)
+        run = []
+    return {}
 
 
 class _Part:
@@ -257,7 +335,7 @@ def _parts(stream: IO[bytes], name: str) -> Iterator[list[tuple[int, str]]]:
 
 
 def _record(name: str, lines: list[tuple[int, str]], *, whole: bool) -> RawRecord:
-    source: dict[str, Any] = {"format": "text", "file": name, "metadata": {}}
+    source: dict[str, Any] = {"format": "text", "file": name, "metadata": _page_metadata(lines)}
     if whole:
         source["line"] = 1
         return RawRecord(_text(lines), source)

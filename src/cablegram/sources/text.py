@@ -69,7 +69,39 @@ _BODY = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"(?:From|Sent|To|Cc|Date): \S")
-_PROSE = re.compile(r".*[a-z]{3,}.*\s.*[a-z]{3,}.*\s.*[a-z]{3,}")
+_WORD = re.compile(r"[a-z]{3,}[.,;:!?)]?")
+#: Header, marking and metadata lines are short: longer lines are tried as prose only, so no
+#: pattern ever runs over a huge line.
+_SHORT = 300
+
+
+def _prose(text: str) -> bool:
+    """Three lower-case words: a sentence, not a header line (linear, whatever the line)."""
+    found = 0
+    for token in text[:2000].split():
+        if _WORD.fullmatch(token):
+            found += 1
+            if found == 3:
+                return True
+    return False
+
+
+def _short(text: str) -> str | None:
+    """The line stripped, if it is short enough to be a header, marking or metadata line."""
+    stripped = text.strip()
+    return stripped if len(stripped) <= _SHORT else None
+
+
+def _full(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """`pattern.fullmatch` on the stripped line, short lines only."""
+    stripped = _short(text)
+    return pattern.fullmatch(stripped) if stripped is not None else None
+
+
+def _starts(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """`pattern.match` on the start of the line."""
+    return pattern.match(text.lstrip()[:_SHORT])
+
 
 _REF_ID = r"\d{2}[A-Z][A-Z-]{1,30}\d{1,7}"
 #: The lines of a page's metadata block: values (serial number, date, reference id,
@@ -100,9 +132,9 @@ def _metadata_block_ends(lines: list[str]) -> bool:
     for line in reversed(lines):
         if not line.strip():
             continue
-        if _META_ID.fullmatch(line):
+        if _full(_META_ID, line):
             has_id = True
-        elif not _META_OTHER.fullmatch(line):
+        elif not _full(_META_OTHER, line):
             break
         seen += 1
         if seen > 16:
@@ -111,7 +143,7 @@ def _metadata_block_ends(lines: list[str]) -> bool:
 
 
 _LABELLED = re.compile(r"\s*(id|date|created|released|refid|reference id|reference_id|origin|classification|"
-                       r"references)\s*:\s*(.*?)\s*", re.IGNORECASE)
+                       r"references)\s*:[ \t]*(.*)", re.IGNORECASE)
 _LABEL_KEYS = {"date": "created", "refid": "reference_id", "reference id": "reference_id"}
 _CSV_HEAD = re.compile(rf"\s*(\d+),(\d{{1,2}}/\d{{1,2}}/\d{{4}} \d{{1,2}}:\d{{2}}),({_REF_ID}),")
 _DATE_VALUE = re.compile(
@@ -128,30 +160,30 @@ def _block_values(block: list[str]) -> dict[str, Any]:
     the page's order (serial number, dates, reference id, origin, classification, references)."""
     meta: dict[str, Any] = {}
     for line in block:
-        if m := _CSV_HEAD.match(line):
+        if m := _starts(_CSV_HEAD, line):
             meta.setdefault("id", int(m.group(1)))
             meta.setdefault("created", m.group(2))
             meta.setdefault("reference_id", m.group(3).upper())
-        elif m := _LABELLED.fullmatch(line):
+        elif m := _full(_LABELLED, line):
             key = m.group(1).lower()
-            key, value = _LABEL_KEYS.get(key, key), m.group(2)
+            key, value = _LABEL_KEYS.get(key, key), m.group(2).strip()
             if value and key not in meta:
                 meta[key] = value.split("|") if key == "references" else value
-        elif _TABLE_LABEL.fullmatch(line):
+        elif _full(_TABLE_LABEL, line):
             continue
         elif line.strip().isdigit():
             meta.setdefault("id", int(line.strip()))
-        elif _DATE_VALUE.fullmatch(line):
+        elif _full(_DATE_VALUE, line):
             meta.setdefault("created" if "created" not in meta else "released", line.strip())
-        elif _MARKING_VALUE.fullmatch(line):
+        elif _full(_MARKING_VALUE, line):
             meta.setdefault("classification", line.strip())
-        elif _REFS_VALUE.fullmatch(line):
+        elif _full(_REFS_VALUE, line):
             ids = [r.strip() for r in re.split(r"[|,]", line) if r.strip()]
             if "reference_id" not in meta and len(ids) == 1:
                 meta["reference_id"] = ids[0]
             else:
                 meta.setdefault("references", ids)
-        elif _META_OTHER.fullmatch(line):
+        elif _full(_META_OTHER, line):
             meta.setdefault("origin", line.strip())
     if isinstance(meta.get("id"), str) and meta["id"].isdigit():
         meta["id"] = int(meta["id"])
@@ -167,15 +199,15 @@ def _page_metadata(lines: list[tuple[int, str]]) -> dict[str, Any]:
     for i, (_, text) in enumerate(lines):
         if not text.strip():
             continue
-        if not run and (_BODY.match(text) or _PROSE.match(text)) and not _META_OTHER.fullmatch(text):
+        if not run and (_starts(_BODY, text) or _prose(text)) and not _full(_META_OTHER, text):
             return {}
-        if _META_ID.fullmatch(text) or _META_OTHER.fullmatch(text):
+        if _full(_META_ID, text) or _full(_META_OTHER, text):
             if not run:
                 start = i
             run.append(text)
             continue
-        if len(run) >= 3 and any(_META_ID.fullmatch(t) for t in run) and (
-                _VZCZC.match(text) or _DTG_LINE.fullmatch(text)):
+        if len(run) >= 3 and any(_full(_META_ID, t) for t in run) and (
+                _starts(_VZCZC, text) or _full(_DTG_LINE, text)):
             before = _identity(lines[:start])
             after = _identity(lines[i:i + 12])
             if any(before) and not (before[0] & after[0] or before[1] & after[1]):
@@ -204,9 +236,9 @@ class _Part:
         else:
             if not self.first_line:
                 self.first_line = line_no
-            self.email = self.email or bool(_EMAIL.match(text))
+            self.email = self.email or bool(_starts(_EMAIL, text))
             if not self.body and not self.email:
-                self.body = bool(self.after_bt or _BODY.match(text) or _PROSE.match(text))
+                self.body = bool(self.after_bt or _starts(_BODY, text) or _prose(text))
             self.after_bt = text.strip() == "BT"
             self.closed = self.closed or (self.body and self.after_bt)
         self.lines.append((line_no, text))
@@ -220,7 +252,7 @@ class _Part:
     def take_preamble(self) -> list[tuple[int, str]]:
         """Remove and return the 1970s preamble lines at the end of the part."""
         i = len(self.lines)
-        while i > 0 and _PREAMBLE.fullmatch(self.lines[i - 1][1]):
+        while i > 0 and _full(_PREAMBLE, self.lines[i - 1][1]):
             i -= 1
         while i < len(self.lines) and not self.lines[i][1].strip():
             i += 1  # blank lines stay behind
@@ -251,17 +283,17 @@ def _identity(lines: list[tuple[int, str]]) -> tuple[set[str], set[int]]:
     dtgs: set[str] = set()
     serials: set[int] = set()
     for _, text in lines:
-        if m := _DTG.fullmatch(text):
+        if m := _full(_DTG, text):
             dtgs.add(" ".join(m.groups()).upper())
-        elif (m := _DE_SERIAL.match(text)) or (m := _CLASS_SERIAL.fullmatch(text)):
+        elif (m := _starts(_DE_SERIAL, text)) or (m := _full(_CLASS_SERIAL, text)):
             serials.add(int(m.group(1)) % 10000)
     return dtgs, serials
 
 
-def _same_telegram(a: list[tuple[int, str]], b: list[tuple[int, str]]) -> bool:
-    """Whether `b` continues the telegram of `a`: a later section, or its header again."""
-    dtgs_a, serials_a = _identity(a)
-    dtgs_b, serials_b = _identity(b)
+def _same_telegram(a: tuple[set[str], set[int]], b: tuple[set[str], set[int]]) -> bool:
+    """Whether the part named `b` continues the telegram named `a` (see `_identity`): a later
+    section, or its header again."""
+    (dtgs_a, serials_a), (dtgs_b, serials_b) = a, b
     if serials_a & serials_b:
         return True
     return bool(dtgs_a & dtgs_b) and not (serials_a and serials_b)
@@ -287,28 +319,28 @@ class _Splitter:
         part = self.part
         if self.pending is not None:
             dtg, self.pending = self.pending, None
-            if _FM.match(piece) and part.ends_with_metadata_block():
+            if _starts(_FM, piece) and part.ends_with_metadata_block():
                 part.body = part.closed = False  # the same header again: its body is to come
-            if _FM.match(piece) and part.closed:
+            if _starts(_FM, piece) and part.closed:
                 yield from self.cut([*part.take_preamble(), dtg])
             else:
                 part.add(dtg[1], dtg[0])
             part = self.part
         if part.ended and piece.strip():
-            if _TRAILER.fullmatch(piece):
+            if _full(_TRAILER, piece):
                 part.add(piece, line_no)
                 return
             yield from self.cut()
-        elif _VZCZC.match(piece) and part.body:
+        elif _starts(_VZCZC, piece) and part.body:
             if part.ends_with_metadata_block():
                 part.body = part.closed = False
             else:
                 yield from self.cut()
-        elif _DTG_LINE.fullmatch(piece) and part.closed:
+        elif _full(_DTG_LINE, piece) and part.closed:
             self.pending = (line_no, piece)
             return
         self.part.add(piece, line_no)
-        if _END.fullmatch(piece):
+        if _full(_END, piece):
             self.part.ended = True
 
     def flush_pending(self) -> None:
@@ -347,14 +379,18 @@ def read_text(stream: IO[bytes], name: str) -> Iterator[RawRecord]:
     """The telegrams of a text file, streamed: a part that continues the telegram before it
     (a later section, or the same header again) is joined back to it."""
     held: list[tuple[int, str]] | None = None
+    held_id: tuple[set[str], set[int]] = (set(), set())
     split = False
     for part in _parts(stream, name):
-        if held is not None and _same_telegram(held, part):
-            held = held + part
+        part_id = _identity(part)
+        if held is not None and _same_telegram(held_id, part_id):
+            held.extend(part)
+            held_id[0].update(part_id[0])
+            held_id[1].update(part_id[1])
             continue
         if held is not None:
             split = True
             yield _record(name, held, whole=False)
-        held = part
+        held, held_id = part, part_id
     if held is not None:
         yield _record(name, held, whole=not split)

@@ -191,3 +191,21 @@ def test_a_block_of_another_telegram_is_not_lifted() -> None:
     text = _by_id()["09ASUNCION595"].text
     [rec] = read_text(BytesIO(text.encode()), "x")
     assert "refid: 09ASUNCION561" in text and rec.source["metadata"] == {}
+
+
+@needs_shared
+def test_two_releases_of_a_cable_in_a_dump_stay_two(tmp_path: Path) -> None:
+    """A re-released cable's two texts name the same telegram: a form feed between them is a hard
+    cut, and without one the second copy of text already read is not joined back either."""
+    from corpus import VERSIONS
+
+    texts: dict[str, list[str]] = {}
+    for r in read_path(VERSIONS):
+        texts.setdefault(r.source["metadata"]["reference_id"], []).append(r.text)
+    pairs = [v[:2] for v in texts.values() if len(v) > 1 and v[0] != v[1]
+             and all(t.startswith("VZCZC") for t in v[:2])]
+    assert len(pairs) > 20
+    for i, (old, new) in enumerate(pairs):
+        for sep in ("\f", "\n\n"):
+            got = [r.text for r in read_path(_write(tmp_path / f"{i}.txt", old + sep + new))]
+            assert got == [old.strip("\n"), new.strip("\n")], (i, repr(sep))

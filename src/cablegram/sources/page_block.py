@@ -121,7 +121,8 @@ def page_metadata(lines: list[tuple[int, str]]) -> dict[str, Any]:
                 starts(VZCZC, text) or full(DTG_LINE, text)):
             before = identity(lines[:start])
             after = identity(lines[i:i + 12])
-            if any(before) and not (before[0] & after[0] or before[1] & after[1]):
+            if (before.dtgs or before.serials) and not (
+                    before.dtgs & after.dtgs or before.serials & after.serials):
                 return {}
             return _block_values(run)
         run = []

@@ -11,9 +11,11 @@ A dump is split only on positive evidence that a new telegram starts:
   classification line with its serial, a marking-block field, a numbered paragraph or prose;
   the header of an e-mail that forwards a telegram is not one.
 
-A part that names the same telegram as the one before it (a serial or, lacking serials, a
-date-time group in common) is joined back to it: a later section with its own header, or the
-header repeated after the text.
+A part that a routing header began and that names the same telegram as the one before it (a
+serial or, lacking serials, a date-time group in common) is joined back to it: a later section
+with its own header, or the header repeated after the text; not a second copy of a section
+whose text is already there. A form feed or an end-of-message
+line is a hard cut: what follows is never joined back (a dump may hold two releases of a cable).
 
 Two shapes real cables have are not evidence. A line of `=` or `-` is an underline or a rule
 inside a cable (`=====` / `YES VOTE WINS` / `=====`). And a routing header, the page's metadata
@@ -36,7 +38,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._lines import BODY, DTG_LINE, EMAIL, VZCZC, full, identity, prose, starts
+from ._lines import BODY, DTG_LINE, EMAIL, VZCZC, Identity, full, identity, prose, starts
 from ._records import RawRecord, iter_lines
 from .page_block import ends_with_block, page_metadata
 
@@ -70,6 +72,7 @@ class _Part:
         self.closed = False  # a BT line after the body: the text of the telegram is over
         self.email = False  # inside the header of an e-mail that forwards the telegram
         self.ended = False  # the part has seen its end-of-message line
+        self.hard = False  # a form feed or an end-of-message line came just before the part
 
     def add(self, text: str, line_no: int) -> None:
         if not text.strip():
@@ -114,13 +117,7 @@ def _strip_blank_lines(text: str) -> str:
     return "".join(lines).rstrip("\r\n")
 
 
-def _same_telegram(a: tuple[set[str], set[int]], b: tuple[set[str], set[int]]) -> bool:
-    """Whether the part named `b` continues the telegram named `a` (see `identity`): a later
-    section, or its header again."""
-    (dtgs_a, serials_a), (dtgs_b, serials_b) = a, b
-    if serials_a & serials_b:
-        return True
-    return bool(dtgs_a & dtgs_b) and not (serials_a and serials_b)
+_Cut = tuple[list[tuple[int, str]], bool]
 
 
 class _Splitter:
@@ -131,15 +128,18 @@ class _Splitter:
         self.part = _Part(name)
         self.pending: tuple[int, str] | None = None  # a date-time group line: FM may follow
 
-    def cut(self, carried: list[tuple[int, str]] | None = None) -> Iterator[list[tuple[int, str]]]:
-        """End the current part (`carried` lines begin the next); yield its lines."""
-        if self.part.has_text():
-            yield self.part.lines
+    def cut(self, carried: list[tuple[int, str]] | None = None, *, hard: bool = False) -> Iterator[_Cut]:
+        """End the current part (`carried` lines begin the next); yield its lines. A `hard`
+        cut (a form feed, an end-of-message line) is never joined back."""
+        old = self.part
+        if old.has_text():
+            yield old.lines, old.hard
         self.part = _Part(self.name)
+        self.part.hard = hard or (old.hard and not old.has_text())
         for line_no, text in carried or ():
             self.part.add(text, line_no)
 
-    def feed(self, piece: str, line_no: int) -> Iterator[list[tuple[int, str]]]:
+    def feed(self, piece: str, line_no: int) -> Iterator[_Cut]:
         part = self.part
         if self.pending is not None:
             dtg, self.pending = self.pending, None
@@ -154,7 +154,7 @@ class _Splitter:
             if full(_TRAILER, piece):
                 part.add(piece, line_no)
                 return
-            yield from self.cut()
+            yield from self.cut(hard=True)
         elif starts(VZCZC, piece) and part.body:
             if part.ends_with_metadata_block():
                 part.body = part.closed = False
@@ -172,19 +172,20 @@ class _Splitter:
             self.part.add(self.pending[1], self.pending[0])
             self.pending = None
 
-    def finish(self) -> Iterator[list[tuple[int, str]]]:
+    def finish(self) -> Iterator[_Cut]:
         self.flush_pending()
         yield from self.cut()
 
 
-def _parts(stream: IO[bytes], name: str) -> Iterator[list[tuple[int, str]]]:
-    """The line lists of the telegrams of a stream, as the evidence cuts them."""
+def _parts(stream: IO[bytes], name: str) -> Iterator[_Cut]:
+    """The line lists of the telegrams of a stream, as the evidence cuts them, each with
+    whether a hard cut began it."""
     splitter = _Splitter(name)
     for line_no, line in enumerate(iter_lines(stream), 1):
         for i, piece in enumerate(line.split("\f")):
             if i:  # a form feed before this piece
                 splitter.flush_pending()
-                yield from splitter.cut()
+                yield from splitter.cut(hard=True)
             if piece:
                 yield from splitter.feed(piece, line_no)
     yield from splitter.finish()
@@ -201,16 +202,16 @@ def _record(name: str, lines: list[tuple[int, str]], *, whole: bool) -> RawRecor
 
 def read_text(stream: IO[bytes], name: str) -> Iterator[RawRecord]:
     """The telegrams of a text file, streamed: a part that continues the telegram before it
-    (a later section, or the same header again) is joined back to it."""
+    (a later section, or the same header again) is joined back to it, unless a form feed or an
+    end-of-message line came between them."""
     held: list[tuple[int, str]] | None = None
-    held_id: tuple[set[str], set[int]] = (set(), set())
+    held_id = Identity()
     split = False
-    for part in _parts(stream, name):
+    for part, hard in _parts(stream, name):
         part_id = identity(part)
-        if held is not None and _same_telegram(held_id, part_id):
+        if held is not None and not hard and held_id.continued_by(part_id):
             held.extend(part)
-            held_id[0].update(part_id[0])
-            held_id[1].update(part_id[1])
+            held_id.update(part_id)
             continue
         if held is not None:
             split = True

@@ -128,6 +128,16 @@ def test_cables_csv_columns() -> None:
 
 
 @needs_shared
+def test_a_classification_from_the_metadata_keeps_its_restricting_caveat() -> None:
+    """A text with no classification line and no marks: the source's SECRET//NOFORN guards it."""
+    cable = parse("1. THE TEXT ALONE, NO MARKINGS.")
+    assert cable.classification is None
+    done = complete(cable, {"metadata": {"classification": "SECRET//NOFORN", "reference_id": "09ROME7"}})
+    assert (done.classification, done.classification_label, done.caveats) == (
+        "SECRET", "SECRET//NOFORN", ("NOFORN",))
+
+
+@needs_shared
 def test_ingest_stores_what_it_quarantined_before(tmp_path: Path) -> None:
     src = tmp_path / "three.jsonl"
     with gzip.open(DEV, "rt") as f:

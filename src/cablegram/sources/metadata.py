@@ -24,6 +24,8 @@ _CANONICAL_ID = re.compile(r"(\d{2})(\d{2})([A-Z][A-Z-]*?)0*(\d{1,7})(?:_\w+)?")
 _CABLEGATE_ID = re.compile(r"\d{2}[A-Z][A-Z-]*\d{1,7}")
 _FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d",
             "%m/%d/%Y %H:%M", "%Y %B %d, %H:%M", "%Y %b %d, %H:%M", "%Y %B %d", "%Y %b %d")
+#: As `cablegram.archive.base.RESTRICTING_CAVEATS` (not imported: the archive imports this module).
+_RESTRICTING = frozenset({"NOFORN", "NODIS", "EXDIS", "LIMDIS", "ORCON", "STADIS"})
 _LEVELS = {"UNCLASSIFIED": "UNCLASSIFIED", "UNCLAS": "UNCLASSIFIED", "LIMITED OFFICIAL USE": "UNCLASSIFIED",
            "CONFIDENTIAL": "CONFIDENTIAL", "SECRET": "SECRET", "TOP SECRET": "TOP SECRET"}
 
@@ -123,6 +125,10 @@ def complete(cable: Cable, source: dict[str, Any] | None) -> Cable:
         took("origin", meta["origin"].strip())
     if not cable.classification and (cls := _classification(meta)):
         changes["classification"], changes["classification_label"] = cls
+        # the label's restricting caveats (SECRET//NOFORN) guard the cable as the text's would
+        marks = [c for c in (p.strip() for p in cls[1].split("//")[1:]) if c in _RESTRICTING]
+        if extra := [c for c in marks if c not in cable.caveats]:
+            changes["caveats"] = (*cable.caveats, *extra)
         took("classification", cls[1])
     if not cable.subject and (subject := _subject(meta)):
         changes["subject"] = subject

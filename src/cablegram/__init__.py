@@ -19,7 +19,7 @@ from cablegram.model import (
     Paragraph,
     Reference,
 )
-from cablegram.telegram import ParsePolicy, TelegramError, parse
+from cablegram.telegram import TelegramError, parse
 from cablegram.telegram.render import render
 
 __version__ = "0.1.0"
@@ -33,7 +33,6 @@ __all__ = [
     "Header",
     "Origin",
     "Paragraph",
-    "ParsePolicy",
     "Reference",
     "TelegramError",
     "__version__",

@@ -24,7 +24,8 @@ _CANONICAL_ID = re.compile(r"(\d{2})(\d{2})([A-Z][A-Z-]*?)0*(\d{1,7})(?:_\w+)?")
 _CABLEGATE_ID = re.compile(r"\d{2}[A-Z][A-Z-]*\d{1,7}")
 _FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d",
             "%m/%d/%Y %H:%M", "%Y %B %d, %H:%M", "%Y %b %d, %H:%M", "%Y %B %d", "%Y %b %d")
-#: As `cablegram.archive.base.RESTRICTING_CAVEATS` (not imported: the archive imports this module).
+#: The caveats that restrict who may read a cable, as the archive's `RESTRICTING_CAVEATS` (not
+#: imported: the archive imports this module).
 _RESTRICTING = frozenset({"NOFORN", "NODIS", "EXDIS", "LIMDIS", "ORCON", "STADIS"})
 _LEVELS = {"UNCLASSIFIED": "UNCLASSIFIED", "UNCLAS": "UNCLASSIFIED", "LIMITED OFFICIAL USE": "UNCLASSIFIED",
            "CONFIDENTIAL": "CONFIDENTIAL", "SECRET": "SECRET", "TOP SECRET": "TOP SECRET"}

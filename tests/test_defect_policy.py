@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -148,7 +149,7 @@ def test_strict_keyword_is_the_strict_policy() -> None:
     assert a.value.defect == b.value.defect
 
 
-def test_cli_strict_maps_to_the_strict_policy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_strict_maps_to_the_strict_policy(tmp_path: Path) -> None:
     quiet = tmp_path / "redacted.txt"
     quiet.write_text(REDACTED_PARTIAL)
     loud = tmp_path / "serials.txt"

@@ -127,7 +127,6 @@ def test_cables_csv_columns() -> None:
         assert [r.reference_id for r in done.references] == ["66STATE106206"]
 
 
-@needs_shared
 def test_a_classification_from_the_metadata_keeps_its_restricting_caveat() -> None:
     """A text with no classification line and no marks: the source's SECRET//NOFORN guards it."""
     cable = parse("1. THE TEXT ALONE, NO MARKINGS.")

@@ -27,20 +27,11 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def quarantine_reason(archive: Any, reference_id: str) -> str | None:
-    """Why the record of `reference_id` was quarantined, if this archive keeps a quarantine and
-    the reader may be told."""
-    lookup = getattr(archive, "quarantine_reason", None)
-    return lookup(reference_id) if callable(lookup) else None
-
-
 def run(args: argparse.Namespace) -> int:
     with open_for_reading(args) as archive:
+        _refuse_quarantined(archive, args.reference_id)
         cable = archive.get(args.reference_id)
         if cable is None:
-            reason = quarantine_reason(archive, args.reference_id)
-            if reason:
-                raise CommandError(f"{args.reference_id} is quarantined: {reason}")
             raise CommandError(f"no cable {args.reference_id} in {archive.path}")
         if args.json:
             print(json.dumps(cable.to_dict(), ensure_ascii=False, indent=2))
@@ -51,3 +42,11 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(archive.raw_text(args.reference_id) or "" if args.raw else render(cable))
     return 0
+
+
+def _refuse_quarantined(archive: Any, reference_id: str) -> None:
+    """`ID is quarantined: REASON` instead of "no cable" for a record kept out of the archive
+    (an archive without a quarantine, or a reader who may not be told, says nothing here)."""
+    lookup = getattr(archive, "quarantine_reason", None)
+    if callable(lookup) and archive.get(reference_id) is None and (reason := lookup(reference_id)):
+        raise CommandError(f"{reference_id} is quarantined: {reason}")

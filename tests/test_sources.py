@@ -190,25 +190,6 @@ def test_seed_round_trips() -> None:
     assert rec.source == {"format": "text", "file": SEED.name, "metadata": {}, "line": 1}
 
 
-def test_text_dump_split(tmp_path: Path) -> None:
-    one = "VZCZCXRO1\nDE RUEHMO #1\n\nBODY ONE\nNNNN\n"
-    two = "VZCZCXRO2\nDE RUEHMO #2\n\nBODY TWO\n"
-    three = "P 010101Z JAN 08\nFM X\n\nBODY THREE\n"
-    four = "UNCLAS\n\nBODY FOUR\n"
-    path = tmp_path / "dump.txt"
-    path.write_text(one + "\n" + two + "\f" + three + "=======\n" + four + "VZCZCXRO5\nFIVE\n")
-    records = list(read_path(path))
-    texts = [r.text for r in records]
-    assert texts == [
-        one.rstrip("\n"),
-        two.rstrip("\n"),
-        three.rstrip("\n"),
-        four.rstrip("\n"),
-        "VZCZCXRO5\nFIVE",
-    ]
-    assert [r.source["line"] for r in records] == [1, 7, 11, 16, 19]
-
-
 @needs_shared
 def test_plusd_pages() -> None:
     pages = sorted((CORPUS / "plusd").glob("*.html"))

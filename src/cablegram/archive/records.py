@@ -15,6 +15,7 @@ from typing import Any
 
 from cablegram.directory.classification import rank_or_highest
 from cablegram.model import Cable
+from cablegram.sources.metadata import complete
 
 __all__ = ["Prepared", "classification_rank", "content_hash", "dumps", "position_of", "prepare"]
 
@@ -195,7 +196,7 @@ def prepare(
     if error:
         return Prepared(digest, text, source, reason=f"read error: {error}")
     try:
-        cable = parse(text, default_year=_default_year(source))
+        cable = complete(parse(text, default_year=_default_year(source)), source)
     except Exception as exc:  # the parser is lenient; anything raised is a bug worth keeping
         return Prepared(digest, text, source, reason=f"parse error: {type(exc).__name__}: {exc}")
     if not cable.reference_id:

@@ -410,6 +410,17 @@ class SQLiteArchive:
         row = self._visible_row(reference_id, "c.record_json", access)
         return Cable.from_dict(json.loads(row[0])) if row else None
 
+    def quarantine_reason(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
+        """Why the record the source names `reference_id` was quarantined, or None. Its
+        classification is unverified, so only a reader who sees everything is told."""
+        if access is not None and (access.max_rank < 3 or access.forbidden):
+            return None
+        row = self.db.execute(
+            "SELECT reason FROM quarantine WHERE json_extract(source_json, '$.metadata.reference_id') = ?"
+            " ORDER BY id DESC LIMIT 1", (reference_id.replace(" ", "").upper(),),
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def raw_text(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
         """The raw telegram text as read, or None."""
         row = self._visible_row(reference_id, "c.raw_text", access)

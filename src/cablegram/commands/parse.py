@@ -11,8 +11,9 @@ from typing import TextIO
 
 from cablegram.cli import CommandError
 from cablegram.model import Cable
-from cablegram.sources import RawRecord, SourceError, read_path
-from cablegram.telegram import TelegramError, parse
+from cablegram.sources import RawRecord, SourceError, read_paths
+from cablegram.sources.metadata import complete
+from cablegram.telegram import LENIENT, STRICT, TelegramError, parse
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,19 +22,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="parse cables from any source into records",
         description="Parse cables (text, cablegate pages, cables.csv, JSONL, PlusD; .gz too) into records.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files to read; - reads standard input")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="files or folders to read (a folder is walked); - reads standard input")
     p.add_argument("--format", choices=("jsonl", "json", "text"), default="jsonl", help="output (default jsonl)")
-    p.add_argument("--strict", action="store_true", help="stop at the first irregularity instead of recording it")
+    p.add_argument("--strict", action="store_true",
+                   help="stop at the first error in a text instead of recording it (observations, "
+                   "such as redactions or inferred dates, are still recorded)")
     p.add_argument("--default-year", type=int, help="year for texts that carry no date (fragments)")
     p.set_defaults(func=run)
 
 
 def _records(paths: list[str]) -> Iterator[RawRecord]:
-    for path in paths:
-        try:
-            yield from read_path(path)
-        except SourceError as exc:
-            raise CommandError(str(exc)) from None
+    try:
+        yield from read_paths(paths)
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _where(record: RawRecord) -> str:
@@ -97,6 +100,7 @@ def _emit(cables: Iterator[Cable], fmt: str, out: TextIO) -> None:
 
 def run(args: argparse.Namespace) -> int:
     unreadable = 0
+    policy = STRICT if args.strict else LENIENT
 
     def cables() -> Iterator[Cable]:
         nonlocal unreadable
@@ -106,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"cablegram parse: {_where(record)}: unreadable record: {record.error}", file=sys.stderr)
                 continue
             try:
-                cable = parse(record.text, default_year=args.default_year, strict=args.strict)
+                cable = complete(parse(record.text, default_year=args.default_year, policy=policy),
+                                 record.source)
             except TelegramError as exc:
                 raise CommandError(f"{_where(record)}: {exc}") from None
             yield cable.with_source(record.source)

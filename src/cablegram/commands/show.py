@@ -48,6 +48,7 @@ def _audit_read(archive: Any, cable: Any, shown: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with open_for_reading(args) as archive:
+        _refuse_quarantined(archive, args.reference_id)
         cable = archive.get(args.reference_id)
         if cable is None:
             raise CommandError(f"no cable {args.reference_id} in {archive.path}")
@@ -62,3 +63,11 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(archive.raw_text(args.reference_id) or "" if args.raw else render(cable))
     return 0
+
+
+def _refuse_quarantined(archive: Any, reference_id: str) -> None:
+    """`ID is quarantined: REASON` instead of "no cable" for a record kept out of the archive
+    (an archive without a quarantine, or a reader who may not be told, says nothing here)."""
+    lookup = getattr(archive, "quarantine_reason", None)
+    if callable(lookup) and archive.get(reference_id) is None and (reason := lookup(reference_id)):
+        raise CommandError(f"{reference_id} is quarantined: {reason}")

@@ -81,6 +81,11 @@ class ControlledArchive:
         """The record, redacted for the reader."""
         return self._shown(self.inner.get(reference_id, access=self._acc(access)))
 
+    def quarantine_reason(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
+        """Why a record was quarantined, under the reader's access (not through `__getattr__`)."""
+        lookup = getattr(self.inner, "quarantine_reason", None)
+        return lookup(reference_id, access=self._acc(access)) if lookup else None
+
     def raw_text(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
         """The stored text, or the redacted record re-rendered when some portion is withheld."""
         acc = self._acc(access)

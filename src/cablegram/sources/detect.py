@@ -16,6 +16,7 @@ FORMATS = ("jsonl", "csv", "cablegate-html", "plusd", "text")
 
 _HTML_START = re.compile(r"<(?:!doctype|html|\?xml|head|body)\b", re.IGNORECASE)
 _CSV_ROW = re.compile(r'"?\d+"?,"?\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}"?,')
+_QUOTED_CSV_ROW = re.compile(r'"\d+","\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}",')
 
 
 def detect_content(head: bytes) -> str | None:
@@ -37,7 +38,11 @@ def detect_content(head: bytes) -> str | None:
         if is_cablegate_page(text):
             return "cablegate-html"
         return None
-    if _CSV_ROW.match(text):
+    if _QUOTED_CSV_ROW.match(text) or (
+        _CSV_ROW.match(text) and sum(1 for line in text.splitlines() if _CSV_ROW.match(line)) > 1
+    ):
+        # cables.csv quotes every field; an unquoted row alone is a cable whose text starts
+        # with a leaked row (two dev cables do)
         return "csv"
     return "text"
 

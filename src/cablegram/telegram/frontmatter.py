@@ -197,7 +197,8 @@ def parse_front_matter(lines: list[tuple[int, str]], start: int, log: DefectLog)
         if len(parts) > 1 or (parts and lead_kind is None):
             log.add("reflowed-line", "several header fields on one line", no)
         for kind, value in parts:
-            assert kind is not None
+            if kind is None:  # only a lead part has no keyword, and it was consumed above
+                raise RuntimeError(f"line {no}: a field part without its keyword")
             # A paragraph glued to the end of a field (`SUBJECT: X ¶1. (C) ...`) starts the body.
             glued = _GLUED_PARA.search(value)
             if glued and kind in ("subject", "ref", "classified", "tags"):

@@ -1,5 +1,6 @@
-"""Telegram text -> `Cable`. Lenient by default: every irregularity is a recorded `Defect`;
-`strict=True` raises a `TelegramError` naming the line of the first one instead.
+"""Telegram text -> `Cable`. Every irregularity is a `Defect` handed to a `ParsePolicy`: the
+default (`LENIENT`) records it on the cable; `STRICT` (or `strict=True`) raises a
+`TelegramError` naming the line of the first defect of kind error instead.
 
 The text is read in three zones: the routing header (everything before the classification
 line), the marking block (caveats, E.O., TAGS, SUBJECT, REF, Classified By), and the body.
@@ -16,7 +17,7 @@ from cablegram import directory
 from cablegram.directory.classification import PORTION_LEVELS, SECURITY_LETTERS
 from cablegram.model import EO, Cable, Origin, Paragraph, Reference
 from cablegram.telegram.body import Body, extract_between, has_mid_pilcrow, parse_body
-from cablegram.telegram.defects import DefectLog
+from cablegram.telegram.defects import LENIENT, STRICT, DefectLog, ParsePolicy
 from cablegram.telegram.dtg import expand_year
 from cablegram.telegram.fields import classified_in_paragraphs, parse_classified_by, parse_eo, parse_subject, parse_tags
 from cablegram.telegram.frontmatter import FrontMatter, parse_front_matter
@@ -109,14 +110,16 @@ def _joined(parts: list[tuple[int, str]] | None) -> str:
     return " ".join(" ".join(t for _, t in parts).split()) if parts else ""
 
 
-def parse(text: str, *, default_year: int | None = None, strict: bool = False) -> Cable:
+def parse(
+    text: str, *, default_year: int | None = None, policy: ParsePolicy | None = None, strict: bool = False
+) -> Cable:
     """Parse a telegram (or a fragment of one) into a `Cable`.
 
     `default_year` resolves references and the reference id where the text carries no date.
-    In lenient mode (the default) nothing raises: irregularities become `Cable.defects`.
-    With `strict=True` the first irregularity raises `TelegramError`.
+    `policy` decides, code by code, whether a defect raises `TelegramError` or is recorded in
+    `Cable.defects`; the default records them all. `strict=True` is short for `policy=STRICT`.
     """
-    log = DefectLog(strict)
+    log = DefectLog(policy or (STRICT if strict else LENIENT))
     if not text or text.isspace():
         log.add("empty", "no telegram text")
         return Cable(defects=tuple(log.defects))
@@ -296,13 +299,13 @@ def _origin(z: _Zones, when: datetime | None, log: DefectLog) -> tuple[int | Non
     if (from_key and station_key != from_key
             and directory.label_for_station(station or "", year=year) != directory.origin_label(h.from_ or "")):
         if station_key:
-            log.add("unknown-station", f"classification line names {station}, FM line {h.from_}", class_line_no)
+            log.add("station-mismatch", f"classification line names {station}, FM line {h.from_}", class_line_no)
         station_key = from_key
     elif station_key and station_key not in directory.known_stations():
         log.add("unknown-station", f"unknown station {station}", class_line_no)
     serial = cl.serial if cl else h.station_serial
     if cl and h.station_serial and cl.serial % 10000 != h.station_serial % 10000:
-        log.add("unknown-station", f"classification line serial {cl.serial}, DE line {h.station_serial}", class_line_no)
+        log.add("serial-mismatch", f"classification line serial {cl.serial}, DE line {h.station_serial}", class_line_no)
         serial = h.station_serial
     ref_id: str | None = None
     if station_key and serial is not None and year is not None:

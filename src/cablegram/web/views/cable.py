@@ -27,8 +27,18 @@ def load(a: Archive, reference_id: str, reader: AccessFilter | None) -> Cable:
     """The cable, or a 404 `WebError`."""
     cable = a.get(reference_id, access=reader) if reference_id.strip() else None
     if cable is None:
-        raise WebError(404, f"no cable {reference_id!r} in the archive")
+        raise WebError(404, _missing(a, reference_id, reader))
     return cable
+
+
+def _missing(a: Archive, reference_id: str, reader: AccessFilter | None) -> str:
+    """"no cable ...", or "quarantined: REASON" for a record kept out of the archive (told only to
+    a reader who sees everything: a quarantined record's classification is unverified)."""
+    lookup = getattr(a, "quarantine_reason", None)
+    reason = lookup(reference_id, access=reader) if callable(lookup) and reference_id.strip() else None
+    if reason:
+        return f"{reference_id} is quarantined: {reason}"
+    return f"no cable {reference_id!r} in the archive"
 
 
 def header_block(cable: Cable) -> str:
@@ -51,7 +61,7 @@ def cable_text(a: ArchiveDep, reader: Reader, reference_id: RefId) -> PlainTextR
     """The raw telegram text as stored."""
     raw = a.raw_text(reference_id, access=reader)
     if raw is None:
-        raise WebError(404, f"no cable {reference_id!r} in the archive")
+        raise WebError(404, _missing(a, reference_id, reader))
     return PlainTextResponse(raw, headers={
         "Content-Disposition": f'inline; filename="{_safe(reference_id)}.txt"'})
 

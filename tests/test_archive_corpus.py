@@ -192,7 +192,7 @@ def test_sigkill_mid_ingest_then_resume_gives_the_clean_tables(dev_archive_path:
     assert 0 < stored < 5430
     done = subprocess.run([*cmd, "--json"], env=env, capture_output=True, text=True,
                           timeout=600)
-    assert done.returncode == 3, done.stderr  # finished; the corpus's 3 bad records quarantined
+    assert done.returncode == 0, done.stderr  # finished; nothing quarantined (source metadata fills the ids)
     report = json.loads(done.stdout)
     assert report["duplicates"] >= stored
     assert table_digests(path) == table_digests(dev_archive_path)

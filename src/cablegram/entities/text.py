@@ -1,0 +1,49 @@
+"""The cable's text cut into (paragraph number, text) pieces that extraction reads."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from cablegram.model import Cable
+
+__all__ = ["HEADING", "Piece", "fold", "is_caps", "is_redacted", "pieces"]
+
+HEADING = 0
+_REDACTED = re.compile(r"X{3,}", re.IGNORECASE)
+
+Piece = tuple[int, str]
+
+
+def pieces(cable: Cable) -> Iterator[Piece]:
+    """The subject (paragraph 0), then each paragraph under its number. Unnumbered text counts
+    as part of the last numbered paragraph before it (0 before the first)."""
+    if cable.subject:
+        yield HEADING, cable.subject
+    current = HEADING
+    for p in cable.paragraphs:
+        if p.number is not None:
+            current = p.number
+        text = f"{p.heading}. {p.text}" if p.heading else p.text
+        if text:
+            yield current, text
+
+
+def is_caps(text: str) -> bool:
+    """True for all-capitals text (older cables, many headings): case says nothing there."""
+    letters = [c for c in text[:4000] if c.isalpha()]
+    if len(letters) < 12:
+        return True
+    return sum(1 for c in letters if c.isupper()) / len(letters) > 0.8
+
+
+def is_redacted(word: str) -> bool:
+    return bool(_REDACTED.search(word))
+
+
+def fold(name: str) -> str:
+    """Lower case, accents stripped, dots and spaces squeezed: the key variants share."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return re.sub(r"[\s.]+", " ", plain.replace("’", "'")).strip()

@@ -35,6 +35,7 @@ def extract(cable: Cable) -> Entities:
     finder.from_signature(cable)
     for n, t, caps in texts:
         finder.from_titles((n, t), caps)
+        finder.from_classified_by((n, t))
     finder.sweep(texts)
     person_words = finder.tokens()
 
@@ -55,7 +56,9 @@ def extract(cable: Cable) -> Entities:
                 canonical = org_names().get(fold(name), name)
                 orgs[canonical].add(n)
                 spans.append((a, b))
-        ws = [w for w in words(t) if not any(a <= w.start < b for a, b in spans)]
+        ws = words(t, capitalised_only=not caps)
+        if spans:
+            ws = [w for w in ws if not any(a <= w.start < b for a, b in spans)]
         for value, run in _scan(ws, t, caps, g, defined):
             if len(run) == 1 and quick_fold(run[0].text) in person_words:
                 continue
@@ -100,7 +103,7 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
             continue
         if w.isupper() and len(w) > 1 and not (caps and folded[i] in common):
             acro = g.acronyms.get(w)
-            if acro:
+            if acro and (not caps or w in g.caps_safe):
                 yield acro, ws[i:i + 1]
                 i += 1
                 continue

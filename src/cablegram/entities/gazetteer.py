@@ -19,7 +19,9 @@ _SQUEEZE = re.compile(r"[\s.]+")
 def quick_fold(word: str) -> str:
     """`fold` for one word, fast for ASCII."""
     if word.isascii():
-        return _SQUEEZE.sub(" ", word.lower()).strip()
+        if "." not in word and "'" not in word:
+            return word.lower()
+        return _SQUEEZE.sub(" ", word.lower().replace("'", "")).strip()
     from .text import fold
 
     return fold(word)
@@ -31,6 +33,7 @@ class Gazetteer:
     longest: dict[str, int]  # folded first word -> most words of a name starting with it
     acronyms: dict[str, str]  # ACRONYM (as written) -> organisation
     weak: frozenset[str]  # one-word names that are also common words or given names
+    caps_safe: frozenset[str]  # acronyms trusted in all-capitals text too
 
 
 @cache
@@ -47,4 +50,19 @@ def gazetteer() -> Gazetteer:
     common = common_words() | given_names()
     weak = frozenset(k for k, v in names.items() if " " not in k and k in common
                      and not (isinstance(v, Place) and v.kind == "country"))
-    return Gazetteer(names, longest, dict(org_acronyms()), weak)
+    safe = frozenset(_TAG_CODES()) | _CAPS_SAFE
+    return Gazetteer(names, longest, dict(org_acronyms()), weak, safe)
+
+
+_CAPS_SAFE = frozenset({"MFA", "MOD", "MOI", "USAID", "DHS", "DOD", "DOE", "UNSC", "UNGA", "NSC", "FCO", "PLA", "GCC",
+                        "NATO", "EU", "UN", "IAEA", "OPEC", "OSCE", "OAS", "CIA", "FBI", "DEA", "IMF", "WTO", "ICRC",
+                        "UNHCR", "UNDP", "WFP", "ASEAN", "APEC", "ISAF", "FARC", "ELN", "PLO", "HAMAS", "USTR", "SAVAK"})
+
+
+def _TAG_CODES() -> list[str]:  # noqa: N802
+    import csv
+    from importlib import resources
+
+    path = resources.files("cablegram.directory").joinpath("data", "tags.csv")
+    with path.open(encoding="utf-8") as f:
+        return [r["code"] for r in csv.DictReader(f) if r["kind"] == "organization" and r["code"].isalpha()]

@@ -15,7 +15,7 @@ from .text import fold
 
 __all__ = ["acronym_definitions", "head_word_orgs", "org_acronyms", "org_names"]
 
-_HEADS = ("Party|Partido|Front|Frente|Movement|Movimiento|Commission|Comision|Committee|Council|Consejo|Agency|"
+_HEADS = ("Party|Directorate|Partido|Front|Frente|Movement|Movimiento|Commission|Comision|Committee|Council|Consejo|Agency|"
           "Bank|Banco|Corporation|Company|Institute|Instituto|Foundation|Fundacion|University|Universidad|"
           "Federation|Association|Alliance|Alianza|Coalition|Authority|Bureau|Organization|Organisation|Court|"
           "Tribunal|Assembly|Parliament|Congress|Union|Union|Ministry|Ministerio|Army|Ejercito|Police|Policia|"
@@ -33,7 +33,7 @@ _BAD_LEAD = frozenset({"the", "a", "an", "this", "that", "his", "her", "their", 
 
 
 _TITLE_LEAD = re.compile(r"(?:Secretary|Minister|Chair|Chairman|Director|President|Head|Member|Members|Deputy|Vice|"
-                         r"General|Spokesman|Leader|Chief|Speaker)\b.*", re.IGNORECASE)
+                         r"General|Spokesman|Leader|Chief|Speaker|Ambassador|Official|Officer)\b.*", re.IGNORECASE)
 
 
 def _tag_orgs() -> list[tuple[str, list[str]]]:
@@ -75,10 +75,16 @@ def org_acronyms() -> dict[str, str]:
 
 def _clean(name: str) -> str | None:
     name = re.sub(r"\s+", " ", name)
-    for cut in (" and the ", "’s ", "'s "):
-        if cut in name:
-            name = name.rsplit(cut, 1)[1]
+    name = re.sub(r"^(?:.*\s)?(?!People)\S+['’]s\s", "", name).rstrip("'’")
+    if " and the " in name:
+        name = name.rsplit(" and the ", 1)[1]
     words = name.split()
+    for i, w in enumerate(words):
+        if i and _TITLE_LEAD.fullmatch(w):
+            words = words[:i]
+            break
+    if len(words) > 2 and fold(" ".join(words[1:])) in org_names():
+        words = words[1:]
     if len(words) > 2 and words[1] == "of" and words[0].lower() in _common():
         words = words[3:] if words[2:3] == ["the"] else words[2:]
     for i in range(len(words) - 1, 0, -1):
@@ -96,7 +102,9 @@ def head_word_orgs(text: str) -> list[tuple[str, int, int]]:
     with their offsets."""
     out = []
     for m in _MINISTRY.finditer(text):
-        out.append((m.group(1), m.start(1), m.end(1)))
+        name = _clean(m.group(1))
+        if name:
+            out.append((name, m.start(1), m.start(1) + len(name)))
     for m in _HEAD_ORG.finditer(text):
         if any(a <= m.start(1) < b for _, a, b in out):
             continue

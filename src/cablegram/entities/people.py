@@ -18,9 +18,9 @@ __all__ = ["PersonFinder", "person_key", "titled_names"]
 _TITLE_WORDS = sorted(data_lines("titles.txt"), key=len, reverse=True)
 _TITLE = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _TITLE_WORDS)
 _PARTICLE = r"(?:al|el|bin|ibn|abu|de|da|del|della|di|dos|van|von|der|le|la|y)"
-_NAME_MIXED = rf"(?:[A-Z]\.|[A-ZÀ-Þ][a-zà-ÿ'’]+(?:-[A-Za-zà-ÿ]+)*|[A-Z]{{2,}}(?:-[A-Z]+)?)"
+_NAME_MIXED = rf"(?:[A-Z]\.|(?:Mc|Mac|Le|De|Di|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Za-zà-ÿ]+)*|[A-Z]{{2,}}(?:-[A-Z]+)?)"
 _TITLED_MIXED = re.compile(
-    rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?)?{_NAME_MIXED}){{0,3}})",
+    rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}})",
 )
 _TITLED_CAPS = re.compile(
     rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?[A-Z][A-Z'’-]+(?:\s+(?:{_PARTICLE}[- ]?)?(?:[A-Z]\.|[A-Z][A-Z'’-]+)){{0,3}})",
@@ -28,15 +28,25 @@ _TITLED_CAPS = re.compile(
 )
 _NOT_NAME = frozenset(fold(w) for w in data_lines("not_names.txt"))
 _GIVEN_FIRST = re.compile(
-    rf"\b([A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ]+)?(?:\s+[A-Z]\.)?(?:\s+(?:{_PARTICLE}[- ])?{_NAME_MIXED}){{1,3}})"
+    rf"\b([A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?(?:\s+[A-Z]\.)?(?:\s+(?:{_PARTICLE}[- ]|(?:Al|El|Van|Bin|De)\s){{0,2}}{_NAME_MIXED}){{1,3}})"
 )
 _SIGNER = re.compile(
-    r"(?:^|[.)\]\"!?:]|\bEND(?: OF)? (?:COMMENT|NOTE|SUMMARY|TEXT)\.?|\bEnd (?:comment|note|summary)\.?)\s+"
+    r"(?:^|[.)\]\"!?:]|X{4,}|\bEND(?: OF)? (?:COMMENT|NOTE|SUMMARY|TEXT)\.?|\bEnd (?:comment|note|summary)\.?)\s+"
     r"([A-Z][A-Za-z'’-]+(?: [A-Z][A-Za-z'’-]+)?)\s*$"
 )
+_CLASSIFIED_BY = re.compile(
+    r"Classified\s+by:?\s+([^\n;]{3,80}?)(?:,|\s+(?:for\s+)?reasons?\b|\s+for\b|\s+E\.O\.|\s+\d\.\d|\.\s|$)",
+    re.IGNORECASE)
+_TITLE_WORD = re.compile(rf"(?:{_TITLE})\.?|[A-Z]+/[A-Za-z/]+|A/\w+", re.IGNORECASE)
 _TAIL_JUNK = re.compile(
     r"\s*(?:=+\s*CABLE ENDS\s*=+|Declassified/Released.*|Please visit .*|Visit .*Classified Website.*|"
     r"\d{4}[A-Z]+\d+ - Classification:.*|[\"'>\s]+)\s*$", re.S)
+
+
+def _places() -> dict:  # type: ignore[type-arg]
+    from .places import place_index
+
+    return place_index()
 
 
 def titled_names(text: str, caps: bool) -> list[str]:
@@ -54,6 +64,8 @@ def _plausible(name: str, caps: bool) -> bool:
     """Not an office or acronym dressed as a name (`Icelandic MFA`, `Brussels LEGATT`)."""
     words = name.split()
     last = words[-1]
+    if fold(name) in _places() or fold(words[0]) in _places() and len(words) <= 2:
+        return False
     if not caps and last.isupper() and len(last) > 1:
         first = words[0]
         if len(words) < 2 or first.isupper() or fold(first) not in given_names():
@@ -91,7 +103,7 @@ class PersonFinder:
         self._by_key: dict[str, _Person] = {}
 
     def add(self, name: str, paragraph: int) -> None:
-        name = re.sub(r"\s+", " ", name).strip(" ,.;:")
+        name = re.sub(r"['’]s\b", "", re.sub(r"\s+", " ", name), flags=re.I).strip(" ,.;:'’")
         if not name or is_redacted(name):
             return
         key = person_key(name)
@@ -133,6 +145,21 @@ class PersonFinder:
                 name = _trim(words, False)
                 if name and " " in name and _plausible(name, False) and not any(is_known_tag(w) for w in words[1:]):
                     self.add(name, number)
+
+    def from_classified_by(self, piece: Piece) -> None:
+        """`Classified By: A/PolCouns Nathaniel P. Dean Reason 1.5 (b)` left in the text."""
+        number, text = piece
+        if "lassified" not in text and "LASSIFIED" not in text:
+            return
+        for m in _CLASSIFIED_BY.finditer(text):
+            words = [w for w in m.group(1).replace(",", " ").split() if not is_redacted(w)]
+            kept: list[str] = []
+            for w in reversed(words):
+                if not re.fullmatch(r"[A-Z][A-Za-z'’-]*\.?|[A-Z]\.", w) or fold(w) in _NOT_NAME or _TITLE_WORD.fullmatch(w):
+                    break
+                kept.insert(0, w)
+            if len(kept) >= 2 or kept and kept[0].isupper() and len(kept[0]) > 2:
+                self.add(" ".join(kept[-4:]), number)
 
     def from_signature(self, cable: Cable) -> None:
         """The signer where the parser left the name at the end of the last paragraph."""
@@ -182,9 +209,8 @@ def _trim(tokens: list[str], caps: bool) -> str | None:
         f = fold(tok)
         if f in _NOT_NAME or is_redacted(tok):
             break
-        if f in common and (caps or i > 0) and not (len(tok) == 2 and tok.endswith(".")):
-            if caps and len(f) > 2 or i > 0:
-                break
+        if caps and f in common and not (len(tok) == 2 and tok.endswith(".")):
+            break
         kept.append(tok)
     while kept and (fold(kept[-1]) in {"al", "el", "bin", "de", "da", "del", "van", "von", "der", "le", "la", "y"}
                     or re.fullmatch(r"[A-Z]\.", kept[-1])):

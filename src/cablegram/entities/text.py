@@ -12,6 +12,8 @@ __all__ = ["HEADING", "Piece", "fold", "is_caps", "is_redacted", "pieces"]
 
 HEADING = 0
 _REDACTED = re.compile(r"X{3,}", re.IGNORECASE)
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
 
 Piece = tuple[int, str]
 
@@ -32,10 +34,12 @@ def pieces(cable: Cable) -> Iterator[Piece]:
 
 def is_caps(text: str) -> bool:
     """True for all-capitals text (older cables, many headings): case says nothing there."""
-    letters = [c for c in text[:4000] if c.isalpha()]
-    if len(letters) < 12:
+    head = text[:4000]
+    upper = len(_UPPER.findall(head))
+    lower = len(_LOWER.findall(head))
+    if upper + lower < 12:
         return True
-    return sum(1 for c in letters if c.isupper()) / len(letters) > 0.8
+    return upper / (upper + lower) > 0.8
 
 
 def is_redacted(word: str) -> bool:
@@ -46,4 +50,4 @@ def fold(name: str) -> str:
     """Lower case, accents stripped, dots and spaces squeezed: the key variants share."""
     decomposed = unicodedata.normalize("NFKD", name)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return re.sub(r"[\s.]+", " ", plain.replace("’", "'")).strip()
+    return re.sub(r"[\s.]+", " ", plain.replace("’", "").replace("'", "")).strip()

@@ -8,6 +8,9 @@ from typing import NamedTuple
 __all__ = ["Word", "words"]
 
 _WORD = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-zÀ-ɏ][\wÀ-ɏ'’&-]*")
+_NAMEISH = re.compile(
+    r"(?:[A-Z]\.){2,}|[A-ZÀ-Þ][\wÀ-ɏ'’&-]*|\b(?:of|the|and|de|del|la|el|al|for|y|do|da|dos|les|le)\b"
+)
 
 
 class Word(NamedTuple):
@@ -16,10 +19,11 @@ class Word(NamedTuple):
     end: int
 
 
-def words(text: str) -> list[Word]:
-    """Words and dotted acronyms (`U.S.`); a possessive `'s` and trailing hyphens dropped."""
+def words(text: str, capitalised_only: bool = False) -> list[Word]:
+    """Words and dotted acronyms (`U.S.`); a possessive `'s` and trailing hyphens dropped.
+    `capitalised_only` keeps capitalised words and the joiners inside names (`of`, `de`)."""
     out = []
-    for m in _WORD.finditer(text):
+    for m in (_NAMEISH if capitalised_only else _WORD).finditer(text):
         w = m.group()
         if w.endswith(("'s", "’s", "'S", "’S")):
             w = w[:-2]

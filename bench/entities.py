@@ -13,11 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _corpus import dev_records  # noqa: E402
-
-from cablegram.entities import extract  # noqa: E402
-from cablegram.entities.evaluate import load_labels, misses, score  # noqa: E402
-from cablegram.telegram import parse  # noqa: E402
+from _corpus import dev_records
+from cablegram.entities import extract
+from cablegram.entities.evaluate import load_labels, misses, score
+from cablegram.telegram import parse
 
 LABELS = Path(__file__).resolve().parents[1] / "tests" / "entities"
 TARGETS = {"people": (0.90, 0.80), "places": (0.90, 0.80), "orgs": (0.85, 0.70)}
@@ -52,7 +51,8 @@ def main() -> int:
     for kind, s in score(pairs).items():
         p, r = TARGETS[kind]
         ok = "ok" if s.precision >= p and s.recall >= r else "BELOW"
-        print(f"{kind:<8} {s.precision:>9.3f} {s.recall:>7.3f} {p:>5.2f}/{r:.2f} {s.predicted:>6} {s.expected:>8}  {ok}")
+        print(f"{kind:<8} {s.precision:>9.3f} {s.recall:>7.3f} {p:>5.2f}/{r:.2f} "
+              f"{s.predicted:>6} {s.expected:>8}  {ok}")
 
     sample = records[: args.sample]
     t0 = time.perf_counter()

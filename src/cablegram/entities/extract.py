@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from functools import cache
+from itertools import pairwise
 
 from cablegram.directory import tag_kind, tag_meaning
 from cablegram.model import Cable
@@ -101,21 +102,20 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
             yield defined[w], ws[i:i + 1]
             i += 1
             continue
-        if w.isupper() and len(w) > 1 and not (caps and folded[i] in common):
-            acro = g.acronyms.get(w)
-            if acro and (not caps or w in g.caps_safe):
-                yield acro, ws[i:i + 1]
-                i += 1
-                continue
-            if w == "US" and not caps:
-                yield place_index()["united states"], ws[i:i + 1]
-                i += 1
-                continue
+        acro = g.acronyms.get(w)
+        if acro is not None and len(w) > 1 and not (caps and (folded[i] in common or w not in g.caps_safe)):
+            yield acro, ws[i:i + 1]
+            i += 1
+            continue
+        if w == "US" and not caps:
+            yield place_index()["united states"], ws[i:i + 1]
+            i += 1
+            continue
         hit = None
         for k in range(min(g.longest.get(folded[i], 0), n - i), 0, -1):
             run = ws[i:i + k]
             if k > 1:
-                if any(text[a.end:b.start].strip(" -") for a, b in zip(run, run[1:], strict=False)):
+                if any(text[a.end:b.start].strip(" -") for a, b in pairwise(run)):
                     continue
                 if not caps and any(not x.text[0].isupper() and f not in _JOINERS
                                     for x, f in zip(run, folded[i:i + k], strict=False)):

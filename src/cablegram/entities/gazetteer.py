@@ -56,10 +56,11 @@ def gazetteer() -> Gazetteer:
 
 _CAPS_SAFE = frozenset({"MFA", "MOD", "MOI", "USAID", "DHS", "DOD", "DOE", "UNSC", "UNGA", "NSC", "FCO", "PLA", "GCC",
                         "NATO", "EU", "UN", "IAEA", "OPEC", "OSCE", "OAS", "CIA", "FBI", "DEA", "IMF", "WTO", "ICRC",
-                        "UNHCR", "UNDP", "WFP", "ASEAN", "APEC", "ISAF", "FARC", "ELN", "PLO", "HAMAS", "USTR", "SAVAK"})
+                        "UNHCR", "UNDP", "WFP", "ASEAN", "APEC", "ISAF", "FARC", "ELN", "PLO", "HAMAS", "USTR",
+                        "SAVAK"})
 
 
-def _TAG_CODES() -> list[str]:  # noqa: N802
+def _TAG_CODES() -> list[str]:
     import csv
     from importlib import resources
 

@@ -15,25 +15,37 @@ from .text import fold
 
 __all__ = ["acronym_definitions", "head_word_orgs", "org_acronyms", "org_names"]
 
-_HEADS = ("Party|Directorate|Partido|Front|Frente|Movement|Movimiento|Commission|Comision|Committee|Council|Consejo|Agency|"
+_HEADS = ("Party|Directorate|Partido|Front|Frente|Movement|Movimiento|Commission|Comision|Committee|Council|"
+          "Consejo|Agency|"
           "Bank|Banco|Corporation|Company|Institute|Instituto|Foundation|Fundacion|University|Universidad|"
           "Federation|Association|Alliance|Alianza|Coalition|Authority|Bureau|Organization|Organisation|Court|"
           "Tribunal|Assembly|Parliament|Congress|Union|Union|Ministry|Ministerio|Army|Ejercito|Police|Policia|"
           "Guard|Navy|Forces|Service|Secretariat|Fund|Center|Centre|Church|Brigades|Group|Network|Senate|Cabinet")
 _LINK = r"(?:of|for|and|the|on|de|del|la|el|y|des|du|da|do)"
 _CAP = r"[A-ZÀ-Þ][\wÀ-ÿ'’-]+"
-_HEAD_ORG = re.compile(rf"\b((?:{_CAP}\s+(?:{_LINK}\s+)*){{1,5}}(?:{_HEADS}))\b(?:\s+(?:of|for)\s+(?:the\s+)?({_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,3}}))?")
-_MINISTRY = re.compile(rf"\b((?:Ministry|Ministerio|Department|Secretariat)\s+(?:of|for|de)\s+(?:the\s+)?{_CAP}(?:\s+(?:and|&|y|de|of)?\s*{_CAP}){{0,3}})")
-_DEFINED = re.compile(rf"((?:{_CAP}\s+(?:{_LINK}\s+)*){{1,9}}){_CAP}?\s*\(\s*([A-Z][A-Za-z]{{1,7}}|[A-Z]{{2,}}-[A-Z]+)\s*\)")
+_HEAD_ORG = re.compile(
+    rf"\b((?:{_CAP}\s+(?:{_LINK}\s+)*){{1,5}}(?:{_HEADS}))\b"
+    rf"(?:\s+(?:of|for)\s+(?:the\s+)?({_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,3}}))?"
+)
+_MINISTRY = re.compile(
+    rf"\b((?:Ministry|Ministerio|Department|Secretariat)\s+(?:of|for|de)\s+(?:the\s+)?"
+    rf"{_CAP}(?:\s+(?:and|&|y|de|of)?\s*{_CAP}){{0,3}})"
+)
+_DEFINED = re.compile(
+    rf"((?:{_CAP}\s+(?:{_LINK}\s+)*){{1,9}}){_CAP}?\s*\(\s*([A-Z][A-Za-z]{{1,7}}|[A-Z]{{2,}}-[A-Z]+)\s*\)"
+)
 _HEAD_RX = re.compile(rf"\b(?:{_HEADS}|Ministry|Office|Department|Board|Directorate|Police)\b", re.IGNORECASE)
 _BAD_LEAD = frozenset({"the", "a", "an", "this", "that", "his", "her", "their", "its", "our", "both", "new", "former",
                        "and", "of", "in", "on", "at", "by", "for", "with", "from", "to", "as", "while", "when",
                        "but", "if", "per", "during", "after", "before", "since", "although", "because", "said",
-                       "under", "both", "between", "also", "all", "any", "each", "some", "many", "other"})
+                       "under", "between", "also", "all", "any", "each", "some", "many", "other"})
 
 
 _TITLE_LEAD = re.compile(r"(?:Secretary|Minister|Chair|Chairman|Director|President|Head|Member|Members|Deputy|Vice|"
                          r"General|Spokesman|Leader|Chief|Speaker|Ambassador|Official|Officer)\b.*", re.IGNORECASE)
+
+
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&/.-]*[A-Z0-9]\.?|[A-Z][a-z]*[A-Z][A-Za-z]*")
 
 
 def _tag_orgs() -> list[tuple[str, list[str]]]:
@@ -48,17 +60,16 @@ def _gazetteer() -> tuple[dict[str, str], dict[str, str]]:
     """(folded full name -> canonical name, ACRONYM -> canonical name)."""
     names: dict[str, str] = {}
     acronyms: dict[str, str] = {}
-    entries = [(n, a) for n, a in _tag_orgs()]
-    for line in data_lines("orgs.txt"):
+    entries: list[tuple[str, list[str]]] = []
+    for line in data_lines("orgs.txt"):  # the hand-made list first: its WTO is the trade one
         name, *aliases = [s.strip() for s in line.split("|")]
         entries.append((name, aliases))
+    entries.extend(_tag_orgs())
     for name, aliases in entries:
         canonical = names.get(fold(name), name)
         names.setdefault(fold(name), canonical)
         for alias in aliases:
-            if re.fullmatch(r"[A-Z][A-Z0-9&/.-]*[A-Z0-9]\.?|[A-Z][a-z]*[A-Z][A-Za-z]*", alias) and alias.upper() == alias:
-                acronyms.setdefault(alias, canonical)
-            elif re.fullmatch(r"[A-Z][a-z]*[A-Z][A-Za-z]*", alias):
+            if _ACRONYM.fullmatch(alias):
                 acronyms.setdefault(alias, canonical)
             else:
                 names.setdefault(fold(alias), canonical)
@@ -75,7 +86,7 @@ def org_acronyms() -> dict[str, str]:
 
 def _clean(name: str) -> str | None:
     name = re.sub(r"\s+", " ", name)
-    name = re.sub(r"^(?:.*\s)?(?!People)\S+['’]s\s", "", name).rstrip("'’")
+    name = re.sub(r"['’]s?$", "", re.sub(r"^(?:.*\s)?(?!People)\S+['’]s\s", "", name))
     if " and the " in name:
         name = name.rsplit(" and the ", 1)[1]
     words = name.split()
@@ -134,7 +145,7 @@ def acronym_definitions(text: str) -> dict[str, str]:
             continue
         if not _loosely(letters, initials):
             continue
-        found[acro] = " ".join(name_words)
+        found[acro] = re.sub(r"['’]s?$", "", " ".join(name_words))
     return found
 
 

@@ -18,17 +18,19 @@ __all__ = ["PersonFinder", "person_key", "titled_names"]
 _TITLE_WORDS = sorted(data_lines("titles.txt"), key=len, reverse=True)
 _TITLE = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _TITLE_WORDS)
 _PARTICLE = r"(?:al|el|bin|ibn|abu|de|da|del|della|di|dos|van|von|der|le|la|y)"
-_NAME_MIXED = rf"(?:[A-Z]\.|(?:Mc|Mac|Le|De|Di|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Za-zà-ÿ]+)*|[A-Z]{{2,}}(?:-[A-Z]+)?)"
+_NAME_MIXED = r"(?:[A-Z]\.|(?:Mc|Mac|Le|De|Di|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Za-zà-ÿ]+)*|[A-Z]{2,}(?:-[A-Z]+)?)"
 _TITLED_MIXED = re.compile(
     rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}})",
 )
 _TITLED_CAPS = re.compile(
-    rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?[A-Z][A-Z'’-]+(?:\s+(?:{_PARTICLE}[- ]?)?(?:[A-Z]\.|[A-Z][A-Z'’-]+)){{0,3}})",
+    rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?[A-Z][A-Z'’-]+"
+    rf"(?:\s+(?:{_PARTICLE}[- ]?)?(?:[A-Z]\.|[A-Z][A-Z'’-]+)){{0,3}})",
     re.IGNORECASE,
 )
 _NOT_NAME = frozenset(fold(w) for w in data_lines("not_names.txt"))
 _GIVEN_FIRST = re.compile(
-    rf"\b([A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?(?:\s+[A-Z]\.)?(?:\s+(?:{_PARTICLE}[- ]|(?:Al|El|Van|Bin|De)\s){{0,2}}{_NAME_MIXED}){{1,3}})"
+    rf"\b([A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?(?:\s+[A-Z]\.)?"
+    rf"(?:\s+(?:{_PARTICLE}[- ]|(?:Al|El|Van|Bin|De)\s){{0,2}}{_NAME_MIXED}){{1,3}})"
 )
 _SIGNER = re.compile(
     r"(?:^|[.)\]\"!?:]|X{4,}|\bEND(?: OF)? (?:COMMENT|NOTE|SUMMARY|TEXT)\.?|\bEnd (?:comment|note|summary)\.?)\s+"
@@ -64,7 +66,7 @@ def _plausible(name: str, caps: bool) -> bool:
     """Not an office or acronym dressed as a name (`Icelandic MFA`, `Brussels LEGATT`)."""
     words = name.split()
     last = words[-1]
-    if fold(name) in _places() or fold(words[0]) in _places() and len(words) <= 2:
+    if fold(name) in _places() or (fold(words[0]) in _places() and len(words) <= 2):
         return False
     if not caps and last.isupper() and len(last) > 1:
         first = words[0]
@@ -80,7 +82,7 @@ def person_key(name: str) -> str | None:
     if not parts:
         return None
     last = re.sub(r"^(?:al|el)-", "", parts[-1])
-    return last if len(last) >= 2 and last.isalpha() or "-" in last else None
+    return last if (len(last) >= 2 and last.isalpha()) or "-" in last else None
 
 
 @dataclass
@@ -107,7 +109,7 @@ class PersonFinder:
         if not name or is_redacted(name):
             return
         key = person_key(name)
-        if not key or key in _NOT_NAME or " " not in name and fold(name) in common_words():
+        if not key or key in _NOT_NAME or (" " not in name and fold(name) in common_words()):
             return
         person = self._by_key.setdefault(key, _Person())
         person.names.append(name)
@@ -155,10 +157,11 @@ class PersonFinder:
             words = [w for w in m.group(1).replace(",", " ").split() if not is_redacted(w)]
             kept: list[str] = []
             for w in reversed(words):
-                if not re.fullmatch(r"[A-Z][A-Za-z'’-]*\.?|[A-Z]\.", w) or fold(w) in _NOT_NAME or _TITLE_WORD.fullmatch(w):
+                if (not re.fullmatch(r"[A-Z][A-Za-z'’-]*\.?|[A-Z]\.", w) or fold(w) in _NOT_NAME
+                        or _TITLE_WORD.fullmatch(w)):
                     break
                 kept.insert(0, w)
-            if len(kept) >= 2 or kept and kept[0].isupper() and len(kept[0]) > 2:
+            if len(kept) >= 2 or (kept and kept[0].isupper() and len(kept[0]) > 2):
                 self.add(" ".join(kept[-4:]), number)
 
     def from_signature(self, cable: Cable) -> None:
@@ -205,7 +208,7 @@ def _trim(tokens: list[str], caps: bool) -> str | None:
     """Title + words -> the name: stop at a word that cannot be part of a name."""
     common = common_words()
     kept: list[str] = []
-    for i, tok in enumerate(tokens):
+    for tok in tokens:
         f = fold(tok)
         if f in _NOT_NAME or is_redacted(tok):
             break

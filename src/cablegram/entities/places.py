@@ -86,7 +86,7 @@ def _add_posts(index: dict[str, Place]) -> None:
             label = label_for_station(row["station"]) or ""
             name = re.sub(r"^(Embassy|Consulate|Consulate General|Mission|USUN|US Mission|USEU|USNATO)\s+", "", label)
             key = fold(name)
-            if not key or key in index or " " not in key and key in common_words():
+            if not key or key in index or (" " not in key and key in common_words()):
                 continue
             where = coordinates(row["station"])
             index[key] = Place(name, "post", None, _BIG_CITY, *(where or (None, None)))

@@ -70,8 +70,12 @@ def extract(cable: Cable) -> Entities:
                     pending.append((value, n))
             else:
                 orgs[value].add(n)
+    for name in [name for name, (p, _) in places.items() if p.kind == "city" and fold(name) in person_words]:
+        del places[name]
     countries = {fold(p.name) for p, _ in places.values() if p.kind == "country"}
     for place, n in pending:
+        if fold(place.name) in person_words:
+            continue
         if place.country and fold(country_for_iso(place.country) or "") in countries:
             places.setdefault(place.name, (place, set()))[1].add(n)
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from .lexicon import common_words, given_names
+from .lexicon import common_words, data_lines, given_names
 from .orgs import org_acronyms, org_names
 from .places import Place, place_index
 
@@ -47,7 +47,7 @@ def gazetteer() -> Gazetteer:
     for key in names:
         parts = key.split(" ")
         longest[parts[0]] = max(longest.get(parts[0], 0), len(parts))
-    common = common_words() | given_names()
+    common = common_words() | given_names() | frozenset(w.lower() for w in data_lines("not_names.txt"))
     weak = frozenset(k for k, v in names.items() if " " not in k and k in common
                      and not (isinstance(v, Place) and v.kind == "country"))
     safe = frozenset(_TAG_CODES()) | _CAPS_SAFE

@@ -40,6 +40,9 @@ _CLASSIFIED_BY = re.compile(
     r"Classified\s+by:?\s+([^\n;]{3,80}?)(?:,|\s+(?:for\s+)?reasons?\b|\s+for\b|\s+E\.O\.|\s+\d\.\d|\.\s|$)",
     re.IGNORECASE)
 _TITLE_WORD = re.compile(rf"(?:{_TITLE})\.?|[A-Z]+/[A-Za-z/]+|A/\w+", re.IGNORECASE)
+_CAPS_STOP = frozenset("""said says told noted added asked stated also will would could should might must
+shall have were been being that this these those there their then than when where while which with from into
+about after before during under over again only even just still made make called urged agreed""".split())
 _TAIL_JUNK = re.compile(
     r"\s*(?:=+\s*CABLE ENDS\s*=+|Declassified/Released.*|Please visit .*|Visit .*Classified Website.*|"
     r"\d{4}[A-Z]+\d+ - Classification:.*|[\"'>\s]+)\s*$", re.S)
@@ -208,12 +211,14 @@ def _trim(tokens: list[str], caps: bool) -> str | None:
     """Title + words -> the name: stop at a word that cannot be part of a name."""
     common = common_words()
     kept: list[str] = []
-    for tok in tokens:
+    for i, tok in enumerate(tokens):
         f = fold(tok)
         if f in _NOT_NAME or is_redacted(tok):
             break
         if caps and f in common and not (len(tok) == 2 and tok.endswith(".")):
-            break
+            # right after the title a surname may be a word too (`PRESIDENT BUSH`), not a verb
+            if i or len(f) <= 3 or f in _CAPS_STOP or f.endswith(("ed", "ing", "ly")):
+                break
         kept.append(tok)
     while kept and (fold(kept[-1]) in {"al", "el", "bin", "de", "da", "del", "van", "von", "der", "le", "la", "y"}
                     or re.fullmatch(r"[A-Z]\.", kept[-1])):

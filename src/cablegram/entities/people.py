@@ -1,0 +1,278 @@
+"""People: names after titles and roles, names the record already carries, ALL-CAPS surnames,
+folded into one person per surname."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cablegram.directory import is_known_tag
+from cablegram.model import Cable
+
+from .lexicon import common_words, data_lines, given_names
+from .text import HEADING, Piece, fold, is_redacted
+
+__all__ = ["PersonFinder", "person_key", "titled_names"]
+
+_TITLE_WORDS = sorted(data_lines("titles.txt"), key=len, reverse=True)
+_TITLE = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _TITLE_WORDS)
+_PARTICLE = r"(?:al|el|bin|ibn|abu|de|da|del|della|di|dos|van|von|der|le|la|y)"
+_NAME_MIXED = r"(?:[A-Z]\.|(?:Mc|Mac|Le|De|Di|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Za-zà-ÿ]+)*|[A-Z]{2,}(?:-[A-Z]+)?)"
+_TITLED_MIXED = re.compile(
+    rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}})",
+)
+_TITLED_CAPS = re.compile(
+    rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?[A-Z][A-Z'’-]+"
+    rf"(?:\s+(?:{_PARTICLE}[- ]?)?(?:[A-Z]\.|[A-Z][A-Z'’-]+)){{0,3}})",
+    re.IGNORECASE,
+)
+_NOT_NAME = frozenset(fold(w) for w in data_lines("not_names.txt"))
+_GIVEN_FIRST = re.compile(
+    rf"\b([A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?(?:\s+[A-Z]\.)?"
+    rf"(?:\s+(?:{_PARTICLE}[- ]|(?:Al|El|Van|Bin|De)\s){{0,2}}{_NAME_MIXED}){{1,3}})"
+)
+_SIGNER = re.compile(
+    r"(?:^|[.)\]\"!?:]|X{4,}|\bEND(?: OF)? (?:COMMENT|NOTE|SUMMARY|TEXT)\.?|\bEnd (?:comment|note|summary)\.?)\s+"
+    r"((?:(?:van|de|von|da) )?[A-Z][A-Za-z'’-]+(?: [A-Z][A-Za-z'’-]+)?)\s*$"
+)
+_CLASSIFIED_BY = re.compile(
+    r"Classified\s+by:?\s+([^\n;]{3,80}?)(?:,|\s+(?:for\s+)?reasons?\b|\s+for\b|\s+E\.O\.|\s+\d\.\d|\.\s|$)",
+    re.IGNORECASE)
+_TITLE_WORD = re.compile(rf"(?:{_TITLE})\.?|[A-Z]+/[A-Za-z/]+|A/\w+", re.IGNORECASE)
+_CUE_NAME = (
+    rf"([A-Z][a-zà-ÿ]+(?:\s+[A-Z]\.)?(?:\s+(?:{_PARTICLE}[- ]){{0,2}}"
+    rf"(?:Mc|Mac|Le|De|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?){{1,2}})"
+)
+_NAME_THEN_ROLE = re.compile(
+    _CUE_NAME + rf",\s+(?:the\s+|a\s+|an\s+|former\s+|acting\s+|new\s+)?(?:[A-Z][\w'’/-]*\s+){{0,4}}?"
+    rf"(?:{_TITLE}|[Hh]ead|[Ll]eader|[Ff]ounder|[Oo]wner|[Ee]ditor|[Pp]resident|[Dd]irector|[Cc]hief)\b"
+)
+_NAME_THEN_VERB = re.compile(
+    _CUE_NAME + r"\s+(?:told|said|stated|noted|explained|added|asked|reported|confirmed|stressed|argued|claimed"
+    r"|expressed|remarked|described|acknowledged|indicated|emphasized|replied|warned)\b"
+)
+_CAPS_STOP = frozenset("""said says told noted added asked stated also will would could should might must
+shall have were been being that this these those there their then than when where while which with from into
+about after before during under over again only even just still made make called urged agreed""".split())
+_TAIL_JUNK = re.compile(
+    r"\s*(?:=+\s*CABLE ENDS\s*=+|Declassified/Released.*|Please visit .*|Visit .*Classified Website.*|"
+    r"\d{4}[A-Z]+\d+ - Classification:.*|[\"'>\s]+)\s*$", re.S)
+
+
+def _places() -> dict:  # type: ignore[type-arg]
+    from .places import place_index
+
+    return place_index()
+
+
+def titled_names(text: str, caps: bool) -> list[str]:
+    """Names that follow a title or role: `Foreign Minister Sergey Lavrov` -> `Sergey Lavrov`."""
+    pattern = _TITLED_CAPS if caps else _TITLED_MIXED
+    out = []
+    for m in pattern.finditer(text):
+        name = _trim(m.group(1).split(), caps)
+        if name and _plausible(name, caps):
+            out.append(name)
+    return out
+
+
+def _plausible(name: str, caps: bool) -> bool:
+    """Not an office or acronym dressed as a name (`Icelandic MFA`, `Brussels LEGATT`)."""
+    words = name.split()
+    last = words[-1]
+    whole = _places().get(fold(name))
+    if whole is not None and (whole.kind != "city" or whole.population >= 100_000):
+        return False
+    if len(words) == 2 and fold(words[0]) in _places() and fold(words[0]) not in given_names():
+        return False
+    if not caps and last.isupper() and len(last) > 1:
+        first = words[0]
+        if len(words) < 2 or first.isupper() or fold(first) not in given_names():
+            return False
+    return not (len(last) <= 1 or fold(last) in _NOT_NAME)
+_SUFFIX = {"jr", "sr", "ii", "iii", "iv"}
+
+
+def person_key(name: str) -> str | None:
+    """The surname, folded: 'Sergey Lavrov', 'S. LAVROV', 'FM Lavrov' -> 'lavrov'."""
+    parts = [p for p in re.split(r"[\s,]+", fold(name)) if p and p not in _SUFFIX]
+    if not parts:
+        return None
+    last = re.sub(r"^(?:al|el)-", "", parts[-1])
+    return last if (len(last) >= 2 and last.isalpha()) or "-" in last else None
+
+
+@dataclass
+class _Person:
+    names: list[str] = field(default_factory=list)
+    mentions: set[int] = field(default_factory=set)
+
+
+def _display(name: str) -> str:
+    words = name.split()
+    if all(not w.isalpha() or w.isupper() for w in words):
+        return " ".join(w if len(w) <= 2 and w.endswith(".") else w.capitalize() for w in words)
+    return name
+
+
+class PersonFinder:
+    """Collects people over a cable's pieces; `people()` gives them folded by surname."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, _Person] = {}
+
+    def add(self, name: str, paragraph: int) -> None:
+        name = re.sub(r"['’]s\b", "", re.sub(r"\s+", " ", name), flags=re.I).strip(" ,.;:'’")
+        if not name or is_redacted(name):
+            return
+        key = person_key(name)
+        if not key or key in _NOT_NAME or (" " not in name and fold(name) in common_words()):
+            return
+        person = self._by_key.setdefault(key, _Person())
+        person.names.append(name)
+        person.mentions.add(paragraph)
+
+    def keys(self) -> set[str]:
+        return set(self._by_key)
+
+    def tokens(self) -> set[str]:
+        """Every folded word of every name: a place or an organisation is never one of these."""
+        return {fold(w) for p in self._by_key.values() for n in p.names for w in n.split()}
+
+    def from_record(self, cable: Cable) -> None:
+        if cable.classified_by:
+            for name in cable.classified_by.names:
+                self.add(name, HEADING)
+        for name in cable.signers:
+            self.add(name, _last_paragraph(cable))
+        for person in (cable.drafted_by, cable.approved_by):
+            if person and person.name:
+                self.add(_record_name(person.name), HEADING)
+        for name in _ovip(cable.tags):
+            self.add(name, HEADING)
+
+    def from_titles(self, piece: Piece, caps: bool) -> None:
+        number, text = piece
+        for name in titled_names(text, caps):
+            self.add(name, number)
+        if not caps:
+            given = given_names()
+            for m in _GIVEN_FIRST.finditer(text):
+                words = m.group(1).split()
+                if fold(words[0]) not in given:
+                    continue
+                name = _trim(words, False)
+                if name and " " in name and _plausible(name, False) and not any(is_known_tag(w) for w in words[1:]):
+                    self.add(name, number)
+            for rx in (_NAME_THEN_ROLE, _NAME_THEN_VERB):
+                for m in rx.finditer(text):
+                    words = m.group(1).split()
+                    if fold(words[0]) in common_words() or not _plausible(m.group(1), False):
+                        continue
+                    name = _trim(words, False)
+                    if name and " " in name:
+                        self.add(name, number)
+
+    def from_classified_by(self, piece: Piece) -> None:
+        """`Classified By: A/PolCouns Nathaniel P. Dean Reason 1.5 (b)` left in the text."""
+        number, text = piece
+        if "lassified" not in text and "LASSIFIED" not in text:
+            return
+        for m in _CLASSIFIED_BY.finditer(text):
+            words = [w for w in m.group(1).replace(",", " ").split() if not is_redacted(w)]
+            kept: list[str] = []
+            for w in reversed(words):
+                if (not re.fullmatch(r"[A-Z][A-Za-z'’-]*\.?|[A-Z]\.", w) or fold(w) in _NOT_NAME
+                        or _TITLE_WORD.fullmatch(w)):
+                    break
+                kept.insert(0, w)
+            if len(kept) >= 2 or (kept and kept[0].isupper() and len(kept[0]) > 2):
+                self.add(" ".join(kept[-4:]), number)
+
+    def from_signature(self, cable: Cable) -> None:
+        """The signer where the parser left the name at the end of the last paragraph."""
+        if cable.signers or not cable.paragraphs:
+            return
+        last = cable.paragraphs[-1]
+        tail = _TAIL_JUNK.sub("", last.text[-300:])
+        m = _SIGNER.search(tail)
+        if m and not any(fold(w) in common_words() or fold(w) in _NOT_NAME for w in m.group(1).split()):
+            self.add(m.group(1), last.number if last.number is not None else _last_paragraph(cable))
+
+    def sweep(self, pieces: Iterable[tuple[int, str, bool]]) -> None:
+        """Every later bare mention of a known surname (`Lavrov`, `LAVROV`) counts too."""
+        if not self._by_key:
+            return
+        surnames = {}
+        for key, person in self._by_key.items():
+            for n in person.names:
+                last = n.split()[-1].strip(",")
+                if person_key(last) == key and len(last) >= 3:
+                    surnames[last.upper()] = key
+                    surnames[last] = key
+                    surnames[last.capitalize()] = key
+        rx = re.compile(r"\b(" + "|".join(sorted(map(re.escape, surnames), key=len, reverse=True)) + r")\b")
+        for number, text, caps in pieces:
+            for m in rx.finditer(text):
+                word = m.group(1)
+                if caps and fold(word) in common_words():
+                    continue
+                key = surnames.get(word)
+                if key:
+                    self._by_key[key].mentions.add(number)
+
+    def people(self) -> list[tuple[str, str, tuple[int, ...], tuple[str, ...]]]:
+        out = []
+        for key, p in self._by_key.items():
+            names = sorted(set(p.names), key=lambda n: (-len(n.split()), n.isupper(), n))
+            out.append((_display(names[0]), key, tuple(sorted(p.mentions)), tuple(names[1:])))
+        return sorted(out, key=lambda e: (min(e[2]) if e[2] else 0, e[1]))
+
+
+def _trim(tokens: list[str], caps: bool) -> str | None:
+    """Title + words -> the name: stop at a word that cannot be part of a name."""
+    common = common_words()
+    kept: list[str] = []
+    for i, tok in enumerate(tokens):
+        f = fold(tok)
+        if f in _NOT_NAME or is_redacted(tok):
+            break
+        if caps and f in common and not (len(tok) == 2 and tok.endswith(".")):
+            # right after the title a surname may be a word too (`PRESIDENT BUSH`), not a verb
+            if i or len(f) <= 3 or f in _CAPS_STOP or f.endswith(("ed", "ing", "ly")):
+                break
+        kept.append(tok)
+    while kept and (fold(kept[-1]) in {"al", "el", "bin", "de", "da", "del", "van", "von", "der", "le", "la", "y"}
+                    or re.fullmatch(r"[A-Z]\.", kept[-1])):
+        kept.pop()
+    return " ".join(kept) or None
+
+
+def _record_name(name: str) -> str:
+    """'SMITH, JOHN' and 'PPCLAXTON, JR.' as written in 1970s office blocks -> a name."""
+    name = re.sub(r",?\s*(JR|SR)\.?$", "", name.strip(), flags=re.I)
+    if "," in name:
+        last, _, first = name.partition(",")
+        return f"{first.strip()} {last.strip()}"
+    return name
+
+
+def _ovip(tags: tuple[str, ...]) -> list[str]:
+    """The names cablegate keeps after an OVIP tag: `OVIP (RICE, CONDOLEEZZA)` or `OVIP ZOELLICK`."""
+    if "OVIP" not in tags:
+        return []
+    names = []
+    after = tags[tags.index("OVIP") + 1:]
+    for tag in after:
+        t = tag.strip("()")
+        if "," in t:
+            names.append(_record_name(t))
+        elif t.isalpha() and len(t) >= 4 and not is_known_tag(t):
+            names.append(t)
+    return names
+
+
+def _last_paragraph(cable: Cable) -> int:
+    numbers = [p.number for p in cable.paragraphs if p.number is not None]
+    return numbers[-1] if numbers else HEADING

@@ -1,0 +1,68 @@
+"""The cable's text cut into (paragraph number, text) pieces that extraction reads."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+from cablegram.model import Cable
+
+__all__ = ["HEADING", "Piece", "fold", "is_caps", "is_redacted", "pieces"]
+
+HEADING = 0
+_REDACTED = re.compile(r"X{3,}", re.IGNORECASE)
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+
+Piece = tuple[int, str]
+
+
+# Routing and page lines that a merged or paged record leaves inside the body.
+_ROUTING = re.compile(
+    r"^[ \t]*(?:(?:FM|TO|INFO|XMT)\s+)?(?:AMEMBASSY|AMCONSUL|USMISSION|SECSTATE|USDEL|AMCONGEN)\b.*$"
+    r"|^[ \t]*(?:C O N F I D E N T I A L|S E C R E T|UNCLAS|REFS?:|SIPDIS)\b.*$"
+    r"|^[ \t]*(?:Embassy|Consulate|Consulate General|Mission|USUN|US Mission)(?: [A-Z][\w.]*)+[ \t]*$"
+    r"|^[ \t]*PAGE \d+ .*$|^[ \t]*[A-Z][A-Z ]+ \d{4,} (?:\d{3} OF \d{3}|\d\d OF \d\d).*$",
+    re.MULTILINE)
+
+
+_ROUTING_MARKERS = ("Embassy ", "Consulate ", "Mission ", "AMEMBASSY", "AMCONSUL", "PAGE ", " OF 0", "C O N F",
+                    "S E C R", "UNCLAS", "REF", "SIPDIS")
+
+
+def pieces(cable: Cable) -> Iterator[Piece]:
+    """The subject (paragraph 0), then each paragraph under its number. Unnumbered text counts
+    as part of the last numbered paragraph before it (0 before the first)."""
+    if cable.subject:
+        yield HEADING, cable.subject
+    current = HEADING
+    for p in cable.paragraphs:
+        if p.number is not None:
+            current = p.number
+        text = f"{p.heading}. {p.text}" if p.heading else p.text
+        if any(marker in text for marker in _ROUTING_MARKERS):
+            text = _ROUTING.sub("", text)
+        if text:
+            yield current, text
+
+
+def is_caps(text: str) -> bool:
+    """True for all-capitals text (older cables, many headings): case says nothing there."""
+    head = text[:4000]
+    upper = len(_UPPER.findall(head))
+    lower = len(_LOWER.findall(head))
+    if upper + lower < 12:
+        return True
+    return upper / (upper + lower) > 0.8
+
+
+def is_redacted(word: str) -> bool:
+    return bool(_REDACTED.search(word))
+
+
+def fold(name: str) -> str:
+    """Lower case, accents stripped, dots and spaces squeezed: the key variants share."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return re.sub(r"[\s.]+", " ", plain.replace("’", "").replace("'", "")).strip()

@@ -17,6 +17,9 @@ class _Resolver:
     def caveat_bit(self, value: str) -> int | None:
         return 2 if value.lower() == "noforn" else None
 
+    def addressee_names(self, value: str) -> list[str]:
+        return ["SECSTATE WASHDC"] if value.lower() in ("secstate washdc", "secretary of state") else []
+
 
 def plan(q: str):
     return compile_query(parse_query(q), _Resolver())

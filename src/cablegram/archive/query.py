@@ -305,6 +305,7 @@ class Resolver(Protocol):
     def origin_ids(self, value: str) -> list[int]: ...
     def class_ids(self, value: str) -> list[int]: ...
     def caveat_bit(self, value: str) -> int | None: ...
+    def addressee_names(self, value: str) -> list[str]: ...
 
 
 @dataclass
@@ -399,9 +400,10 @@ def _field_sql(f: Field, r: Resolver, params: list[object]) -> str:
         params.append(_office_code(value))
         return "f.id IN (SELECT cable_id FROM offices WHERE code = ?)"
     if name == "to":
-        params.extend([value, value.upper()])
-        return ("f.id IN (SELECT cable_id FROM addressees WHERE name = ? COLLATE NOCASE"
-                " OR routing_indicator = ?)")
+        names = r.addressee_names(value)
+        params.extend([*names, value.upper()])
+        named = f"name COLLATE NOCASE IN ({','.join('?' * len(names))}) OR " if names else ""
+        return f"f.id IN (SELECT cable_id FROM addressees WHERE {named}routing_indicator = ?)"
     raise QueryError(f"unknown field {name!r}", f.position)  # pragma: no cover
 
 

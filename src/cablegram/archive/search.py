@@ -6,6 +6,7 @@ facet counts come from `facets.py`, which never touches the wide `cables` rows.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +24,7 @@ from cablegram.archive.base import (
 )
 from cablegram.archive.budget import QueryCancelled, QueryTimeout, time_budget
 from cablegram.archive.query import Plan, QueryError, compile_query, parse_query
+from cablegram.archive.snippets import fold, paragraph_snippet, positive_terms, term_pattern
 
 if TYPE_CHECKING:
     from cablegram.archive.sqlite import SQLiteArchive
@@ -108,8 +110,8 @@ def _page_ids(archive: SQLiteArchive, plan: Plan, sort: Sort, limit: int,
     return archive.db.execute(sql, (plan.match, *plan.params, limit, offset)).fetchall()
 
 
-def _hits(archive: SQLiteArchive, plan: Plan,
-          page: list[tuple[int, float | None]]) -> list[Hit]:
+def _hits(archive: SQLiteArchive, plan: Plan, page: list[tuple[int, float | None]],
+          queries: Sequence[str | None] = ()) -> list[Hit]:
     if not page:
         return []
     ids = [i for i, _ in page]
@@ -127,20 +129,35 @@ def _hits(archive: SQLiteArchive, plan: Plan,
             "SELECT rowid, snippet(cables_fts, 2, ?, ?, '…', 32) FROM cables_fts"
             f" WHERE cables_fts MATCH ? AND rowid IN ({marks})",
             (MARK_START, MARK_END, plan.match, *ids)))
+    pattern = term_pattern(t for q in queries if q for t in positive_terms(parse_query(q)))
     rows = {r[0]: r for r in archive.db.execute(
         "SELECT id, reference_id, created, origin_label, classification_label, subject,"
-        " substr(json_extract(record_json, '$.summary'), 1, 240)"
+        " substr(json_extract(record_json, '$.summary'), 1, 240),"
+        " CASE WHEN ? THEN json_extract(record_json, '$.paragraphs') END"
         f" FROM cables WHERE id IN ({marks})",
-        ids)}
+        (pattern is not None, *ids))}
     out = []
     for i, score in page:
         r = rows[i]
-        snippet = snippets.get(i) or ""
-        if MARK_START not in snippet and r[6]:  # matched only in TAGS meanings: show the summary
-            snippet = r[6]
+        snippet = _snippet(snippets.get(i) or "", pattern, r[5] or "", r[6] or "", r[7])
         out.append(Hit(r[1], r[2], r[3], r[4], r[5], _SPACES.sub(" ", snippet).strip(),
                        -score if score is not None else None))
     return out
+
+
+def _snippet(header: str, pattern: re.Pattern[str] | None, subject: str, summary: str,
+             paragraphs_json: str | None) -> str:
+    """The paragraph around the first match; else, when the match is only in the subject (the
+    hit's title already), the summary; else FTS5's snippet of where the match is (TAGS, REF…)."""
+    texts = [p.get("text") or "" for p in json.loads(paragraphs_json)] if paragraphs_json else []
+    found = paragraph_snippet(texts, pattern)
+    if found:
+        return found
+    if pattern is not None and subject and pattern.search(fold(subject)) and summary:
+        return summary
+    if MARK_START not in header and summary:  # matched only in TAGS meanings: show the summary
+        return summary
+    return header
 
 
 def search(archive: SQLiteArchive, query: str, *, filters: str | None = None,
@@ -170,7 +187,7 @@ def search(archive: SQLiteArchive, query: str, *, filters: str | None = None,
     def run() -> SearchResult:
         page = _page_ids(archive, plan, sort, limit, offset) if limit else []
         total, counts = facets_mod.count(archive, plan, facets)
-        return SearchResult(query=query, total=total, hits=_hits(archive, plan, page),
+        return SearchResult(query=query, total=total, hits=_hits(archive, plan, page, (query, filters)),
                             facets=counts, offset=offset, limit=limit)
 
     return guarded(archive, query, run)

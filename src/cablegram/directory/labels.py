@@ -191,3 +191,15 @@ def origin_label(name: str) -> str | None:
         return "US Office " + _title(city)
     station = station_from_name(n)
     return label_for_station(station) if station else None
+
+
+@lru_cache(maxsize=8192)
+def place_names(value: str) -> frozenset[str]:
+    """Every lower-case way to name the post `value` names, for matching queries against origins
+    and addressees: the value itself, its cablegate label and its station
+    ('AMEMBASSY MOSCOW' -> {'amembassy moscow', 'embassy moscow', 'moscow'})."""
+    v = " ".join(value.split())
+    names = {v.lower()}
+    if v:
+        names.update(n.lower() for n in (origin_label(v.upper()), station_from_name(v.upper())) if n)
+    return frozenset(names)

@@ -1,4 +1,8 @@
-"""The SQLite archive on the seed cable (no parser needed): store, update, access, graph, export."""
+"""The archive on the seed cable (no parser needed): store, update, access, graph, export.
+
+Tests taking `archive` run on every backend (SQLite, and PostgreSQL when `$CABLEGRAM_TEST_PG` is
+set: see conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -21,10 +25,8 @@ from cablegram.model import Reference
 
 
 @pytest.fixture()
-def archive(tmp_path: Path):
-    a = open_archive(tmp_path / "a.db")
-    yield a
-    a.close()
+def archive(backend_archive):
+    return backend_archive
 
 
 def test_a_new_archive_is_a_plain_sqlite_file_in_wal_mode(tmp_path: Path) -> None:
@@ -44,9 +46,9 @@ def test_env_variable_names_the_default_archive(tmp_path: Path,
     assert (tmp_path / "env.db").exists()
 
 
-def test_postgresql_urls_are_reserved_for_the_server_backend() -> None:
-    with pytest.raises(NotImplementedError):
-        open_archive("postgresql://localhost/cables")
+def test_a_postgresql_url_without_a_server_is_a_clear_error_naming_it() -> None:
+    with pytest.raises(ConnectionError, match="cannot connect to postgresql://u:\\*\\*\\*@127.0.0.1:9/c"):
+        open_archive("postgresql://u:secret@127.0.0.1:9/c")
 
 
 def test_stored_cable_comes_back_equal_and_searchable(archive) -> None:
@@ -260,7 +262,7 @@ def test_cli_commands_on_a_small_archive(tmp_path: Path) -> None:
     assert none.returncode == 1 and "no archive" in none.stderr
 
 
-def test_the_sqlite_backend_implements_both_interfaces(archive) -> None:
+def test_every_backend_implements_both_interfaces(archive) -> None:
     from cablegram.archive import Archive, ArchiveWriter
 
     assert isinstance(archive, Archive) and isinstance(archive, ArchiveWriter)

@@ -14,6 +14,7 @@ ingests into one database lose and duplicate nothing; new rows go in with COPY.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,7 @@ from cablegram.model import Cable
 if TYPE_CHECKING:
     import pandas
 
-__all__ = ["PostgresArchive", "is_postgres_url"]
+__all__ = ["PostgresArchive", "is_postgres_url", "redacted"]
 
 #: `ts_rank` weights for D, C, B, A: text 1, tags 4, subject 10 (FTS5's BM25 weights).
 _WEIGHTS = "'{0.1, 0.1, 0.4, 1.0}'"
@@ -72,6 +73,11 @@ def is_postgres_url(location: str) -> bool:
     return location.startswith(("postgresql://", "postgres://"))
 
 
+def redacted(url: str) -> str:
+    """`url` without its password, for messages."""
+    return re.sub(r"^(\w+://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
 def _text(value: Any) -> Any:
     """PostgreSQL text holds neither NUL nor lone surrogates: store U+FFFD in their place (the
     content hash keeps naming the text as read)."""
@@ -95,19 +101,17 @@ class PostgresArchive:
 
     def __init__(self, url: str, *, readonly: bool = False, pool_size: int = 4) -> None:
         self.url = self.path = url
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+                if not readonly:
+                    postgres_schema.migrate(conn)
+                elif not conn.execute("SELECT 1 FROM pg_tables WHERE schemaname = current_schema()"
+                                      " AND tablename = 'cables'").fetchone():
+                    raise FileNotFoundError(f"no archive at {redacted(url)}")
+        except psycopg.OperationalError as exc:
+            raise ConnectionError(f"cannot connect to {redacted(url)}: {str(exc).strip()}") from None
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
                                    kwargs={"autocommit": True}, name="cablegram")
-        try:
-            with self.pool.connection() as conn:
-                if readonly:
-                    if not conn.execute("SELECT 1 FROM pg_tables WHERE schemaname ="
-                                        " current_schema() AND tablename = 'cables'").fetchone():
-                        raise FileNotFoundError(f"no archive at {url}")
-                else:
-                    postgres_schema.migrate(conn)
-        except BaseException:
-            self.pool.close()
-            raise
         self._dims: dict[str, dict[Any, Any]] | None = None
         self._dims_gen: int | None = None
         self._cache: dict[Any, Any] = {}

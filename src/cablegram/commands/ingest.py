@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     location = archive_location(args.archive)
     try:
         archive = open_archive(location)
-    except (sqlite3.DatabaseError, NotImplementedError, RuntimeError) as exc:
+    except (sqlite3.DatabaseError, NotImplementedError, RuntimeError, ConnectionError) as exc:
         raise CommandError(f"cannot open archive {location}: {exc}") from None
     console = Console(stderr=True)
     show = not args.quiet and console.is_terminal

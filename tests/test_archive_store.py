@@ -236,8 +236,8 @@ def test_suggestions_cover_origins_tags_and_ids(archive) -> None:
     assert ("reference_id", "08MOSCOW2629") in archive.suggest("08mos")
 
 
-def test_cli_commands_on_a_small_archive(tmp_path: Path) -> None:
-    db = tmp_path / "cli.db"
+def test_cli_commands_on_a_small_archive(backend_location: str, tmp_path: Path) -> None:
+    db = backend_location  # a file, or a postgresql:// URL: --archive takes either
     with open_archive(db) as a:
         cable, raw = seed_cable()
         store_cable(a, cable, raw)

@@ -68,11 +68,13 @@ def archive_location(path: str | Path | None = None) -> str:
     return str(path or os.environ.get("CABLEGRAM_ARCHIVE") or DEFAULT_PATH)
 
 
-def open_archive(path: str | Path | None = None, *, readonly: bool = False) -> SQLiteArchive | PostgresArchive:
+def open_archive(path: str | Path | None = None, *, readonly: bool = False,
+                 pool_size: int = 4) -> SQLiteArchive | PostgresArchive:
     """Open (creating and migrating if need be) the archive at `path`: a SQLite file, or a
     `postgresql://` URL (a `PostgresArchive`; both implement `Archive` and `ArchiveWriter`).
 
-    `readonly=True` opens an existing archive without writing to it (no migration).
+    `readonly=True` opens an existing archive without writing to it (no migration);
+    `pool_size` is the most connections a PostgreSQL archive opens (threads share them).
     """
     location = archive_location(path)
     if location.startswith(("postgresql://", "postgres://")):
@@ -82,7 +84,7 @@ def open_archive(path: str | Path | None = None, *, readonly: bool = False) -> S
             raise NotImplementedError(
                 f"PostgreSQL needs psycopg and psycopg_pool (pip install 'cablegram[postgres]'): {exc}"
             ) from None
-        return PostgresArchive(location, readonly=readonly)
+        return PostgresArchive(location, readonly=readonly, pool_size=pool_size)
     if readonly and not Path(location).exists():
         raise FileNotFoundError(f"no archive at {location}")
     return SQLiteArchive(location, readonly=readonly)

@@ -232,7 +232,7 @@ def _access_for(request: Request) -> AccessFilter | None:
 def setup(app: FastAPI) -> None:
     """Open the desk in the archive's file; install the middleware, the pool wrapper, the access hook."""
     path = getattr(app.state.pool, "path", None)
-    if not path:
+    if not path or path.startswith(("postgresql://", "postgres://")):  # no desk on PostgreSQL yet
         return
     try:
         handle = DeskHandle(path)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cablegram.archive.query import (
     _DATE,
@@ -44,16 +45,20 @@ MAX_POSITION = 16383
 _NOTHING = "'-'"
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+@lru_cache(maxsize=65536)
+def _fold(word: str) -> str:
+    """`word` without diacritics (é -> e), as `remove_diacritics 2` folds it."""
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
 
 
 def tokens(text: str | None) -> list[str]:
     """The words of `text` as FTS5's unicode61 tokenizer (remove_diacritics 2) sees them."""
     if not text:
         return []
-    return _WORD.findall(_fold(text))
+    words = _WORD.findall(text.lower())
+    if text.isascii():
+        return words
+    return [w if w.isascii() else _fold(w) for w in words]
 
 
 def tsvector_literal(subject: str | None, tag_text: str | None, raw_text: str | None) -> str:
@@ -65,9 +70,16 @@ def tsvector_literal(subject: str | None, tag_text: str | None, raw_text: str | 
     for weight, text in (("A", subject), ("B", tag_text), ("", raw_text)):
         for word in tokens(text):
             pos += 1
-            where.setdefault(word, []).append(f"{min(pos, MAX_POSITION)}{weight}")
+            at = where.get(word)
+            if at is None:
+                where[word] = at = []
+            if len(at) < 256:  # what PostgreSQL keeps of one word
+                at.append(_POSITIONS[min(pos, MAX_POSITION)] + weight)
         pos += 1  # a gap, so that `a <-> b` never matches across two columns
-    return " ".join(f"'{w}':{','.join(p[:256])}" for w, p in where.items())
+    return " ".join(["'" + w + "':" + ",".join(p) for w, p in where.items()])
+
+
+_POSITIONS = [str(i) for i in range(MAX_POSITION + 1)]
 
 
 def _term(t: Term, weight: str = "") -> str:

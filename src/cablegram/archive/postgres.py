@@ -200,7 +200,11 @@ class PostgresArchive:
     def drop_lookup_indexes(self) -> None:
         """Drop the readers' indexes before a bulk load into an empty archive."""
         with self.pool.connection() as conn, conn.transaction():
-            postgres_schema.drop_lookup_indexes(conn)
+            # still empty once no other writer can add: concurrent ingests each see an empty
+            # archive, and only the first may drop what the others read
+            conn.execute("LOCK TABLE cables IN EXCLUSIVE MODE")
+            if conn.execute("SELECT 1 FROM cables LIMIT 1").fetchone() is None:
+                postgres_schema.drop_lookup_indexes(conn)
 
     def build_lookup_indexes(self) -> int:
         """Create the readers' indexes a bulk load dropped; return how many were missing."""
@@ -208,7 +212,9 @@ class PostgresArchive:
             if not postgres_schema.missing_lookup_indexes(conn):
                 return 0
             conn.execute("SET maintenance_work_mem = '256MB'")
-            with conn.transaction():
+            with conn.transaction():  # one builder at a time: concurrent ingests end together
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()"
+                             " || '.cablegram.indexes'))")
                 n = postgres_schema.create_lookup_indexes(conn)
             conn.execute("ANALYZE")
             conn.execute("RESET maintenance_work_mem")

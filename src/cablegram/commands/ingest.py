@@ -7,6 +7,7 @@ import json
 import sqlite3
 import sys
 import threading
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--workers", type=int, default=None,
                    help="parsing processes (default: one per core; 0 = in-process)")
     p.add_argument("--batch", type=int, default=250, help="records per transaction")
+    p.add_argument("--shard", metavar="I/N", default=None,
+                   help="take every N-th record from the I-th (1..N): N machines or processes"
+                   " split one list of sources, each running with its own I")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -66,6 +70,16 @@ def _report_line(r: IngestReport) -> str:
             f" quarantined {r.quarantined} in {r.seconds:.1f} s ({r.rate:.0f} cables/s)")
 
 
+def parse_shard(value: str | None) -> tuple[int, int]:
+    """`--shard I/N` -> (I, N); (1, 1) when absent."""
+    if value is None:
+        return 1, 1
+    i, _, n = value.partition("/")
+    if not (i.isdigit() and n.isdigit() and 1 <= int(i) <= int(n)):
+        raise CommandError(f"--shard takes I/N with 1 <= I <= N, not {value!r}")
+    return int(i), int(n)
+
+
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import (
@@ -84,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"no such file: {missing[0]}")
     if args.batch < 1 or (args.workers is not None and args.workers < 0):
         raise CommandError("--batch must be at least 1 and --workers at least 0")
+    shard, shards = parse_shard(getattr(args, "shard", None))
     location = archive_location(args.archive)
     try:
         archive = open_archive(location)
@@ -102,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     def count_in_background() -> None:
         total = estimate_total(args.sources)
         if total:
-            progress.update(task, total=total)
+            progress.update(task, total=-(-total // shards))
 
     def on_batch(r: IngestReport) -> None:
         progress.update(task, completed=r.read, rate=r.rate,
@@ -111,7 +126,10 @@ def run(args: argparse.Namespace) -> int:
     threading.Thread(target=count_in_background, daemon=True).start()
     try:
         with progress:
-            report = ingest(archive, read_paths(args.sources), workers=args.workers,
+            records = read_paths(args.sources)
+            if shards > 1:  # records are read in a fixed order: every shard sees the same list
+                records = islice(records, shard - 1, None, shards)
+            report = ingest(archive, records, workers=args.workers,
                             batch=args.batch, on_batch=on_batch)
     except SourceError as exc:
         raise CommandError(str(exc)) from None

@@ -53,9 +53,15 @@ __all__ = ["PostgresArchive", "is_postgres_url", "redacted"]
 _WEIGHTS = "'{0.1, 0.1, 0.4, 1.0}'"
 _HEADLINE = ('StartSel="' + MARK_START + '", StopSel="' + MARK_END + '", MaxWords=32,'
              ' MinWords=12, ShortWord=1, MaxFragments=1, FragmentDelimiter="…"')
+#: Up to this many matches, "rank" orders them all by `ts_rank` (which reads every matching
+#: tsvector); past it, the subject hits by `ts_rank`, then the others newest first.
+RANK_ALL = 2000
+#: Snippets come from the start of the text (ts_headline re-reads what it is given, at ~5 ms a
+#: cable for the whole text): a match past it shows the summary, as a tags-only match does.
+SNIPPET_CHARS = 6000
 _CHILD_TABLES = ("addressees", "tags", "paragraphs", "defects", "people", "offices")
 _COPY = {
-    "cables": f"COPY cables (id, {', '.join(CABLE_COLUMNS)}, tsv) FROM STDIN",
+    "cables": f"COPY cables (id, {', '.join(CABLE_COLUMNS)}, tsv, subject_tsv) FROM STDIN",
     "cable_facets": "COPY cable_facets (id, origin_id, class_id, class_rank, caveat_mask, day)"
                     " FROM STDIN",
     "addressees": "COPY addressees (cable_id, kind, position, name, routing_indicator,"
@@ -133,9 +139,16 @@ class PostgresArchive:
         as in `graph.py`)."""
         return self._all(sql.replace("?", "%s"), params)
 
-    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def _all(self, sql: str, params: Sequence[Any] = (), *,
+             text: bool = False) -> list[tuple[Any, ...]]:
         with self.pool.connection() as conn:
-            return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+            if not text:
+                return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+            with conn.transaction():
+                # The planner does not cost reading (detoasting) every tsvector: for a common
+                # word it scans the table, ~10x slower than the GIN index it then skips.
+                conn.execute("SET LOCAL enable_seqscan = off")
+                return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         with self.pool.connection() as conn:
@@ -282,28 +295,43 @@ class PostgresArchive:
         return ("FROM cables c JOIN cable_facets f ON f.id = c.id"
                 f" WHERE c.tsv @@ %s::tsquery AND {plan.sql_where()}", [plan.match, *plan.params])
 
-    def _page(self, plan: PgPlan, sort: Sort, limit: int,
-              offset: int) -> list[tuple[int, float | None]]:
+    def _page(self, plan: PgPlan, sort: Sort, limit: int, offset: int,
+              total: int) -> list[tuple[int, float | None]]:
         frm, params = self._source(plan)
+        text = plan.match is not None
         if plan.match is None or sort in ("date", "-date"):
             order = "f.day, f.id" if sort == "date" else "f.day DESC, f.id DESC"
             return [(r[0], None) for r in self._all(
                 f"SELECT f.id {frm} ORDER BY {order} LIMIT %s OFFSET %s",
-                (*params, limit, offset))]
+                (*params, limit, offset), text=text)]
         score = f"ts_rank({_WEIGHTS}, c.tsv, %s::tsquery)"
-        tier = "(c.tsv @@ %s::tsquery) DESC, " if sort == "rank" else ""
-        tier_params = [plan.subject_match()] if sort == "rank" else []
-        rows = self._all(
-            f"SELECT f.id, {score} AS score {frm} ORDER BY {tier}score DESC, f.id"
-            " LIMIT %s OFFSET %s", (plan.match, *params, *tier_params, limit, offset))
-        return [(r[0], float(r[1])) for r in rows]
+        if sort == "bm25" or total <= RANK_ALL:
+            order, extra = "score DESC, f.id", []
+            if sort == "rank":
+                order, extra = "(c.subject_tsv @@ %s::tsquery) DESC, " + order, [plan.match]
+            rows = self._all(f"SELECT f.id, {score} AS score {frm} ORDER BY {order}"
+                             " LIMIT %s OFFSET %s", (plan.match, *params, *extra, limit, offset),
+                             text=True)
+            return [(r[0], float(r[1])) for r in rows]
+        # Many matches: rank the subject hits (few), then the others newest first
+        need = offset + limit
+        first = self._all(f"SELECT f.id, {score} AS score {frm} AND c.subject_tsv @@ %s::tsquery"
+                          " ORDER BY score DESC, f.id LIMIT %s",
+                          (plan.match, *params, plan.match, need), text=True)
+        out = [(r[0], float(r[1])) for r in first]
+        if len(out) < need:
+            rest = self._all(f"SELECT f.id {frm} AND NOT c.subject_tsv @@ %s::tsquery"
+                             " ORDER BY f.day DESC, f.id DESC LIMIT %s",
+                             (*params, plan.match, need - len(out)), text=True)
+            out += [(r[0], None) for r in rest]
+        return out[offset:]
 
     def _hits(self, plan: PgPlan, page: list[tuple[int, float | None]]) -> list[Hit]:
         if not page:
             return []
         ids = [i for i, _ in page]
-        snippet = (f"ts_headline('simple', raw_text, %s::tsquery, '{_HEADLINE}')" if plan.match
-                   else "''")
+        snippet = (f"ts_headline('simple', left(raw_text, {SNIPPET_CHARS}), %s::tsquery,"
+                   f" '{_HEADLINE}')" if plan.match else "''")
         params: list[Any] = [plan.match] if plan.match else []
         rows = {r[0]: r for r in self._all(
             "SELECT id, reference_id, created, origin_label, classification_label, subject,"
@@ -333,16 +361,16 @@ class PostgresArchive:
         if wanted & {"origin", "classification", "caveat", "year", "month"}:
             groups = self._all(
                 "SELECT f.origin_id, f.class_id, f.caveat_mask, f.day / 100, count(*)"
-                f" {frm} GROUP BY 1, 2, 3, 4", params)
+                f" {frm} GROUP BY 1, 2, 3, 4", params, text=plan.match is not None)
             total, out = dims_mod.tally(self.dims(), groups, wanted)
         else:
-            row = self._one(f"SELECT count(*) {frm}", params)
-            total = int(row[0]) if row else 0
+            total = int(self._all(f"SELECT count(*) {frm}", params,
+                                  text=plan.match is not None)[0][0])
         if "tag" in wanted:
             tag_frm = frm.replace("WHERE", "JOIN tags t ON t.cable_id = f.id WHERE", 1)
             out["tag"] = [FacetCount(t, n) for t, n in self._all(
                 f"SELECT t.tag, count(*) AS n {tag_frm} GROUP BY t.tag ORDER BY n DESC, t.tag"
-                f" LIMIT {TAG_LIMIT}", params)]
+                f" LIMIT {TAG_LIMIT}", params, text=plan.match is not None)]
         result = total, {name: out[name] for name in facets}
         if key is not None:
             self._cache = {k: v for k, v in self._cache.items() if k[0] != "facets"}
@@ -362,8 +390,8 @@ class PostgresArchive:
             raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
         plan = self.compile(query, filters, access)
         try:
-            page = self._page(plan, sort, limit, offset) if limit else []
             total, counts = self._counts(plan, facets)
+            page = self._page(plan, sort, limit, offset, total) if limit else []
             hits = self._hits(plan, page)
         except psycopg.errors.DataError as exc:  # a safety net: the compiler should prevent it
             raise QueryError(f"cannot search for {query!r}: {exc}") from None
@@ -375,7 +403,8 @@ class PostgresArchive:
         """Every matching cable's full record, by date."""
         plan = self.compile(query, None, access)
         frm, params = self._source(plan)
-        ids = [r[0] for r in self._all(f"SELECT f.id {frm} ORDER BY f.day, f.id", params)]
+        ids = [r[0] for r in self._all(f"SELECT f.id {frm} ORDER BY f.day, f.id", params,
+                                       text=plan.match is not None)]
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             rows = dict(self._all("SELECT id, record_json FROM cables WHERE id = ANY(%s)",
@@ -530,8 +559,8 @@ class _Writer:
         conn.execute("DELETE FROM cable_facets WHERE id = %s", (cable_id,))
         conn.execute(
             f"UPDATE cables SET {', '.join(c + ' = %s' for c in CABLE_COLUMNS)},"
-            " tsv = %s::tsvector WHERE id = %s",
-            (*_row(p.cable), _tsv(p), cable_id))
+            " tsv = %s::tsvector, subject_tsv = %s::tsvector WHERE id = %s",
+            (*_row(p.cable), _tsv(p), _subject_tsv(p), cable_id))
         self.add(cable_id, p, new=False)
         self.flush()
 
@@ -539,7 +568,7 @@ class _Writer:
         f = p.facet
         rows = self.rows
         if new:
-            rows["cables"].append((cable_id, *_row(p.cable), _tsv(p)))
+            rows["cables"].append((cable_id, *_row(p.cable), _tsv(p), _subject_tsv(p)))
         rows["cable_facets"].append((
             cable_id, self.dim_id("origin", f["origin"], (f["station"],)),
             self.dim_id("class", f["class_label"], (f["classification"], f["rank"])),
@@ -593,6 +622,10 @@ class _Writer:
 def _tsv(p: Prepared) -> str:
     # subject, tag_text and raw_text sit at these positions of CABLE_COLUMNS
     return tsvector_literal(p.cable[9], p.cable[11], p.cable[-1])
+
+
+def _subject_tsv(p: Prepared) -> str:
+    return tsvector_literal(p.cable[9], None, None)
 
 
 def _source_row(p: Prepared, quarantined: bool) -> tuple[Any, ...]:

@@ -108,15 +108,12 @@ def tsquery_for(node: Node, weight: str = "") -> str:
 @dataclass
 class PgPlan(Plan):
     """A compiled query: `match` is a tsquery literal over `cables.tsv`, `where` SQL over `f`
-    (`cable_facets`) with `%s` parameters; `subject_match` is `match` in the subject only."""
+    (`cable_facets`) with `%s` parameters; `text` the AST `match` came from."""
 
     text: Node | None = None
 
     def sql_where(self) -> str:
         return " AND ".join(self.where) if self.where else "TRUE"
-
-    def subject_match(self) -> str | None:
-        return tsquery_for(self.text, "A") if self.text is not None else None
 
 
 def _ids(column: str, ids: list[int]) -> str:

@@ -1,7 +1,9 @@
 """The archive's PostgreSQL schema: the SQLite schema's tables (see `schema.py`), same names and
 columns, so that the SQL above the backends (reference graph, field filters) reads both.
 
-Differences: `cables.tsv` (a `tsvector`, GIN-indexed) replaces the FTS5 table; ids are
+Differences: `cables.tsv` (a `tsvector`, GIN-indexed) replaces the FTS5 table, and
+`cables.subject_tsv` (the subject's words alone, GIN-indexed too) finds the subject hits that
+"rank" puts first without reading every matching `tsv` (weights are not in the index); ids are
 `bigint`; `archive_state.generation` moves on every write (the cache key SQLite gets from
 `PRAGMA data_version`). One migration list, versioned like SQLite's.
 """
@@ -47,7 +49,8 @@ CREATE TABLE cables (
     content_hash text NOT NULL,
     record_json text NOT NULL,
     raw_text text NOT NULL,
-    tsv tsvector NOT NULL
+    tsv tsvector NOT NULL,
+    subject_tsv tsvector NOT NULL
 );
 CREATE TABLE cable_facets (
     id bigint PRIMARY KEY,
@@ -99,6 +102,8 @@ CREATE TABLE quarantine (
 #: end (one sort each instead of an insertion per row). The GIN index is the big one.
 _LOOKUP = {
     "cables_tsv": "CREATE INDEX IF NOT EXISTS cables_tsv ON cables USING gin (tsv)",
+    "cables_subject_tsv": "CREATE INDEX IF NOT EXISTS cables_subject_tsv"
+                          " ON cables USING gin (subject_tsv)",
     "cables_created": "CREATE INDEX IF NOT EXISTS cables_created ON cables(created)",
     "cables_hash": "CREATE INDEX IF NOT EXISTS cables_hash ON cables(content_hash)",
     "cable_facets_day": "CREATE INDEX IF NOT EXISTS cable_facets_day ON cable_facets(day, id)",

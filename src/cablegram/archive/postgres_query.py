@@ -40,6 +40,9 @@ __all__ = ["PgPlan", "compile_pg", "tokens", "tsquery_for", "tsvector_literal"]
 _WORD = re.compile(r"[^\W_]+")
 #: Positions PostgreSQL keeps in a tsvector (larger ones are clamped to it).
 MAX_POSITION = 16383
+#: The longest word (bytes) and about the largest tsvector PostgreSQL stores.
+MAX_WORD = 2046
+MAX_TSVECTOR = 900_000
 #: A lexeme no stored tsvector holds (tokens are letters and digits only): what a term without
 #: any word (`"--"`) compiles to, since FTS5 matches nothing for an empty phrase.
 _NOTHING = "'-'"
@@ -70,13 +73,27 @@ def tsvector_literal(subject: str | None, tag_text: str | None, raw_text: str | 
     for weight, text in (("A", subject), ("B", tag_text), ("", raw_text)):
         for word in tokens(text):
             pos += 1
+            if len(word) > MAX_WORD // 4 and len(word.encode()) > MAX_WORD:
+                continue  # PostgreSQL refuses it (FTS5 indexes it: the one word that differs)
             at = where.get(word)
             if at is None:
                 where[word] = at = []
             if len(at) < 256:  # what PostgreSQL keeps of one word
                 at.append(_POSITIONS[min(pos, MAX_POSITION)] + weight)
         pos += 1  # a gap, so that `a <-> b` never matches across two columns
-    return " ".join(["'" + w + "':" + ",".join(p) for w, p in where.items()])
+    literal = " ".join(["'" + w + "':" + ",".join(p) for w, p in where.items()])
+    if len(literal) > MAX_TSVECTOR:
+        # a giant text: each word once (phrases inside it are lost), within the size limit
+        literal, size = "", 0
+        parts = []
+        for w, p in where.items():
+            part = "'" + w + "':" + p[0]
+            size += len(part.encode()) + 1
+            if size > MAX_TSVECTOR:
+                break
+            parts.append(part)
+        literal = " ".join(parts)
+    return literal
 
 
 _POSITIONS = [str(i) for i in range(MAX_POSITION + 1)]
@@ -84,7 +101,7 @@ _POSITIONS = [str(i) for i in range(MAX_POSITION + 1)]
 
 def _term(t: Term, weight: str = "") -> str:
     words = tokens(t.text)
-    if not words:
+    if not words or any(len(x.encode()) > MAX_WORD for x in words):
         return _NOTHING
     w = "A" if t.column == "subject" else weight
     parts = [f"'{x}'" + (":" + w if w else "") for x in words]

@@ -5,13 +5,15 @@
     ...     result = archive.search("georgia origin:moscow", facets=["year"])
 
 `open_archive(path)` picks the backend from the path: a file path is the embedded SQLite + FTS5
-archive; a `postgresql://` URL is reserved for the PostgreSQL backend.
+archive; a `postgresql://` URL is the PostgreSQL backend (`PostgresArchive`, psycopg 3 with a
+connection pool: `pip install "cablegram[postgres]"`).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cablegram.archive.base import (
     FACETS,
@@ -31,6 +33,9 @@ from cablegram.archive.base import (
 from cablegram.archive.ingest import IngestReport, ingest
 from cablegram.archive.query import QueryError
 from cablegram.archive.sqlite import SQLiteArchive
+
+if TYPE_CHECKING:
+    from cablegram.archive.postgres import PostgresArchive
 
 __all__ = [
     "DEFAULT_PATH",
@@ -63,15 +68,23 @@ def archive_location(path: str | Path | None = None) -> str:
     return str(path or os.environ.get("CABLEGRAM_ARCHIVE") or DEFAULT_PATH)
 
 
-def open_archive(path: str | Path | None = None, *, readonly: bool = False) -> SQLiteArchive:
-    """Open (creating and migrating if need be) the archive at `path`.
+def open_archive(path: str | Path | None = None, *, readonly: bool = False,
+                 pool_size: int = 4) -> SQLiteArchive | PostgresArchive:
+    """Open (creating and migrating if need be) the archive at `path`: a SQLite file, or a
+    `postgresql://` URL (a `PostgresArchive`; both implement `Archive` and `ArchiveWriter`).
 
-    `readonly=True` opens an existing SQLite file without writing to it (no migration).
+    `readonly=True` opens an existing archive without writing to it (no migration);
+    `pool_size` is the most connections a PostgreSQL archive opens (threads share them).
     """
     location = archive_location(path)
     if location.startswith(("postgresql://", "postgres://")):
-        # The dispatch point for the server backend (it implements `Archive` too).
-        raise NotImplementedError("the PostgreSQL backend is not written yet")
+        try:
+            from cablegram.archive.postgres import PostgresArchive
+        except ImportError as exc:  # psycopg is an optional dependency
+            raise NotImplementedError(
+                f"PostgreSQL needs psycopg and psycopg_pool (pip install 'cablegram[postgres]'): {exc}"
+            ) from None
+        return PostgresArchive(location, readonly=readonly, pool_size=pool_size)
     if readonly and not Path(location).exists():
         raise FileNotFoundError(f"no archive at {location}")
     return SQLiteArchive(location, readonly=readonly)

@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 __all__ = ["references", "thread", "write_gexf", "write_graphml"]
 
 
+def _query(archive: SQLiteArchive, sql: str, params: list[str]) -> list[tuple[Any, ...]]:
+    """Rows of `sql` (`?` placeholders) on any backend: one with `fetch` (PostgreSQL) or SQLite."""
+    fetch = getattr(archive, "fetch", None)
+    if fetch is not None:
+        return fetch(sql, params)  # type: ignore[no-any-return]
+    return archive.db.execute(sql, params).fetchall()
+
+
 def _visible(archive: SQLiteArchive, ids: set[str],
              access: AccessFilter | None) -> dict[str, dict[str, Any]]:
     """Metadata of those of `ids` that are archived and visible."""
@@ -25,8 +33,8 @@ def _visible(archive: SQLiteArchive, ids: set[str],
     items = sorted(ids)
     for i in range(0, len(items), 500):
         chunk = items[i:i + 500]
-        for ref, created, origin, cls, subject in archive.db.execute(
-            "SELECT c.reference_id, c.created, c.origin_label, c.classification_label, c.subject"
+        for ref, created, origin, cls, subject in _query(
+            archive, "SELECT c.reference_id, c.created, c.origin_label, c.classification_label, c.subject"
             " FROM cables c JOIN cable_facets f ON f.id = c.id"
             f" WHERE c.reference_id IN ({','.join('?' * len(chunk))})"
             f" AND {archive.access_sql(access)}", chunk,
@@ -40,9 +48,9 @@ def _edges(archive: SQLiteArchive, column: str, ids: list[str]) -> list[tuple[An
     rows: list[tuple[Any, ...]] = []
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        rows += archive.db.execute(
-            f"SELECT from_id, to_id, text, label FROM refs WHERE {column} IN"
-            f" ({','.join('?' * len(chunk))}) ORDER BY from_id, position", chunk).fetchall()
+        rows += _query(
+            archive, f"SELECT from_id, to_id, text, label FROM refs WHERE {column} IN"
+            f" ({','.join('?' * len(chunk))}) ORDER BY from_id, position", chunk)
     return rows
 
 

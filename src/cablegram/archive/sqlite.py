@@ -13,12 +13,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cablegram.archive import dims as dims_mod
 from cablegram.archive import graph, schema, search
 from cablegram.archive.base import AccessFilter, References, SearchResult, Sort, Thread, VersionInfo
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
 from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
 from cablegram.archive.sqlite_loading import READER_CACHE_KIB, READER_MMAP_BYTES
-from cablegram.directory.labels import place_names
 from cablegram.model import Cable
 from cablegram.transactions import immediate
 
@@ -60,7 +60,7 @@ class SQLiteArchive:
         self.db.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
         self._dims: dict[str, dict[str, Any]] | None = None
         self._dims_version = -1  # `PRAGMA data_version` when `_dims` was read
-        self._addressees: tuple[int, list[tuple[str, frozenset[str]]]] | None = None
+        self._addressees: tuple[int, dims_mod.KnownNames] | None = None
         self._dim_ids: dict[str, dict[str, int]] = {}  # kind -> label -> id, for the writer
         self._cache: dict[Any, Any] = {}
         #: Seconds a search may run before SQLite stops it (`budget.time_budget`); None: no limit.
@@ -118,36 +118,20 @@ class SQLiteArchive:
     # --- resolver for the query compiler ------------------------------------------------------
 
     def origin_ids(self, value: str) -> list[int]:
-        """Origins named by `value`: their label, their station, or an FM-line name
-        ('AMEMBASSY MOSCOW' is Embassy Moscow); a bare city matches the end of a label."""
-        wanted = place_names(value)
-        v = value.strip().lower()
-        return [
-            i for i, (label, station) in self.dims()["origin"].items()
-            if wanted & {label.lower(), (station or "").lower()} or label.lower().endswith(" " + v)
-        ]
-
-    def addressee_names(self, value: str) -> list[str]:
-        """Addressee names (as the TO/INFO lines write them) that `value` names: the name itself,
-        its station or its origin label, as for `origin_ids`."""
-        wanted = place_names(value)
-        version = self.db.execute("PRAGMA data_version").fetchone()[0]
-        if self._addressees is None or self._addressees[0] != version:
-            names = [r[0] for r in self.db.execute("SELECT DISTINCT name FROM addressees")]
-            self._addressees = (version, [(n, place_names(n)) for n in names if n])
-        return [n for n, known in self._addressees[1] if wanted & known]
+        return dims_mod.origin_ids(self.dims(), value)
 
     def class_ids(self, value: str) -> list[int]:
-        v = value.strip().upper().replace(" ", "")
-        alias = {"U": "UNCLASSIFIED", "C": "CONFIDENTIAL", "S": "SECRET", "TS": "TOPSECRET",
-                 "SBU": "UNCLASSIFIED//FOROFFICIALUSEONLY", "LOU": "LIMITEDOFFICIALUSE"}.get(v, v)
-        return [
-            i for i, (label, cls, _rank) in self.dims()["class"].items()
-            if alias in (label.replace(" ", ""), (cls or "").replace(" ", ""))
-        ]
+        return dims_mod.class_ids(self.dims(), value)
 
     def caveat_bit(self, value: str) -> int | None:
-        return self.dims()["caveat"].get(value.strip().upper())
+        return dims_mod.caveat_bit(self.dims(), value)
+
+    def addressee_names(self, value: str) -> list[str]:
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if self._addressees is None or self._addressees[0] != version:
+            names = (r[0] for r in self.db.execute("SELECT DISTINCT name FROM addressees"))
+            self._addressees = (version, dims_mod.known_names(names))
+        return dims_mod.addressee_names(self._addressees[1], value)
 
     def access_sql(self, access: AccessFilter | None) -> str:
         """SQL over `f` (cable_facets) hiding what `access` may not see ("1" when open)."""

@@ -31,6 +31,8 @@ def add_reader_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _access_mode(archive: SQLiteArchive) -> str:
+    if not isinstance(archive, SQLiteArchive):  # the desk is on SQLite only, for now
+        return "open"
     try:
         row = archive.db.execute("SELECT value FROM desk_settings WHERE key = 'access_mode'").fetchone()
     except sqlite3.OperationalError:  # no desk in this file: an open research archive
@@ -47,7 +49,7 @@ def open_for_reading(args: argparse.Namespace) -> Iterator[Any]:
         archive = open_archive(location, readonly=True)
     except FileNotFoundError:
         raise CommandError(f"no archive at {location}: run `cablegram ingest SOURCE...` first") from None
-    except (sqlite3.DatabaseError, NotImplementedError) as exc:
+    except (sqlite3.DatabaseError, NotImplementedError, ConnectionError) as exc:
         raise CommandError(f"cannot open archive {location}: {exc}") from None
     try:
         if _access_mode(archive) != "controlled":

@@ -15,6 +15,7 @@ import sqlite3
 import sys
 import threading
 import zlib
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--workers", type=int, default=None,
                    help="parsing processes (default: one per core; 0 = in-process)")
     p.add_argument("--batch", type=int, default=250, help="records per transaction")
+    p.add_argument("--shard", metavar="I/N", default=None,
+                   help="take every N-th record from the I-th (1..N): N machines or processes"
+                   " split one list of sources, each running with its own I")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--max-record", metavar="SIZE", default=None,
@@ -141,6 +145,16 @@ def _summary(r: IngestReport, location: str) -> list[str]:
     return lines
 
 
+def parse_shard(value: str | None) -> tuple[int, int]:
+    """`--shard I/N` -> (I, N); (1, 1) when absent."""
+    if value is None:
+        return 1, 1
+    i, _, n = value.partition("/")
+    if not (i.isdigit() and n.isdigit() and 1 <= int(i) <= int(n)):
+        raise CommandError(f"--shard takes I/N with 1 <= I <= N, not {value!r}")
+    return int(i), int(n)
+
+
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import (
@@ -163,10 +177,11 @@ def run(args: argparse.Namespace) -> int:
         limit = max_record(args.max_record)
     except ValueError as exc:
         raise CommandError(f"--max-record or ${ENV}: {exc}") from None
+    shard, shards = parse_shard(getattr(args, "shard", None))
     location = archive_location(args.archive)
     try:
         archive = open_archive(location)
-    except (sqlite3.DatabaseError, NotImplementedError, RuntimeError) as exc:
+    except (sqlite3.DatabaseError, NotImplementedError, RuntimeError, ConnectionError) as exc:
         if is_disk_full(exc):
             raise CommandError(disk_full_message(location, 0, 0, None)) from None
         raise CommandError(f"cannot open archive {location}: {exc}") from None
@@ -184,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
     def count_in_background() -> None:
         total = estimate_total(args.sources)
         if total:
-            progress.update(task, total=total)
+            progress.update(task, total=-(-total // shards))
 
     def on_batch(r: IngestReport) -> None:
         nonlocal committed
@@ -195,9 +210,11 @@ def run(args: argparse.Namespace) -> int:
     threading.Thread(target=count_in_background, daemon=True).start()
     try:
         with progress:
-            report = ingest(archive, read_paths(args.sources, max_bytes=limit),
-                            workers=args.workers, batch=args.batch, on_batch=on_batch,
-                            max_record_chars=limit)
+            records = read_paths(args.sources, max_bytes=limit)
+            if shards > 1:  # records are read in a fixed order: every shard sees the same list
+                records = islice(records, shard - 1, None, shards)
+            report = ingest(archive, records, workers=args.workers, batch=args.batch,
+                            on_batch=on_batch, max_record_chars=limit)
     except SourceError as exc:
         raise CommandError(str(exc)) from None
     except (sqlite3.Error, OSError) as exc:

@@ -56,7 +56,7 @@ def serve(location: str, host: str, port: int, templates: str | None,
     except FileNotFoundError:
         raise CommandError(f"no archive at {location}: run `cablegram ingest SOURCE...` "
                            "or `cablegram demo` first") from None
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, ConnectionError, NotImplementedError) as exc:
         raise CommandError(f"cannot open archive {location}: {exc}") from None
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

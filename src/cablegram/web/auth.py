@@ -182,7 +182,7 @@ def install(app: FastAPI) -> None:
     """Open the desk in the archive's file; install the middleware, the pool wrapper, the access hook.
     An archive that is not a file has no desk (and no access control: it cannot be controlled)."""
     path = getattr(app.state.pool, "path", None)
-    if not path:
+    if not path or path.startswith(("postgresql://", "postgres://")):  # no desk on PostgreSQL yet
         return
     try:
         handle = DeskHandle(path)

@@ -102,8 +102,16 @@ class ArchivePool:
         self._all: list[Archive] = []
         self.wait = max(0.0, wait)
         self.query_timeout = query_timeout
-        if isinstance(source, (str, Path)):
-            self.path: str | None = str(source)
+        if isinstance(source, str) and source.startswith(("postgresql://", "postgres://")):
+            # one PostgresArchive: its own pool of `size` connections, safe to share by threads
+            self.path: str | None = source
+            self._size = max(1, size)
+            shared = open_archive(source, readonly=True, pool_size=self._size)
+            self._all.append(shared)
+            for _ in range(self._size):
+                self._free.put(shared)
+        elif isinstance(source, (str, Path)):
+            self.path = str(source)
             if not Path(self.path).exists():
                 raise FileNotFoundError(f"no archive at {self.path}")
             self._size = max(1, size)
@@ -147,7 +155,7 @@ class ArchivePool:
 
     def fingerprint(self) -> tuple[Any, ...]:
         """Changes whenever the archive's data may have changed (for caches)."""
-        if self.path and Path(self.path).exists():
+        if self.path and not self.path.startswith("postgres") and Path(self.path).exists():
             out: list[Any] = []
             for suffix in ("", "-wal"):
                 try:

@@ -1,0 +1,176 @@
+"""The archive's PostgreSQL schema: the SQLite schema's tables (see `schema.py`), same names and
+columns, so that the SQL above the backends (reference graph, field filters) reads both.
+
+Differences: `cables.tsv` (a `tsvector`, GIN-indexed) replaces the FTS5 table, and
+`cables.subject_tsv` (the subject's words alone, GIN-indexed too) finds the subject hits that
+"rank" puts first without reading every matching `tsv` (weights are not in the index); ids are
+`bigint`; `archive_state.generation` moves on every write (the cache key SQLite gets from
+`PRAGMA data_version`). One migration list, versioned like SQLite's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+
+from cablegram.archive.schema import KNOWN_CAVEATS
+
+__all__ = ["LOOKUP_INDEXES", "SCHEMA_VERSION", "create_lookup_indexes", "drop_lookup_indexes",
+           "migrate"]
+
+_V1 = """
+CREATE TABLE schema_version (version integer NOT NULL);
+CREATE TABLE archive_state (generation bigint NOT NULL);
+INSERT INTO archive_state VALUES (0);
+CREATE TABLE origins (id serial PRIMARY KEY, label text NOT NULL UNIQUE, station text);
+CREATE TABLE classifications (
+    id serial PRIMARY KEY, label text NOT NULL UNIQUE, classification text, rank integer
+);
+CREATE TABLE caveat_bits (bit integer PRIMARY KEY, caveat text NOT NULL UNIQUE);
+CREATE TABLE cables (
+    id bigint PRIMARY KEY,
+    reference_id text NOT NULL UNIQUE,
+    created text,
+    classification text,
+    classification_label text,
+    caveats text,
+    origin_station text,
+    origin_name text,
+    origin_label text,
+    precedence text,
+    subject text,
+    tags text,
+    tag_text text,
+    sections integer,
+    paragraph_count integer,
+    defect_count integer,
+    released text,
+    content_hash text NOT NULL,
+    record_json text NOT NULL,
+    raw_text text NOT NULL,
+    tsv tsvector NOT NULL,
+    subject_tsv tsvector NOT NULL
+);
+CREATE TABLE cable_facets (
+    id bigint PRIMARY KEY,
+    origin_id integer NOT NULL,
+    class_id integer NOT NULL,
+    class_rank integer NOT NULL,
+    caveat_mask bigint NOT NULL,
+    day integer NOT NULL
+);
+CREATE TABLE addressees (
+    cable_id bigint NOT NULL, kind text NOT NULL, position integer NOT NULL, name text NOT NULL,
+    routing_indicator text, precedence text, serial integer
+);
+CREATE INDEX addressees_cable ON addressees(cable_id);
+CREATE TABLE tags (cable_id bigint NOT NULL, position integer NOT NULL, tag text NOT NULL);
+CREATE INDEX tags_cable ON tags(cable_id, tag);
+CREATE TABLE refs (from_id text NOT NULL, position integer NOT NULL, label text, to_id text,
+                   text text NOT NULL);
+CREATE INDEX refs_from ON refs(from_id);
+CREATE TABLE paragraphs (cable_id bigint NOT NULL, position integer NOT NULL, number integer,
+                         marking text, heading text);
+CREATE INDEX paragraphs_cable ON paragraphs(cable_id);
+CREATE TABLE defects (cable_id bigint NOT NULL, code text NOT NULL, message text, line integer);
+CREATE INDEX defects_cable ON defects(cable_id);
+CREATE TABLE people (cable_id bigint NOT NULL, role text NOT NULL, position integer NOT NULL,
+                     name text NOT NULL, office text);
+CREATE INDEX people_cable ON people(cable_id);
+CREATE TABLE offices (cable_id bigint NOT NULL, role text NOT NULL, code text NOT NULL,
+                      copies integer);
+CREATE INDEX offices_cable ON offices(cable_id);
+CREATE TABLE sources (
+    id bigserial PRIMARY KEY, content_hash text NOT NULL, reference_id text,
+    quarantined integer NOT NULL DEFAULT 0, format text, file text NOT NULL,
+    position integer NOT NULL, metadata_json text, UNIQUE (file, position, content_hash)
+);
+CREATE TABLE versions (
+    id bigserial PRIMARY KEY, cable_id bigint NOT NULL, reference_id text NOT NULL,
+    content_hash text NOT NULL, released text, record_json text NOT NULL, raw_text text NOT NULL
+);
+CREATE UNIQUE INDEX versions_cable ON versions(cable_id, content_hash);
+CREATE TABLE quarantine (
+    id bigserial PRIMARY KEY, reason text NOT NULL, content_hash text NOT NULL, format text,
+    file text NOT NULL, position integer NOT NULL, raw_text text NOT NULL, source_json text,
+    UNIQUE (file, position, content_hash)
+)
+"""
+
+#: Indexes only readers use: an ingest into an empty archive drops them and builds them at the
+#: end (one sort each instead of an insertion per row). The GIN index is the big one.
+_LOOKUP = {
+    "cables_tsv": "CREATE INDEX IF NOT EXISTS cables_tsv ON cables USING gin (tsv)",
+    "cables_subject_tsv": "CREATE INDEX IF NOT EXISTS cables_subject_tsv"
+                          " ON cables USING gin (subject_tsv)",
+    "cables_created": "CREATE INDEX IF NOT EXISTS cables_created ON cables(created)",
+    "cables_hash": "CREATE INDEX IF NOT EXISTS cables_hash ON cables(content_hash)",
+    "cable_facets_day": "CREATE INDEX IF NOT EXISTS cable_facets_day ON cable_facets(day, id)",
+    "cable_facets_origin": "CREATE INDEX IF NOT EXISTS cable_facets_origin"
+                           " ON cable_facets(origin_id, day)",
+    "addressees_name": "CREATE INDEX IF NOT EXISTS addressees_name"
+                       " ON addressees(lower(name), cable_id)",
+    "addressees_ri": "CREATE INDEX IF NOT EXISTS addressees_ri"
+                     " ON addressees(routing_indicator, cable_id)",
+    "tags_tag": "CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag, cable_id)",
+    "refs_to": "CREATE INDEX IF NOT EXISTS refs_to ON refs(to_id)",
+    "defects_code": "CREATE INDEX IF NOT EXISTS defects_code ON defects(code)",
+    "sources_ref": "CREATE INDEX IF NOT EXISTS sources_ref ON sources(reference_id)",
+    "offices_code": "CREATE INDEX IF NOT EXISTS offices_code ON offices(code, cable_id)",
+}
+LOOKUP_INDEXES = tuple(_LOOKUP)
+
+
+def missing_lookup_indexes(conn: psycopg.Connection) -> list[str]:
+    have = {r[0] for r in conn.execute(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")}
+    return [n for n in LOOKUP_INDEXES if n not in have]
+
+
+def drop_lookup_indexes(conn: psycopg.Connection) -> None:
+    for name in LOOKUP_INDEXES:
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def create_lookup_indexes(conn: psycopg.Connection) -> int:
+    missing = missing_lookup_indexes(conn)
+    for name in missing:
+        conn.execute(_LOOKUP[name])
+    return len(missing)
+
+
+def _v1(conn: psycopg.Connection) -> None:
+    for statement in _V1.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO caveat_bits(bit, caveat) VALUES (%s, %s)",
+                        list(enumerate(KNOWN_CAVEATS)))
+    create_lookup_indexes(conn)
+
+
+MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: psycopg.Connection) -> int:
+    """Bring the schema (the connection's `current_schema()`) up to `SCHEMA_VERSION`, one
+    transaction per migration, serialised between processes by an advisory lock."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.cablegram'))")
+        exists = conn.execute(
+            "SELECT 1 FROM pg_tables WHERE schemaname = current_schema()"
+            " AND tablename = 'schema_version'").fetchone()
+        version = 0
+        if exists:
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+            version = int(row[0] or 0) if row else 0
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"archive schema version {version} is newer than this cablegram ({SCHEMA_VERSION})")
+        for n in range(version + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[n - 1](conn)
+            conn.execute("DELETE FROM schema_version")
+            conn.execute("INSERT INTO schema_version(version) VALUES (%s)", (n,))
+    return SCHEMA_VERSION

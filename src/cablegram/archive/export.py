@@ -75,10 +75,7 @@ def _with_released(archive: Any, cables: Iterable[Cable], size: int = 500) -> It
 
     def flush() -> Iterator[tuple[Cable, str | None]]:
         ids = [c.reference_id for c in batch if c.reference_id]
-        found: dict[str, str | None] = {}
-        if ids:
-            found = dict(archive.db.execute(f"SELECT reference_id, released FROM cables WHERE reference_id IN"
-                                            f" ({','.join('?' * len(ids))})", ids).fetchall())
+        found = archive.released_dates(ids) if ids else {}
         yield from ((c, found.get(c.reference_id or "")) for c in batch)
         batch.clear()
 

@@ -190,6 +190,12 @@ class PostgresArchive:
     def caveat_bit(self, value: str) -> int | None:
         return dims_mod.caveat_bit(self.dims(), value)
 
+    def released_dates(self, reference_ids: Sequence[str]) -> dict[str, str | None]:
+        """When each of `reference_ids` was released (those in the archive)."""
+        rows = self._all("SELECT reference_id, released FROM cables WHERE reference_id = ANY(%s)",
+                         (list(reference_ids),))
+        return {r[0]: r[1] for r in rows}
+
     def addressee_names(self, value: str) -> list[str]:
         gen = self.generation()
         if self._addressees is None or self._addressees[0] != gen:

@@ -126,6 +126,12 @@ class SQLiteArchive:
     def caveat_bit(self, value: str) -> int | None:
         return dims_mod.caveat_bit(self.dims(), value)
 
+    def released_dates(self, reference_ids: Sequence[str]) -> dict[str, str | None]:
+        """When each of `reference_ids` was released (those in the archive)."""
+        marks = ",".join("?" * len(reference_ids))
+        return dict(self.db.execute(f"SELECT reference_id, released FROM cables WHERE reference_id IN ({marks})",
+                                    list(reference_ids)).fetchall())
+
     def addressee_names(self, value: str) -> list[str]:
         version = self.db.execute("PRAGMA data_version").fetchone()[0]
         if self._addressees is None or self._addressees[0] != version:

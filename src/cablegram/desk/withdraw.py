@@ -3,7 +3,6 @@ log keeps that it existed, who withdrew it and its subject."""
 
 from __future__ import annotations
 
-from cablegram.access import can_read
 from cablegram.desk.db import DeskDB, DeskError
 from cablegram.desk.drafts import get_draft
 from cablegram.desk.people import User
@@ -13,8 +12,8 @@ __all__ = ["withdraw"]
 
 def withdraw(desk: DeskDB, draft_id: int, user: User) -> None:
     """Delete draft `draft_id` (state draft or cleared) as its author or an admin of its post."""
-    draft = get_draft(desk, draft_id)
-    if draft is None or draft.post_id != user.post_id or not can_read(user, draft.cable):
+    draft = get_draft(desk, draft_id, user)  # None unless the user may see it
+    if draft is None or draft.post_id != user.post_id or draft.withheld:
         raise DeskError(f"no draft {draft_id}")
     if draft.state not in ("draft", "cleared"):
         raise DeskError(f"draft {draft_id} is {draft.state}: a sent cable cannot be withdrawn")

@@ -40,8 +40,8 @@ _PARTS = (
     r"\breasons?:?\s*1\.[45]\s*(?:\(?[ \t]*[a-h]\b[ \t]*\)?(?:[ \t]*(?:,|/|and|&|\+)[ \t]*)?)*\.?",
     # E.O. 12958: DECL: 01/08/2028, E.O. 12958: N/A, E.O. 12958 AS AMENDED; DECLASSIFIED ...
     r"\be\.?\s?o\.?\s*1\d{4}\b\s*:?\s*(?:as\s+amended[;:,]?\s*)?"
-    r"(?:n/?a\b|declassified[^\n.]*\.?|decl(?:assify)?\s*(?:on)?\s*:?\s*[\w/.-]+)?",
-    r"\bdecl(?:assify)?\s*(?:on)?\s*:\s*[\w/.-]+|\bdecl\s*:?\s*(?:oadr|x[1-8]|\d{1,2}/\d{1,2}/\d{2,4})\b",
+    r"(?:n/?a\b|declassified[^\n.]*\.?|decl(?:assify)?\s*(?:on)?\s*:?[^\n]{0,40})?",
+    r"\b(?:decl(?:assify)?\s*(?:on)?|dng)\s*:[^\n]{0,40}|\b1\.[45]\s*\(\s*[a-h]\s*\)|\bdecl\s*:?\s*(?:oadr|x[1-8]|\d{1,2}/\d{1,2}/\d{2,4})\b",
     # handling lines of the unclassified-but-sensitive
     r"\bsensitive\s+but\s+unclassified\b|\bfor\s+official\s+use\s+only\b",
     r"\b(?:please\s+)?(?:protect|handle|treat)\s+accordingly\b",

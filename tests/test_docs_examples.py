@@ -33,6 +33,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     top = tmp_path_factory.mktemp("docs")
     (top / "shared").symlink_to(SHARED.resolve())
     (top / "work").mkdir()
+    (top / "work" / "tests").symlink_to(ROOT / "tests")  # docs name the tests' own fixtures
     (top / "desk").mkdir()
     return top
 

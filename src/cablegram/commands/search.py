@@ -63,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
             f"  [magenta]{escape(h.classification or '')}[/]"
         )
         console.print(f"  [bold]{escape(h.subject or '')}[/]")
-        snippet = escape(h.snippet).replace(MARK_START, "[bold yellow]").replace(MARK_END, "[/]")
-        console.print(f"  {snippet}")
+        if h.snippet:
+            snippet = escape(h.snippet).replace(MARK_START, "[bold yellow]").replace(MARK_END, "[/]")
+            console.print(f"  {snippet}")
     for name, counts in result.facets.items():
         console.print(f"\n[bold]{name}[/]")
         for c in counts[:20]:

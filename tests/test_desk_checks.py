@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cablegram.desk import clear, get_draft, save_draft
+from cablegram.desk import clear, save_draft
 from cablegram.desk.db import DeskError
+from cablegram.desk.drafts import load_draft
 from test_desk_support import make_desk, secret_fields
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +53,7 @@ def test_an_unknown_caveat_is_rejected_and_the_draft_kept(archive: Path) -> None
     errors = [p for p in problems if p.level == "error"]
     assert [p.field for p in errors] == ["caveats"]
     assert "unknown caveat BLUE: known caveats are" in errors[0].message and "NOFORN" in errors[0].message
-    stored = get_draft(desk, draft.id)
+    stored = load_draft(desk, draft.id)
     assert stored is not None and stored.cable.caveats == ("NOFORN", "SIPDIS", "BLUE")  # nothing dropped
     with pytest.raises(DeskError, match="unknown caveat BLUE"):
         clear(desk, draft.id, people["carla"])

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from archive_fixtures import run_cli
 from browser_support import chromium, serving
-from cablegram.desk import get_draft, list_drafts, list_users, open_desk
+from cablegram.desk import list_drafts, list_users, open_desk
+from cablegram.desk.drafts import load_draft
 from cablegram.web import create_app
 from test_desk_support import PASSWORDS, make_desk, secret_fields
 
@@ -66,7 +67,7 @@ def test_a_sent_cable_is_read_only_and_a_draft_can_be_withdrawn(site: tuple[Path
     done = client.post(f"/desk/draft/{pending}/withdraw", data={"csrf": token}, follow_redirects=False)
     assert done.status_code == 303
     with open_desk(path) as desk:
-        assert get_draft(desk, pending) is None and get_draft(desk, sent) is not None
+        assert load_draft(desk, pending) is None and load_draft(desk, sent) is not None
         assert any(e["action"] == "draft.withdraw" for e in desk.audit_log(draft_id=pending))
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cablegram.archive.base import AccessFilter, FacetCount
+from cablegram.directory.classification import CLASS_FILTER_ALIASES
 from cablegram.directory.labels import place_names
 
 __all__ = ["addressee_names", "caveat_bit", "class_ids", "forbidden_mask", "known_names", "origin_ids",
@@ -19,8 +20,6 @@ __all__ = ["addressee_names", "caveat_bit", "class_ids", "forbidden_mask", "know
 
 Dims = dict[str, dict[Any, Any]]
 
-_CLASS_ALIASES = {"U": "UNCLASSIFIED", "C": "CONFIDENTIAL", "S": "SECRET", "TS": "TOPSECRET",
-                  "SBU": "UNCLASSIFIED//FOROFFICIALUSEONLY", "LOU": "LIMITEDOFFICIALUSE"}
 
 
 def origin_ids(dims: Dims, value: str) -> list[int]:
@@ -52,7 +51,7 @@ def addressee_names(known: KnownNames, value: str) -> list[str]:
 def class_ids(dims: Dims, value: str) -> list[int]:
     """Classifications named `value` (`s`, `secret`, `SBU`, ...)."""
     v = value.strip().upper().replace(" ", "")
-    alias = _CLASS_ALIASES.get(v, v)
+    alias = CLASS_FILTER_ALIASES.get(v, v)
     return [
         i for i, (label, cls, _rank) in dims["class"].items()
         if alias in (label.replace(" ", ""), (cls or "").replace(" ", ""))

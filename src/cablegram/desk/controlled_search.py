@@ -32,6 +32,7 @@ from typing import Any
 
 from cablegram.access import hidden_marks, needs_redaction, portion_visible, redact
 from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, FacetCount, Hit, Sort
+from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT, time_budget
 from cablegram.archive.query import Plan, QueryError
 from cablegram.model import Cable
 from cablegram.telegram.render import render
@@ -69,6 +70,7 @@ class ReaderIndex:
         self.access = access
         self.lock = threading.RLock()
         self.conn = self._connect(archive)
+        self.query_timeout = getattr(archive, "query_timeout", DEFAULT_QUERY_TIMEOUT)
         self.access_sql = archive.access_sql(access)
         self.ids: frozenset[int] = frozenset()
         self.reference_ids: frozenset[str | None] = frozenset()
@@ -131,9 +133,11 @@ class ReaderIndex:
 
     def _rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         try:
-            with self.lock:
+            with self.lock, time_budget(self.conn, self.query_timeout):
                 return self.conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc):  # an enclosing budget's: it says which
+                raise
             raise QueryError(f"cannot search: {exc}") from None
 
     @staticmethod

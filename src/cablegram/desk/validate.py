@@ -13,14 +13,14 @@ from typing import Any
 
 from cablegram import directory
 from cablegram.access import portion
+from cablegram.directory.classification import CLASSIFICATION_RANKS
+from cablegram.directory.precedence import PRECEDENCES
 from cablegram.model import Cable
-from cablegram.telegram.dtg import PRECEDENCES
 
 __all__ = ["Problem", "blocking", "validate"]
 
 _MARK_WORDS = {"U", "SBU", "C", "S", "TS"}
 _LEVEL_MARK = {0: "U", 1: "C", 2: "S", 3: "TS"}
-_RANK = {c: i for i, c in enumerate(directory.CLASSIFICATIONS)}
 _EXTRA_CAVEATS = {"LIMITED OFFICIAL USE"}
 
 
@@ -47,7 +47,7 @@ def _marking_problem(marking: str) -> str | None:
 
 
 def _markings(c: Cable, out: list[Problem]) -> None:
-    rank = _RANK.get(c.classification or "")
+    rank = CLASSIFICATION_RANKS.get(c.classification or "")
     if rank is None:
         out.append(Problem("classification", f"unknown classification {c.classification!r}: use one of "
                                              f"{', '.join(directory.CLASSIFICATIONS)}"))
@@ -85,7 +85,7 @@ def _markings(c: Cable, out: list[Problem]) -> None:
 
 
 def _authority(c: Cable, today: date, out: list[Problem]) -> None:
-    if _RANK.get(c.classification or "", 0) == 0:
+    if CLASSIFICATION_RANKS.get(c.classification or "", 0) == 0:
         return
     if c.eo is None or not c.eo.declassify_on:
         out.append(Problem("eo", "a classified cable needs an E.O. line with a declassification date "
@@ -107,7 +107,7 @@ def _authority(c: Cable, today: date, out: list[Problem]) -> None:
 def _fields(c: Cable, out: list[Problem]) -> None:
     if not c.subject:
         out.append(Problem("subject", "a cable needs a subject"))
-    elif _RANK.get(c.classification or "", 0) > 0 and not c.subject_marking:
+    elif CLASSIFICATION_RANKS.get(c.classification or "", 0) > 0 and not c.subject_marking:
         out.append(Problem("subject", "the subject of a classified cable is marked, e.g. (C) or (U)"))
     if not c.tags:
         out.append(Problem("tags", "a cable needs TAGS: at least one country or subject tag (e.g. RS, PGOV)"))
@@ -128,9 +128,9 @@ def _fields(c: Cable, out: list[Problem]) -> None:
 
 
 def _routing(c: Cable, out: list[Problem], known_post: Callable[[str], bool] | None) -> None:
-    if c.precedence not in PRECEDENCES.values():
+    if c.precedence not in PRECEDENCES:
         out.append(Problem("precedence", f"unknown precedence {c.precedence!r}: use "
-                                         f"{', '.join(PRECEDENCES.values())}"))
+                                         f"{', '.join(PRECEDENCES)}"))
     if not c.to:
         out.append(Problem("to", "a cable needs at least one action (TO) addressee"))
     for kind, addresses in (("to", c.to), ("info", c.info)):

@@ -14,6 +14,7 @@ __all__ = [
     "CLASSIFICATIONS",
     "CLASSIFICATION_CAPTIONS",
     "CLASSIFICATION_RANKS",
+    "CLASS_FILTER_ALIASES",
     "PORTION_CAVEATS",
     "PORTION_LEVELS",
     "RESTRICTING_CAVEATS",
@@ -31,6 +32,10 @@ CLASSIFICATIONS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
 CLASSIFICATION_RANKS = {c: i for i, c in enumerate(CLASSIFICATIONS)}
 #: What an unknown or missing classification ranks as: the highest (fail closed).
 UNKNOWN_RANK = len(CLASSIFICATIONS) - 1
+
+#: What `class:` in the query language accepts for each cablegate label, spaces removed.
+CLASS_FILTER_ALIASES = {"U": "UNCLASSIFIED", "C": "CONFIDENTIAL", "S": "SECRET", "TS": "TOPSECRET",
+                        "SBU": "UNCLASSIFIED//FOROFFICIALUSEONLY", "LOU": "LIMITEDOFFICIALUSE"}
 
 #: The classification line as a telegram spells it (`C O N F I D E N T I A L MOSCOW 002629`).
 CLASSIFICATION_CAPTIONS = {"UNCLASSIFIED": "UNCLAS", "CONFIDENTIAL": "C O N F I D E N T I A L",

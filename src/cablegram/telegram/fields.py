@@ -336,7 +336,7 @@ def parse_subject(text: str) -> tuple[str | None, str | None]:
 # What follows a reflowed subject on its line: a handling sentence, an action request, a page break.
 _SUBJECT_END = re.compile(
     r"\s(?:Sensitive [Bb]ut [Uu]nclassified|SENSITIVE BUT UNCLASSIFIED|This (?:is an?|message|cable)\b"
-    r"|THIS (?:IS AN?|MESSAGE|CABLE)\b|Please (?:handle|protect|see)\b"
+    r"|(?<=[.:;]\s)THIS (?:IS AN?|MESSAGE|CABLE)\b|Please (?:handle|protect|see)\b"  # caps: after a sentence
     r"|[A-Z][A-Z ]{1,25} 0{3,}\d{1,5} \d{3}(?:\.\d+)? OF \d{3}"
     r"|(?:Summary|SUMMARY)?\s*-{3,}(?=\s|$)"  # `... Mendoza Summary -------- 1. Ambassador ...`
     r"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{1,2} [A-Z][a-z]+ \d{4}"  # a wrapper's date

@@ -439,3 +439,27 @@ def test_create_app_installs_auth_itself_whatever_view_modules_exist(site, monke
     assert client.get("/cable/anything", follow_redirects=False).headers["location"].startswith("/login")
     token = create_token(desk, people["erin"])
     assert client.get("/api/stats", headers={"Authorization": f"Bearer {token}"}).status_code == 404  # no views
+
+
+def test_exports_audit_each_classified_cable_they_write(controlled_dev, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path, root, _nodes = controlled_dev
+    desk = open_desk(path)
+    from cablegram.desk import get_user
+
+    sam = {"Authorization": f"Bearer {create_token(desk, get_user(desk, 'sam'))}"}  # type: ignore[arg-type]
+    desk.close()
+    client = TestClient(create_app(path))
+
+    before = len(_reads(path))
+    got = client.get("/search/export", params={"q": f"id:{root}", "format": "jsonl"}, headers=sam)
+    assert got.status_code == 200 and root in got.text
+    web = _reads(path)[before:]
+    assert [e["reference_id"] for e in web] == [root]
+    assert json.loads(web[0]["detail"])["shown"] == "export"
+
+    before = len(_reads(path))
+    out = tmp_path / "one.jsonl"
+    assert main(["export", f"id:{root}", "-o", str(out), "--as", "sam", "--archive", str(path)]) == 0
+    capsys.readouterr()
+    cli = [json.loads(e["detail"]) for e in _reads(path)[before:]]
+    assert [(d["via"], d["shown"]) for d in cli] == [("cli", "export")] and root in out.read_text()

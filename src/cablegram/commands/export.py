@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cablegram.archive import QueryError
@@ -27,6 +29,22 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+@contextmanager
+def _audited(archive: Any) -> Iterator[Any]:
+    """In a controlled archive, the reader's view that records each classified cable exported in
+    the desk's audit log (as the web's exports do); an open archive as it is."""
+    from cablegram.desk.controlled import ControlledArchive
+
+    if not isinstance(archive, ControlledArchive):
+        yield archive
+        return
+    from cablegram.desk import open_desk
+    from cablegram.web.access import AuditedArchive
+
+    with open_desk(archive.path) as desk:
+        yield AuditedArchive(archive.inner, archive.reader, desk, view="cablegram export", via="cli")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.output == "-":
         fmt = args.format or "jsonl"
@@ -34,9 +52,9 @@ def run(args: argparse.Namespace) -> int:
         fmt = args.format or args.output.rsplit(".", 1)[-1].lower()
     if fmt not in FORMATS:
         raise CommandError(f"say --format: one of {', '.join(FORMATS)}")
-    with open_for_reading(args) as archive:
+    with open_for_reading(args) as archive, _audited(archive) as shown:
         try:
-            n = export(archive, args.query, fmt, args.output)
+            n = export(shown, args.query, fmt, args.output)
         except QueryError as exc:
             raise CommandError(f"bad query: {exc}") from None
         except BrokenPipeError:

@@ -49,10 +49,11 @@ def reading_as(user: User | None, view: str = "") -> Iterator[None]:
 class AuditedArchive(ControlledArchive):
     """A `ControlledArchive` that records each classified cable it shows its reader (once)."""
 
-    def __init__(self, inner: Any, reader: Any, desk: DeskDB | None, view: str = "") -> None:
+    def __init__(self, inner: Any, reader: Any, desk: DeskDB | None, view: str = "", via: str = "web") -> None:
         super().__init__(inner, reader)
         self._desk = desk
         self._view = view
+        self._via = via
         self._seen: set[str] = set()
         self._quiet = 0
 
@@ -73,7 +74,7 @@ class AuditedArchive(ControlledArchive):
         self._seen.add(rid)
         withheld = sum(p.text.startswith(_WITHHELD_PREFIX) for p in cable.paragraphs)
         self._desk.audit("read", user=self.reader, reference_id=rid, detail={
-            "classification": cable.classification_label, "via": "web", "view": self._view, "shown": what,
+            "classification": cable.classification_label, "via": self._via, "view": self._view, "shown": what,
             "withheld_paragraphs": withheld})
 
     def get(self, reference_id: str, *, access: AccessFilter | None = None) -> Any:
@@ -96,6 +97,18 @@ class AuditedArchive(ControlledArchive):
                 cable = super().get(reference_id, access=access)
             self._record(cable, "versions")
         return found
+
+    def iter_records(self, query: str = "", *, access: AccessFilter | None = None) -> Iterator[Cable]:
+        """An export shows each record it writes: each classified one is a read, recorded before
+        it is handed on (and so before it is written)."""
+        records = super().iter_records(query, access=access)
+        while True:
+            with self._unaudited():
+                cable = next(records, None)
+            if cable is None:
+                return
+            self._record(cable, "export")
+            yield cable
 
     # the cables these only name (subjects of links and nodes, type-ahead) are not shown: no audit
     def references(self, reference_id: str, *, access: AccessFilter | None = None) -> Any:

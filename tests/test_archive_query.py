@@ -35,7 +35,7 @@ def test_words_become_quoted_fts_terms_so_user_text_is_never_fts_syntax() -> Non
 def test_field_filters_become_sql_and_words_stay_in_match() -> None:
     p = plan("georgia origin:moscow class:secret caveat:noforn from:2008-01 to:2008-12")
     assert p.match == '"georgia"'
-    assert p.where == ["f.origin_id IN (7)", "f.class_id IN (2)", "(f.caveat_mask & 4) != 0",
+    assert p.where == ["f.origin_id IN (7)", "f.class_id IN (2)", "(f.caveat_mask & 4) <> 0",
                        "f.day >= 20080100", "f.day <= 20081231"]
 
 

@@ -20,19 +20,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cablegram.archive.query import (
-    _DATE,
+    POSTGRES,
     And,
     Field,
     Node,
     Not,
     Or,
     Plan,
-    QueryError,
     Resolver,
     Term,
-    _date_bound,
     _is_text,
-    _office_code,
+    field_sql,
 )
 
 __all__ = ["PgPlan", "compile_pg", "tokens", "tsquery_for", "tsvector_literal"]
@@ -133,58 +131,12 @@ class PgPlan(Plan):
         return " AND ".join(self.where) if self.where else "TRUE"
 
 
-def _ids(column: str, ids: list[int]) -> str:
-    return f"{column} IN ({','.join(map(str, ids))})" if ids else "FALSE"
-
-
-def _field_sql(f: Field, r: Resolver, params: list[object]) -> str:
-    name, value = f.name, f.value.strip()
-    if name == "from" and not _DATE.match(value):
-        name = "origin"
-    if name == "to" and _DATE.match(value):
-        return f"f.day <= {_date_bound(value, True, f.position)}"
-    if name == "from":
-        return f"f.day >= {_date_bound(value, False, f.position)}"
-    if name == "origin":
-        return _ids("f.origin_id", r.origin_ids(value))
-    if name == "class":
-        return _ids("f.class_id", r.class_ids(value))
-    if name == "caveat":
-        bit = r.caveat_bit(value)
-        return f"(f.caveat_mask & {1 << bit}) <> 0" if bit is not None else "FALSE"
-    if name == "tag":
-        params.append(value.upper())
-        return "f.id IN (SELECT cable_id FROM tags WHERE tag = %s)"
-    if name == "ref":
-        params.append(re.sub(r"\s+", "", value).upper())
-        return ("f.id IN (SELECT c.id FROM refs JOIN cables c ON c.reference_id = refs.from_id"
-                " WHERE refs.to_id = %s)")
-    if name == "id":
-        params.append(re.sub(r"\s+", "", value).upper())
-        return "f.id IN (SELECT id FROM cables WHERE reference_id = %s)"
-    if name in ("drafter", "approver"):
-        office = _office_code(value)
-        like = office.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
-        params.extend(["drafted" if name == "drafter" else "approved",
-                       " ".join(value.split()).upper(), office, like])
-        return ("f.id IN (SELECT cable_id FROM people WHERE role = %s AND (strpos(upper(name), %s) > 0"
-                " OR office = %s OR office LIKE %s))")
-    if name == "office":
-        params.append(_office_code(value))
-        return "f.id IN (SELECT cable_id FROM offices WHERE code = %s)"
-    if name == "to":
-        names = r.addressee_names(value)
-        params.extend([names, value.upper()])
-        return "f.id IN (SELECT cable_id FROM addressees WHERE name = ANY(%s) OR routing_indicator = %s)"
-    raise QueryError(f"unknown field {name!r}", f.position)  # pragma: no cover
-
-
 def _sql(node: Node, r: Resolver, params: list[object]) -> str:
     if _is_text(node):
         params.append(tsquery_for(node))
         return "f.id IN (SELECT id FROM cables WHERE tsv @@ %s::tsquery)"
     if isinstance(node, Field):
-        return _field_sql(node, r, params)
+        return field_sql(node, r, params, POSTGRES)
     if isinstance(node, Not):
         return f"NOT ({_sql(node.node, r, params)})"
     if isinstance(node, Term):  # pragma: no cover - terms are text

@@ -367,7 +367,44 @@ def _date_bound(value: str, upper: bool, pos: int) -> int:
     return year * 10000 + month * 100 + day
 
 
-def _field_sql(f: Field, r: Resolver, params: list[object]) -> str:
+@dataclass(frozen=True)
+class Dialect:
+    """What the backends' SQL for field filters differs in: the parameter mark, the false
+    constant, and how a column is matched against a list of names or a substring."""
+
+    mark: str = "?"
+    false: str = "0"
+    contains: str = "instr(upper({col}), ?) > 0"  # {col} holds the (upper-case) parameter
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", self.mark)
+
+    def names_in(self, column: str, names: list[str], params: list[object]) -> str:
+        """`column` is one of `names`, ignoring case (SQLite: through a NOCASE index)."""
+        params.extend(names)
+        return f"{column} COLLATE NOCASE IN ({','.join('?' * len(names))})"
+
+
+class _Postgres(Dialect):
+    def names_in(self, column: str, names: list[str], params: list[object]) -> str:
+        params.append(names)  # the names as they are stored: an exact = ANY on the index
+        return f"{column} = ANY(?)"
+
+
+SQLITE = Dialect()
+POSTGRES = _Postgres(mark="%s", false="FALSE", contains="strpos(upper({col}), ?) > 0")
+
+
+def _ids(column: str, ids: list[int], d: Dialect) -> str:
+    return f"{column} IN ({','.join(map(str, ids))})" if ids else d.false
+
+
+def field_sql(f: Field, r: Resolver, params: list[object], d: Dialect = SQLITE) -> str:
+    """A field filter as SQL over `f` (cable_facets) in dialect `d`, its values in `params`."""
+    return d.sql(_field_sql(f, r, params, d))
+
+
+def _field_sql(f: Field, r: Resolver, params: list[object], d: Dialect) -> str:
     name, value = f.name, f.value.strip()
     if name == "from" and not _DATE.match(value):
         name = "origin"
@@ -376,14 +413,12 @@ def _field_sql(f: Field, r: Resolver, params: list[object]) -> str:
     if name == "from":
         return f"f.day >= {_date_bound(value, False, f.position)}"
     if name == "origin":
-        ids = r.origin_ids(value)
-        return f"f.origin_id IN ({','.join(map(str, ids))})" if ids else "0"
+        return _ids("f.origin_id", r.origin_ids(value), d)
     if name == "class":
-        ids = r.class_ids(value)
-        return f"f.class_id IN ({','.join(map(str, ids))})" if ids else "0"
+        return _ids("f.class_id", r.class_ids(value), d)
     if name == "caveat":
         bit = r.caveat_bit(value)
-        return f"(f.caveat_mask & {1 << bit}) != 0" if bit is not None else "0"
+        return f"(f.caveat_mask & {1 << bit}) <> 0" if bit is not None else d.false
     if name == "tag":
         params.append(value.upper())
         return "f.id IN (SELECT cable_id FROM tags WHERE tag = ?)"
@@ -395,14 +430,14 @@ def _field_sql(f: Field, r: Resolver, params: list[object]) -> str:
         params.append(re.sub(r"\s+", "", value).upper())
         return "f.id IN (SELECT id FROM cables WHERE reference_id = ?)"
     if name in ("drafter", "approver"):
-        return _person_sql("drafted" if name == "drafter" else "approved", value, params)
+        return _person_sql("drafted" if name == "drafter" else "approved", value, params, d)
     if name == "office":
         params.append(_office_code(value))
         return "f.id IN (SELECT cable_id FROM offices WHERE code = ?)"
     if name == "to":
         names = r.addressee_names(value)
-        params.extend([*names, value.upper()])
-        named = f"name COLLATE NOCASE IN ({','.join('?' * len(names))}) OR " if names else ""
+        named = d.names_in("name", names, params) + " OR " if names else ""
+        params.append(value.upper())
         return f"f.id IN (SELECT cable_id FROM addressees WHERE {named}routing_indicator = ?)"
     raise QueryError(f"unknown field {name!r}", f.position)  # pragma: no cover
 
@@ -413,14 +448,14 @@ def _office_code(value: str) -> str:
     return re.sub(r"-\d{1,3}$", "", code)
 
 
-def _person_sql(role: str, value: str, params: list[object]) -> str:
+def _person_sql(role: str, value: str, params: list[object], d: Dialect) -> str:
     """A person of `role` whose name holds `value` (`claxton` finds PPCLAXTON), or who signed for
     office `value` or one of its parts (`EUR` finds EUR/WE)."""
     office = _office_code(value)
     like = office.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
     params.extend([role, " ".join(value.split()).upper(), office, like])
-    return ("f.id IN (SELECT cable_id FROM people WHERE role = ? AND (instr(upper(name), ?) > 0"
-            " OR office = ? OR office LIKE ? ESCAPE '\\'))")
+    return ("f.id IN (SELECT cable_id FROM people WHERE role = ? AND (" + d.contains.format(col="name")
+            + " OR office = ? OR office LIKE ? ESCAPE '\\'))")
 
 
 def _sql(node: Node, r: Resolver, params: list[object]) -> str:
@@ -430,7 +465,7 @@ def _sql(node: Node, r: Resolver, params: list[object]) -> str:
             params.append(expr)
             return "f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ?)"
     if isinstance(node, Field):
-        return _field_sql(node, r, params)
+        return field_sql(node, r, params)
     if isinstance(node, Not):
         return f"NOT ({_sql(node.node, r, params)})"
     if isinstance(node, Term):  # pragma: no cover - terms always compile

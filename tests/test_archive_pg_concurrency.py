@@ -48,7 +48,10 @@ def test_four_concurrent_ingests_equal_one(tmp_path: Path) -> None:
         assert reports[0]["read"] + reports[1]["read"] == reports[2]["read"] == 400
         with open_archive(single) as a, open_archive(url) as b:
             assert sum(r["stored"] for r in reports) == a.stats()["cables"]
-            assert b.stats() == a.stats()
+            # the counts; which of two same-dated texts is current (see below) moves tag and
+            # origin tallies by one, so those are compared through the single-text cables
+            counted = ("cables", "versions", "quarantined")
+            assert {k: b.stats()[k] for k in counted} == {k: a.stats()[k] for k in counted}
             # Ids (and so the order within a day) follow who wrote first; and of two texts of
             # one cable with the same release date, the current is the last written (on SQLite
             # too): compare each cable's set of texts, and the records of single-text cables.

@@ -38,7 +38,8 @@ def test_reading_a_controlled_archive_needs_a_reader(controlled: tuple[Path, lis
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CABLEGRAM_USER", raising=False)
     path, _ = controlled
-    for argv in (["search", "x"], ["stats"], ["show", "X"], ["refs", "X"]):
+    for argv in (["search", "x"], ["stats"], ["show", "X"], ["refs", "X"], ["advise", "X"], ["coverage"],
+                 ["advise", "train"]):  # a model learnt from every cable would tell of hidden ones
         assert main([*argv, "--archive", str(path)]) == 1
         assert "controlled archive" in capsys.readouterr().err
     assert main(["stats", "--archive", str(path), "--as", "nobody"]) == 1

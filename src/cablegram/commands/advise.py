@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from cablegram.cli import CommandError
-from cablegram.commands._archive import add_archive_option
+from cablegram.commands._archive import _access_mode, add_reader_option, open_for_reading
 
 
 def register(subparsers: Any) -> None:
@@ -20,7 +19,7 @@ def register(subparsers: Any) -> None:
         "prints the advised level, its calibrated probabilities, NOFORN's, and the terms that "
         "push it up. It is advice, never a block.",
     )
-    add_archive_option(p)
+    add_reader_option(p)
     p.add_argument("targets", nargs="+", metavar="FILE_OR_ID",
                    help="`train`, or telegram files and reference ids (a file named train: ./train)")
     p.add_argument("--json", action="store_true", help="one JSON object a cable, a line each")
@@ -35,19 +34,14 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"no archive at {location}: run `cablegram ingest SOURCE...` first")
     if args.targets == ["train"]:
         return _train(open_archive, location, args.json)
-    try:
-        archive = open_archive(location, readonly=True)
-    except sqlite3.DatabaseError as exc:
-        raise CommandError(f"cannot open archive {location}: {exc}") from None
-    try:
+    # archived ids are read as the reader may see them: in a controlled archive only with --as
+    with open_for_reading(args) as archive:
         from cablegram.advise import load_model
 
         stored = load_model(archive.db)
         if stored is None:
             raise CommandError(f"no advice model in {location}: run `cablegram advise train` first")
         cables = [_cable(archive, target) for target in args.targets]
-    finally:
-        archive.close()
     for advice in stored.model.advise(cables, terms=True):
         if args.json:
             print(json.dumps(advice.to_dict(), ensure_ascii=False))
@@ -83,6 +77,8 @@ def _train(open_archive: Any, location: str, as_json: bool) -> int:
 
     archive = open_archive(location)
     try:
+        if _access_mode(archive) == "controlled":  # a model learnt from every cable would tell of hidden ones
+            raise CommandError(f"{location} is a controlled archive: train on an open copy of it")
         cables = [c for c in archive.iter_records() if level_of(c)]
         if len({level_of(c) for c in cables}) < 2 or len(cables) < 20:
             raise CommandError(f"too few labelled cables to learn from ({len(cables)})")

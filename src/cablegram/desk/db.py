@@ -88,7 +88,7 @@ class _Postgres:
                                                  (schema_pg.LOCK_NAME,)).fetchone()[0])
                 schema_pg.migrate(conn, self.lock_key)
         except psycopg.OperationalError as exc:
-            raise ConnectionError(f"cannot connect to {_redacted(url)}: {str(exc).strip()}") from None
+            raise ConnectionError(f"cannot connect to {redacted(url)}: {str(exc).strip()}") from None
         self.pool = ConnectionPool(url, min_size=1, max_size=max(1, pool_size), open=True,
                                    kwargs={"autocommit": True}, name="cablegram-desk", timeout=timeout)
         self._local = threading.local()
@@ -117,7 +117,8 @@ class _Postgres:
         self.pool.close()
 
 
-def _redacted(url: str) -> str:
+def redacted(url: str) -> str:
+    """`url` without its password, for messages."""
     return re.sub(r"^(\w+://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 

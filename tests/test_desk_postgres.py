@@ -106,3 +106,26 @@ def test_the_demo_builds_and_serves_its_archive_and_desk_in_postgresql() -> None
         finally:
             proc.terminate()
             proc.wait(timeout=20)
+
+
+def test_collections_are_kept_in_the_archive_on_both_backends(backend_location: str) -> None:
+    """Before, a PostgreSQL archive's collections went to `sqlite3.connect(URL)`: a 500."""
+    from archive_fixtures import seed_cable, store_cable
+
+    cable, raw = seed_cable()  # 08MOSCOW2629, the real seed
+    with open_archive(backend_location) as archive:
+        store_cable(archive, cable, raw)
+    client = TestClient(create_app(backend_location))
+    same = {"Origin": "http://testserver"}
+    for _ in range(2):  # saving twice keeps one
+        added = client.post("/collections/add", data={"name": "team picks", "reference_id": "08MOSCOW2629"},
+                            headers=same, follow_redirects=False)
+        assert added.status_code == 303
+    listed = client.get("/api/collections").json()["collections"]
+    assert [(c["name"], c["cables"]) for c in listed] == [("team picks", 1)]
+    assert [c["reference_id"] for c in client.get("/api/collections/team picks").json()["cables"]] == ["08MOSCOW2629"]
+    # another app (another server of the team) sees the same collections
+    assert [c["name"] for c in TestClient(create_app(backend_location)).get("/api/collections").json()[
+        "collections"]] == ["team picks"]
+    client.post("/collections/team picks/remove", data={"reference_id": "08MOSCOW2629"}, headers=same)
+    assert client.get("/api/collections/team picks").json()["cables"] == []

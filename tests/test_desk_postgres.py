@@ -129,3 +129,13 @@ def test_collections_are_kept_in_the_archive_on_both_backends(backend_location: 
         "collections"]] == ["team picks"]
     client.post("/collections/team picks/remove", data={"reference_id": "08MOSCOW2629"}, headers=same)
     assert client.get("/api/collections/team picks").json()["cables"] == []
+
+
+@pytest.mark.postgres
+def test_a_desk_command_on_a_missing_schema_says_so_in_one_line() -> None:
+    from pg_support import pg_server, with_schema
+
+    url = with_schema(pg_server(), "no_such_schema_here")
+    out = run_cli("users", "list", "--archive", url, check=False)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "its search_path names no schema that exists" in out.stderr

@@ -13,7 +13,7 @@ from typing import Any
 
 from cablegram.transactions import PgCursor, immediate, is_postgres
 
-__all__ = ["NAME", "CollectionStore", "valid_name"]
+__all__ = ["NAME", "CollectionStore", "create_tables", "valid_name"]
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$")
 _SCHEMA = (
@@ -138,3 +138,9 @@ class CollectionStore:
         with self._db(write=True) as db:
             db.execute("DELETE FROM web_collection_items WHERE name = ?", (name,))
             db.execute("DELETE FROM web_collections WHERE name = ?", (name,))
+
+
+def create_tables(location: str) -> None:
+    """Create the collections' tables in the archive at `location` (a file or a URL), if missing."""
+    with CollectionStore(location)._db():
+        pass

@@ -43,6 +43,7 @@ from cablegram.archive.query import QueryError, parse_query
 from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
 from cablegram.archive.search import MAX_LIMIT
 from cablegram.model import Cable
+from cablegram.transactions import pg_sql
 
 if TYPE_CHECKING:
     import pandas
@@ -138,7 +139,7 @@ class PostgresArchive:
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only query written with `?` placeholders (the SQL shared with SQLite,
         as in `graph.py`)."""
-        return self._all(sql.replace("?", "%s"), params)
+        return self._all(pg_sql(sql), params)
 
     def _all(self, sql: str, params: Sequence[Any] = (), *,
              text: bool = False) -> list[tuple[Any, ...]]:

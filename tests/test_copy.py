@@ -170,3 +170,9 @@ def test_the_desk_goes_to_postgresql_and_back(tmp_path: Path) -> None:
         assert {u for (u,) in desk.query("SELECT username FROM desk_users")} == {*PASSWORDS, "fiona"}
     finally:
         desk.close()
+
+
+def test_an_unreachable_server_is_one_line_without_the_password(dev_archive_path: Path) -> None:
+    r = run_cli("copy", str(dev_archive_path), "postgresql://nobody:s3cret@127.0.0.1:1/x", check=False)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "cannot connect to postgresql://nobody:***@127.0.0.1:1/x" in r.stderr and "s3cret" not in r.stderr

@@ -203,7 +203,10 @@ class _PgSide(_Side):
 
         super().__init__(location)
         # a writer commits its own transactions; a reader reads in one snapshot
-        self.conn = psycopg.connect(location, connect_timeout=10, autocommit=not readonly)
+        try:
+            self.conn = psycopg.connect(location, connect_timeout=10, autocommit=not readonly)
+        except psycopg.OperationalError as exc:
+            raise ConnectionError(f"cannot connect to {_shown(location)}: {str(exc).strip()}") from None
         if readonly:
             self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             self.conn.read_only = True

@@ -17,17 +17,20 @@ This module finds R and renders its rows, once for both backends; the backends s
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cablegram.archive.base import AccessFilter
+from cablegram.archive.query import Plan, QueryError
 from cablegram.model import Cable
 from cablegram.telegram.render import render
 
-__all__ = ["Candidate", "ReaderRow", "ReaderSource", "reader_key", "withheld_rows"]
+__all__ = ["Candidate", "ReaderRow", "ReaderSource", "reader_key", "rewrite", "withheld_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,3 +102,48 @@ def withheld_rows(access: AccessFilter, candidates: Iterable[Candidate]) -> list
             json.dumps(shown.to_dict(), ensure_ascii=False),
             tuple(r.reference_id for r in shown.references if r.reference_id)))
     return out
+
+
+P = TypeVar("P", bound=Plan)
+
+
+def rewrite(plan: P, mark: str, replacements: Mapping[str, str], guards: Iterable[str]) -> P:
+    """`plan` with each condition of its `where` that reads a cable's text or references (a key of
+    `replacements`, holding one parameter `mark`) replaced by its reader's form (holding `mark`
+    once or twice: the parameter is repeated to match).
+
+    Fails closed: when what is left still names a guarded table (the compiler wrote a condition
+    this does not know) or the parameters do not line up, a `QueryError`, never a query on the
+    stored text."""
+    shared = re.compile("|".join(re.escape(t) for t in replacements))
+    params = iter(plan.params)
+    where: list[str] = []
+    out: list[object] = []
+    try:
+        for clause in plan.where:
+            parts, pos = [], 0
+            for m in shared.finditer(clause):
+                before = clause[pos:m.start()]
+                out += [next(params) for _ in range(before.count(mark))]
+                value = next(params)
+                new = replacements[m.group()]
+                out += [value] * new.count(mark)
+                parts += [before, new]
+                pos = m.end()
+            rest = clause[pos:]
+            out += [next(params) for _ in range(rest.count(mark))]
+            rewritten = "".join(parts) + rest
+            plain = rewritten
+            for new in replacements.values():
+                plain = plain.replace(new, "")
+            if any(g in plain for g in guards):
+                raise StopIteration
+            where.append(rewritten)
+        if next(params, _END) is not _END:
+            raise StopIteration
+    except StopIteration:
+        raise QueryError("cannot search this as the reader sees it") from None
+    return dataclasses.replace(plan, where=where, params=out)
+
+
+_END = object()

@@ -20,8 +20,8 @@ from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from cablegram.archive.base import AccessFilter
-from cablegram.archive.query import Plan, QueryError
-from cablegram.archive.reader import Candidate, ReaderSource, reader_key, withheld_rows
+from cablegram.archive.query import Plan
+from cablegram.archive.reader import Candidate, ReaderSource, reader_key, rewrite, withheld_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -103,14 +103,11 @@ def _drop(db: sqlite3.Connection, source: ReaderSource) -> None:
 #: The conditions `query.compile_query` writes that read a cable's text or references (in `where`).
 TEXT_SQL = "f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ?)"
 REF_SQL = "f.id IN (SELECT c.id FROM refs JOIN cables c ON c.reference_id = refs.from_id WHERE refs.to_id = ?)"
-_SHARED = re.compile(re.escape(TEXT_SQL) + "|" + re.escape(REF_SQL))
 
 
 def for_reader(plan: Plan, source: ReaderSource | None) -> Plan:
-    """`plan` with every text and reference condition of its `where` matched as the reader sees R.
-
-    Fails closed: a condition on the text or references the rewrite does not know (the compiler
-    changed) is refused with a `QueryError`, never run on the stored text."""
+    """`plan` with every text and reference condition of its `where` matched as the reader sees R
+    (`reader.rewrite`: fails closed on a condition it does not know)."""
     if source is None:
         return plan
     fts, rows, refs = tables(source)
@@ -118,34 +115,7 @@ def for_reader(plan: Plan, source: ReaderSource | None) -> Plan:
             f" OR f.id IN (SELECT rowid FROM {fts} WHERE {fts.split('.', 1)[1]} MATCH ?))")
     ref = (f"({REF_SQL[:-1]} AND c.id NOT IN (SELECT id FROM {rows}))"
            f" OR f.id IN (SELECT id FROM {refs} WHERE to_id = ?))")
-    params = iter(plan.params)
-    where: list[str] = []
-    out_params: list[object] = []
-    try:
-        for clause in plan.where:
-            parts, pos = [], 0
-            for m in _SHARED.finditer(clause):
-                before = clause[pos:m.start()]
-                out_params += [next(params) for _ in range(before.count("?"))]
-                value = next(params)
-                out_params += [value, value]
-                parts += [before, text if m.group() == TEXT_SQL else ref]
-                pos = m.end()
-            rest = clause[pos:]
-            out_params += [next(params) for _ in range(rest.count("?"))]
-            rewritten = "".join(parts) + rest
-            plain = rewritten.replace(text, "").replace(ref, "")
-            if "cables_fts" in plain or "refs" in plain:
-                raise StopIteration
-            where.append(rewritten)
-        if next(params, _END) is not _END:
-            raise StopIteration
-    except StopIteration:
-        raise QueryError("cannot search this as the reader sees it") from None
-    return Plan(plan.match, where, out_params)
-
-
-_END = object()
+    return rewrite(plan, "?", {TEXT_SQL: text, REF_SQL: ref}, ("cables_fts", "refs"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ ingests into one database lose and duplicate nothing; new rows go in with COPY.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import Counter
@@ -38,7 +39,7 @@ from cablegram.archive.base import (
     VersionInfo,
 )
 from cablegram.archive.facets import TAG_LIMIT
-from cablegram.archive.postgres_query import PgPlan, compile_pg, merge, tsvector_literal
+from cablegram.archive.postgres_query import PgPlan, compile_pg, index_prepared, merge
 from cablegram.archive.query import QueryError, parse_query
 from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
 from cablegram.archive.search import MAX_LIMIT
@@ -102,8 +103,19 @@ def _row(values: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(_text(v) for v in values)
 
 
+def _configure(conn: psycopg.Connection) -> None:
+    """A new pooled connection: LZ4 for the TOAST compression of what it writes (texts, records,
+    tsvectors), several times faster than the default pglz to write and to read back (a phrase
+    search re-reads each candidate's tsvector), where the server has it."""
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("SET default_toast_compression = 'lz4'")
+
+
 class PostgresArchive:
     """An archive in a PostgreSQL database (created and migrated on open)."""
+
+    #: Run by the ingest's parsing workers on each parsed cable: its tsvectors (see `ingest`).
+    prepare_hook = staticmethod(index_prepared)
 
     def __init__(self, url: str, *, readonly: bool = False, pool_size: int = 4) -> None:
         self.url = self.path = url
@@ -117,7 +129,8 @@ class PostgresArchive:
         except psycopg.OperationalError as exc:
             raise ConnectionError(f"cannot connect to {redacted(url)}: {str(exc).strip()}") from None
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
-                                   kwargs={"autocommit": True}, name="cablegram")
+                                   kwargs={"autocommit": True}, name="cablegram",
+                                   configure=_configure)
         self._dims: dict[str, dict[Any, Any]] | None = None
         self._dims_gen: int | None = None
         self._addressees: tuple[int, dims_mod.KnownNames] | None = None
@@ -243,7 +256,9 @@ class PostgresArchive:
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()"
                              " || '.cablegram.indexes'))")
                 n = postgres_schema.create_lookup_indexes(conn)
-            conn.execute("ANALYZE")
+            for (table,) in conn.execute(  # this archive's tables, not the whole database's
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").fetchall():
+                conn.execute(f'ANALYZE "{table}"')
             conn.execute("RESET maintenance_work_mem")
         return n
 
@@ -574,7 +589,7 @@ class _Writer:
         conn.execute(
             f"UPDATE cables SET {', '.join(c + ' = %s' for c in CABLE_COLUMNS)},"
             " tsv = %s::tsvector, subject_tsv = %s::tsvector WHERE id = %s",
-            (*_row(p.cable), _tsv(p), _subject_tsv(p), cable_id))
+            (*_row(p.cable), *_index(p), cable_id))
         self.add(cable_id, p, new=False)
         self.flush()
 
@@ -582,7 +597,7 @@ class _Writer:
         f = p.facet
         rows = self.rows
         if new:
-            rows["cables"].append((cable_id, *_row(p.cable), _tsv(p), _subject_tsv(p)))
+            rows["cables"].append((cable_id, *_row(p.cable), *_index(p)))
         rows["cable_facets"].append((
             cable_id, self.dim_id("origin", f["origin"], (f["station"],)),
             self.dim_id("class", f["class_label"], (f["classification"], f["rank"])),
@@ -633,13 +648,11 @@ class _Writer:
         return mask
 
 
-def _tsv(p: Prepared) -> str:
-    # subject, tag_text and raw_text sit at these positions of CABLE_COLUMNS
-    return tsvector_literal(p.cable[9], p.cable[11], p.cable[-1])
-
-
-def _subject_tsv(p: Prepared) -> str:
-    return tsvector_literal(p.cable[9], None, None)
+def _index(p: Prepared) -> tuple[Any, ...]:
+    """The tsvectors of `p`: made by the parsing worker, or here (parsed in this process)."""
+    if not p.index:
+        index_prepared(p)
+    return p.index
 
 
 def _source_row(p: Prepared, quarantined: bool) -> tuple[Any, ...]:

@@ -32,8 +32,9 @@ from cablegram.archive.query import (
     _is_text,
     field_sql,
 )
+from cablegram.archive.records import Prepared
 
-__all__ = ["PgPlan", "compile_pg", "tokens", "tsquery_for", "tsvector_literal"]
+__all__ = ["PgPlan", "compile_pg", "index_prepared", "tokens", "tsquery_for", "tsvector_literal"]
 
 _WORD = re.compile(r"[^\W_]+")
 #: Positions PostgreSQL keeps in a tsvector (larger ones are clamped to it).
@@ -95,6 +96,14 @@ def tsvector_literal(subject: str | None, tag_text: str | None, raw_text: str | 
 
 
 _POSITIONS = [str(i) for i in range(MAX_POSITION + 1)]
+
+
+def index_prepared(p: Prepared) -> None:
+    """Set `p.index` to the tsvectors of a parsed cable (the whole cable, the subject): run in
+    the ingest's parsing workers, so that the writer only copies them."""
+    # subject, tag_text and raw_text sit at these positions of CABLE_COLUMNS
+    p.index = (tsvector_literal(p.cable[9], p.cable[11], p.cable[-1]),
+               tsvector_literal(p.cable[9], None, None))
 
 
 def _term(t: Term, weight: str = "") -> str:

@@ -1,0 +1,77 @@
+"""The query time budget on PostgreSQL (issue 12): `query_timeout` becomes the statement's
+`statement_timeout`, so PostgreSQL itself stops a query past it, and the search fails with the
+same `QueryTimeout` as on SQLite; the connection is whole again afterwards."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from archive_fixtures import need_parser
+from cablegram.archive import ingest, open_archive
+from cablegram.archive import postgres_search as pg_search
+from cablegram.archive.budget import QueryCancelled, QueryTimeout, cancelled
+from pg_support import fresh_schema
+from test_query_limits import HEAVY
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[Any]:
+    need_parser()
+    from corpus import dev_records
+
+    with fresh_schema("budget") as url:
+        archive = open_archive(url)
+        ingest(archive, dev_records()[:400], workers=0)
+        yield archive
+        archive.close()
+
+
+def test_a_slow_statement_is_stopped_by_postgresql(pg: Any) -> None:
+    pg.query_timeout = 0.2
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout, match=r"longer than the limit of 0\.2 s"), \
+                pg_search.session(pg, "sleep") as s:
+            s.all("SELECT pg_sleep(5)")
+        assert time.monotonic() - started < 2  # stopped inside the server, not after 5 s
+    finally:
+        pg.query_timeout = 5.0
+    assert pg.search("piracy", limit=1).total >= 0  # the pooled connection works again
+
+
+def test_a_search_over_its_budget_fails_with_query_timeout(pg: Any) -> None:
+    pg.query_timeout = None
+    started = time.monotonic()
+    whole = pg.search(HEAVY, sort="bm25", facets=["origin", "tag"])
+    assert whole.total > 300
+    unbounded = time.monotonic() - started
+    pg.query_timeout = 0.001
+    try:
+        with pytest.raises(QueryTimeout, match=r"longer than the limit of 0\.001 s"):
+            pg.search(HEAVY, sort="bm25", facets=["origin", "tag"])
+        with pytest.raises(QueryTimeout):
+            list(pg.iter_records(HEAVY))
+    finally:
+        pg.query_timeout = 5.0
+    assert unbounded > 0.001
+    r = pg.search(HEAVY, sort="bm25", facets=["origin", "tag"])
+    assert (r.total, r.facets) == (whole.total, whole.facets)
+
+
+def test_a_search_whose_requester_left_stops(pg: Any) -> None:
+    gone = threading.Event()
+    gone.set()
+    token = cancelled.set(gone)
+    try:
+        with pytest.raises(QueryCancelled):
+            pg.search(HEAVY, sort="bm25")
+    finally:
+        cancelled.reset(token)
+    assert pg.search("piracy").total > 0

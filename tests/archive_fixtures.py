@@ -50,6 +50,32 @@ def store_cable(archive: SQLiteArchive, cable: Cable, raw: str,
     return next(iter(counts))
 
 
+def as_version_4(path: Path) -> None:
+    """Turn the archive at `path` into what cablegram wrote at schema version 4: texts and
+    records uncompressed in the tables `cables` and `versions` (the full-text index, built over
+    the same texts, stays as it is)."""
+    from cablegram.archive.schema import _V1, _statements
+
+    v4 = {s.split()[2]: s for s in _statements(_V1) if s.startswith(("CREATE TABLE cables ",
+                                                                    "CREATE TABLE versions "))}
+    db = sqlite_connect(path)
+    db.isolation_level = None
+    db.execute("BEGIN")
+    db.execute("CREATE TEMP TABLE old_cables AS SELECT * FROM cables")
+    db.execute("CREATE TEMP TABLE old_versions AS SELECT * FROM versions")
+    for statement in ("DROP VIEW cables", "DROP VIEW versions", "DROP INDEX IF EXISTS cables_created",
+                      "DROP INDEX versions_cable", "DROP TABLE cable_store", "DROP TABLE version_store",
+                      "DROP TABLE dictionaries", v4["cables"], v4["versions"],
+                      "INSERT INTO cables SELECT * FROM old_cables",
+                      "INSERT INTO versions SELECT * FROM old_versions",
+                      "CREATE INDEX cables_created ON cables(created)",
+                      "CREATE UNIQUE INDEX versions_cable ON versions(cable_id, content_hash)",
+                      "UPDATE schema_version SET version = 4"):
+        db.execute(statement)
+    db.execute("COMMIT")
+    db.close()
+
+
 def ingest_paths(path: Path, sources: list[Path], workers: int = 2) -> None:
     from cablegram.sources import read_paths
 
@@ -65,16 +91,32 @@ def run_cli(*args: str, env: dict[str, str] | None = None,
                           text=True, env=full_env, check=check, timeout=600)
 
 
+#: Tables compared through their views (`cables`, `versions`: decompressed): the compressed
+#: bytes depend on the dictionary, which depends on which cables an ingest stored first.
+_COMPRESSED = {"cable_store": "cables", "version_store": "versions", "dictionaries": None}
+
+
+def sqlite_connect(path: Path | str) -> sqlite3.Connection:
+    """A plain connection to an archive, with the SQL functions its views decompress with."""
+    from cablegram.archive import compress
+
+    db = sqlite3.connect(path)
+    compress.Codec(compress.sqlite_dictionaries(db)).register(db)
+    return db
+
+
 def table_digests(path: Path) -> dict[str, str]:
     """A digest of every user table's rows (FTS5 internals excluded: compare by queries)."""
-    db = sqlite3.connect(path)
+    db = sqlite_connect(path)
     out = {}
     tables = [r[0] for r in db.execute(
         "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'cables_fts%'"
         " AND name NOT LIKE 'sqlite_%'")]
+    tables = [_COMPRESSED.get(t, t) for t in tables if _COMPRESSED.get(t, t)]
     for t in sorted(tables):
         h = hashlib.sha256()
-        for row in db.execute(f"SELECT * FROM {t} ORDER BY rowid" if t != "schema_version"
+        for row in db.execute(f"SELECT * FROM {t} ORDER BY id" if t in ("cables", "versions") else
+                              f"SELECT * FROM {t} ORDER BY rowid" if t != "schema_version"
                               else f"SELECT * FROM {t}"):
             h.update(repr(row).encode())
         out[t] = h.hexdigest()

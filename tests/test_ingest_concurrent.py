@@ -6,12 +6,11 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-from archive_fixtures import need_parser
+from archive_fixtures import need_parser, sqlite_connect
 from corpus import DEV, ROOT
 
 # Surrogate ids (cables.id, origins.id, caveat bits, sources.id ...) depend on which process
@@ -44,7 +43,7 @@ _DUMPS = {
 def content_dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
     """Every table's rows, ids replaced by natural keys, sorted; plus what the full-text index
     finds (every cable it covers, by reference id)."""
-    db = sqlite3.connect(path)
+    db = sqlite_connect(path)
     out: dict[str, list[tuple[object, ...]]] = {}
     for name, sql in _DUMPS.items():
         rows = db.execute(sql).fetchall()

@@ -185,6 +185,8 @@ LOOKUP_INDEXES = (
 
 
 def _index_sql(name: str) -> str:
+    if name in _MOVED_INDEXES:
+        return _MOVED_INDEXES[name]
     for statement in _statements(_V1):
         if statement.startswith(f"CREATE INDEX {name} "):
             return statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
@@ -303,8 +305,107 @@ def _v4(db: sqlite3.Connection) -> None:
     )
 
 
+#: The stored rows behind the views `cables` and `versions` (schema version 5): the columns of
+#: version 4 but `record_json` and `raw_text`, which are one compressed `body` (see `compress.py`).
+CABLE_STORE = """
+CREATE TABLE cable_store (
+    id INTEGER PRIMARY KEY,
+    reference_id TEXT NOT NULL UNIQUE,
+    created TEXT,
+    classification TEXT,
+    classification_label TEXT,
+    caveats TEXT,
+    origin_station TEXT,
+    origin_name TEXT,
+    origin_label TEXT,
+    precedence TEXT,
+    subject TEXT,
+    tags TEXT,
+    tag_text TEXT,
+    sections INTEGER,
+    paragraph_count INTEGER,
+    defect_count INTEGER,
+    released TEXT,
+    content_hash TEXT NOT NULL,
+    dict_id INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE version_store (
+    id INTEGER PRIMARY KEY,
+    cable_id INTEGER NOT NULL,
+    reference_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    released TEXT,
+    dict_id INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE dictionaries (
+    id INTEGER PRIMARY KEY,
+    created TEXT NOT NULL,
+    samples INTEGER NOT NULL,
+    dict BLOB NOT NULL
+)
+"""
+
+#: Columns of `cable_store` besides id, dict_id and body.
+STORE_COLUMNS = (
+    "reference_id", "created", "classification", "classification_label", "caveats",
+    "origin_station", "origin_name", "origin_label", "precedence", "subject", "tags", "tag_text",
+    "sections", "paragraph_count", "defect_count", "released", "content_hash",
+)
+
+#: What version 4 stored as tables, read through the SQL functions `compress.Codec.register`
+#: defines on every connection: the full-text index (`content='cables'`), the paragraph view,
+#: and any SQL written for version 4 read them unchanged.
+CABLE_VIEWS = f"""
+CREATE VIEW cables AS
+SELECT id, {", ".join(STORE_COLUMNS)},
+       cable_record(dict_id, body) AS record_json, cable_text(dict_id, body) AS raw_text
+FROM cable_store;
+CREATE VIEW versions AS
+SELECT id, cable_id, reference_id, content_hash, released,
+       cable_record(dict_id, body) AS record_json, cable_text(dict_id, body) AS raw_text
+FROM version_store
+"""
+
+_MOVED_INDEXES = {"cables_created": "CREATE INDEX IF NOT EXISTS cables_created ON cable_store(created)"}
+
+
+def _v5(db: sqlite3.Connection) -> None:
+    """Each text stored once, compressed: a cable's raw text and record JSON become one zstd
+    body (`compress.py`) with a dictionary trained on the archive's first cables; `cables` and
+    `versions` become views that decompress. The full-text index is unchanged (same texts)."""
+    from cablegram.archive import compress
+
+    for statement in _statements(CABLE_STORE):
+        db.execute(statement)
+    codec = compress.Codec(compress.sqlite_dictionaries(db))
+    if db.execute("SELECT count(*) FROM cables").fetchone()[0] >= compress.TRAIN_AT:
+        samples = [compress.pack(raw, rec) for raw, rec in db.execute(
+            "SELECT raw_text, record_json FROM cables ORDER BY id LIMIT ?", (compress.TRAIN_AT,))]
+        compress.store_sqlite_dictionary(db, codec, compress.train(samples), len(samples))
+    cols = ", ".join(STORE_COLUMNS)
+    marks = ", ".join("?" * (len(STORE_COLUMNS) + 3))
+    cur = db.execute(f"SELECT id, {cols}, raw_text, record_json FROM cables ORDER BY id")
+    while rows := cur.fetchmany(500):
+        db.executemany(f"INSERT INTO cable_store(id, {cols}, dict_id, body) VALUES ({marks})",
+                       [(*r[:-2], *codec.compress(compress.pack(r[-2], r[-1]))) for r in rows])
+    cur = db.execute("SELECT id, cable_id, reference_id, content_hash, released, raw_text,"
+                     " record_json FROM versions ORDER BY id")
+    while rows := cur.fetchmany(500):
+        db.executemany("INSERT INTO version_store(id, cable_id, reference_id, content_hash,"
+                       " released, dict_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [(*r[:5], *codec.compress(compress.pack(r[5], r[6]))) for r in rows])
+    db.execute("DROP TABLE cables")
+    db.execute("DROP TABLE versions")
+    for statement in _statements(CABLE_VIEWS):
+        db.execute(statement)
+    db.execute("CREATE UNIQUE INDEX versions_cable ON version_store(cable_id, content_hash)")
+    db.execute(_MOVED_INDEXES["cables_created"])
+
+
 # Migration n takes the schema from version n-1 to n. Append; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -12,7 +12,7 @@ import pytest
 from archive_fixtures import (
     DEV,
     as_version_4,
-    dev_archive_path,  # noqa: F401  (fixture)
+    dev_archive_path,
     need_parser,
     seed_cable,
     sqlite_connect,
@@ -21,6 +21,8 @@ from archive_fixtures import (
 from cablegram.archive import compress, open_archive
 from cablegram.archive.records import content_hash, prepare
 from cablegram.archive.schema import SCHEMA_VERSION
+
+__all__ = ["dev_archive_path"]  # a fixture, imported for pytest
 
 
 def _copy(src: Path, dst: Path) -> Path:

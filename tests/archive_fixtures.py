@@ -76,6 +76,41 @@ def as_version_4(path: Path) -> None:
     db.close()
 
 
+def pg_as_version_1(url: str) -> None:
+    """Turn the PostgreSQL archive at `url` into what cablegram wrote at its schema version 1:
+    texts and records uncompressed in the tables `cables` and `versions`."""
+    import psycopg
+
+    from cablegram.archive import compress, postgres_schema
+    from cablegram.archive.records import STORE_COLUMNS
+
+    v1 = {s.split()[2]: s for s in postgres_schema._V1.split(";\n")
+          if s.strip().startswith(("CREATE TABLE cables ", "CREATE TABLE versions "))}
+    cols = ", ".join(STORE_COLUMNS)
+    with psycopg.connect(url) as conn:
+        codec = compress.Codec(lambda: postgres_schema.dictionaries(conn))
+        cables = conn.execute(f"SELECT id, {cols}, tsv::text, subject_tsv::text, dict_id, body"
+                              " FROM cable_store").fetchall()
+        versions = conn.execute("SELECT id, cable_id, reference_id, content_hash, released,"
+                                " dict_id, body FROM version_store").fetchall()
+        for statement in ("DROP VIEW cables", "DROP VIEW versions", "DROP TABLE cable_store",
+                          "DROP TABLE version_store", "DROP TABLE dictionaries",
+                          v1["cables"], v1["versions"],
+                          "CREATE UNIQUE INDEX versions_cable ON versions(cable_id, content_hash)",
+                          "CREATE INDEX cables_tsv ON cables USING gin (tsv)",
+                          "UPDATE schema_version SET version = 1"):
+            conn.execute(statement)
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO cables (id, {cols}, tsv, subject_tsv, raw_text, record_json)"
+                f" VALUES ({', '.join(['%s'] * (len(STORE_COLUMNS) + 5))})",
+                [(*r[:-2], *codec.record(r[-2], bytes(r[-1]))) for r in cables])
+            cur.executemany(
+                "INSERT INTO versions (id, cable_id, reference_id, content_hash, released,"
+                " raw_text, record_json) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [(*r[:-2], *codec.record(r[-2], bytes(r[-1]))) for r in versions])
+
+
 def ingest_paths(path: Path, sources: list[Path], workers: int = 2) -> None:
     from cablegram.sources import read_paths
 

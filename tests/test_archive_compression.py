@@ -11,9 +11,12 @@ import pytest
 
 from archive_fixtures import (
     DEV,
+    VERSIONS,
     as_version_4,
     dev_archive_path,
+    ingest_paths,
     need_parser,
+    pg_as_version_1,
     seed_cable,
     sqlite_connect,
     store_cable,
@@ -121,3 +124,33 @@ def test_a_small_archive_trains_its_dictionary_when_it_reaches_the_threshold(
     reader.close()
     db = sqlite_connect(tmp_path / "s.db")
     assert db.execute("SELECT count(*) FROM cables WHERE raw_text LIKE '%AGAIN'").fetchone()[0] == 1
+
+
+@pytest.mark.postgres
+def test_a_version_1_postgres_archive_migrates_with_identical_records_and_versions(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    need_parser()
+    import psycopg
+
+    from pg_support import fresh_schema
+
+    monkeypatch.setattr(compress, "TRAIN_AT", 50)  # the versions corpus holds 67 cables
+    with fresh_schema("compress") as url:
+        ingest_paths(url, [VERSIONS], workers=0)  # type: ignore[arg-type]
+        with open_archive(url) as a:
+            refs = [r[0] for r in a.fetch("SELECT reference_id FROM cable_store")]
+            before = {ref: (a.get(ref), a.raw_text(ref), a.versions(ref)) for ref in refs}
+            hits = [h.reference_id for h in a.search("rome", limit=50).hits]
+            assert a.fetch("SELECT count(*), min(dict_id) FROM cable_store")[0] == (67, 1)
+        pg_as_version_1(url)
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT count(raw_text), count(record_json) FROM cables"
+                                ).fetchone() == (67, 67)
+            assert conn.execute("SELECT count(raw_text) FROM versions").fetchone() == (68,)
+        with open_archive(url) as a:
+            assert a.fetch("SELECT version FROM schema_version")[0][0] == 2
+            assert a.fetch("SELECT count(*), min(samples) FROM dictionaries")[0] == (1, 50)
+            after = {ref: (a.get(ref), a.raw_text(ref), a.versions(ref)) for ref in refs}
+            assert after == before and sum(len(v[2]) for v in after.values()) == 67 + 68
+            assert [h.reference_id for h in a.search("rome", limit=50).hits] == hits
+            assert all(h.snippet for h in a.search("rome", limit=5).hits)

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from cablegram.archive import compress, graph, postgres_schema, reading
 from cablegram.archive import dims as dims_mod
-from cablegram.archive import graph, postgres_schema
 from cablegram.archive.base import (
     FACETS,
     MARK_END,
@@ -40,7 +40,7 @@ from cablegram.archive.base import (
 from cablegram.archive.facets import TAG_LIMIT
 from cablegram.archive.postgres_query import PgPlan, compile_pg, merge, tsvector_literal
 from cablegram.archive.query import QueryError, parse_query
-from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
+from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
 from cablegram.archive.search import MAX_LIMIT
 from cablegram.model import Cable
 
@@ -61,7 +61,8 @@ RANK_ALL = 2000
 SNIPPET_CHARS = 6000
 _CHILD_TABLES = ("addressees", "tags", "paragraphs", "defects", "people", "offices")
 _COPY = {
-    "cables": f"COPY cables (id, {', '.join(CABLE_COLUMNS)}, tsv, subject_tsv) FROM STDIN",
+    "cable_store": f"COPY cable_store (id, {', '.join(STORE_COLUMNS)}, dict_id, body, tsv,"
+                   " subject_tsv) FROM STDIN",
     "cable_facets": "COPY cable_facets (id, origin_id, class_id, class_rank, caveat_mask, day)"
                     " FROM STDIN",
     "addressees": "COPY addressees (cable_id, kind, position, name, routing_indicator,"
@@ -111,8 +112,9 @@ class PostgresArchive:
             with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
                 if not readonly:
                     postgres_schema.migrate(conn)
-                elif not conn.execute("SELECT 1 FROM pg_tables WHERE schemaname = current_schema()"
-                                      " AND tablename = 'cables'").fetchone():
+                elif not conn.execute("SELECT 1 FROM pg_class c JOIN pg_namespace n"
+                                      " ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+                                      " AND c.relname = 'cables'").fetchone():
                     raise FileNotFoundError(f"no archive at {redacted(url)}")
         except psycopg.OperationalError as exc:
             raise ConnectionError(f"cannot connect to {redacted(url)}: {str(exc).strip()}") from None
@@ -122,6 +124,12 @@ class PostgresArchive:
         self._dims_gen: int | None = None
         self._addressees: tuple[int, dims_mod.KnownNames] | None = None
         self._cache: dict[Any, Any] = {}
+        #: Compresses and decompresses the stored bodies (texts and records).
+        self.codec = compress.Codec(self._dictionaries)
+
+    def _dictionaries(self) -> dict[int, bytes]:
+        with self.pool.connection() as conn:
+            return postgres_schema.dictionaries(conn)
 
     # --- housekeeping -------------------------------------------------------------------------
 
@@ -216,9 +224,9 @@ class PostgresArchive:
         """Content hash -> reference id (None for quarantined) of every text already stored."""
         known: dict[str, str | None] = {}
         with self.pool.connection() as conn:
-            for h, ref in conn.execute("SELECT content_hash, reference_id FROM versions"):
+            for h, ref in conn.execute("SELECT content_hash, reference_id FROM version_store"):
                 known[h] = ref
-            for h, ref in conn.execute("SELECT content_hash, reference_id FROM cables"):
+            for h, ref in conn.execute("SELECT content_hash, reference_id FROM cable_store"):
                 known[h] = ref
             for (h,) in conn.execute("SELECT content_hash FROM quarantine"):
                 known.setdefault(h, None)
@@ -229,8 +237,8 @@ class PostgresArchive:
         with self.pool.connection() as conn, conn.transaction():
             # still empty once no other writer can add: concurrent ingests each see an empty
             # archive, and only the first may drop what the others read
-            conn.execute("LOCK TABLE cables IN EXCLUSIVE MODE")
-            if conn.execute("SELECT 1 FROM cables LIMIT 1").fetchone() is None:
+            conn.execute("LOCK TABLE cable_store IN EXCLUSIVE MODE")
+            if conn.execute("SELECT 1 FROM cable_store LIMIT 1").fetchone() is None:
                 postgres_schema.drop_lookup_indexes(conn)
 
     def build_lookup_indexes(self) -> int:
@@ -250,46 +258,30 @@ class PostgresArchive:
     def write_batch(self, items: Sequence[Prepared]) -> Counter[str]:
         """Store a batch in one transaction; count stored/updated/duplicates/quarantined.
 
-        Writers take turns (an EXCLUSIVE lock on `cables`, which readers do not wait for), so
-        ids, versions and the dimension tables stay consistent with many ingest processes."""
+        Writers take turns (an EXCLUSIVE lock on `cable_store`, which readers do not wait for),
+        so ids, versions, the dimension tables and the compression dictionary stay consistent
+        with many ingest processes."""
         counts: Counter[str] = Counter()
         with self.pool.connection() as conn, conn.transaction():
-            conn.execute("LOCK TABLE cables IN EXCLUSIVE MODE")
-            _Writer(conn).write(items, counts)
+            conn.execute("LOCK TABLE cable_store IN EXCLUSIVE MODE")
+            _Writer(conn, self.codec).write(items, counts)
             conn.execute("UPDATE archive_state SET generation = generation + 1")
         return counts
 
     # --- reading ------------------------------------------------------------------------------
 
-    def _visible_row(self, reference_id: str, columns: str,
-                     access: AccessFilter | None) -> tuple[Any, ...] | None:
-        return self._one(
-            f"SELECT {columns} FROM cables c JOIN cable_facets f ON f.id = c.id"
-            f" WHERE c.reference_id = %s AND {self.access_sql(access)}",
-            (reference_id.replace(" ", "").upper(),))
-
     def get(self, reference_id: str, *, access: AccessFilter | None = None) -> Cable | None:
         """The current record of a cable, or None when absent or hidden by `access`."""
-        row = self._visible_row(reference_id, "c.record_json", access)
-        return Cable.from_dict(json.loads(row[0])) if row else None
+        return reading.get(self, reference_id, access)
 
     def raw_text(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
-        """The raw telegram text as stored, or None."""
-        row = self._visible_row(reference_id, "c.raw_text", access)
-        return row[0] if row else None
+        """The raw telegram text as read, or None."""
+        return reading.raw_text(self, reference_id, access)
 
     def versions(self, reference_id: str, *,
                  access: AccessFilter | None = None) -> list[VersionInfo]:
         """Every known text of a cable, oldest first (by release date, then by when read)."""
-        row = self._visible_row(reference_id, "c.id, c.reference_id, c.content_hash, c.released,"
-                                " c.raw_text", access)
-        if row is None:
-            return []
-        out = [VersionInfo(r[0], r[1], r[2], r[3], False) for r in self._all(
-            "SELECT reference_id, content_hash, released, raw_text FROM versions"
-            " WHERE cable_id = %s ORDER BY coalesce(released, ''), id", (row[0],))]
-        out.append(VersionInfo(row[1], row[2], row[3], row[4], True))
-        return out
+        return reading.versions(self, reference_id, access)
 
     def compile(self, query: str, filters: str | None = None,
                 access: AccessFilter | None = None) -> PgPlan:
@@ -344,13 +336,18 @@ class PostgresArchive:
         if not page:
             return []
         ids = [i for i, _ in page]
-        snippet = (f"ts_headline('simple', left(raw_text, {SNIPPET_CHARS}), %s::tsquery,"
-                   f" '{_HEADLINE}')" if plan.match else "''")
-        params: list[Any] = [plan.match] if plan.match else []
         rows = {r[0]: r for r in self._all(
             "SELECT id, reference_id, created, origin_label, classification_label, subject,"
-            f" substr(record_json::json ->> 'summary', 1, 240), {snippet}"
-            " FROM cables WHERE id = ANY(%s)", (*params, ids))}
+            " dict_id, body FROM cable_store WHERE id = ANY(%s)", (ids,))}
+        # texts and records are compressed: decompressed here, the snippet made by the server
+        bodies = {i: self.codec.record(r[6], bytes(r[7])) for i, r in rows.items()}
+        heads: dict[int, str] = {}
+        if plan.match:
+            heads = dict(self._all(
+                f"SELECT u.i, ts_headline('simple', u.t, %s::tsquery, '{_HEADLINE}')"
+                " FROM unnest(%s::bigint[], %s::text[]) AS u(i, t)",
+                (plan.match, ids, [_text(bodies[i][0][:SNIPPET_CHARS]) for i in ids])))
+        rows = {i: (*r[:6], _summary(bodies[i][1]), heads.get(i, "")) for i, r in rows.items()}
         out = []
         for i, score in page:
             r = rows[i]
@@ -419,12 +416,7 @@ class PostgresArchive:
         frm, params = self._source(plan)
         ids = [r[0] for r in self._all(f"SELECT f.id {frm} ORDER BY f.day, f.id", params,
                                        text=plan.match is not None)]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows = dict(self._all("SELECT id, record_json FROM cables WHERE id = ANY(%s)",
-                                  (chunk,)))
-            for i in chunk:
-                yield Cable.from_dict(json.loads(rows[i]))
+        yield from reading.records(self, ids)
 
     def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
         """Type-ahead: origins, tags and reference ids that start with `prefix`."""
@@ -453,26 +445,7 @@ class PostgresArchive:
 
     def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
         """Counts by year, origin, classification, top tags; quarantine and versions."""
-        result = self.search("", facets=("year", "origin", "classification", "tag", "caveat"),
-                             limit=0, access=access)
-
-        def count(table: str) -> int:
-            row = self._one(f"SELECT count(*) FROM {table}")
-            return int(row[0]) if row else 0
-
-        return {
-            "cables": result.total,
-            "by_year": {f.value: f.count for f in result.facets["year"]},
-            "by_origin": {f.value: f.count for f in result.facets["origin"][:20]},
-            "origins": len(result.facets["origin"]),
-            "by_classification": {f.value: f.count for f in result.facets["classification"]},
-            "by_caveat": {f.value: f.count for f in result.facets["caveat"]},
-            "top_tags": {f.value: f.count for f in result.facets["tag"][:20]},
-            "references": count("refs"),
-            "versions": count("versions"),
-            "quarantined": count("quarantine"),
-            "sources": count("sources"),
-        }
+        return reading.stats(self, access)
 
     def to_pandas(self, query: str = "", *,
                   access: AccessFilter | None = None) -> pandas.DataFrame:
@@ -489,8 +462,9 @@ class _Writer:
     """One batch, inside the writers' lock: the same decisions as `SQLiteArchive.write_batch`
     (idempotent on the content hash, re-releases kept as versions, quarantine)."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection, codec: compress.Codec) -> None:
         self.conn = conn
+        self.codec = codec
         self.dims = PostgresArchive._load_dims(conn)
         self.by_label = {kind: {row[0]: i for i, row in self.dims[kind].items()}
                          for kind in ("origin", "class")}
@@ -498,13 +472,14 @@ class _Writer:
 
     def write(self, items: Sequence[Prepared], counts: Counter[str]) -> None:
         conn = self.conn
-        top = conn.execute("SELECT coalesce(max(id), 0) FROM cables").fetchone()
+        self.train_dictionary(items)
+        top = conn.execute("SELECT coalesce(max(id), 0) FROM cable_store").fetchone()
         next_id = int(top[0] if top else 0) + 1
         current: dict[str, tuple[int, str, str | None]] = {}
         wanted = list({p.reference_id for p in items if p.reason is None and p.cable})
         if wanted:
             for cid, ref, h, released in conn.execute(
-                    "SELECT id, reference_id, content_hash, released FROM cables"
+                    "SELECT id, reference_id, content_hash, released FROM cable_store"
                     " WHERE reference_id = ANY(%s)", (wanted,)):
                 current[ref] = (cid, h, released)
         sources: list[tuple[Any, ...]] = []
@@ -538,17 +513,18 @@ class _Writer:
             cable_id, current_hash, current_released = known
             self.flush()
             if current_hash == p.content_hash or conn.execute(
-                    "SELECT 1 FROM versions WHERE cable_id = %s AND content_hash = %s",
+                    "SELECT 1 FROM version_store WHERE cable_id = %s AND content_hash = %s",
                     (cable_id, p.content_hash)).fetchone():
                 counts["duplicates"] += 1
                 continue
             counts["updated"] += 1
             if p.released and current_released and p.released < current_released:
+                assert p.cable is not None
                 conn.execute(  # an older release read after a newer one: a version only
-                    "INSERT INTO versions(cable_id, reference_id, content_hash, released,"
-                    " record_json, raw_text) VALUES (%s, %s, %s, %s, %s, %s)",
-                    _row((cable_id, p.reference_id, p.content_hash, p.released, p.cable[-2],
-                          p.raw_text)))
+                    "INSERT INTO version_store(cable_id, reference_id, content_hash, released,"
+                    " dict_id, body) VALUES (%s, %s, %s, %s, %s, %s)",
+                    (*_row((cable_id, p.reference_id, p.content_hash, p.released)),
+                     *self.body(p.cable)))
                 continue
             self.replace(cable_id, p)
             current[p.reference_id] = (cable_id, p.content_hash, p.released)
@@ -563,18 +539,21 @@ class _Writer:
     def replace(self, cable_id: int, p: Prepared) -> None:
         """A re-release: keep the current text as a version, store `p` in its place."""
         conn = self.conn
+        assert p.cable is not None
         conn.execute(
-            "INSERT INTO versions(cable_id, reference_id, content_hash, released, record_json,"
-            " raw_text) SELECT id, reference_id, content_hash, released, record_json, raw_text"
-            " FROM cables WHERE id = %s", (cable_id,))
+            "INSERT INTO version_store(cable_id, reference_id, content_hash, released, dict_id,"
+            " body) SELECT id, reference_id, content_hash, released, dict_id, body"
+            " FROM cable_store WHERE id = %s", (cable_id,))
         for table in _CHILD_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE cable_id = %s", (cable_id,))
         conn.execute("DELETE FROM refs WHERE from_id = %s", (p.reference_id,))
         conn.execute("DELETE FROM cable_facets WHERE id = %s", (cable_id,))
         conn.execute(
-            f"UPDATE cables SET {', '.join(c + ' = %s' for c in CABLE_COLUMNS)},"
-            " tsv = %s::tsvector, subject_tsv = %s::tsvector WHERE id = %s",
-            (*_row(p.cable), _tsv(p), _subject_tsv(p), cable_id))
+            f"UPDATE cable_store SET {', '.join(c + ' = %s' for c in STORE_COLUMNS)},"
+            " dict_id = %s, body = %s, tsv = %s::tsvector, subject_tsv = %s::tsvector"
+            " WHERE id = %s",
+            (*_row(p.cable.columns), *self.body(p.cable), _tsv(p.cable), _subject_tsv(p.cable),
+             cable_id))
         self.add(cable_id, p, new=False)
         self.flush()
 
@@ -582,7 +561,9 @@ class _Writer:
         f = p.facet
         rows = self.rows
         if new:
-            rows["cables"].append((cable_id, *_row(p.cable), _tsv(p), _subject_tsv(p)))
+            assert p.cable is not None
+            rows["cable_store"].append((cable_id, *_row(p.cable.columns), *self.body(p.cable),
+                                        _tsv(p.cable), _subject_tsv(p.cable)))
         rows["cable_facets"].append((
             cable_id, self.dim_id("origin", f["origin"], (f["station"],)),
             self.dim_id("class", f["class_label"], (f["classification"], f["rank"])),
@@ -594,6 +575,35 @@ class _Writer:
         rows["defects"].extend(_row((cable_id, *d)) for d in p.defects)
         rows["people"].extend(_row((cable_id, *x)) for x in p.people)
         rows["offices"].extend(_row((cable_id, *x)) for x in p.offices)
+
+    def body(self, row: CableRow) -> tuple[int, bytes]:
+        """(dict_id, body): the text and record, compressed."""
+        return self.codec.compress(compress.pack(row.raw_text, row.record_json))
+
+    def train_dictionary(self, items: Sequence[Prepared]) -> None:
+        """Train the archive's first dictionary once it has `TRAIN_AT` cables (stored and new
+        in this batch) and recompress the few stored before it, as SQLite's writer does."""
+        if self.codec.current:
+            return
+        conn = self.conn
+        self.codec.reload()  # another process may have trained it (we hold the writers' lock)
+        if self.codec.current:
+            return
+        row = conn.execute("SELECT count(*) FROM cable_store").fetchone()
+        new = [p.cable for p in items if p.reason is None and p.cable is not None]
+        if (row[0] if row else 0) + len(new) < compress.TRAIN_AT:
+            return
+        samples = [self.codec.decompress(d, bytes(b)) for d, b in conn.execute(
+            "SELECT dict_id, body FROM cable_store ORDER BY id")]
+        samples += [compress.pack(c.raw_text, c.record_json)
+                    for c in new[:max(0, compress.TRAIN_AT - len(samples))]]
+        postgres_schema.store_dictionary(conn, self.codec, compress.train(samples), len(samples))
+        for table in ("cable_store", "version_store"):
+            rows = conn.execute(f"SELECT id, dict_id, body FROM {table}").fetchall()
+            with conn.cursor() as cur:
+                cur.executemany(f"UPDATE {table} SET dict_id = %s, body = %s WHERE id = %s",
+                                [(*self.codec.compress(self.codec.decompress(d, bytes(b))), i)
+                                 for i, d, b in rows])
 
     def flush(self) -> None:
         with self.conn.cursor() as cur:
@@ -633,13 +643,17 @@ class _Writer:
         return mask
 
 
-def _tsv(p: Prepared) -> str:
-    # subject, tag_text and raw_text sit at these positions of CABLE_COLUMNS
-    return tsvector_literal(p.cable[9], p.cable[11], p.cable[-1])
+def _tsv(row: CableRow) -> str:
+    return tsvector_literal(row.subject, row.tag_text, row.raw_text)
 
 
-def _subject_tsv(p: Prepared) -> str:
-    return tsvector_literal(p.cable[9], None, None)
+def _subject_tsv(row: CableRow) -> str:
+    return tsvector_literal(row.subject, None, None)
+
+
+def _summary(record_json: str) -> str | None:
+    summary = json.loads(record_json).get("summary")
+    return str(summary)[:240] if summary else None
 
 
 def _source_row(p: Prepared, quarantined: bool) -> tuple[Any, ...]:

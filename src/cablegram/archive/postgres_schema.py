@@ -6,6 +6,11 @@ Differences: `cables.tsv` (a `tsvector`, GIN-indexed) replaces the FTS5 table, a
 "rank" puts first without reading every matching `tsv` (weights are not in the index); ids are
 `bigint`; `archive_state.generation` moves on every write (the cache key SQLite gets from
 `PRAGMA data_version`). One migration list, versioned like SQLite's.
+
+Version 2, like SQLite's version 5, stores each cable's text and record once, as one
+zstd-compressed `body` (`compress.py`) in `cable_store` and `version_store`; `cables` and
+`versions` are views over them without the text (PostgreSQL cannot decompress it: readers do,
+in Python). The tsvectors are computed at write time, so the index needs no stored text.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from collections.abc import Callable
 
 import psycopg
 
-from cablegram.archive.schema import KNOWN_CAVEATS
+from cablegram.archive import compress
+from cablegram.archive.schema import KNOWN_CAVEATS, STORE_COLUMNS
 
 __all__ = ["LOOKUP_INDEXES", "SCHEMA_VERSION", "create_lookup_indexes", "drop_lookup_indexes",
            "migrate"]
@@ -101,11 +107,11 @@ CREATE TABLE quarantine (
 #: Indexes only readers use: an ingest into an empty archive drops them and builds them at the
 #: end (one sort each instead of an insertion per row). The GIN index is the big one.
 _LOOKUP = {
-    "cables_tsv": "CREATE INDEX IF NOT EXISTS cables_tsv ON cables USING gin (tsv)",
+    "cables_tsv": "CREATE INDEX IF NOT EXISTS cables_tsv ON cable_store USING gin (tsv)",
     "cables_subject_tsv": "CREATE INDEX IF NOT EXISTS cables_subject_tsv"
-                          " ON cables USING gin (subject_tsv)",
-    "cables_created": "CREATE INDEX IF NOT EXISTS cables_created ON cables(created)",
-    "cables_hash": "CREATE INDEX IF NOT EXISTS cables_hash ON cables(content_hash)",
+                          " ON cable_store USING gin (subject_tsv)",
+    "cables_created": "CREATE INDEX IF NOT EXISTS cables_created ON cable_store(created)",
+    "cables_hash": "CREATE INDEX IF NOT EXISTS cables_hash ON cable_store(content_hash)",
     "cable_facets_day": "CREATE INDEX IF NOT EXISTS cable_facets_day ON cable_facets(day, id)",
     "cable_facets_origin": "CREATE INDEX IF NOT EXISTS cable_facets_origin"
                            " ON cable_facets(origin_id, day)",
@@ -147,10 +153,116 @@ def _v1(conn: psycopg.Connection) -> None:
     with conn.cursor() as cur:
         cur.executemany("INSERT INTO caveat_bits(bit, caveat) VALUES (%s, %s)",
                         list(enumerate(KNOWN_CAVEATS)))
+    for name, sql in _LOOKUP.items():  # version 1 indexed `cables`, a table then
+        conn.execute(sql.replace(" ON cable_store", " ON cables") if name.startswith("cables_")
+                     else sql)
+
+
+_V2 = """
+CREATE TABLE cable_store (
+    id bigint PRIMARY KEY,
+    reference_id text NOT NULL UNIQUE,
+    created text,
+    classification text,
+    classification_label text,
+    caveats text,
+    origin_station text,
+    origin_name text,
+    origin_label text,
+    precedence text,
+    subject text,
+    tags text,
+    tag_text text,
+    sections integer,
+    paragraph_count integer,
+    defect_count integer,
+    released text,
+    content_hash text NOT NULL,
+    dict_id integer NOT NULL,
+    body bytea NOT NULL,
+    tsv tsvector NOT NULL,
+    subject_tsv tsvector NOT NULL
+);
+ALTER TABLE cable_store ALTER COLUMN body SET STORAGE EXTERNAL;
+CREATE TABLE version_store (
+    id bigserial PRIMARY KEY, cable_id bigint NOT NULL, reference_id text NOT NULL,
+    content_hash text NOT NULL, released text, dict_id integer NOT NULL, body bytea NOT NULL
+);
+ALTER TABLE version_store ALTER COLUMN body SET STORAGE EXTERNAL;
+CREATE TABLE dictionaries (
+    id serial PRIMARY KEY, created text NOT NULL, samples integer NOT NULL, dict bytea NOT NULL
+)
+"""
+
+#: Everything SQL reads of a cable but its text and record (which only Python decompresses).
+_V2_VIEWS = f"""
+CREATE VIEW cables AS SELECT id, {", ".join(STORE_COLUMNS)}, tsv, subject_tsv FROM cable_store;
+CREATE VIEW versions AS SELECT id, cable_id, reference_id, content_hash, released FROM version_store
+"""
+
+
+def dictionaries(conn: psycopg.Connection) -> dict[int, bytes]:
+    """The archive's compression dictionaries (empty before version 2)."""
+    if not conn.execute("SELECT 1 FROM pg_tables WHERE schemaname = current_schema()"
+                        " AND tablename = 'dictionaries'").fetchone():
+        return {}
+    return {int(i): bytes(d) for i, d in conn.execute("SELECT id, dict FROM dictionaries")}
+
+
+def store_dictionary(conn: psycopg.Connection, codec: compress.Codec, data: bytes,
+                     samples: int) -> int:
+    """Add a dictionary (in the caller's transaction) and to `codec`; return its id."""
+    row = conn.execute("INSERT INTO dictionaries(created, samples, dict)"
+                       " VALUES (now()::text, %s, %s) RETURNING id", (samples, data)).fetchone()
+    assert row is not None
+    codec.add(int(row[0]), data)
+    return int(row[0])
+
+
+def _copy_compressed(conn: psycopg.Connection, codec: compress.Codec, select: str,
+                     copy_sql: str) -> None:
+    """Copy rows whose last two columns are (raw text, record JSON), as a compressed body."""
+    with conn.cursor(name="cablegram_migration") as read:
+        read.execute(select)
+        while rows := read.fetchmany(500):
+            with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+                for r in rows:
+                    copy.write_row((*r[:-2], *codec.compress(compress.pack(r[-2], r[-1]))))
+
+
+def _v2(conn: psycopg.Connection) -> None:
+    """Each text stored once, compressed (see the module docstring)."""
+    for statement in _V2.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    codec = compress.Codec(lambda: dictionaries(conn))
+    row = conn.execute("SELECT count(*) FROM cables").fetchone()
+    if row and row[0] >= compress.TRAIN_AT:
+        samples = [compress.pack(raw, rec) for raw, rec in conn.execute(
+            "SELECT raw_text, record_json FROM cables ORDER BY id LIMIT %s", (compress.TRAIN_AT,))]
+        store_dictionary(conn, codec, compress.train(samples), len(samples))
+    cols = ", ".join(STORE_COLUMNS)
+    _copy_compressed(
+        conn, codec, f"SELECT id, {cols}, tsv::text, subject_tsv::text, raw_text, record_json"
+        " FROM cables ORDER BY id",
+        f"COPY cable_store (id, {cols}, tsv, subject_tsv, dict_id, body) FROM STDIN")
+    _copy_compressed(
+        conn, codec, "SELECT id, cable_id, reference_id, content_hash, released, raw_text,"
+        " record_json FROM versions ORDER BY id",
+        "COPY version_store (id, cable_id, reference_id, content_hash, released, dict_id, body)"
+        " FROM STDIN")
+    conn.execute("SELECT setval(pg_get_serial_sequence('version_store', 'id'),"
+                 " coalesce((SELECT max(id) FROM version_store), 0) + 1, false)")
+    conn.execute("DROP TABLE cables")
+    conn.execute("DROP TABLE versions")
+    for statement in _V2_VIEWS.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute("CREATE UNIQUE INDEX versions_cable ON version_store(cable_id, content_hash)")
     create_lookup_indexes(conn)
 
 
-MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

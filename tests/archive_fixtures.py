@@ -52,24 +52,24 @@ def store_cable(archive: SQLiteArchive, cable: Cable, raw: str,
 
 def as_version_4(path: Path) -> None:
     """Turn the archive at `path` into what cablegram wrote at schema version 4: texts and
-    records uncompressed in the tables `cables` and `versions` (the full-text index, built over
-    the same texts, stays as it is)."""
-    from cablegram.archive.schema import _V1, _statements
+    records uncompressed in the tables `cables` and `versions`, the full-text index over them."""
+    from cablegram.archive.schema import _V1, PARAGRAPH_TEXTS_VIEW, _statements
 
-    v4 = {s.split()[2]: s for s in _statements(_V1) if s.startswith(("CREATE TABLE cables ",
-                                                                    "CREATE TABLE versions "))}
+    old = [s for s in _statements(_V1) if s.startswith((
+        "CREATE TABLE cables ", "CREATE TABLE versions ", "CREATE VIRTUAL TABLE cables_fts",
+        "INSERT INTO cables_fts", "CREATE INDEX cables_created", "CREATE UNIQUE INDEX versions_cable"))]
+    assert len(old) == 6
     db = sqlite_connect(path)
     db.isolation_level = None
     db.execute("BEGIN")
-    db.execute("CREATE TEMP TABLE old_cables AS SELECT * FROM cables")
-    db.execute("CREATE TEMP TABLE old_versions AS SELECT * FROM versions")
-    for statement in ("DROP VIEW cables", "DROP VIEW versions", "DROP INDEX IF EXISTS cables_created",
-                      "DROP INDEX versions_cable", "DROP TABLE cable_store", "DROP TABLE version_store",
-                      "DROP TABLE dictionaries", v4["cables"], v4["versions"],
+    for statement in ("CREATE TEMP TABLE old_cables AS SELECT * FROM cable_texts",
+                      "CREATE TEMP TABLE old_versions AS SELECT * FROM version_texts",
+                      "DROP VIEW cable_texts", "DROP VIEW version_texts", "DROP VIEW paragraph_texts",
+                      "DROP TABLE cables_fts", "DROP TABLE cables", "DROP TABLE versions",
+                      "DROP TABLE dictionaries", *old, PARAGRAPH_TEXTS_VIEW,
                       "INSERT INTO cables SELECT * FROM old_cables",
                       "INSERT INTO versions SELECT * FROM old_versions",
-                      "CREATE INDEX cables_created ON cables(created)",
-                      "CREATE UNIQUE INDEX versions_cable ON versions(cable_id, content_hash)",
+                      "INSERT INTO cables_fts(cables_fts) VALUES ('rebuild')",
                       "UPDATE schema_version SET version = 4"):
         db.execute(statement)
     db.execute("COMMIT")
@@ -90,14 +90,12 @@ def pg_as_version_1(url: str) -> None:
     with psycopg.connect(url) as conn:
         codec = compress.Codec(lambda: postgres_schema.dictionaries(conn))
         cables = conn.execute(f"SELECT id, {cols}, tsv::text, subject_tsv::text, dict_id, body"
-                              " FROM cable_store").fetchall()
+                              " FROM cables").fetchall()
         versions = conn.execute("SELECT id, cable_id, reference_id, content_hash, released,"
-                                " dict_id, body FROM version_store").fetchall()
-        for statement in ("DROP VIEW cables", "DROP VIEW versions", "DROP TABLE cable_store",
-                          "DROP TABLE version_store", "DROP TABLE dictionaries",
+                                " dict_id, body FROM versions").fetchall()
+        for statement in ("DROP TABLE cables", "DROP TABLE versions", "DROP TABLE dictionaries",
                           v1["cables"], v1["versions"],
                           "CREATE UNIQUE INDEX versions_cable ON versions(cable_id, content_hash)",
-                          "CREATE INDEX cables_tsv ON cables USING gin (tsv)",
                           "UPDATE schema_version SET version = 1"):
             conn.execute(statement)
         with conn.cursor() as cur:
@@ -109,6 +107,7 @@ def pg_as_version_1(url: str) -> None:
                 "INSERT INTO versions (id, cable_id, reference_id, content_hash, released,"
                 " raw_text, record_json) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 [(*r[:-2], *codec.record(r[-2], bytes(r[-1]))) for r in versions])
+        postgres_schema.create_lookup_indexes(conn)
 
 
 def ingest_paths(path: Path, sources: list[Path], workers: int = 2) -> None:
@@ -126,9 +125,9 @@ def run_cli(*args: str, env: dict[str, str] | None = None,
                           text=True, env=full_env, check=check, timeout=600)
 
 
-#: Tables compared through their views (`cables`, `versions`: decompressed): the compressed
-#: bytes depend on the dictionary, which depends on which cables an ingest stored first.
-_COMPRESSED = {"cable_store": "cables", "version_store": "versions", "dictionaries": None}
+#: Tables compared through their views (decompressed): the compressed bytes depend on the
+#: dictionary, which depends on which cables an ingest stored first.
+_COMPRESSED = {"cables": "cable_texts", "versions": "version_texts", "dictionaries": None}
 
 
 def sqlite_connect(path: Path | str) -> sqlite3.Connection:
@@ -150,7 +149,7 @@ def table_digests(path: Path) -> dict[str, str]:
     tables = [_COMPRESSED.get(t, t) for t in tables if _COMPRESSED.get(t, t)]
     for t in sorted(tables):
         h = hashlib.sha256()
-        for row in db.execute(f"SELECT * FROM {t} ORDER BY id" if t in ("cables", "versions") else
+        for row in db.execute(f"SELECT * FROM {t} ORDER BY id" if t.endswith("_texts") else
                               f"SELECT * FROM {t} ORDER BY rowid" if t != "schema_version"
                               else f"SELECT * FROM {t}"):
             h.update(repr(row).encode())

@@ -48,8 +48,8 @@ def test_records_and_texts_read_back_as_parsing_the_source_again(dev_archive_pat
     from cablegram.telegram.parse import parse
 
     with open_archive(dev_archive_path, readonly=True) as a:
-        current = dict(a.db.execute("SELECT content_hash, reference_id FROM cable_store"))
-        assert a.db.execute("SELECT count(*), min(dict_id) FROM cable_store").fetchone() == (5432, 1)
+        current = dict(a.db.execute("SELECT content_hash, reference_id FROM cables"))
+        assert a.db.execute("SELECT count(*), min(dict_id) FROM cables").fetchone() == (5432, 1)
         checked = texts = 0
         for n, r in enumerate(read_paths([str(DEV)])):
             digest = content_hash(r.text)
@@ -84,8 +84,8 @@ def test_a_version_4_archive_migrates_with_identical_records_texts_and_searches(
         for ref, (record, raw) in old.items():
             got = a.get(ref)
             assert got is not None and got.to_dict() == json.loads(record) and a.raw_text(ref) == raw
-        assert a.db.execute("SELECT reference_id, content_hash, raw_text, record_json FROM versions"
-                            " ORDER BY id").fetchall() == old_versions
+        assert a.db.execute("SELECT reference_id, content_hash, raw_text, record_json"
+                            " FROM version_texts ORDER BY id").fetchall() == old_versions
         for ref, h, raw, _ in old_versions:
             assert (h, raw) in {(v.content_hash, v.raw_text) for v in a.versions(ref)}
         assert a.search("piracy").total == 126
@@ -105,25 +105,25 @@ def test_a_small_archive_trains_its_dictionary_when_it_reaches_the_threshold(
         for i in range(7):
             store_cable(a, dataclasses.replace(cable, reference_id=f"08MOSCOW{i + 1}"), raw + " " * i)
         assert a.db.execute("SELECT count(*) FROM dictionaries").fetchone()[0] == 0
-        assert {d for (d,) in a.db.execute("SELECT dict_id FROM cable_store")} == {0}
+        assert {d for (d,) in a.db.execute("SELECT dict_id FROM cables")} == {0}
         reader = open_archive(tmp_path / "s.db", readonly=True)  # opened before the dictionary
         store_cable(a, dataclasses.replace(cable, reference_id="08MOSCOW8"), raw + " " * 8)
         # an update keeps the old text as a version, compressed with the dictionary too
         store_cable(a, dataclasses.replace(cable, reference_id="08MOSCOW1", subject="AGAIN"),
                     raw + "\nAGAIN")
         assert a.db.execute("SELECT count(*) FROM dictionaries").fetchone()[0] == 1
-        assert {d for (d,) in a.db.execute("SELECT dict_id FROM cable_store UNION ALL"
-                                           " SELECT dict_id FROM version_store")} == {1}
+        assert {d for (d,) in a.db.execute("SELECT dict_id FROM cables UNION ALL"
+                                           " SELECT dict_id FROM versions")} == {1}
         assert [v.raw_text for v in a.versions("08MOSCOW1")] == [raw, raw + "\nAGAIN"]
         assert a.get("08MOSCOW3") == dataclasses.replace(cable, reference_id="08MOSCOW3")
     # a reader opened before the dictionary existed reads through it, in Python and in SQL
-    assert reader.db.execute("SELECT raw_text FROM cables WHERE reference_id = '08MOSCOW8'"
+    assert reader.db.execute("SELECT raw_text FROM cable_texts WHERE reference_id = '08MOSCOW8'"
                              ).fetchone()[0] == raw + " " * 8
     assert reader.raw_text("08MOSCOW7") == raw + " " * 6
     assert reader.search("subject:again").total == 1
     reader.close()
     db = sqlite_connect(tmp_path / "s.db")
-    assert db.execute("SELECT count(*) FROM cables WHERE raw_text LIKE '%AGAIN'").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM cable_texts WHERE raw_text LIKE '%AGAIN'").fetchone()[0] == 1
 
 
 @pytest.mark.postgres
@@ -138,10 +138,10 @@ def test_a_version_1_postgres_archive_migrates_with_identical_records_and_versio
     with fresh_schema("compress") as url:
         ingest_paths(url, [VERSIONS], workers=0)  # type: ignore[arg-type]
         with open_archive(url) as a:
-            refs = [r[0] for r in a.fetch("SELECT reference_id FROM cable_store")]
+            refs = [r[0] for r in a.fetch("SELECT reference_id FROM cables")]
             before = {ref: (a.get(ref), a.raw_text(ref), a.versions(ref)) for ref in refs}
             hits = [h.reference_id for h in a.search("rome", limit=50).hits]
-            assert a.fetch("SELECT count(*), min(dict_id) FROM cable_store")[0] == (67, 1)
+            assert a.fetch("SELECT count(*), min(dict_id) FROM cables")[0] == (67, 1)
         pg_as_version_1(url)
         with psycopg.connect(url) as conn:
             assert conn.execute("SELECT count(raw_text), count(record_json) FROM cables"

@@ -36,10 +36,10 @@ def test_a_new_archive_is_a_plain_sqlite_file_in_wal_mode(tmp_path: Path) -> Non
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"cable_store", "addressees", "tags", "refs", "paragraphs", "defects", "sources",
-            "version_store", "quarantine", "cables_fts", "cable_facets", "dictionaries"} <= tables
+    assert {"cables", "addressees", "tags", "refs", "paragraphs", "defects", "sources",
+            "versions", "quarantine", "cables_fts", "cable_facets", "dictionaries"} <= tables
     views = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='view'")}
-    assert {"cables", "versions", "paragraph_texts"} <= views
+    assert {"cable_texts", "version_texts", "paragraph_texts"} <= views
 
 
 def test_env_variable_names_the_default_archive(tmp_path: Path,

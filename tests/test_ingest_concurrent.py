@@ -16,7 +16,7 @@ from corpus import DEV, ROOT
 # Surrogate ids (cables.id, origins.id, caveat bits, sources.id ...) depend on which process
 # wrote first; the contents are compared through natural keys instead.
 _DUMPS = {
-    "cables": "SELECT * FROM cables",
+    "cables": "SELECT * FROM cable_texts",
     "cable_facets": (
         "SELECT c.reference_id, o.label, o.station, k.label, k.classification, k.rank,"
         " f.class_rank, f.day, (SELECT group_concat(b.caveat, ',') FROM"
@@ -34,7 +34,7 @@ _DUMPS = {
     "sources": "SELECT content_hash, reference_id, quarantined, format, file, position,"
                " metadata_json FROM sources",
     "versions": "SELECT c.reference_id, v.reference_id, v.content_hash, v.released,"
-                " v.record_json, v.raw_text FROM versions v JOIN cables c ON c.id = v.cable_id",
+                " v.record_json, v.raw_text FROM version_texts v JOIN cables c ON c.id = v.cable_id",
     "quarantine": "SELECT reason, content_hash, format, file, position, raw_text, source_json"
                   " FROM quarantine",
 }

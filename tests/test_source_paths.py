@@ -31,7 +31,7 @@ def _stored_text(path: Path) -> str:
     db = sqlite_connect(path)
     parts = [repr(db.execute(sql).fetchall()) for sql in (
         "SELECT file, metadata_json FROM sources", "SELECT file, source_json FROM quarantine",
-        "SELECT record_json FROM cables")]
+        "SELECT record_json FROM cable_texts")]
     db.close()
     return "\n".join(parts)
 
@@ -68,7 +68,7 @@ def test_ingest_by_absolute_paths_stores_no_absolute_path(tmp_path: Path) -> Non
     with sqlite_connect(work / "a.db") as db:
         files = sorted(r[0] for r in db.execute("SELECT DISTINCT file FROM sources"))
         records = [json.loads(r[0])["source"]["file"] for r in
-                   db.execute("SELECT record_json FROM cables ORDER BY id")]
+                   db.execute("SELECT record_json FROM cable_texts ORDER BY id")]
     assert files == ["b.jsonl", "in/a.jsonl"]
     assert records == ["in/a.jsonl"] * 3 + ["b.jsonl"] * 3
     assert str(tmp_path) not in _stored_text(work / "a.db")

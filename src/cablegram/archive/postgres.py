@@ -61,7 +61,7 @@ RANK_ALL = 2000
 SNIPPET_CHARS = 6000
 _CHILD_TABLES = ("addressees", "tags", "paragraphs", "defects", "people", "offices")
 _COPY = {
-    "cable_store": f"COPY cable_store (id, {', '.join(STORE_COLUMNS)}, dict_id, body, tsv,"
+    "cables": f"COPY cables (id, {', '.join(STORE_COLUMNS)}, dict_id, body, tsv,"
                    " subject_tsv) FROM STDIN",
     "cable_facets": "COPY cable_facets (id, origin_id, class_id, class_rank, caveat_mask, day)"
                     " FROM STDIN",
@@ -224,9 +224,9 @@ class PostgresArchive:
         """Content hash -> reference id (None for quarantined) of every text already stored."""
         known: dict[str, str | None] = {}
         with self.pool.connection() as conn:
-            for h, ref in conn.execute("SELECT content_hash, reference_id FROM version_store"):
+            for h, ref in conn.execute("SELECT content_hash, reference_id FROM versions"):
                 known[h] = ref
-            for h, ref in conn.execute("SELECT content_hash, reference_id FROM cable_store"):
+            for h, ref in conn.execute("SELECT content_hash, reference_id FROM cables"):
                 known[h] = ref
             for (h,) in conn.execute("SELECT content_hash FROM quarantine"):
                 known.setdefault(h, None)
@@ -237,8 +237,8 @@ class PostgresArchive:
         with self.pool.connection() as conn, conn.transaction():
             # still empty once no other writer can add: concurrent ingests each see an empty
             # archive, and only the first may drop what the others read
-            conn.execute("LOCK TABLE cable_store IN EXCLUSIVE MODE")
-            if conn.execute("SELECT 1 FROM cable_store LIMIT 1").fetchone() is None:
+            conn.execute("LOCK TABLE cables IN EXCLUSIVE MODE")
+            if conn.execute("SELECT 1 FROM cables LIMIT 1").fetchone() is None:
                 postgres_schema.drop_lookup_indexes(conn)
 
     def build_lookup_indexes(self) -> int:
@@ -258,12 +258,12 @@ class PostgresArchive:
     def write_batch(self, items: Sequence[Prepared]) -> Counter[str]:
         """Store a batch in one transaction; count stored/updated/duplicates/quarantined.
 
-        Writers take turns (an EXCLUSIVE lock on `cable_store`, which readers do not wait for),
+        Writers take turns (an EXCLUSIVE lock on `cables`, which readers do not wait for),
         so ids, versions, the dimension tables and the compression dictionary stay consistent
         with many ingest processes."""
         counts: Counter[str] = Counter()
         with self.pool.connection() as conn, conn.transaction():
-            conn.execute("LOCK TABLE cable_store IN EXCLUSIVE MODE")
+            conn.execute("LOCK TABLE cables IN EXCLUSIVE MODE")
             _Writer(conn, self.codec).write(items, counts)
             conn.execute("UPDATE archive_state SET generation = generation + 1")
         return counts
@@ -338,7 +338,7 @@ class PostgresArchive:
         ids = [i for i, _ in page]
         rows = {r[0]: r for r in self._all(
             "SELECT id, reference_id, created, origin_label, classification_label, subject,"
-            " dict_id, body FROM cable_store WHERE id = ANY(%s)", (ids,))}
+            " dict_id, body FROM cables WHERE id = ANY(%s)", (ids,))}
         # texts and records are compressed: decompressed here, the snippet made by the server
         bodies = {i: self.codec.record(r[6], bytes(r[7])) for i, r in rows.items()}
         heads: dict[int, str] = {}
@@ -473,13 +473,13 @@ class _Writer:
     def write(self, items: Sequence[Prepared], counts: Counter[str]) -> None:
         conn = self.conn
         self.train_dictionary(items)
-        top = conn.execute("SELECT coalesce(max(id), 0) FROM cable_store").fetchone()
+        top = conn.execute("SELECT coalesce(max(id), 0) FROM cables").fetchone()
         next_id = int(top[0] if top else 0) + 1
         current: dict[str, tuple[int, str, str | None]] = {}
         wanted = list({p.reference_id for p in items if p.reason is None and p.cable})
         if wanted:
             for cid, ref, h, released in conn.execute(
-                    "SELECT id, reference_id, content_hash, released FROM cable_store"
+                    "SELECT id, reference_id, content_hash, released FROM cables"
                     " WHERE reference_id = ANY(%s)", (wanted,)):
                 current[ref] = (cid, h, released)
         sources: list[tuple[Any, ...]] = []
@@ -513,7 +513,7 @@ class _Writer:
             cable_id, current_hash, current_released = known
             self.flush()
             if current_hash == p.content_hash or conn.execute(
-                    "SELECT 1 FROM version_store WHERE cable_id = %s AND content_hash = %s",
+                    "SELECT 1 FROM versions WHERE cable_id = %s AND content_hash = %s",
                     (cable_id, p.content_hash)).fetchone():
                 counts["duplicates"] += 1
                 continue
@@ -521,7 +521,7 @@ class _Writer:
             if p.released and current_released and p.released < current_released:
                 assert p.cable is not None
                 conn.execute(  # an older release read after a newer one: a version only
-                    "INSERT INTO version_store(cable_id, reference_id, content_hash, released,"
+                    "INSERT INTO versions(cable_id, reference_id, content_hash, released,"
                     " dict_id, body) VALUES (%s, %s, %s, %s, %s, %s)",
                     (*_row((cable_id, p.reference_id, p.content_hash, p.released)),
                      *self.body(p.cable)))
@@ -541,15 +541,15 @@ class _Writer:
         conn = self.conn
         assert p.cable is not None
         conn.execute(
-            "INSERT INTO version_store(cable_id, reference_id, content_hash, released, dict_id,"
+            "INSERT INTO versions(cable_id, reference_id, content_hash, released, dict_id,"
             " body) SELECT id, reference_id, content_hash, released, dict_id, body"
-            " FROM cable_store WHERE id = %s", (cable_id,))
+            " FROM cables WHERE id = %s", (cable_id,))
         for table in _CHILD_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE cable_id = %s", (cable_id,))
         conn.execute("DELETE FROM refs WHERE from_id = %s", (p.reference_id,))
         conn.execute("DELETE FROM cable_facets WHERE id = %s", (cable_id,))
         conn.execute(
-            f"UPDATE cable_store SET {', '.join(c + ' = %s' for c in STORE_COLUMNS)},"
+            f"UPDATE cables SET {', '.join(c + ' = %s' for c in STORE_COLUMNS)},"
             " dict_id = %s, body = %s, tsv = %s::tsvector, subject_tsv = %s::tsvector"
             " WHERE id = %s",
             (*_row(p.cable.columns), *self.body(p.cable), _tsv(p.cable), _subject_tsv(p.cable),
@@ -562,7 +562,7 @@ class _Writer:
         rows = self.rows
         if new:
             assert p.cable is not None
-            rows["cable_store"].append((cable_id, *_row(p.cable.columns), *self.body(p.cable),
+            rows["cables"].append((cable_id, *_row(p.cable.columns), *self.body(p.cable),
                                         _tsv(p.cable), _subject_tsv(p.cable)))
         rows["cable_facets"].append((
             cable_id, self.dim_id("origin", f["origin"], (f["station"],)),
@@ -589,16 +589,16 @@ class _Writer:
         self.codec.reload()  # another process may have trained it (we hold the writers' lock)
         if self.codec.current:
             return
-        row = conn.execute("SELECT count(*) FROM cable_store").fetchone()
+        row = conn.execute("SELECT count(*) FROM cables").fetchone()
         new = [p.cable for p in items if p.reason is None and p.cable is not None]
         if (row[0] if row else 0) + len(new) < compress.TRAIN_AT:
             return
         samples = [self.codec.decompress(d, bytes(b)) for d, b in conn.execute(
-            "SELECT dict_id, body FROM cable_store ORDER BY id")]
+            "SELECT dict_id, body FROM cables ORDER BY id")]
         samples += [compress.pack(c.raw_text, c.record_json)
                     for c in new[:max(0, compress.TRAIN_AT - len(samples))]]
         postgres_schema.store_dictionary(conn, self.codec, compress.train(samples), len(samples))
-        for table in ("cable_store", "version_store"):
+        for table in ("cables", "versions"):
             rows = conn.execute(f"SELECT id, dict_id, body FROM {table}").fetchall()
             with conn.cursor() as cur:
                 cur.executemany(f"UPDATE {table} SET dict_id = %s, body = %s WHERE id = %s",

@@ -8,9 +8,9 @@ Differences: `cables.tsv` (a `tsvector`, GIN-indexed) replaces the FTS5 table, a
 `PRAGMA data_version`). One migration list, versioned like SQLite's.
 
 Version 2, like SQLite's version 5, stores each cable's text and record once, as one
-zstd-compressed `body` (`compress.py`) in `cable_store` and `version_store`; `cables` and
-`versions` are views over them without the text (PostgreSQL cannot decompress it: readers do,
-in Python). The tsvectors are computed at write time, so the index needs no stored text.
+zstd-compressed `body` (`compress.py`) in `cables` and `versions` (PostgreSQL cannot
+decompress it: readers do, in Python). The tsvectors are computed at write time, so the index
+needs no text stored as text.
 """
 
 from __future__ import annotations
@@ -107,11 +107,11 @@ CREATE TABLE quarantine (
 #: Indexes only readers use: an ingest into an empty archive drops them and builds them at the
 #: end (one sort each instead of an insertion per row). The GIN index is the big one.
 _LOOKUP = {
-    "cables_tsv": "CREATE INDEX IF NOT EXISTS cables_tsv ON cable_store USING gin (tsv)",
+    "cables_tsv": "CREATE INDEX IF NOT EXISTS cables_tsv ON cables USING gin (tsv)",
     "cables_subject_tsv": "CREATE INDEX IF NOT EXISTS cables_subject_tsv"
-                          " ON cable_store USING gin (subject_tsv)",
-    "cables_created": "CREATE INDEX IF NOT EXISTS cables_created ON cable_store(created)",
-    "cables_hash": "CREATE INDEX IF NOT EXISTS cables_hash ON cable_store(content_hash)",
+                          " ON cables USING gin (subject_tsv)",
+    "cables_created": "CREATE INDEX IF NOT EXISTS cables_created ON cables(created)",
+    "cables_hash": "CREATE INDEX IF NOT EXISTS cables_hash ON cables(content_hash)",
     "cable_facets_day": "CREATE INDEX IF NOT EXISTS cable_facets_day ON cable_facets(day, id)",
     "cable_facets_origin": "CREATE INDEX IF NOT EXISTS cable_facets_origin"
                            " ON cable_facets(origin_id, day)",
@@ -153,13 +153,11 @@ def _v1(conn: psycopg.Connection) -> None:
     with conn.cursor() as cur:
         cur.executemany("INSERT INTO caveat_bits(bit, caveat) VALUES (%s, %s)",
                         list(enumerate(KNOWN_CAVEATS)))
-    for name, sql in _LOOKUP.items():  # version 1 indexed `cables`, a table then
-        conn.execute(sql.replace(" ON cable_store", " ON cables") if name.startswith("cables_")
-                     else sql)
+    create_lookup_indexes(conn)
 
 
 _V2 = """
-CREATE TABLE cable_store (
+CREATE TABLE cables_v2 (
     id bigint PRIMARY KEY,
     reference_id text NOT NULL UNIQUE,
     created text,
@@ -183,23 +181,16 @@ CREATE TABLE cable_store (
     tsv tsvector NOT NULL,
     subject_tsv tsvector NOT NULL
 );
-ALTER TABLE cable_store ALTER COLUMN body SET STORAGE EXTERNAL;
-CREATE TABLE version_store (
+ALTER TABLE cables_v2 ALTER COLUMN body SET STORAGE EXTERNAL;
+CREATE TABLE versions_v2 (
     id bigserial PRIMARY KEY, cable_id bigint NOT NULL, reference_id text NOT NULL,
     content_hash text NOT NULL, released text, dict_id integer NOT NULL, body bytea NOT NULL
 );
-ALTER TABLE version_store ALTER COLUMN body SET STORAGE EXTERNAL;
+ALTER TABLE versions_v2 ALTER COLUMN body SET STORAGE EXTERNAL;
 CREATE TABLE dictionaries (
     id serial PRIMARY KEY, created text NOT NULL, samples integer NOT NULL, dict bytea NOT NULL
 )
 """
-
-#: Everything SQL reads of a cable but its text and record (which only Python decompresses).
-_V2_VIEWS = f"""
-CREATE VIEW cables AS SELECT id, {", ".join(STORE_COLUMNS)}, tsv, subject_tsv FROM cable_store;
-CREATE VIEW versions AS SELECT id, cable_id, reference_id, content_hash, released FROM version_store
-"""
-
 
 def dictionaries(conn: psycopg.Connection) -> dict[int, bytes]:
     """The archive's compression dictionaries (empty before version 2)."""
@@ -245,20 +236,19 @@ def _v2(conn: psycopg.Connection) -> None:
     _copy_compressed(
         conn, codec, f"SELECT id, {cols}, tsv::text, subject_tsv::text, raw_text, record_json"
         " FROM cables ORDER BY id",
-        f"COPY cable_store (id, {cols}, tsv, subject_tsv, dict_id, body) FROM STDIN")
+        f"COPY cables_v2 (id, {cols}, tsv, subject_tsv, dict_id, body) FROM STDIN")
     _copy_compressed(
         conn, codec, "SELECT id, cable_id, reference_id, content_hash, released, raw_text,"
         " record_json FROM versions ORDER BY id",
-        "COPY version_store (id, cable_id, reference_id, content_hash, released, dict_id, body)"
+        "COPY versions_v2 (id, cable_id, reference_id, content_hash, released, dict_id, body)"
         " FROM STDIN")
-    conn.execute("SELECT setval(pg_get_serial_sequence('version_store', 'id'),"
-                 " coalesce((SELECT max(id) FROM version_store), 0) + 1, false)")
-    conn.execute("DROP TABLE cables")
-    conn.execute("DROP TABLE versions")
-    for statement in _V2_VIEWS.split(";\n"):
-        if statement.strip():
-            conn.execute(statement)
-    conn.execute("CREATE UNIQUE INDEX versions_cable ON version_store(cable_id, content_hash)")
+    for statement in ("DROP TABLE cables", "DROP TABLE versions",
+                      "ALTER TABLE cables_v2 RENAME TO cables",
+                      "ALTER TABLE versions_v2 RENAME TO versions",
+                      "CREATE UNIQUE INDEX versions_cable ON versions(cable_id, content_hash)"):
+        conn.execute(statement)
+    conn.execute("SELECT setval(pg_get_serial_sequence('versions', 'id'),"
+                 " coalesce((SELECT max(id) FROM versions), 0) + 1, false)")
     create_lookup_indexes(conn)
 
 

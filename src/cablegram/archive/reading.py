@@ -1,6 +1,6 @@
 """Reading stored cables, for every backend: rows -> records, texts, versions, stats.
 
-Both backends keep the same tables (`cable_store`, `version_store`, `cable_facets`; see
+Both backends keep the same tables (`cables`, `versions`, `cable_facets`; see
 `schema.py` and `postgres_schema.py`) and the same compressed bodies (`compress.py`), so the
 reading is written once here over what a backend offers (`Stored`): `fetch` (SQL with `?`
 placeholders), `access_sql`, `codec` and `search`.
@@ -37,7 +37,7 @@ class Stored(Protocol):
 
 
 class Body(NamedTuple):
-    """A stored text: a row of `cable_store` or `version_store`, as the readers need it."""
+    """A stored text: a row of `cables` or `versions`, as the readers need it."""
 
     id: int
     reference_id: str
@@ -57,7 +57,7 @@ def _body(row: Sequence[Any]) -> Body:
 def current(archive: Stored, reference_id: str, access: AccessFilter | None) -> Body | None:
     """The current text of a cable the reader may see."""
     rows = archive.fetch(
-        f"SELECT {_BODY.format(t='c')} FROM cable_store c JOIN cable_facets f ON f.id = c.id"
+        f"SELECT {_BODY.format(t='c')} FROM cables c JOIN cable_facets f ON f.id = c.id"
         f" WHERE c.reference_id = ? AND {archive.access_sql(access)}",
         (reference_id.replace(" ", "").upper(),))
     return _body(rows[0]) if rows else None
@@ -85,7 +85,7 @@ def versions(archive: Stored, reference_id: str, access: AccessFilter | None) ->
     if b is None:
         return []
     earlier = [_body(r) for r in archive.fetch(
-        f"SELECT {_BODY.format(t='v')} FROM version_store v WHERE v.cable_id = ?"
+        f"SELECT {_BODY.format(t='v')} FROM versions v WHERE v.cable_id = ?"
         " ORDER BY coalesce(v.released, ''), v.id", (b.id,))]
     out = [VersionInfo(v.reference_id, v.content_hash, v.released, _unpack(archive, v)[0], False)
            for v in earlier]
@@ -99,7 +99,7 @@ def records(archive: Stored, ids: Sequence[int]) -> Iterator[Cable]:
         chunk = list(ids[start:start + CHUNK])
         marks = ", ".join("?" * len(chunk))
         rows = {b.id: b for b in map(_body, archive.fetch(
-            f"SELECT {_BODY.format(t='c')} FROM cable_store c WHERE c.id IN ({marks})", chunk))}
+            f"SELECT {_BODY.format(t='c')} FROM cables c WHERE c.id IN ({marks})", chunk))}
         for i in chunk:
             yield Cable.from_dict(json.loads(_unpack(archive, rows[i])[1]))
 
@@ -121,7 +121,7 @@ def stats(archive: Stored, access: AccessFilter | None) -> dict[str, Any]:
         "by_caveat": {f.value: f.count for f in result.facets["caveat"]},
         "top_tags": {f.value: f.count for f in result.facets["tag"][:20]},
         "references": count("refs"),
-        "versions": count("version_store"),
+        "versions": count("versions"),
         "quarantined": count("quarantine"),
         "sources": count("sources"),
     }

@@ -185,8 +185,6 @@ LOOKUP_INDEXES = (
 
 
 def _index_sql(name: str) -> str:
-    if name in _MOVED_INDEXES:
-        return _MOVED_INDEXES[name]
     for statement in _statements(_V1):
         if statement.startswith(f"CREATE INDEX {name} "):
             return statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
@@ -305,10 +303,10 @@ def _v4(db: sqlite3.Connection) -> None:
     )
 
 
-#: The stored rows behind the views `cables` and `versions` (schema version 5): the columns of
-#: version 4 but `record_json` and `raw_text`, which are one compressed `body` (see `compress.py`).
-CABLE_STORE = """
-CREATE TABLE cable_store (
+#: Schema version 5: `cables` and `versions` keep the columns of version 4 but `record_json` and
+#: `raw_text`, which are one compressed `body` (see `compress.py`), and the dictionaries.
+_V5 = """
+CREATE TABLE cables_v5 (
     id INTEGER PRIMARY KEY,
     reference_id TEXT NOT NULL UNIQUE,
     created TEXT,
@@ -330,9 +328,9 @@ CREATE TABLE cable_store (
     dict_id INTEGER NOT NULL,
     body BLOB NOT NULL
 );
-CREATE TABLE version_store (
+CREATE TABLE versions_v5 (
     id INTEGER PRIMARY KEY,
-    cable_id INTEGER NOT NULL,
+    cable_id INTEGER NOT NULL REFERENCES cables(id),
     reference_id TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     released TEXT,
@@ -347,39 +345,49 @@ CREATE TABLE dictionaries (
 )
 """
 
-#: Columns of `cable_store` besides id, dict_id and body.
+#: Columns of `cables` besides id, dict_id and body.
 STORE_COLUMNS = (
     "reference_id", "created", "classification", "classification_label", "caveats",
     "origin_station", "origin_name", "origin_label", "precedence", "subject", "tags", "tag_text",
     "sections", "paragraph_count", "defect_count", "released", "content_hash",
 )
 
-#: What version 4 stored as tables, read through the SQL functions `compress.Codec.register`
-#: defines on every connection: the full-text index (`content='cables'`), the paragraph view,
-#: and any SQL written for version 4 read them unchanged.
-CABLE_VIEWS = f"""
-CREATE VIEW cables AS
+#: The rows of version 4 with their texts, decompressed by the SQL functions that
+#: `compress.Codec.register` defines on a connection (the full-text index reads `cable_texts`).
+#: Without them, any SQLite tool still reads every other table and column.
+TEXT_VIEWS = f"""
+CREATE VIEW cable_texts AS
 SELECT id, {", ".join(STORE_COLUMNS)},
        cable_record(dict_id, body) AS record_json, cable_text(dict_id, body) AS raw_text
-FROM cable_store;
-CREATE VIEW versions AS
+FROM cables;
+CREATE VIEW version_texts AS
 SELECT id, cable_id, reference_id, content_hash, released,
        cable_record(dict_id, body) AS record_json, cable_text(dict_id, body) AS raw_text
-FROM version_store
+FROM versions;
+{PARAGRAPH_TEXTS_VIEW.replace("FROM cables c", "FROM cable_texts c")}
 """
 
-_MOVED_INDEXES = {"cables_created": "CREATE INDEX IF NOT EXISTS cables_created ON cable_store(created)"}
-
+#: The full-text index over `cable_texts` (version 5; `cables` before).
+FTS_V5 = """
+CREATE VIRTUAL TABLE cables_fts USING fts5(
+    subject, tag_text, raw_text,
+    content='cable_texts', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+INSERT INTO cables_fts(cables_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0)')
+"""
 
 def _v5(db: sqlite3.Connection) -> None:
     """Each text stored once, compressed: a cable's raw text and record JSON become one zstd
-    body (`compress.py`) with a dictionary trained on the archive's first cables; `cables` and
-    `versions` become views that decompress. The full-text index is unchanged (same texts)."""
+    body (`compress.py`) with a dictionary trained on the archive's first cables; the views
+    `cable_texts` and `version_texts` decompress them, and the full-text index reads the texts
+    through `cable_texts` (rebuilt: its `content=` changes; the terms are the same)."""
     from cablegram.archive import compress
 
-    for statement in _statements(CABLE_STORE):
+    for statement in _statements(_V5):
         db.execute(statement)
     codec = compress.Codec(compress.sqlite_dictionaries(db))
+    codec.register(db)  # the new full-text index reads through `cable_texts`
     if db.execute("SELECT count(*) FROM cables").fetchone()[0] >= compress.TRAIN_AT:
         samples = [compress.pack(raw, rec) for raw, rec in db.execute(
             "SELECT raw_text, record_json FROM cables ORDER BY id LIMIT ?", (compress.TRAIN_AT,))]
@@ -388,20 +396,25 @@ def _v5(db: sqlite3.Connection) -> None:
     marks = ", ".join("?" * (len(STORE_COLUMNS) + 3))
     cur = db.execute(f"SELECT id, {cols}, raw_text, record_json FROM cables ORDER BY id")
     while rows := cur.fetchmany(500):
-        db.executemany(f"INSERT INTO cable_store(id, {cols}, dict_id, body) VALUES ({marks})",
+        db.executemany(f"INSERT INTO cables_v5(id, {cols}, dict_id, body) VALUES ({marks})",
                        [(*r[:-2], *codec.compress(compress.pack(r[-2], r[-1]))) for r in rows])
     cur = db.execute("SELECT id, cable_id, reference_id, content_hash, released, raw_text,"
                      " record_json FROM versions ORDER BY id")
     while rows := cur.fetchmany(500):
-        db.executemany("INSERT INTO version_store(id, cable_id, reference_id, content_hash,"
+        db.executemany("INSERT INTO versions_v5(id, cable_id, reference_id, content_hash,"
                        " released, dict_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [(*r[:5], *codec.compress(compress.pack(r[5], r[6]))) for r in rows])
-    db.execute("DROP TABLE cables")
-    db.execute("DROP TABLE versions")
-    for statement in _statements(CABLE_VIEWS):
+    for statement in ("DROP VIEW paragraph_texts", "DROP TABLE cables_fts", "DROP TABLE cables",
+                      "DROP TABLE versions", "ALTER TABLE cables_v5 RENAME TO cables",
+                      "ALTER TABLE versions_v5 RENAME TO versions",
+                      "CREATE INDEX cables_created ON cables(created)",
+                      "CREATE UNIQUE INDEX versions_cable ON versions(cable_id, content_hash)",
+                      *_statements(TEXT_VIEWS), *_statements(FTS_V5)):
         db.execute(statement)
-    db.execute("CREATE UNIQUE INDEX versions_cable ON version_store(cable_id, content_hash)")
-    db.execute(_MOVED_INDEXES["cables_created"])
+    upto = db.execute("SELECT indexed_upto FROM fts_state").fetchone()
+    db.execute("INSERT INTO cables_fts(rowid, subject, tag_text, raw_text)"
+               " SELECT id, subject, tag_text, raw_text FROM cable_texts WHERE id <= ?",
+               (int(upto[0]) if upto else 0,))
 
 
 # Migration n takes the schema from version n-1 to n. Append; never edit a released one.

@@ -134,7 +134,7 @@ def _hits(archive: SQLiteArchive, plan: Plan, page: list[tuple[int, float | None
         "SELECT id, reference_id, created, origin_label, classification_label, subject,"
         " substr(json_extract(record_json, '$.summary'), 1, 240),"
         " CASE WHEN ? THEN json_extract(record_json, '$.paragraphs') END"
-        f" FROM cables WHERE id IN ({marks})",
+        f" FROM cable_texts WHERE id IN ({marks})",
         (pattern is not None, *ids))}
     out = []
     for i, score in page:

@@ -31,10 +31,10 @@ __all__ = ["SQLiteArchive"]
 PAGE_SIZE = 32 * 1024
 _CHILD_TABLES = ("addressees", "tags", "paragraphs", "defects", "people", "offices")
 _INSERT_CABLE = (
-    f"INSERT INTO cable_store(id, {', '.join(STORE_COLUMNS)}, dict_id, body) "
+    f"INSERT INTO cables(id, {', '.join(STORE_COLUMNS)}, dict_id, body) "
     f"VALUES (?, {', '.join('?' * len(STORE_COLUMNS))}, ?, ?)"
 )
-_UPDATE_CABLE = (f"UPDATE cable_store SET {', '.join(c + ' = ?' for c in STORE_COLUMNS)},"
+_UPDATE_CABLE = (f"UPDATE cables SET {', '.join(c + ' = ?' for c in STORE_COLUMNS)},"
                  " dict_id = ?, body = ? WHERE id = ?")
 
 
@@ -54,8 +54,9 @@ class SQLiteArchive:
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             schema.migrate(self.db)
-        #: Compresses and decompresses the stored bodies; `cables` and `versions` are views that
-        #: decompress through the SQL functions it registers here.
+        #: Compresses and decompresses the stored bodies; the views `cable_texts` and
+        #: `version_texts` (and the full-text index) decompress through the SQL functions it
+        #: registers here.
         self.codec = compress.Codec(compress.sqlite_dictionaries(self.db))
         self.codec.register(self.db)
         self.db.execute(f"PRAGMA cache_size = {-READER_CACHE_KIB}")
@@ -159,9 +160,9 @@ class SQLiteArchive:
     def known_hashes(self) -> dict[str, str | None]:
         """Content hash -> reference id (None for quarantined) of every text already stored."""
         known: dict[str, str | None] = {}
-        for h, ref in self.db.execute("SELECT content_hash, reference_id FROM version_store"):
+        for h, ref in self.db.execute("SELECT content_hash, reference_id FROM versions"):
             known[h] = ref
-        for h, ref in self.db.execute("SELECT content_hash, reference_id FROM cable_store"):
+        for h, ref in self.db.execute("SELECT content_hash, reference_id FROM cables"):
             known[h] = ref
         for (h,) in self.db.execute("SELECT content_hash FROM quarantine"):
             known.setdefault(h, None)
@@ -189,7 +190,7 @@ class SQLiteArchive:
     def pending_index(self) -> int:
         """How many cables the full-text index does not cover yet (see `index_pending`)."""
         upto = self._fts_upto()
-        return int(self.db.execute("SELECT count(*) FROM cable_store WHERE id > ?",
+        return int(self.db.execute("SELECT count(*) FROM cables WHERE id > ?",
                                    (upto,)).fetchone()[0])
 
     def index_pending(self) -> int:
@@ -209,7 +210,7 @@ class SQLiteArchive:
     def _catch_up(self) -> None:
         """Finish what an interrupted ingest left undone (full-text index, lookup indexes),
         unless another writer is busy: then that ingest will."""
-        top = self.db.execute("SELECT max(id) FROM cable_store").fetchone()[0]
+        top = self.db.execute("SELECT max(id) FROM cables").fetchone()[0]
         unindexed = top is not None and top > self._fts_upto()
         if not unindexed and not schema.missing_lookup_indexes(self.db):
             return
@@ -243,12 +244,12 @@ class SQLiteArchive:
 
     def _index_pending(self) -> int:
         upto = self._fts_upto()
-        top = self.db.execute("SELECT max(id) FROM cable_store").fetchone()[0]
+        top = self.db.execute("SELECT max(id) FROM cables").fetchone()[0]
         if top is None or top <= upto:
             return 0
         n = self.db.execute(
             "INSERT INTO cables_fts(rowid, subject, tag_text, raw_text)"
-            " SELECT id, subject, tag_text, raw_text FROM cables WHERE id > ? ORDER BY id",
+            " SELECT id, subject, tag_text, raw_text FROM cable_texts WHERE id > ? ORDER BY id",
             (upto,),
         ).rowcount
         self.db.execute("UPDATE fts_state SET indexed_upto = ?", (top,))
@@ -267,7 +268,7 @@ class SQLiteArchive:
         self.dims()  # what other writers added since the last batch
         self._train_dictionary(items)
         upto = self._fts_upto()
-        top = db.execute("SELECT coalesce(max(id), 0) FROM cable_store").fetchone()[0]
+        top = db.execute("SELECT coalesce(max(id), 0) FROM cables").fetchone()[0]
         next_id = max(int(top), upto) + 1
         # reference id -> (id, content_hash, released) of the cables this batch may touch
         current: dict[str, tuple[int, str, str | None]] = {}
@@ -275,7 +276,7 @@ class SQLiteArchive:
         for i in range(0, len(wanted), 500):
             part = wanted[i:i + 500]
             for cid, ref, h, released in db.execute(
-                "SELECT id, reference_id, content_hash, released FROM cable_store WHERE reference_id"
+                "SELECT id, reference_id, content_hash, released FROM cables WHERE reference_id"
                 f" IN ({', '.join('?' * len(part))})", part,
             ):
                 current[ref] = (cid, h, released)
@@ -311,7 +312,7 @@ class SQLiteArchive:
             cable_id, current_hash, current_released = known
             rows.flush(db)  # what follows reads and rewrites rows of this batch
             if current_hash == p.content_hash or db.execute(
-                "SELECT 1 FROM version_store WHERE cable_id = ? AND content_hash = ?",
+                "SELECT 1 FROM versions WHERE cable_id = ? AND content_hash = ?",
                 (cable_id, p.content_hash),
             ).fetchone():
                 counts["duplicates"] += 1
@@ -321,7 +322,7 @@ class SQLiteArchive:
                 # an older release read after a newer one: keep it as a version only
                 assert p.cable is not None
                 db.execute(
-                    "INSERT INTO version_store(cable_id, reference_id, content_hash, released,"
+                    "INSERT INTO versions(cable_id, reference_id, content_hash, released,"
                     " dict_id, body) VALUES (?, ?, ?, ?, ?, ?)",
                     (cable_id, p.reference_id, p.content_hash, p.released, *self._body(p.cable)),
                 )
@@ -339,14 +340,14 @@ class SQLiteArchive:
         db = self.db
         assert p.cable is not None
         db.execute(
-            "INSERT INTO version_store(cable_id, reference_id, content_hash, released, dict_id,"
+            "INSERT INTO versions(cable_id, reference_id, content_hash, released, dict_id,"
             " body) SELECT id, reference_id, content_hash, released, dict_id, body"
-            " FROM cable_store WHERE id = ?", (cable_id,),
+            " FROM cables WHERE id = ?", (cable_id,),
         )
         if indexed:
             db.execute(
                 "INSERT INTO cables_fts(cables_fts, rowid, subject, tag_text, raw_text)"
-                " SELECT 'delete', id, subject, tag_text, raw_text FROM cables WHERE id = ?",
+                " SELECT 'delete', id, subject, tag_text, raw_text FROM cable_texts WHERE id = ?",
                 (cable_id,),
             )
         for table in _CHILD_TABLES:
@@ -376,16 +377,16 @@ class SQLiteArchive:
         if self.codec.current:
             return
         db = self.db
-        stored = int(db.execute("SELECT count(*) FROM cable_store").fetchone()[0])
+        stored = int(db.execute("SELECT count(*) FROM cables").fetchone()[0])
         new = [p.cable for p in items if p.reason is None and p.cable is not None]
         if stored + len(new) < compress.TRAIN_AT:
             return
         samples = [self.codec.decompress(d, b) for d, b in db.execute(
-            "SELECT dict_id, body FROM cable_store ORDER BY id")]
+            "SELECT dict_id, body FROM cables ORDER BY id")]
         samples += [compress.pack(c.raw_text, c.record_json)
                     for c in new[:max(0, compress.TRAIN_AT - len(samples))]]
         compress.store_sqlite_dictionary(db, self.codec, compress.train(samples), len(samples))
-        for table in ("cable_store", "version_store"):
+        for table in ("cables", "versions"):
             rows = db.execute(f"SELECT id, dict_id, body FROM {table}").fetchall()
             db.executemany(f"UPDATE {table} SET dict_id = ?, body = ? WHERE id = ?",
                            [(*self.codec.compress(self.codec.decompress(d, b)), i)

@@ -258,7 +258,7 @@ class ControlledArchive:
         out["versions"] = sum(can_read(acc, Cable(classification=cls, caveats=tuple(json.loads(cav or "[]"))))
                               for cls, cav in db.execute(
                                   "SELECT json_extract(record_json, '$.classification'),"
-                                  " json_extract(record_json, '$.caveats') FROM versions"
+                                  " json_extract(record_json, '$.caveats') FROM version_texts"
                                   f" WHERE reference_id IN ({visible})"))
         out["sources"] = db.execute(f"SELECT count(*) FROM sources WHERE reference_id IN ({visible})").fetchone()[0]
         out["quarantined"] = 0

@@ -80,6 +80,7 @@ class ReaderIndex:
     @staticmethod
     def _connect(archive: Any) -> sqlite3.Connection:
         conn = sqlite3.connect("file::memory:", uri=True, isolation_level=None, check_same_thread=False)
+        archive.codec.register(conn)  # the archive's texts are compressed: `cable_texts` decompresses
         path = Path(str(getattr(archive, "path", "") or ""))
         if str(path) not in ("", ":memory:") and path.is_file():
             conn.execute("ATTACH DATABASE ? AS arc", (path.resolve().as_uri() + "?mode=ro",))
@@ -101,13 +102,14 @@ class ReaderIndex:
                 f" WHERE {self.access_sql} AND p.marking IN (SELECT value FROM json_each(?))", (json.dumps(hidden),)))
         for i, cls, caveats, mark, raw, record in db.execute(
                 "SELECT c.id, c.classification, c.caveats, json_extract(c.record_json, '$.subject_marking'),"
-                f" c.raw_text, c.record_json FROM cables c JOIN cable_facets f ON f.id = c.id WHERE {self.access_sql}"):
+                f" c.raw_text, c.record_json FROM cable_texts c JOIN cable_facets f ON f.id = c.id"
+                f" WHERE {self.access_sql}"):
             line = Cable(classification=cls, caveats=tuple((caveats or "").split()))
             if (mark and not portion_visible(self.access, mark, line)) or hidden_marks(self.access, line, raw, record):
                 ids.add(i)
         exact: set[int] = set()
         for i, raw, record in db.execute(
-                "SELECT id, raw_text, record_json FROM cables WHERE id IN (SELECT value FROM json_each(?))",
+                "SELECT id, raw_text, record_json FROM cable_texts WHERE id IN (SELECT value FROM json_each(?))",
                 (_ids_json(ids),)):
             if needs_redaction(self.access, Cable.from_dict(json.loads(record)), raw):
                 exact.add(i)
@@ -117,7 +119,7 @@ class ReaderIndex:
         db.execute(f"INSERT INTO main.reader_fts(reader_fts, rank) VALUES ('rank', '{_RANK}')")
         rows = []
         for i, tag_text, record in db.execute(
-                "SELECT id, tag_text, record_json FROM cables WHERE id IN (SELECT value FROM json_each(?))",
+                "SELECT id, tag_text, record_json FROM cable_texts WHERE id IN (SELECT value FROM json_each(?))",
                 (_ids_json(ids),)):
             shown = redact(Cable.from_dict(json.loads(record)), self.access)
             self.cables[i] = shown
@@ -256,7 +258,7 @@ class ReaderIndex:
         rows = {r[0]: r for r in self._rows(
             "SELECT id, reference_id, created, origin_label, classification_label, subject,"
             " substr(json_extract(record_json, '$.summary'), 1, 240)"
-            " FROM cables WHERE id IN (SELECT value FROM json_each(?))", [_ids_json(ids)])}
+            " FROM cable_texts WHERE id IN (SELECT value FROM json_each(?))", [_ids_json(ids)])}
         out = []
         for i, rank in page:
             _, rid, created, origin, cls, subject, summary = rows[i]
@@ -274,8 +276,8 @@ class ReaderIndex:
         """The records of `ids` in that order (R already redacted; the others as stored)."""
         for start in range(0, len(ids), chunk):
             part = ids[start:start + chunk]
-            rows = dict(self._rows("SELECT id, record_json FROM cables WHERE id IN (SELECT value FROM json_each(?))",
-                                   [_ids_json(part)]))
+            rows = dict(self._rows("SELECT id, record_json FROM cable_texts"
+                                   " WHERE id IN (SELECT value FROM json_each(?))", [_ids_json(part)]))
             for i in part:
                 yield self.cables[i] if i in self.cables else Cable.from_dict(json.loads(rows[i]))
 

@@ -121,15 +121,33 @@ class Codec:
         """(raw text, record JSON) of a stored body."""
         return unpack(self.decompress(dict_id, data))
 
+    def _last(self, dict_id: int, data: bytes) -> bytes:
+        """The decompressed body, remembered for the next call: SQL asks for a row's text and
+        record (and a view's column once per use) one call after another."""
+        last = getattr(self._local, "last", None)
+        if last is not None and last[0] == dict_id and last[1] == data:
+            return last[2]  # type: ignore[no-any-return]
+        body = self.decompress(dict_id, data)
+        self._local.last = (dict_id, data, body)
+        return body
+
     def register(self, db: sqlite3.Connection) -> None:
-        """SQL functions over stored bodies, for the views that read them (`cables`, `versions`):
-        `cable_text(dict_id, body)` and `cable_record(dict_id, body)`."""
+        """SQL functions over stored bodies, for the views that read them (`cable_texts`,
+        `version_texts`): `cable_text(dict_id, body)` and `cable_record(dict_id, body)`."""
 
         def text(dict_id: int | None, data: bytes | None) -> str | None:
-            return None if data is None else self.record(int(dict_id or 0), data)[0]
+            if data is None:
+                return None
+            body = self._last(int(dict_id or 0), data)
+            (n,) = _LEN.unpack_from(body)
+            return body[4:4 + n].decode("utf-8", "surrogatepass")
 
         def record(dict_id: int | None, data: bytes | None) -> str | None:
-            return None if data is None else self.record(int(dict_id or 0), data)[1]
+            if data is None:
+                return None
+            body = self._last(int(dict_id or 0), data)
+            (n,) = _LEN.unpack_from(body)
+            return body[4 + n:].decode("utf-8", "surrogatepass")
 
         db.create_function("cable_text", 2, text, deterministic=True)
         db.create_function("cable_record", 2, record, deterministic=True)

@@ -2,15 +2,17 @@
 
 The schema is plain so that the file opens in Datasette or any SQLite tool:
 
-- `cables`: one row per cable (the current text): metadata columns, `record_json` (the full
-  `Cable.to_dict()`), `raw_text` (the telegram as read) and `content_hash` (its SHA-256).
+- `cables`: one row per cable (the current text): metadata columns, `content_hash` (the raw
+  text's SHA-256) and, since version 5, `body`: the raw text and the record JSON (the full
+  `Cable.to_dict()`) compressed together with zstd dictionary `dict_id` (`compress.py`,
+  `dictionaries`). The views `cable_texts` and `version_texts` show them decompressed.
 - `addressees`, `tags`, `refs`, `paragraphs`, `defects`: the record's parts, one row each.
 - `sources`: provenance of every record read (format, file, position, the source's own metadata).
 - `versions`: earlier texts of re-released cables; `quarantine`: records that could not be stored.
 - `cable_facets`: a narrow, integer-coded copy of the facet columns (origin, classification,
   caveats, day) that facet counting and filtering read instead of the wide `cables` rows.
 - `origins`, `classifications`, `caveat_bits`: the small dimension tables that code them.
-- `cables_fts`: FTS5 over `cables(subject, tag_text, raw_text)` (external content, BM25 weighting
+- `cables_fts`: FTS5 over `cable_texts(subject, tag_text, raw_text)` (external content, BM25 weighting
   subject 10, tags and their meanings 4, text 1).
 - `paragraph_texts` (version 3, a view): every paragraph with its text, from `record_json`
   (`paragraphs` holds number, marking and heading only, so the texts are not stored twice).

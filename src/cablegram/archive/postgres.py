@@ -14,7 +14,6 @@ ingests into one database lose and duplicate nothing; new rows go in with COPY.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -23,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from cablegram.archive import compress, graph, postgres_reader, postgres_schema, reading
 from cablegram.archive import dims as dims_mod
-from cablegram.archive import graph, postgres_reader, postgres_schema
 from cablegram.archive import postgres_search as pg_search
 from cablegram.archive.base import (
     FACETS,
@@ -36,10 +35,10 @@ from cablegram.archive.base import (
     VersionInfo,
 )
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
-from cablegram.archive.postgres_query import PgPlan, compile_pg, index_prepared, merge
+from cablegram.archive.postgres_query import PgPlan, compile_pg, index_prepared, merge, pg_text
 from cablegram.archive.query import QueryError, parse_query
-from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
-from cablegram.archive.search import MAX_LIMIT, readable_versions
+from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
+from cablegram.archive.search import MAX_LIMIT
 from cablegram.model import Cable
 from cablegram.transactions import pg_sql
 
@@ -52,7 +51,8 @@ __all__ = ["PostgresArchive", "is_postgres_url", "redacted"]
 
 _CHILD_TABLES = ("addressees", "tags", "paragraphs", "defects", "people", "offices")
 _COPY = {
-    "cables": f"COPY cables (id, {', '.join(CABLE_COLUMNS)}, tsv, subject_tsv) FROM STDIN",
+    "cables": f"COPY cables (id, {', '.join(STORE_COLUMNS)}, dict_id, body, tsv,"
+                   " subject_tsv) FROM STDIN",
     "cable_facets": "COPY cable_facets (id, origin_id, class_id, class_rank, caveat_mask, day)"
                     " FROM STDIN",
     "addressees": "COPY addressees (cable_id, kind, position, name, routing_indicator,"
@@ -75,22 +75,8 @@ def redacted(url: str) -> str:
     return re.sub(r"^(\w+://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
-def _text(value: Any) -> Any:
-    """PostgreSQL text holds neither NUL nor lone surrogates: store U+FFFD in their place (the
-    content hash keeps naming the text as read)."""
-    if not isinstance(value, str):
-        return value
-    if "\x00" in value:
-        value = value.replace("\x00", "\ufffd")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    return value
-
-
 def _row(values: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(_text(v) for v in values)
+    return tuple(pg_text(v) for v in values)
 
 
 def _configure(conn: psycopg.Connection) -> None:
@@ -116,8 +102,9 @@ class PostgresArchive:
             with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
                 if not readonly:
                     postgres_schema.migrate(conn)
-                elif not conn.execute("SELECT 1 FROM pg_tables WHERE schemaname = current_schema()"
-                                      " AND tablename = 'cables'").fetchone():
+                elif not conn.execute("SELECT 1 FROM pg_class c JOIN pg_namespace n"
+                                      " ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+                                      " AND c.relname = 'cables'").fetchone():
                     raise FileNotFoundError(f"no archive at {redacted(url)}")
         except psycopg.OperationalError as exc:
             raise ConnectionError(f"cannot connect to {redacted(url)}: {str(exc).strip()}") from None
@@ -130,6 +117,12 @@ class PostgresArchive:
         self._cache: dict[Any, Any] = {}
         #: Seconds a search may take (None: no limit), as `SQLiteArchive.query_timeout`.
         self.query_timeout: float | None = DEFAULT_QUERY_TIMEOUT
+        #: Compresses and decompresses the stored bodies (texts and records).
+        self.codec = compress.Codec(self._dictionaries)
+
+    def _dictionaries(self) -> dict[int, bytes]:
+        with self.pool.connection() as conn:
+            return postgres_schema.dictionaries(conn)
 
     # --- housekeeping -------------------------------------------------------------------------
 
@@ -260,46 +253,30 @@ class PostgresArchive:
     def write_batch(self, items: Sequence[Prepared]) -> Counter[str]:
         """Store a batch in one transaction; count stored/updated/duplicates/quarantined.
 
-        Writers take turns (an EXCLUSIVE lock on `cables`, which readers do not wait for), so
-        ids, versions and the dimension tables stay consistent with many ingest processes."""
+        Writers take turns (an EXCLUSIVE lock on `cables`, which readers do not wait for),
+        so ids, versions, the dimension tables and the compression dictionary stay consistent
+        with many ingest processes."""
         counts: Counter[str] = Counter()
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("LOCK TABLE cables IN EXCLUSIVE MODE")
-            _Writer(conn).write(items, counts)
+            _Writer(conn, self.codec).write(items, counts)
             conn.execute("UPDATE archive_state SET generation = generation + 1")
         return counts
 
     # --- reading ------------------------------------------------------------------------------
 
-    def _visible_row(self, reference_id: str, columns: str,
-                     access: AccessFilter | None) -> tuple[Any, ...] | None:
-        return self._one(
-            f"SELECT {columns} FROM cables c JOIN cable_facets f ON f.id = c.id"
-            f" WHERE c.reference_id = %s AND {self.access_sql(access)}",
-            (reference_id.replace(" ", "").upper(),))
-
     def get(self, reference_id: str, *, access: AccessFilter | None = None) -> Cable | None:
         """The current record of a cable, or None when absent or hidden by `access`."""
-        row = self._visible_row(reference_id, "c.record_json", access)
-        return Cable.from_dict(json.loads(row[0])) if row else None
+        return reading.get(self, reference_id, access)
 
     def raw_text(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
-        """The raw telegram text as stored, or None."""
-        row = self._visible_row(reference_id, "c.raw_text", access)
-        return row[0] if row else None
+        """The raw telegram text as read, or None."""
+        return reading.raw_text(self, reference_id, access)
 
     def versions(self, reference_id: str, *,
                  access: AccessFilter | None = None) -> list[VersionInfo]:
         """Every known text of a cable, oldest first (by release date, then by when read)."""
-        row = self._visible_row(reference_id, "c.id, c.reference_id, c.content_hash, c.released,"
-                                " c.raw_text", access)
-        if row is None:
-            return []
-        out = [VersionInfo(r[0], r[1], r[2], r[3], False) for r in self._all(
-            "SELECT reference_id, content_hash, released, raw_text FROM versions"
-            " WHERE cable_id = %s ORDER BY coalesce(released, ''), id", (row[0],))]
-        out.append(VersionInfo(row[1], row[2], row[3], row[4], True))
-        return out
+        return reading.versions(self, reference_id, access)
 
     def compile(self, query: str, filters: str | None = None,
                 access: AccessFilter | None = None, reader: ReaderSource | None = None) -> PgPlan:
@@ -336,7 +313,7 @@ class PostgresArchive:
         with pg_search.session(self, query) as s:
             total, counts = pg_search.counts(self, s, plan, facets, gen, reader)
             page = pg_search.page(s, plan, sort, limit, offset, total, reader) if limit else []
-            hits = pg_search.hits(s, plan, page, (query, filters), reader)
+            hits = pg_search.hits(self, s, plan, page, (query, filters), reader)
         return SearchResult(query=query, total=total, hits=hits, facets=counts, offset=offset,
                             limit=limit)
 
@@ -349,12 +326,7 @@ class PostgresArchive:
         with pg_search.session(self, query) as s:
             ids = [r[0] for r in s.all(f"SELECT f.id {frm} ORDER BY f.day, f.id", params,
                                        text=plan.match is not None)]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows = dict(self._all("SELECT id, record_json FROM cables WHERE id = ANY(%s)",
-                                  (chunk,)))
-            for i in chunk:
-                yield Cable.from_dict(json.loads(rows[i]))
+        yield from reading.records(self, ids)
 
     def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
         """Type-ahead: origins, tags and reference ids that start with `prefix`."""
@@ -383,36 +355,7 @@ class PostgresArchive:
 
     def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
         """Counts by year, origin, classification, top tags; quarantine and versions."""
-        result = self.search("", facets=("year", "origin", "classification", "tag", "caveat"),
-                             limit=0, access=access)
-
-        def count(table: str) -> int:
-            row = self._one(f"SELECT count(*) FROM {table}")
-            return int(row[0]) if row else 0
-
-        out = {
-            "cables": result.total,
-            "by_year": {f.value: f.count for f in result.facets["year"]},
-            "by_origin": {f.value: f.count for f in result.facets["origin"][:20]},
-            "origins": len(result.facets["origin"]),
-            "by_classification": {f.value: f.count for f in result.facets["classification"]},
-            "by_caveat": {f.value: f.count for f in result.facets["caveat"]},
-            "top_tags": {f.value: f.count for f in result.facets["tag"][:20]},
-            "references": count("refs"),
-            "versions": count("versions"),
-            "quarantined": count("quarantine"),
-            "sources": count("sources"),
-        }
-        if access is not None:  # only what the reader may read: of visible cables, versions they may read
-            visible = (f"SELECT c.reference_id FROM cables c JOIN cable_facets f ON f.id = c.id"
-                       f" WHERE {self.access_sql(access)}")
-            out["references"] = int(self._all(f"SELECT count(*) FROM refs WHERE from_id IN ({visible})")[0][0])
-            out["versions"] = readable_versions(access, self._all(
-                "SELECT record_json::json ->> 'classification', record_json::json -> 'caveats' FROM versions"
-                f" WHERE reference_id IN ({visible})"))
-            out["sources"] = int(self._all(f"SELECT count(*) FROM sources WHERE reference_id IN ({visible})")[0][0])
-            out["quarantined"] = 0
-        return out
+        return reading.stats(self, access)
 
     def to_pandas(self, query: str = "", *,
                   access: AccessFilter | None = None) -> pandas.DataFrame:
@@ -429,8 +372,9 @@ class _Writer:
     """One batch, inside the writers' lock: the same decisions as `SQLiteArchive.write_batch`
     (idempotent on the content hash, re-releases kept as versions, quarantine)."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection, codec: compress.Codec) -> None:
         self.conn = conn
+        self.codec = codec
         self.dims = PostgresArchive._load_dims(conn)
         self.by_label = {kind: {row[0]: i for i, row in self.dims[kind].items()}
                          for kind in ("origin", "class")}
@@ -438,6 +382,7 @@ class _Writer:
 
     def write(self, items: Sequence[Prepared], counts: Counter[str]) -> None:
         conn = self.conn
+        self.train_dictionary(items)
         top = conn.execute("SELECT coalesce(max(id), 0) FROM cables").fetchone()
         next_id = int(top[0] if top else 0) + 1
         current: dict[str, tuple[int, str, str | None]] = {}
@@ -484,11 +429,12 @@ class _Writer:
                 continue
             counts["updated"] += 1
             if p.released and current_released and p.released < current_released:
+                assert p.cable is not None
                 conn.execute(  # an older release read after a newer one: a version only
                     "INSERT INTO versions(cable_id, reference_id, content_hash, released,"
-                    " record_json, raw_text) VALUES (%s, %s, %s, %s, %s, %s)",
-                    _row((cable_id, p.reference_id, p.content_hash, p.released, p.cable[-2],
-                          p.raw_text)))
+                    " dict_id, body) VALUES (%s, %s, %s, %s, %s, %s)",
+                    (*_row((cable_id, p.reference_id, p.content_hash, p.released)),
+                     *self.body(p.cable)))
                 continue
             self.replace(cable_id, p)
             current[p.reference_id] = (cable_id, p.content_hash, p.released)
@@ -503,18 +449,20 @@ class _Writer:
     def replace(self, cable_id: int, p: Prepared) -> None:
         """A re-release: keep the current text as a version, store `p` in its place."""
         conn = self.conn
+        assert p.cable is not None
         conn.execute(
-            "INSERT INTO versions(cable_id, reference_id, content_hash, released, record_json,"
-            " raw_text) SELECT id, reference_id, content_hash, released, record_json, raw_text"
+            "INSERT INTO versions(cable_id, reference_id, content_hash, released, dict_id,"
+            " body) SELECT id, reference_id, content_hash, released, dict_id, body"
             " FROM cables WHERE id = %s", (cable_id,))
         for table in _CHILD_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE cable_id = %s", (cable_id,))
         conn.execute("DELETE FROM refs WHERE from_id = %s", (p.reference_id,))
         conn.execute("DELETE FROM cable_facets WHERE id = %s", (cable_id,))
         conn.execute(
-            f"UPDATE cables SET {', '.join(c + ' = %s' for c in CABLE_COLUMNS)},"
-            " tsv = %s::tsvector, subject_tsv = %s::tsvector WHERE id = %s",
-            (*_row(p.cable), *_index(p), cable_id))
+            f"UPDATE cables SET {', '.join(c + ' = %s' for c in STORE_COLUMNS)},"
+            " dict_id = %s, body = %s, tsv = %s::tsvector, subject_tsv = %s::tsvector"
+            " WHERE id = %s",
+            (*_row(p.cable.columns), *self.body(p.cable), *_index(p), cable_id))
         self.add(cable_id, p, new=False)
         self.flush()
 
@@ -522,7 +470,9 @@ class _Writer:
         f = p.facet
         rows = self.rows
         if new:
-            rows["cables"].append((cable_id, *_row(p.cable), *_index(p)))
+            assert p.cable is not None
+            rows["cables"].append((cable_id, *_row(p.cable.columns), *self.body(p.cable),
+                                   *_index(p)))
         rows["cable_facets"].append((
             cable_id, self.dim_id("origin", f["origin"], (f["station"],)),
             self.dim_id("class", f["class_label"], (f["classification"], f["rank"])),
@@ -534,6 +484,35 @@ class _Writer:
         rows["defects"].extend(_row((cable_id, *d)) for d in p.defects)
         rows["people"].extend(_row((cable_id, *x)) for x in p.people)
         rows["offices"].extend(_row((cable_id, *x)) for x in p.offices)
+
+    def body(self, row: CableRow) -> tuple[int, bytes]:
+        """(dict_id, body): the text and record, compressed."""
+        return self.codec.compress(compress.pack(row.raw_text, row.record_json))
+
+    def train_dictionary(self, items: Sequence[Prepared]) -> None:
+        """Train the archive's first dictionary once it has `TRAIN_AT` cables (stored and new
+        in this batch) and recompress the few stored before it, as SQLite's writer does."""
+        if self.codec.current:
+            return
+        conn = self.conn
+        self.codec.reload()  # another process may have trained it (we hold the writers' lock)
+        if self.codec.current:
+            return
+        row = conn.execute("SELECT count(*) FROM cables").fetchone()
+        new = [p.cable for p in items if p.reason is None and p.cable is not None]
+        if (row[0] if row else 0) + len(new) < compress.TRAIN_AT:
+            return
+        samples = [self.codec.decompress(d, bytes(b)) for d, b in conn.execute(
+            "SELECT dict_id, body FROM cables ORDER BY id")]
+        samples += [compress.pack(c.raw_text, c.record_json)
+                    for c in new[:max(0, compress.TRAIN_AT - len(samples))]]
+        postgres_schema.store_dictionary(conn, self.codec, compress.train(samples), len(samples))
+        for table in ("cables", "versions"):
+            rows = conn.execute(f"SELECT id, dict_id, body FROM {table}").fetchall()
+            with conn.cursor() as cur:
+                cur.executemany(f"UPDATE {table} SET dict_id = %s, body = %s WHERE id = %s",
+                                [(*self.codec.compress(self.codec.decompress(d, bytes(b))), i)
+                                 for i, d, b in rows])
 
     def flush(self) -> None:
         with self.conn.cursor() as cur:

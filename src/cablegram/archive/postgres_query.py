@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from cablegram.archive.query import (
     POSTGRES,
@@ -34,7 +35,7 @@ from cablegram.archive.query import (
 )
 from cablegram.archive.records import Prepared
 
-__all__ = ["PgPlan", "compile_pg", "index_prepared", "tokens", "tsquery_for", "tsvector_literal"]
+__all__ = ["PgPlan", "compile_pg", "index_prepared", "pg_text", "tokens", "tsquery_for", "tsvector_literal"]
 
 _WORD = re.compile(r"[^\W_]+")
 #: Positions PostgreSQL keeps in a tsvector (larger ones are clamped to it).
@@ -115,12 +116,27 @@ def tsvector_literal(subject: str | None, tag_text: str | None, raw_text: str | 
 _POSITIONS = [str(i) for i in range(MAX_POSITION + 1)]
 
 
+def pg_text(value: Any) -> Any:
+    """PostgreSQL text holds neither NUL nor lone surrogates: store U+FFFD in their place (the
+    content hash keeps naming the text as read)."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
 def index_prepared(p: Prepared) -> None:
     """Set `p.index` to the tsvectors of a parsed cable (the whole cable, the subject): run in
     the ingest's parsing workers, so that the writer only copies them."""
-    # subject, tag_text and raw_text sit at these positions of CABLE_COLUMNS
-    p.index = (tsvector_literal(p.cable[9], p.cable[11], p.cable[-1]),
-               tsvector_literal(p.cable[9], None, None))
+    if p.cable is None:
+        return
+    p.index = (tsvector_literal(p.cable.subject, p.cable.tag_text, p.cable.raw_text),
+               tsvector_literal(p.cable.subject, None, None))
 
 
 def _term(t: Term, weight: str = "") -> str:

@@ -64,13 +64,14 @@ def match_source(source: ReaderSource) -> str:
 
 
 def texts(source: ReaderSource) -> str:
-    """A relation with the columns of `cables` hits read (subject, record_json, raw_text as the
-    reader sees them)."""
+    """A relation with the columns hits read: the cable's (its compressed `dict_id`, `body`),
+    the subject as the reader sees it, and for the cables of R the text and record as the reader
+    sees them (`shown_text`, `shown_record`; NULL outside R)."""
     k = _key(source)
-    pick = "CASE WHEN r.id IS NULL THEN c.{0} ELSE r.{0} END AS {0}"
-    return ("(SELECT c.id, c.reference_id, c.created, c.origin_label, c.classification_label, "
-            + ", ".join(pick.format(col) for col in ("subject", "record_json", "raw_text"))
-            + f" FROM cables c LEFT JOIN reader_texts r ON r.id = c.id AND r.reader = {k})")
+    return ("(SELECT c.id, c.reference_id, c.created, c.origin_label, c.classification_label,"
+            " CASE WHEN r.id IS NULL THEN c.subject ELSE r.subject END AS subject, c.dict_id,"
+            " c.body, r.raw_text AS shown_text, r.record_json AS shown_record"
+            f" FROM cables c LEFT JOIN reader_texts r ON r.id = c.id AND r.reader = {k})")
 
 
 def for_reader(plan: PgPlan, source: ReaderSource | None) -> PgPlan:
@@ -85,13 +86,14 @@ def for_reader(plan: PgPlan, source: ReaderSource | None) -> PgPlan:
     return rewrite(plan, "%s", {TEXT_SQL: text, REF_SQL: ref}, ("tsv", "refs"))
 
 
-def _candidates(conn: psycopg.Connection, access_sql: str) -> Iterator[Candidate]:
+def _candidates(archive: Any, conn: psycopg.Connection, access_sql: str) -> Iterator[Candidate]:
     with conn.cursor(name="reader_candidates") as cur:  # server-side: the archive need not fit in memory
         cur.itersize = 500
-        cur.execute("SELECT c.id, c.classification, c.caveats, c.raw_text, c.record_json, c.tag_text"
+        cur.execute("SELECT c.id, c.classification, c.caveats, c.dict_id, c.body, c.tag_text"
                     f" FROM cables c JOIN cable_facets f ON f.id = c.id WHERE {access_sql}")
-        for row in cur:
-            yield Candidate(*row)
+        for i, cls, caveats, dict_id, body, tag_text in cur:
+            raw, record = archive.codec.record(dict_id, bytes(body))
+            yield Candidate(i, cls, caveats, raw, record, tag_text)
 
 
 def reader_source(archive: Any, access: AccessFilter) -> ReaderSource:
@@ -110,7 +112,7 @@ def reader_source(archive: Any, access: AccessFilter) -> ReaderSource:
             conn.execute(statement)  # type: ignore[call-overload]
         row = conn.execute("SELECT generation FROM reader_state WHERE reader = %s", (key,)).fetchone()
         if row is None or row[0] != generation:
-            rows = withheld_rows(access, _candidates(conn, access_sql))
+            rows = withheld_rows(access, _candidates(archive, conn, access_sql))
             conn.execute("DELETE FROM reader_texts WHERE reader = %s", (key,))
             with conn.cursor() as cur, cur.copy(
                     "COPY reader_texts (reader, id, reference_id, subject, tsv, subject_tsv, raw_text,"

@@ -22,6 +22,7 @@ so PostgreSQL itself stops a query past it, and the search fails with `QueryTime
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -35,7 +36,7 @@ from cablegram.archive import postgres_reader
 from cablegram.archive.base import MARK_END, MARK_START, FacetCount, Hit, Sort
 from cablegram.archive.budget import QueryCancelled, QueryTimeout, cancelled
 from cablegram.archive.facets import TAG_LIMIT
-from cablegram.archive.postgres_query import PgPlan
+from cablegram.archive.postgres_query import PgPlan, pg_text
 from cablegram.archive.query import QueryError, parse_query
 from cablegram.archive.snippets import body_snippet, hit_snippet, positive_terms, term_pattern
 
@@ -213,27 +214,39 @@ def page(s: Session, plan: PgPlan, sort: Sort, limit: int, offset: int,
     return out[offset:]
 
 
-def hits(s: Session, plan: PgPlan, page: list[tuple[int, float | None]],
+def hits(archive: PostgresArchive, s: Session, plan: PgPlan, page: list[tuple[int, float | None]],
          queries: Sequence[str | None], reader: ReaderSource | None = None) -> list[Hit]:
     """The page's hits, with their snippets (with `reader`, from the texts as the reader sees
-    them)."""
+    them). Texts and records are stored compressed: decompressed here, and where the match is
+    outside the paragraphs the server's `ts_headline` is given the text."""
     if not page:
         return []
     ids = [i for i, _ in page]
-    texts = "cables" if reader is None else postgres_reader.texts(reader) + " t"
     pattern = term_pattern(t for q in queries if q for t in positive_terms(parse_query(q)))
-    rows = {r[0]: r for r in s.all(
-        "SELECT id, reference_id, created, origin_label, classification_label, subject,"
-        " substr(j ->> 'summary', 1, 240), CASE WHEN %s THEN (j -> 'paragraphs')::text END"
-        f" FROM {texts}, LATERAL (SELECT record_json::json AS j) AS r WHERE id = ANY(%s)",
-        (pattern is not None, ids))}
-    bodies = {i: body_snippet(pattern, r[5] or "", r[6] or "", r[7]) for i, r in rows.items()}
+    head = "id, reference_id, created, origin_label, classification_label, subject, dict_id, body"
+    if reader is None:
+        found = s.all(f"SELECT {head}, NULL, NULL FROM cables WHERE id = ANY(%s)", (ids,))
+    else:
+        found = s.all(f"SELECT {head}, shown_text, shown_record FROM {postgres_reader.texts(reader)} t"
+                      " WHERE id = ANY(%s)", (ids,))
+    rows: dict[int, tuple[Any, ...]] = {}
+    texts: dict[int, str] = {}
+    bodies: dict[int, str | None] = {}
+    for r in found:
+        raw, record = (r[8], r[9]) if r[9] is not None else archive.codec.record(r[6], bytes(r[7]))
+        j = json.loads(record)
+        summary = str(j.get("summary") or "")[:240]
+        rows[r[0]] = (*r[:6], summary)
+        texts[r[0]] = raw
+        paragraphs = json.dumps(j.get("paragraphs") or []) if pattern is not None else None
+        bodies[r[0]] = body_snippet(pattern, r[5] or "", summary, paragraphs)
     headers: dict[int, str] = {}
     missing = [i for i, body in bodies.items() if body is None]
     if plan.match and missing:  # the match is outside the paragraphs: where, PostgreSQL says
         headers = dict(s.all(  # type: ignore[arg-type]
-            f"SELECT id, ts_headline('simple', left(raw_text, {SNIPPET_CHARS}), %s::tsquery,"
-            f" '{_HEADLINE}') FROM {texts} WHERE id = ANY(%s)", (plan.match, missing)))
+            f"SELECT u.i, ts_headline('simple', u.t, %s::tsquery, '{_HEADLINE}')"
+            " FROM unnest(%s::bigint[], %s::text[]) AS u(i, t)",
+            (plan.match, missing, [pg_text(texts[i][:SNIPPET_CHARS]) for i in missing])))
     out = []
     for i, score in page:
         r = rows[i]

@@ -14,7 +14,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from cablegram.archive import facets as facets_mod
 from cablegram.archive.base import (
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from cablegram.archive.backend import SQLBackend
     from cablegram.archive.reader import ReaderSource
 
-__all__ = ["compile_for", "iter_ids", "search", "stats", "suggest"]
+__all__ = ["compile_for", "iter_ids", "search", "suggest"]
 
 MAX_LIMIT = 1000
 _SPACES = re.compile(r"\s+")
@@ -158,7 +158,7 @@ def _hits(archive: SQLBackend, plan: Plan, page: list[tuple[int, float | None]],
         "SELECT id, reference_id, created, origin_label, classification_label, subject,"
         " substr(json_extract(record_json, '$.summary'), 1, 240),"
         " CASE WHEN ? THEN json_extract(record_json, '$.paragraphs') END"
-        f" FROM cables WHERE id IN ({marks})",
+        f" FROM cable_texts WHERE id IN ({marks})",
         (pattern is not None, *ids))}
     if in_r:
         from cablegram.access import is_withheld  # access imports the archive package
@@ -258,43 +258,3 @@ def _suggest(archive: SQLBackend, p: str, limit: int) -> list[tuple[str, str]]:
     return out[:limit]
 
 
-def stats(archive: SQLBackend, *, access: AccessFilter | None = None) -> dict[str, Any]:
-    """Totals and counts by year, origin, classification and tag (top 20)."""
-    return guarded(archive, "", lambda: _stats(archive, access))
-
-
-def _stats(archive: SQLBackend, access: AccessFilter | None) -> dict[str, Any]:
-    result = search(archive, "", facets=("year", "origin", "classification", "tag", "caveat"),
-                    limit=0, access=access)
-    db = archive.db
-    out = {
-        "cables": result.total,
-        "by_year": {f.value: f.count for f in result.facets["year"]},
-        "by_origin": {f.value: f.count for f in result.facets["origin"][:20]},
-        "origins": len(result.facets["origin"]),
-        "by_classification": {f.value: f.count for f in result.facets["classification"]},
-        "by_caveat": {f.value: f.count for f in result.facets["caveat"]},
-        "top_tags": {f.value: f.count for f in result.facets["tag"][:20]},
-        "references": db.execute("SELECT count(*) FROM refs").fetchone()[0],
-        "versions": db.execute("SELECT count(*) FROM versions").fetchone()[0],
-        "quarantined": db.execute("SELECT count(*) FROM quarantine").fetchone()[0],
-        "sources": db.execute("SELECT count(*) FROM sources").fetchone()[0],
-    }
-    if access is not None:  # only what the reader may read: of visible cables, versions they may read
-        visible = (f"SELECT c.reference_id FROM cables c JOIN cable_facets f ON f.id = c.id"
-                   f" WHERE {archive.access_sql(access)}")
-        out["references"] = db.execute(f"SELECT count(*) FROM refs WHERE from_id IN ({visible})").fetchone()[0]
-        out["versions"] = readable_versions(access, db.execute(
-            "SELECT json_extract(record_json, '$.classification'), json_extract(record_json, '$.caveats')"
-            f" FROM versions WHERE reference_id IN ({visible})").fetchall())
-        out["sources"] = db.execute(f"SELECT count(*) FROM sources WHERE reference_id IN ({visible})").fetchone()[0]
-        out["quarantined"] = 0
-    return out
-
-
-def readable_versions(access: AccessFilter, rows: Sequence[tuple[Any, ...]]) -> int:
-    """How many of the versions (classification, caveats as JSON) `access` may read."""
-    from cablegram.access import can_read  # access imports the archive package
-
-    return sum(can_read(access, Cable(classification=cls, caveats=tuple(
-        cav if isinstance(cav, list) else json.loads(cav or "[]")))) for cls, cav in rows)

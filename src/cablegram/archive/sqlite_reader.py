@@ -51,7 +51,7 @@ def _fts_settings(db: sqlite3.Connection) -> tuple[str, str]:
 def candidates(archive: Any, access: AccessFilter) -> Iterator[Candidate]:
     for row in archive.db.execute(
             "SELECT c.id, c.classification, c.caveats, c.raw_text, c.record_json, c.tag_text"
-            f" FROM cables c JOIN cable_facets f ON f.id = c.id WHERE {archive.access_sql(access)}"):
+            f" FROM cable_texts c JOIN cable_facets f ON f.id = c.id WHERE {archive.access_sql(access)}"):
         yield Candidate(*row)
 
 

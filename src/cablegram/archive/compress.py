@@ -72,7 +72,9 @@ class Codec:
         self.reload()
 
     def reload(self) -> None:
+        """Read the dictionaries again (and forget contexts made with the ones known before)."""
         self._dicts = {i: zstandard.ZstdCompressionDict(d) for i, d in self._load().items()}
+        self._local = threading.local()
 
     @property
     def _compressors(self) -> dict[int, zstandard.ZstdCompressor]:

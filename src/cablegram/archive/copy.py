@@ -15,9 +15,10 @@ table of SRC that DST has (DST's desk is created first), the columns both have, 
 children, then PostgreSQL's sequences are moved past the copied ids.
 
 `verify` then compares both sides: each table's row count and a digest of its rows (order-free),
-and each cable's digest (reference id, content hash, release date, record, raw text) and those of
-its versions, by id. PostgreSQL cannot store NUL or lone surrogates (it keeps U+FFFD in their
-place, see `postgres._text`): the digests read text the way PostgreSQL stores it.
+and each cable's digest (reference id, content hash, release date, and its stored body: the text
+and record compressed with the archive's dictionaries, which are copied too) and those of its
+versions, by id. PostgreSQL text holds no NUL or lone surrogates (metadata columns keep U+FFFD in
+their place, see `postgres_query.pg_text`): the digests read text the way PostgreSQL stores it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ __all__ = ["ARCHIVE_TABLES", "CopyError", "CopyReport", "TableCheck", "copy_arch
 
 #: The archive's tables both backends have, parents first.
 ARCHIVE_TABLES = (
-    "origins", "classifications", "caveat_bits", "cables", "cable_facets", "addressees", "tags",
+    "dictionaries", "origins", "classifications", "caveat_bits", "cables", "cable_facets", "addressees", "tags",
     "refs", "paragraphs", "defects", "people", "offices", "sources", "versions", "quarantine",
 )
 #: Tables whose rows make an archive non-empty (a new one already has its caveat bits).
@@ -105,14 +106,14 @@ def _norm(value: Any) -> Any:
 @cache
 def _pg_text_function() -> Callable[[Any], Any]:
     try:
-        from cablegram.archive.postgres import _text
+        from cablegram.archive.postgres_query import pg_text
     except ImportError:  # no psycopg: no PostgreSQL side to compare with
         return lambda value: value
-    return _text
+    return pg_text
 
 
 def _pg_text(value: str) -> str:
-    """`value` as PostgreSQL stores it (`postgres._text`)."""
+    """`value` as PostgreSQL stores it (`postgres_query.pg_text`)."""
     return str(_pg_text_function()(value))
 
 
@@ -402,10 +403,18 @@ def _write_sqlite(dst: _SQLiteSide, src: _Side, plan: _Plan, progress: Progress 
                 db.executemany(sql, batch)
                 if progress:
                     progress(table, done + len(batch), plan.totals[table])
+        archive.codec.reload()  # the dictionaries are the copied ones now
         archive.index_pending()
         archive.build_lookup_indexes()
     finally:
         archive.close()
+
+
+def _codec(side: _Side) -> Any:
+    """A codec over `side`'s compression dictionaries (to read its stored texts)."""
+    from cablegram.archive import compress
+
+    return compress.Codec(lambda: {int(i): bytes(d) for i, d in side.rows("dictionaries", ("id", "dict"))})
 
 
 def _write_postgres(dst: _PgSide, src: _Side, plan: _Plan, progress: Progress | None) -> None:
@@ -424,13 +433,15 @@ def _write_postgres(dst: _PgSide, src: _Side, plan: _Plan, progress: Progress | 
                 names = [*columns, *derived] if with_tsv else columns
                 if with_tsv:  # the text search columns, made as PostgreSQL's writer makes them
                     at = {c: i for i, c in enumerate(columns)}
-                    subject, tags, raw = at["subject"], at["tag_text"], at["raw_text"]
+                    subject, tags, dict_id, body = at["subject"], at["tag_text"], at["dict_id"], at["body"]
+                    codec = _codec(src)
                 done = 0
                 with cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
                     for row in src.rows(table, columns, _key(src, table, columns)):
                         out = [_pg_text(v) if isinstance(v, str) else v for v in row]
                         if with_tsv:
-                            out += [tsvector_literal(row[subject], row[tags], row[raw]),
+                            raw = codec.record(int(row[dict_id]), bytes(row[body]))[0]
+                            out += [tsvector_literal(row[subject], row[tags], raw),
                                     tsvector_literal(row[subject], None, None)]
                         copy.write_row(out)
                         done += 1
@@ -510,8 +521,8 @@ def _table_digest(side: _Side, table: str, columns: Sequence[str]) -> tuple[int,
     return n, total
 
 
-_CABLE = ("id", "reference_id", "content_hash", "released", "record_json", "raw_text")
-_VERSION = ("cable_id", "content_hash", "released", "record_json", "raw_text")
+_CABLE = ("id", "reference_id", "content_hash", "released", "dict_id", "body")
+_VERSION = ("cable_id", "content_hash", "released", "dict_id", "body")
 
 
 def _cable_digests(side: _Side) -> Iterator[tuple[int, str, bytes]]:

@@ -23,7 +23,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from cablegram.archive import dims as dims_mod
-from cablegram.archive import graph, postgres_schema
+from cablegram.archive import graph, postgres_reader, postgres_schema
 from cablegram.archive.base import (
     FACETS,
     MARK_END,
@@ -41,11 +41,14 @@ from cablegram.archive.facets import TAG_LIMIT
 from cablegram.archive.postgres_query import PgPlan, compile_pg, merge, tsvector_literal
 from cablegram.archive.query import QueryError, parse_query
 from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
-from cablegram.archive.search import MAX_LIMIT
+from cablegram.archive.search import MAX_LIMIT, readable_versions
 from cablegram.model import Cable
+from cablegram.transactions import pg_sql
 
 if TYPE_CHECKING:
     import pandas
+
+    from cablegram.archive.reader import ReaderSource
 
 __all__ = ["PostgresArchive", "is_postgres_url", "redacted"]
 
@@ -138,7 +141,7 @@ class PostgresArchive:
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only query written with `?` placeholders (the SQL shared with SQLite,
         as in `graph.py`)."""
-        return self._all(sql.replace("?", "%s"), params)
+        return self._all(pg_sql(sql), params)
 
     def _all(self, sql: str, params: Sequence[Any] = (), *,
              text: bool = False) -> list[tuple[Any, ...]]:
@@ -294,26 +297,36 @@ class PostgresArchive:
         return out
 
     def compile(self, query: str, filters: str | None = None,
-                access: AccessFilter | None = None) -> PgPlan:
-        """Parse and compile `query` AND `filters`, with the access filter as one condition."""
+                access: AccessFilter | None = None, reader: ReaderSource | None = None) -> PgPlan:
+        """Parse and compile `query` AND `filters`, with the access filter as one condition (and
+        with `reader`, a match source for that access, its text conditions as the reader sees R)."""
+        if reader is not None and reader.access != access:
+            raise QueryError("the reader's match source is for another access")
         plan = compile_pg(parse_query(query or ""), self)
         if filters:
             plan = merge(plan, compile_pg(parse_query(filters), self))
         if access is not None:
             plan.where.append(self.access_sql(access))
-        return plan
+        return postgres_reader.for_reader(plan, reader)
+
+    def reader_source(self, access: AccessFilter) -> ReaderSource:
+        """The match source of what `access` sees (see `cablegram.archive.reader`), built when the
+        archive changed since the last one."""
+        return postgres_reader.reader_source(self, access)
 
     @staticmethod
-    def _source(plan: PgPlan) -> tuple[str, list[Any]]:
-        """FROM/WHERE selecting the matching `f` rows (`c` too when there are words)."""
+    def _source(plan: PgPlan, reader: ReaderSource | None = None, join: str = "") -> tuple[str, list[Any]]:
+        """FROM/WHERE selecting the matching `f` rows (`c` too when there are words: the cables'
+        index, outside R with `reader`, and the reader's inside), `join` added to the tables."""
         if plan.match is None:
-            return f"FROM cable_facets f WHERE {plan.sql_where()}", list(plan.params)
-        return ("FROM cables c JOIN cable_facets f ON f.id = c.id"
+            return f"FROM cable_facets f {join} WHERE {plan.sql_where()}", list(plan.params)
+        source = "cables" if reader is None else postgres_reader.match_source(reader)
+        return (f"FROM {source} c JOIN cable_facets f ON f.id = c.id {join}"
                 f" WHERE c.tsv @@ %s::tsquery AND {plan.sql_where()}", [plan.match, *plan.params])
 
     def _page(self, plan: PgPlan, sort: Sort, limit: int, offset: int,
-              total: int) -> list[tuple[int, float | None]]:
-        frm, params = self._source(plan)
+              total: int, reader: ReaderSource | None = None) -> list[tuple[int, float | None]]:
+        frm, params = self._source(plan, reader)
         text = plan.match is not None
         if plan.match is None or sort in ("date", "-date"):
             order = "f.day, f.id" if sort == "date" else "f.day DESC, f.id DESC"
@@ -342,7 +355,8 @@ class PostgresArchive:
             out += [(r[0], None) for r in rest]
         return out[offset:]
 
-    def _hits(self, plan: PgPlan, page: list[tuple[int, float | None]]) -> list[Hit]:
+    def _hits(self, plan: PgPlan, page: list[tuple[int, float | None]],
+              reader: ReaderSource | None = None) -> list[Hit]:
         if not page:
             return []
         ids = [i for i, _ in page]
@@ -352,7 +366,8 @@ class PostgresArchive:
         rows = {r[0]: r for r in self._all(
             "SELECT id, reference_id, created, origin_label, classification_label, subject,"
             f" substr(record_json::json ->> 'summary', 1, 240), {snippet}"
-            " FROM cables WHERE id = ANY(%s)", (*params, ids))}
+            f" FROM {'cables' if reader is None else postgres_reader.texts(reader) + ' t'}"
+            " WHERE id = ANY(%s)", (*params, ids))}
         out = []
         for i, score in page:
             r = rows[i]
@@ -364,14 +379,14 @@ class PostgresArchive:
             out.append(Hit(r[1], r[2], r[3], r[4], r[5], " ".join(text.split()), score))
         return out
 
-    def _counts(self, plan: PgPlan,
-                facets: Sequence[str]) -> tuple[int, dict[str, list[FacetCount]]]:
+    def _counts(self, plan: PgPlan, facets: Sequence[str],
+                reader: ReaderSource | None = None) -> tuple[int, dict[str, list[FacetCount]]]:
         key = None
-        if plan.match is None and not plan.where:
+        if plan.match is None and not plan.where and reader is None:
             key = ("facets", tuple(facets), self.generation())
             if key in self._cache:
                 return self._cache[key]  # type: ignore[no-any-return]
-        frm, params = self._source(plan)
+        frm, params = self._source(plan, reader)
         wanted = set(facets)
         out: dict[str, list[FacetCount]] = {}
         if wanted & {"origin", "classification", "caveat", "year", "month"}:
@@ -383,7 +398,7 @@ class PostgresArchive:
             total = int(self._all(f"SELECT count(*) {frm}", params,
                                   text=plan.match is not None)[0][0])
         if "tag" in wanted:
-            tag_frm = frm.replace("WHERE", "JOIN tags t ON t.cable_id = f.id WHERE", 1)
+            tag_frm, _ = self._source(plan, reader, "JOIN tags t ON t.cable_id = f.id")
             out["tag"] = [FacetCount(t, n) for t, n in self._all(
                 f"SELECT t.tag, count(*) AS n {tag_frm} GROUP BY t.tag ORDER BY n DESC, t.tag"
                 f" LIMIT {TAG_LIMIT}", params, text=plan.match is not None)]
@@ -395,8 +410,9 @@ class PostgresArchive:
 
     def search(self, query: str, *, filters: str | None = None, facets: Sequence[str] = (),
                limit: int = 20, offset: int = 0, sort: Sort = "rank",
-               access: AccessFilter | None = None) -> SearchResult:
-        """Search with the query language; the same contract as `SQLiteArchive.search`."""
+               access: AccessFilter | None = None, reader: ReaderSource | None = None) -> SearchResult:
+        """Search with the query language; the same contract as `SQLiteArchive.search` (`reader`:
+        see `cablegram.archive.reader`)."""
         if sort not in ("rank", "bm25", "date", "-date"):
             raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
         unknown = [f for f in facets if f not in FACETS]
@@ -404,21 +420,22 @@ class PostgresArchive:
             raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
         if not 0 <= limit <= MAX_LIMIT or offset < 0:
             raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
-        plan = self.compile(query, filters, access)
+        plan = self.compile(query, filters, access, reader)
         try:
-            total, counts = self._counts(plan, facets)
-            page = self._page(plan, sort, limit, offset, total) if limit else []
-            hits = self._hits(plan, page)
+            total, counts = self._counts(plan, facets, reader)
+            page = self._page(plan, sort, limit, offset, total, reader) if limit else []
+            hits = self._hits(plan, page, reader)
         except psycopg.errors.DataError as exc:  # a safety net: the compiler should prevent it
             raise QueryError(f"cannot search for {query!r}: {exc}") from None
         return SearchResult(query=query, total=total, hits=hits, facets=counts, offset=offset,
                             limit=limit)
 
-    def iter_records(self, query: str = "", *,
-                     access: AccessFilter | None = None) -> Iterator[Cable]:
-        """Every matching cable's full record, by date."""
-        plan = self.compile(query, None, access)
-        frm, params = self._source(plan)
+    def iter_records(self, query: str = "", *, access: AccessFilter | None = None,
+                     reader: ReaderSource | None = None) -> Iterator[Cable]:
+        """Every matching cable's full record (as stored), by date; with `reader`, the matches as
+        that reader sees them."""
+        plan = self.compile(query, None, access, reader)
+        frm, params = self._source(plan, reader)
         ids = [r[0] for r in self._all(f"SELECT f.id {frm} ORDER BY f.day, f.id", params,
                                        text=plan.match is not None)]
         for start in range(0, len(ids), 500):
@@ -462,7 +479,7 @@ class PostgresArchive:
             row = self._one(f"SELECT count(*) FROM {table}")
             return int(row[0]) if row else 0
 
-        return {
+        out = {
             "cables": result.total,
             "by_year": {f.value: f.count for f in result.facets["year"]},
             "by_origin": {f.value: f.count for f in result.facets["origin"][:20]},
@@ -475,6 +492,16 @@ class PostgresArchive:
             "quarantined": count("quarantine"),
             "sources": count("sources"),
         }
+        if access is not None:  # only what the reader may read: of visible cables, versions they may read
+            visible = (f"SELECT c.reference_id FROM cables c JOIN cable_facets f ON f.id = c.id"
+                       f" WHERE {self.access_sql(access)}")
+            out["references"] = int(self._all(f"SELECT count(*) FROM refs WHERE from_id IN ({visible})")[0][0])
+            out["versions"] = readable_versions(access, self._all(
+                "SELECT record_json::json ->> 'classification', record_json::json -> 'caveats' FROM versions"
+                f" WHERE reference_id IN ({visible})"))
+            out["sources"] = int(self._all(f"SELECT count(*) FROM sources WHERE reference_id IN ({visible})")[0][0])
+            out["quarantined"] = 0
+        return out
 
     def to_pandas(self, query: str = "", *,
                   access: AccessFilter | None = None) -> pandas.DataFrame:

@@ -114,9 +114,12 @@ def _desk_with_a_release(path: Path) -> None:
     draft, _problems = save_draft(desk, people["anna"], secret_fields(long=False))
     clear(desk, draft.id, people["boris"], "cleared")
     with open_archive(path) as archive:
-        release(desk, draft.id, people["carla"], archive=archive, when=datetime(2009, 3, 4, 10, 15))
+        done = release(desk, draft.id, people["carla"], archive=archive, when=datetime(2009, 3, 4, 10, 15))
     desk.set_access_mode("controlled")
     desk.close()
+    from cablegram.web.collections_store import CollectionStore
+
+    CollectionStore(str(path)).add("gas talks", str(done.cable.reference_id))  # the reading room's tables
 
 
 def test_the_desk_is_copied_with_the_archive(tmp_path: Path) -> None:
@@ -128,7 +131,7 @@ def test_the_desk_is_copied_with_the_archive(tmp_path: Path) -> None:
     assert report.ok, report
     rows = {t.table: t.target_rows for t in report.tables}
     assert rows["desk_users"] == 5 and rows["desk_drafts"] == 1 and rows["desk_inbox"] >= 2
-    assert rows["desk_audit"] > 0 and rows["cables"] == 1
+    assert rows["desk_audit"] > 0 and rows["cables"] == 1 and rows["web_collection_items"] == 1
     desk = open_desk(target)
     try:
         assert desk.setting("access_mode") == "controlled"
@@ -151,6 +154,9 @@ def test_the_desk_goes_to_postgresql_and_back(tmp_path: Path) -> None:
         assert there.ok, there
         rows = {t.table: t.target_rows for t in there.tables}
         assert rows["desk_users"] == 5 and rows["desk_clearances"] == 1 and rows["desk_audit"] > 0
+        from cablegram.web.collections_store import CollectionStore
+
+        assert len(CollectionStore(url).items("gas talks")) == 1
         desk = open_desk(url)
         try:
             assert desk.access_mode == "controlled"

@@ -1,6 +1,5 @@
 """The JSON API: every endpoint on a synthetic archive and on a slice of the real dev corpus, each
-on SQLite and on PostgreSQL (`web_client`, `synth_backend_client` in conftest.py). The saved
-collections live in the archive's SQLite file: that test runs on SQLite only."""
+on SQLite and on PostgreSQL (`web_client`, `synth_backend_client` in conftest.py)."""
 
 from __future__ import annotations
 
@@ -155,8 +154,8 @@ def test_openapi_lists_the_endpoints(client: Any) -> None:
     assert "/search" not in paths  # pages are not part of the API
 
 
-def test_collections_save_list_export(synth_client: Any) -> None:
-    c = synth_client
+def test_collections_save_list_export(synth_backend_client: Any) -> None:
+    c = synth_backend_client
     rid = _some_id(c, "minister")
     same = {"Origin": "http://testserver"}
     r = c.post("/collections/add", data={"name": "api test", "reference_id": rid}, headers=same,

@@ -333,15 +333,10 @@ def _prepare_target(dst: str, src_extra: Sequence[str]) -> None:
             from cablegram.desk.db import DeskDB
 
             DeskDB(dst).close()
-    if any(t.startswith("web_") for t in src_extra) and not is_postgres(dst):
-        from cablegram.web.collections_store import _SCHEMA
+    if any(t.startswith("web_") for t in src_extra):
+        from cablegram.web.collections_store import create_tables
 
-        db = sqlite3.connect(dst, isolation_level=None)
-        try:
-            for statement in _SCHEMA:
-                db.execute(statement)
-        finally:
-            db.close()
+        create_tables(dst)
 
 
 # --- copying -------------------------------------------------------------------------------------

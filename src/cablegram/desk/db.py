@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cablegram.desk import schema
+from cablegram.desk import alerts_schema, schema
 
 __all__ = ["ACCESS_MODES", "DeskDB", "DeskError", "now_iso"]
 
@@ -47,6 +47,7 @@ class DeskDB:
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         schema.migrate(self.db)
+        alerts_schema.migrate(self)
 
     def close(self) -> None:
         """Close the connection."""

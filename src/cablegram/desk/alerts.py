@@ -167,8 +167,9 @@ def _marking(classification: str | None, caveats: str) -> Marking:
 
 def list_alerts(desk: DeskDB, user: User, *, unread: bool = False, search_id: int | None = None,
                 limit: int = 100, offset: int = 0) -> list[Alert]:
-    """`user`'s alerts, newest first, only those whose cable their access still lets them read
-    (a reader whose clearance was lowered loses the alerts above it)."""
+    """`user`'s alerts, newest first; in a controlled archive only those whose cable their access
+    still lets them read (a reader whose clearance was lowered loses the alerts above it)."""
+    controlled = desk.access_mode == "controlled"
     where, params = ["a.user_id = ?"], [user.id]
     if unread:
         where.append("a.read_at IS NULL")
@@ -185,7 +186,7 @@ def list_alerts(desk: DeskDB, user: User, *, unread: bool = False, search_id: in
             " FROM desk_alerts a JOIN desk_saved_searches s ON s.id = a.search_id"
             f" WHERE {' AND '.join(where)} ORDER BY a.id DESC LIMIT ? OFFSET ?", (*params, batch, start))
         for r in rows:
-            if not allowed(user, _marking(r[6], r[7] or "")):
+            if controlled and not allowed(user, _marking(r[6], r[7] or "")):
                 continue
             if skip:
                 skip -= 1
@@ -201,11 +202,13 @@ def list_alerts(desk: DeskDB, user: User, *, unread: bool = False, search_id: in
 
 
 def alert_count(desk: DeskDB, user: User, *, unread: bool = True) -> int:
-    """How many (unread) alerts `user` has, of cables their access lets them read."""
+    """How many (unread) alerts `user` has (in a controlled archive: of cables their access lets
+    them read)."""
+    controlled = desk.access_mode == "controlled"
     rows = desk.query("SELECT classification, caveats, count(*) FROM desk_alerts WHERE user_id = ?"
                       + (" AND read_at IS NULL" if unread else "") + " GROUP BY classification, caveats",
                       (user.id,))
-    return sum(int(n) for cls, cav, n in rows if allowed(user, _marking(cls, cav or "")))
+    return sum(int(n) for cls, cav, n in rows if not controlled or allowed(user, _marking(cls, cav or "")))
 
 
 def mark_read(desk: DeskDB, user: User, ids: Iterable[int] | None = None, *, search_id: int | None = None) -> int:

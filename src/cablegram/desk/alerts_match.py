@@ -13,23 +13,12 @@ survivors go through the reader's own search (`cablegram.desk.alerts.matching`),
 from __future__ import annotations
 
 import bisect
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from cablegram.archive.query import And, Field, Node, Not, Or, Term
+from cablegram.archive.similar import fold
 
 __all__ = ["Words", "may_match", "words_of"]
-
-_TOKEN = re.compile(r"[^\W_]+")
-
-
-def fold(text: str) -> list[str]:
-    """Tokens as FTS5's unicode61 tokenizer makes them (lower case, diacritics removed)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _TOKEN.findall(plain.casefold())
-
 
 @dataclass(frozen=True)
 class Words:

@@ -33,13 +33,14 @@ from cablegram.desk import (
 from cablegram.desk.alerts import (
     alert_count,
     delete_search,
+    indexed_words,
     list_alerts,
     mark_read,
     match_new,
     save_search,
     wait_for_webhooks,
 )
-from cablegram.desk.alerts_match import may_match, words_of
+from cablegram.desk.alerts_match import may_match
 from cablegram.desk.db import DeskError
 from cablegram.web.app import create_app
 from corpus import DEV, SHARED, dev_records
@@ -121,7 +122,7 @@ def test_the_word_pass_keeps_every_match_and_drops_most_of_the_rest(split_archiv
             for rid in sample:
                 cable = archive.get(rid)
                 assert cable is not None
-                words = words_of(cable.subject, " ".join(cable.tags), archive.raw_text(rid))
+                words = indexed_words(archive, cable)
                 if may_match(node, words):
                     kept += 1
                 else:

@@ -36,15 +36,15 @@ from typing import Any
 
 from cablegram.access import Marking, access_filter, allowed, cable_marking
 from cablegram.archive.query import QueryError, parse_query
-from cablegram.desk.alerts_match import may_match, words_of
+from cablegram.desk.alerts_match import Words, may_match, words_of
 from cablegram.desk.db import DeskDB, DeskError, now_iso
 from cablegram.desk.people import User, get_user
 from cablegram.directory.classification import rank_or_highest
 
 __all__ = [
     "MAX_SEARCHES", "WEBHOOK_TIMEOUT", "Alert", "SavedSearch", "after_ingest", "alert_count", "delete_search",
-    "feed_token", "get_search", "list_alerts", "list_searches", "mark_read", "match_new", "save_search",
-    "search_for_feed", "wait_for_webhooks",
+    "feed_token", "get_search", "indexed_words", "list_alerts", "list_searches", "mark_read", "match_new",
+    "save_search", "search_for_feed", "wait_for_webhooks",
 ]
 
 #: Saved searches one reader may keep.
@@ -288,15 +288,19 @@ class _New:
     marking: Marking
 
 
+def indexed_words(archive: Any, cable: Any) -> Words:
+    """The words the archive indexes for a stored cable: subject, TAGS with their meanings, raw text."""
+    return words_of(cable.subject, _tag_words(cable.tags), archive.raw_text(cable.reference_id) or "")
+
+
 def _new_cables(archive: Any, reference_ids: Iterable[str]) -> list[_New]:
     out = []
     for rid in dict.fromkeys(reference_ids):
         cable = archive.get(rid)
         if cable is None:
             continue
-        raw = archive.raw_text(rid) or ""
         out.append(_New(rid, cable.classification, tuple(cable.caveats), frozenset(t.upper() for t in cable.tags),
-                        words_of(cable.subject, _tag_words(cable.tags), raw), cable_marking(cable)))
+                        indexed_words(archive, cable), cable_marking(cable)))
     return out
 
 

@@ -3,7 +3,8 @@
 A release stores one cable in the archive; its ingest then runs `match_new` for the new id. This
 bench times exactly that call (`cablegram.desk.alerts.match_new`, webhooks off) on released cables
 of the dev corpus, with 1,000 saved searches of 20 readers (words, phrases, prefixes, OR, NOT,
-tag and origin filters, drawn from the corpus's own subjects), in an open archive and in a
+tag and origin filters, drawn from the words of the corpus's subjects, leaving out the words more
+than 1% of subjects use), in an open archive and in a
 controlled one (readers of four clearances). The baseline, run here too, is the plain way: each
 saved query through the reader's search restricted to the new id (no word pass).
 Target: under 50 ms per release with 1,000 saved searches.
@@ -24,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,9 @@ _WORD = re.compile(r"[A-Za-z]{4,}")
 def queries(archive: Any, n: int, rng: random.Random) -> list[str]:
     """`n` saved queries of every kind, from the words of the archive's subjects."""
     rows = archive.db.execute("SELECT subject, origin_station FROM cables WHERE subject IS NOT NULL").fetchall()
-    words = sorted({w.lower() for s, _ in rows for w in _WORD.findall(s)})
+    # words a reader would watch for: not the few that most subjects use ("with", "from", "talks")
+    counts = Counter(w.lower() for s, _ in rows for w in set(_WORD.findall(s)))
+    words = sorted(w for w, c in counts.items() if c <= len(rows) // 100)
     stations = sorted({st for _, st in rows if st})
     tags = [t for (t,) in archive.db.execute("SELECT tag FROM tags GROUP BY tag ORDER BY count(*) DESC LIMIT 200")]
     out = []
@@ -122,8 +126,10 @@ def main() -> None:
                   f"  mean {statistics.mean(ours) * 1000:7.1f} ms  ({made} alerts)")
             print(f"{mode:<10} baseline (every saved query through the reader's search)"
                   f"  mean {statistics.mean(base) * 1000:7.1f} ms per release")
+            mean = statistics.mean(ours) * 1000
             print(f"{mode:<10} ratio {statistics.mean(ours) / statistics.mean(base):.3f};"
-                  f" target: p95 under 50 ms: {'met' if ms(ours, .95) < 50 else 'NOT met'}")
+                  f" target under 50 ms per release: mean {'met' if mean < 50 else 'NOT met'},"
+                  f" p95 {'met' if ms(ours, .95) < 50 else 'NOT met'}")
 
 
 if __name__ == "__main__":

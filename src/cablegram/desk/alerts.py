@@ -32,11 +32,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from cablegram.access import Marking, access_filter, allowed, cable_marking
+from cablegram.access import Marking, access_filter, allowed, cable_marking, needs_redaction
 from cablegram.archive.query import QueryError, parse_query
-from cablegram.desk.alerts_match import Words, may_match, words_of
+from cablegram.desk.alerts_match import QueryIndex, Words, decide, index_words, may_match, query_index, words_of
 from cablegram.desk.db import DeskDB, DeskError, now_iso
 from cablegram.desk.people import User, get_user
 from cablegram.directory.classification import rank_or_highest
@@ -262,7 +263,8 @@ def _reader_archive(archive: Any, user: User, controlled: bool) -> Any:
 
 
 def _confirmed(reader_archive: Any, query: str, ids: list[str]) -> set[str]:
-    """The ids among `ids` that the reader's own search of `query` finds."""
+    """The ids among `ids` that the reader's own search of `query` finds (any backend; in a
+    controlled archive the reader's `ControlledArchive`, exact for partly withheld cables)."""
     out: set[str] = set()
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i:i + _CHUNK]
@@ -270,6 +272,28 @@ def _confirmed(reader_archive: Any, query: str, ids: list[str]) -> set[str]:
                                        limit=len(chunk), sort="date")
         out |= {h.reference_id for h in result.hits} & set(chunk)
     return out
+
+
+def _indexed(archive: Any, query: str, access: Any, rows: dict[int, str]) -> set[str] | None:
+    """The ids among `rows` (archive row id -> reference id) that `query` matches in the archive's
+    own index under `access`, asked of those rows only (a rowid lookup in FTS5, not a search of
+    the whole index); None where the backend has no such path (then the reader's search decides).
+
+    Exact for a reader who sees the whole cable: the index holds the text they see."""
+    from cablegram.archive.search import compile_for
+
+    db = getattr(archive, "db", None)
+    if not isinstance(db, sqlite3.Connection) or not hasattr(archive, "access_sql"):
+        return None
+    plan = compile_for(archive, query, None, access)
+    ids = ",".join(str(int(i)) for i in rows)
+    where, params = [f"f.id IN ({ids})"], []
+    if plan.match:
+        where.append("f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ? AND rowid BETWEEN ? AND ?)")
+        params += [plan.match, min(rows), max(rows)]
+    found = db.execute(f"SELECT f.id FROM cable_facets f WHERE {' AND '.join(where)} AND {plan.sql_where()}",
+                       (*params, *plan.params)).fetchall()
+    return {rows[i] for (i,) in found}
 
 
 def _tag_words(tags: Iterable[str]) -> str:
@@ -281,6 +305,8 @@ def _tag_words(tags: Iterable[str]) -> str:
 @dataclass(frozen=True, slots=True)
 class _New:
     reference_id: str
+    row: int
+    cable: Any
     classification: str | None
     caveats: tuple[str, ...]
     tags: frozenset[str]
@@ -293,15 +319,31 @@ def indexed_words(archive: Any, cable: Any) -> Words:
     return words_of(cable.subject, _tag_words(cable.tags), archive.raw_text(cable.reference_id) or "")
 
 
-def _new_cables(archive: Any, reference_ids: Iterable[str]) -> list[_New]:
-    out = []
-    for rid in dict.fromkeys(reference_ids):
-        cable = archive.get(rid)
-        if cable is None:
-            continue
-        out.append(_New(rid, cable.classification, tuple(cable.caveats), frozenset(t.upper() for t in cable.tags),
-                        indexed_words(archive, cable), cable_marking(cable)))
+def _row_ids(archive: Any, reference_ids: list[str]) -> dict[str, int]:
+    db = getattr(archive, "db", None)
+    if not isinstance(db, sqlite3.Connection) or not reference_ids:
+        return {}
+    out: dict[str, int] = {}
+    for i in range(0, len(reference_ids), 500):
+        chunk = reference_ids[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        out.update(db.execute(f"SELECT reference_id, id FROM cables WHERE reference_id IN ({marks})", chunk).fetchall())
     return out
+
+
+def _new_cables(archive: Any, reference_ids: Iterable[str]) -> list[_New]:
+    wanted = list(dict.fromkeys(reference_ids))
+    rows = _row_ids(archive, wanted)
+    cables = [(rid, c) for rid in wanted if (c := archive.get(rid)) is not None]
+    if rows and all(rid in rows for rid, _ in cables):  # SQLite: the words as its index holds them
+        marks = ",".join("?" * len(cables))
+        texts = {i: (s, t, r) for i, s, t, r in archive.db.execute(
+            f"SELECT id, subject, tag_text, raw_text FROM cables WHERE id IN ({marks})", [rows[r] for r, _ in cables])}
+        words = index_words(texts[rows[rid]] for rid, _ in cables)
+    else:
+        words = [indexed_words(archive, c) for _, c in cables]
+    return [_New(rid, rows.get(rid, -1), c, c.classification, tuple(c.caveats), frozenset(c.tags), w, cable_marking(c))
+            for (rid, c), w in zip(cables, words, strict=True)]
 
 
 def _tags_allow(node: Any, tags: frozenset[str]) -> bool:
@@ -310,6 +352,52 @@ def _tags_allow(node: Any, tags: frozenset[str]) -> bool:
 
     parts = node.nodes if isinstance(node, And) else (node,)
     return all(p.value.strip().upper() in tags for p in parts if isinstance(p, Field) and p.name == "tag")
+
+
+@lru_cache(maxsize=8)
+def _query_index(queries: tuple[str, ...]) -> QueryIndex:
+    """The saved queries by the words they need (kept while the saved searches stay the same)."""
+    return query_index(None if (node := _parsed(q)) is QueryError else node for q in queries)
+
+
+@lru_cache(maxsize=16384)
+def _parsed(query: str) -> Any:
+    """A saved query's AST (parsed once per process), or `QueryError` when it no longer parses."""
+    try:
+        return parse_query(query)
+    except QueryError:
+        return QueryError
+
+
+def _decide(archive: Any, user: User, access: Any, controlled: bool, query: str, node: Any,
+            candidates: list[_New], whole_view: dict[tuple[Any, str], bool]) -> set[str]:
+    """Which candidates the reader's search of `query` finds. For a cable the reader sees whole the
+    archive's index is exact: its words settle most queries (`decide`), the index the rest; a cable
+    partly withheld from the reader goes through their `ControlledArchive`."""
+    found: set[str] = set()
+    whole: dict[int, str] = {}
+    partial: list[str] = []
+    for n in candidates:
+        key = (access, n.reference_id)
+        if key not in whole_view:
+            whole_view[key] = n.row >= 0 and (access is None or not needs_redaction(access, n.cable))
+        if not whole_view[key]:
+            partial.append(n.reference_id)
+            continue
+        verdict = decide(node, n.words, n.tags, n.reference_id)
+        if verdict is None:
+            whole[n.row] = n.reference_id
+        elif verdict:
+            found.add(n.reference_id)
+    if whole:
+        indexed = _indexed(archive, query, access, whole)
+        if indexed is None:
+            partial += list(whole.values())
+        else:
+            found |= indexed
+    if partial:
+        found |= _confirmed(_reader_archive(archive, user, controlled), query, partial)
+    return found
 
 
 def match_new(desk: DeskDB, archive: Any, reference_ids: Iterable[str], *, webhooks: bool = True) -> list[Alert]:
@@ -324,16 +412,16 @@ def match_new(desk: DeskDB, archive: Any, reference_ids: Iterable[str], *, webho
         return []
     controlled = desk.access_mode == "controlled"
     users: dict[int, User | None] = {}
+    whole_view: dict[tuple[Any, str], bool] = {}
     found: list[tuple[SavedSearch, _New]] = []
-    nodes: dict[str, Any] = {}
-    for row in rows:
-        search = _search(row)
-        if search.query not in nodes:
-            try:
-                nodes[search.query] = parse_query(search.query)
-            except QueryError:
-                nodes[search.query] = QueryError
-        node = nodes[search.query]
+    index = _query_index(tuple(r[3] for r in rows))
+    maybe: dict[int, list[_New]] = {}
+    for n in new:
+        for i in index.candidates(n.words):
+            maybe.setdefault(i, []).append(n)
+    for i in sorted(maybe):
+        search = _search(rows[i])
+        node = _parsed(search.query)
         if node is QueryError:
             continue
         if search.user_id not in users:
@@ -342,13 +430,12 @@ def match_new(desk: DeskDB, archive: Any, reference_ids: Iterable[str], *, webho
         if user is None:
             continue
         access = access_filter(user) if controlled else None
-        candidates = [n for n in new if (access is None or allowed(access, n.marking))
+        candidates = [n for n in maybe[i] if (access is None or allowed(access, n.marking))
                       and _tags_allow(node, n.tags) and may_match(node, n.words)]
         if not candidates:
             continue
         try:
-            hits = _confirmed(_reader_archive(archive, user, controlled), search.query,
-                              [n.reference_id for n in candidates])
+            hits = _decide(archive, user, access, controlled, search.query, node, candidates, whole_view)
         except Exception as exc:  # fail closed: a search that cannot run is no alert
             print(f"cablegram: alerts: saved search {search.id} ({search.name!r}) not matched: {exc}", file=sys.stderr)
             continue

@@ -35,6 +35,7 @@ POSTINGS = 3000
 _CANDIDATES = 60
 _NUMBER = re.compile(r"^\d+$")
 _TOKEN = re.compile(r"[^\W_]+")
+_ASCII = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("""
 the and for that this with from have has had was were are been will would shall should could can may
 not but they their them there these those which what when where who whom whose also into over under
@@ -47,6 +48,8 @@ six seven eight nine ten end comment summary note paragraph reason reasons class
 def fold(text: str) -> list[str]:
     """Words as the archive's tokenizer (FTS5 `unicode61 remove_diacritics 2`) makes them: runs of
     letters and digits, lower case, diacritics removed."""
+    if text.isascii():
+        return _ASCII.findall(text.lower())
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _TOKEN.findall(plain.casefold())

@@ -124,3 +124,23 @@ def test_in_a_controlled_archive_similar_shows_no_hidden_cable_and_no_withheld_w
                     assert similar(shown, c.reference_id or "") is None
                     assert client.get(f"/api/cable/{c.reference_id}/similar", headers=headers).status_code == 404
         assert listed > len(readable)
+
+
+@needs_dev
+def test_similar_cables_on_both_backends(backend_location: str) -> None:
+    """The same feature on SQLite and PostgreSQL (which has no vocabulary table: its words are
+    ranked by their count in the cable), through the archive and the API."""
+    from cablegram.archive import ingest
+    from corpus import dev_records
+
+    records = [r for r in dev_records() if "MOSCOW" in r.text[:3000]][:300]
+    with open_archive(backend_location) as archive:
+        ingest(archive, records, workers=0)
+        rid = archive.search("iran", limit=1).hits[0].reference_id
+        found = similar(archive, rid)
+        assert found is not None and found.terms and 0 < len(found.hits) <= 10
+        assert rid not in {h.reference_id for h in found.hits}
+        assert similar(archive, "99NOWHERE1") is None
+    client = TestClient(create_app(backend_location))
+    got = client.get(f"/api/cable/{rid}/similar").json()
+    assert [h["reference_id"] for h in got["similar"]] == [h.reference_id for h in found.hits]

@@ -243,7 +243,9 @@ class PostgresArchive:
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()"
                              " || '.cablegram.indexes'))")
                 n = postgres_schema.create_lookup_indexes(conn)
-            conn.execute("ANALYZE")
+            for (table,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                                         ).fetchall():  # this archive's tables, not the whole database's
+                conn.execute(f'ANALYZE "{table}"')
             conn.execute("RESET maintenance_work_mem")
         return n
 

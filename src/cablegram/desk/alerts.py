@@ -414,11 +414,14 @@ def match_new(desk: DeskDB, archive: Any, reference_ids: Iterable[str], *, webho
     users: dict[int, User | None] = {}
     whole_view: dict[tuple[Any, str], bool] = {}
     found: list[tuple[SavedSearch, _New]] = []
-    index = _query_index(tuple(r[3] for r in rows))
     maybe: dict[int, list[_New]] = {}
-    for n in new:
-        for i in index.candidates(n.words):
-            maybe.setdefault(i, []).append(n)
+    if isinstance(getattr(archive, "db", None), sqlite3.Connection):
+        index = _query_index(tuple(r[3] for r in rows))
+        for n in new:
+            for i in index.candidates(n.words):
+                maybe.setdefault(i, []).append(n)
+    else:  # another backend's search stems words (PostgreSQL): no word pass, its own search decides
+        maybe = {i: list(new) for i in range(len(rows))}
     for i in sorted(maybe):
         search = _search(rows[i])
         node = _parsed(search.query)
@@ -431,7 +434,7 @@ def match_new(desk: DeskDB, archive: Any, reference_ids: Iterable[str], *, webho
             continue
         access = access_filter(user) if controlled else None
         candidates = [n for n in maybe[i] if (access is None or allowed(access, n.marking))
-                      and _tags_allow(node, n.tags) and may_match(node, n.words)]
+                      and _tags_allow(node, n.tags) and (not n.words.exact or may_match(node, n.words))]
         if not candidates:
             continue
         try:
@@ -496,7 +499,7 @@ def _deliver(location: str, jobs: list[tuple[int, str, bytes]]) -> None:
     outcomes = [(search_id, _post(url, body)) for search_id, url, body in jobs]
     try:
         desk = DeskDB(location)
-    except sqlite3.Error as exc:  # pragma: no cover - the file went away
+    except Exception as exc:  # pragma: no cover - the file or the server went away
         print(f"cablegram: alerts: webhook outcomes not recorded: {exc}", file=sys.stderr)
         return
     try:
@@ -542,12 +545,17 @@ def wait_for_webhooks(timeout: float = 30.0) -> None:
 # --- the ingest hook --------------------------------------------------------------------------
 
 def _has_saved_searches(archive: Any) -> bool:
+    """Whether the archive's database holds saved searches (asked of the archive's own connection,
+    so that an archive without a desk gets none made for it)."""
     db = getattr(archive, "db", None)
-    if not isinstance(db, sqlite3.Connection):
-        return False  # the desk lives in SQLite files for now
     try:
-        return db.execute("SELECT 1 FROM desk_saved_searches LIMIT 1").fetchone() is not None
-    except sqlite3.OperationalError:  # no desk in this file
+        if isinstance(db, sqlite3.Connection):
+            return db.execute("SELECT 1 FROM desk_saved_searches LIMIT 1").fetchone() is not None
+        fetch = getattr(archive, "fetch", None)
+        if fetch is None or not fetch("SELECT to_regclass('desk_saved_searches') IS NOT NULL")[0][0]:
+            return False
+        return bool(fetch("SELECT 1 FROM desk_saved_searches LIMIT 1"))
+    except Exception:  # no desk in this archive
         return False
 
 

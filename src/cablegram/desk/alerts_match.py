@@ -107,9 +107,11 @@ def decide(node: Node | None, words: Words, tags: frozenset[str], reference_id: 
             return "".join(node.value.split()).upper() == reference_id.upper()
         return None
     if isinstance(node, Term):
+        if not words.exact:  # an imitation of the tokenizer: it may not say no either
+            return None
         if not may_match(node, words):
             return False
-        if not words.exact or node.column or not _PLAIN.match(node.text):
+        if node.column or not _PLAIN.match(node.text):
             return None
         return True  # one plain word (or prefix) that the cable's words hold
     if isinstance(node, Not):

@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from archive_fixtures import run_cli
+from cablegram.access import can_read
 from cablegram.archive import ingest, open_archive
 from cablegram.archive.query import parse_query
 from cablegram.desk import (
@@ -291,3 +292,38 @@ def test_the_api_the_page_and_the_feed(tmp_path: Path) -> None:
     sid = saved.json()["id"]
     assert client.delete(f"/api/alerts/searches/{sid}", headers=h).json() == {"deleted": sid}
     assert anonymous.get(feed).status_code == 404
+
+
+@needs_dev
+def test_alerts_on_both_backends(backend_location: str) -> None:
+    """An ingest alerts the saved searches on SQLite and on PostgreSQL alike: exactly the new cables
+    each query finds; in a controlled archive never a cable the reader may not read."""
+    records = dev_records()[:400]
+    with open_archive(backend_location) as archive:
+        ingest(archive, records[:200], workers=0)
+    desk = open_desk(backend_location)
+    add_post(desk, "SECSTATE WASHDC")
+    rita = add_user(desk, "rita", post="STATE", clearance="SECRET")
+    low = add_user(desk, "low", post="STATE", clearance="CONFIDENTIAL")
+    queries = {"words": "government minister", "phrase": '"prime minister"', "tag": "tag:PREL", "or": "iran OR iraq"}
+    for name, query in queries.items():
+        save_search(desk, rita, name, query)
+        save_search(desk, low, name, query)
+    with open_archive(backend_location) as archive:
+        before = {c.reference_id for c in archive.iter_records("")}
+        ingest(archive, records[200:], workers=0)
+        added = {c.reference_id for c in archive.iter_records("")} - before
+        expected = {name: {c.reference_id for c in archive.iter_records(q)} & added for name, q in queries.items()}
+        readable_by_low = {c.reference_id for c in archive.iter_records("") if can_read(low, c)}
+        secret_alerted = {c.reference_id for c in archive.iter_records("class:secret")} & set().union(
+            *expected.values())
+    got: dict[str, set[str]] = {}
+    for a in list_alerts(desk, rita, limit=10_000):
+        got.setdefault(a.search_name, set()).add(a.reference_id)
+    assert got == {k: v for k, v in expected.items() if v} and sum(map(len, got.values())) > 20
+    desk.set_access_mode("controlled")
+    with open_archive(backend_location) as archive:
+        match_new(desk, archive, sorted(added), webhooks=False)  # again, now controlled: nothing new for rita
+    low_alerts = {a.reference_id for a in list_alerts(desk, low, limit=10_000)}
+    assert secret_alerted and low_alerts and low_alerts <= readable_by_low  # the SECRET ones are gone
+    desk.close()

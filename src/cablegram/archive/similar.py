@@ -85,17 +85,34 @@ def _vocab(db: Any) -> bool:
     return True
 
 
+#: Document frequencies already looked up, per archive file and state (the vocabulary table counts
+#: a word's documents by reading its whole entry: a millisecond for a common word on a large
+#: archive, so a server keeps what it has looked up until the archive changes).
+_DF_CACHE: dict[str, tuple[int, dict[str, int]]] = {}
+_DF_CACHE_WORDS = 200_000
+
+
 def _doc_freqs(archive: Any, terms: list[str]) -> tuple[dict[str, int], int] | None:
     """Document frequency of each term and the number of indexed cables, or None without a vocab."""
     inner = getattr(archive, "inner", archive)
     db = getattr(inner, "db", None)
     if not isinstance(db, sqlite3.Connection) or not _vocab(db):
         return None
-    marks = ",".join("?" * len(terms))
-    freqs = {t: int(n) for t, n in db.execute(f"SELECT term, doc FROM temp.cablegram_vocab WHERE term IN ({marks})",
-                                              terms)}
-    (total,) = db.execute("SELECT count(*) FROM cable_facets").fetchone()
-    return freqs, int(total)
+    # the highest row id stands for the number of cables (ids are handed out in order): a count
+    # would read the whole table on every page
+    (top,) = db.execute("SELECT coalesce(max(id), 0) FROM cable_facets").fetchone()
+    total = max(int(top), 1)
+    key = str(getattr(inner, "path", id(db)))
+    state, known = _DF_CACHE.get(key, (-1, {}))
+    if state != total or len(known) > _DF_CACHE_WORDS:
+        known = {}
+        _DF_CACHE[key] = (total, known)
+    missing = [t for t in terms if t not in known]
+    if missing:
+        marks = ",".join("?" * len(missing))
+        found = dict(db.execute(f"SELECT term, doc FROM temp.cablegram_vocab WHERE term IN ({marks})", missing))
+        known.update((t, int(found.get(t, 0))) for t in missing)
+    return {t: known[t] for t in terms}, total
 
 
 def distinctive_terms(archive: Any, cable: Any, n: int = TERMS) -> list[str]:

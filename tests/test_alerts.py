@@ -276,6 +276,7 @@ def test_the_api_the_page_and_the_feed(tmp_path: Path) -> None:
     got = client.get("/api/alerts", headers=h).json()
     assert got["unread"] == 1 and [a["reference_id"] for a in got["alerts"]] == [rid]
     assert got["alerts"][0]["subject"] == "RUSSIA AND UKRAINE: GAS TALKS RESUME"
+    assert 'href="/alerts?q=%22gas%20transit%22"' in client.get('/search?q="gas transit"', headers=h).text
     page = client.get("/alerts", headers=h)
     assert page.status_code == 200 and 'class="alert-badge"' in page.text and rid in page.text
     # the feed: its token alone opens it (no session, in a controlled archive), a wrong one does not

@@ -10,8 +10,11 @@ searched for in every response body (with the request's own echo removed).
 
 from __future__ import annotations
 
+import json
 import random
 import re
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -37,6 +40,8 @@ from cablegram.synth import synthesize
 from cablegram.telegram.parse import parse
 from cablegram.telegram.render import render
 from cablegram.web.app import create_app
+from conftest import BACKENDS
+from pg_support import fresh_schema
 
 LEVELS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
 MARKS = ("U", "C", "S", "TS")
@@ -118,11 +123,16 @@ def expectations(cables: list[Cable], reader: Reader) -> tuple[set[str], set[str
     return hidden_tokens, hidden_ids, visible
 
 
-def build(path: Path, cables: list[Cable]) -> None:
-    with open_archive(path) as archive:
+def ingest_cables(location: str | Path, cables: list[Cable]) -> None:
+    """Store `cables` (their telegram texts) in the archive at `location` (either backend)."""
+    with open_archive(location) as archive:
         records = [RawRecord(c.source["text"], {"format": "text", "file": "leak", "line": i})  # type: ignore[index]
                    for i, c in enumerate(cables)]
         ingest(archive, records, workers=0)
+
+
+def build(path: Path, cables: list[Cable]) -> None:
+    ingest_cables(path, cables)
     desk = open_desk(path)
     add_post(desk, "SECSTATE WASHDC")
     desk.set_access_mode("controlled")
@@ -333,3 +343,73 @@ def test_saved_searches_never_alert_a_reader_to_what_they_may_not_see(tmp_path: 
         hidden, _seen = plan[p["user"]]
         text = json.dumps(p["alerts"])
         assert not any(tok in text for tok in hidden), p
+
+
+# --- the archive's read paths on each backend (no web: `ControlledArchive` over SQLite or PostgreSQL) ---
+
+ARCHIVE_READERS = [Reader("UNCLASSIFIED", frozenset()), Reader("CONFIDENTIAL", frozenset()),
+                   Reader("SECRET", frozenset({"NOFORN"})), Reader("TOP SECRET", frozenset())]
+
+
+def check_archive_reader(archive: object, cables: list[Cable], reader: Reader) -> int:
+    """Every read path of a `ControlledArchive` over `archive` as `reader`: fail on any hidden byte."""
+    from cablegram.archive.base import FACETS
+    from cablegram.desk.controlled import ControlledArchive
+
+    hidden_tokens, hidden_ids, visible = expectations(cables, reader)
+    controlled = ControlledArchive(archive, reader)  # type: ignore[arg-type]
+    pattern = re.compile("|".join(map(re.escape, sorted(hidden_tokens | hidden_ids))) or r"(?!x)x")
+    shown: list[tuple[str, str]] = []
+    for sort in ("rank", "bm25", "date", "-date"):
+        got = controlled.search(COMMON, facets=FACETS, limit=1000, sort=sort)  # type: ignore[arg-type]
+        shown.append((f"search {sort}", json.dumps(got.to_dict())))
+    shown.append(("all", json.dumps(controlled.search("", facets=FACETS, limit=1000).to_dict())))
+    shown.append(("stats", json.dumps(controlled.stats())))
+    shown.append(("suggest", json.dumps([controlled.suggest(p, limit=50) for p in ("0", "1", "T", "P", "C")])))
+    shown.append(("export", json.dumps([c.to_dict() for c in controlled.iter_records(COMMON)])))
+    for c in cables:
+        rid = c.reference_id or ""
+        record = controlled.get(rid)
+        shown.append((rid, json.dumps([record.to_dict() if record else None, controlled.raw_text(rid),
+                                       [v.raw_text for v in controlled.versions(rid)]])))
+        refs = controlled.references(rid)
+        thread = controlled.thread(rid, 3)
+        body = json.dumps([[(x.from_id, x.to_id, x.subject) for x in refs.cites + refs.cited_by],
+                           thread.nodes, [(e.from_id, e.to_id) for e in thread.edges]], default=str)
+        shown.append((f"{rid} graph", body.replace(rid, "")))
+    n = 0
+    for where, body in shown:
+        found = pattern.search(body)
+        assert found is None, f"{reader} saw {found.group()} in {where}"
+        n += 1
+    for tok in sorted(hidden_tokens):  # a withheld word matches nothing: no hit, no count, no facet
+        for q in (tok, f'"{COMMON} discussed item {tok}"', f"{tok[:-1]}*", f"{COMMON} {tok}", f"subject:{tok}",
+                  f"tag:ZZZZ OR {tok}", f"({tok} OR tag:ZZZZ) -zzzz"):
+            got = controlled.search(q, facets=("classification", "year", "tag"))
+            assert got.total == 0 and got.hits == [], f"{reader} found {q!r}: {got}"
+            assert all(f.count == 0 for values in got.facets.values() for f in values), (q, got)
+            assert list(controlled.iter_records(q)) == []
+            n += 1
+    assert controlled.search("").total == controlled.stats()["cables"] == len(visible)
+    return n
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def mixed_archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
+        tuple[str, list[Cable]]]:
+    """The 30 mixed cables on each backend (no desk: the archive's own read paths)."""
+    cables = make_cables(7, 30)
+    with ExitStack() as stack:
+        location = str(tmp_path_factory.mktemp("leaks") / "a.db") if request.param == "sqlite" else \
+            stack.enter_context(fresh_schema())
+        ingest_cables(location, cables)
+        yield location, cables
+
+
+@pytest.mark.parametrize("reader", ARCHIVE_READERS,
+                         ids=lambda r: f"{r.clearance}-{'+'.join(sorted(r.caveats)) or 'none'}")
+def test_no_archive_read_path_shows_a_reader_anything_above_them(mixed_archive: tuple[str, list[Cable]],
+                                                                 reader: Reader) -> None:
+    location, cables = mixed_archive
+    with open_archive(location, readonly=True) as archive:
+        assert check_archive_reader(archive, cables, reader) > 100

@@ -137,3 +137,42 @@ def test_the_desk_is_copied_with_the_archive(tmp_path: Path) -> None:
         assert authenticate(desk, "carla", PASSWORDS["carla"]).username == "carla"
     finally:
         desk.close()
+
+
+@pytest.mark.postgres
+def test_the_desk_goes_to_postgresql_and_back(tmp_path: Path) -> None:
+    from cablegram.desk import authenticate, inbox, open_desk
+    from test_desk_support import PASSWORDS
+
+    source, back = tmp_path / "desk.db", tmp_path / "back.db"
+    _desk_with_a_release(source)
+    with fresh_schema("copydesk") as url:
+        there = copy_archive(str(source), url)
+        assert there.ok, there
+        rows = {t.table: t.target_rows for t in there.tables}
+        assert rows["desk_users"] == 5 and rows["desk_clearances"] == 1 and rows["desk_audit"] > 0
+        desk = open_desk(url)
+        try:
+            assert desk.access_mode == "controlled"
+            dmitri = authenticate(desk, "dmitri", PASSWORDS["dmitri"])
+            assert dmitri is not None and inbox(desk, dmitri)  # the released cable reached Washington
+            from cablegram.desk import add_user
+
+            # the ids go on after the copied ones (sequences moved past them)
+            assert add_user(desk, "fiona", post="STATE", roles="reader", password="fiona-pass-6").id == 6
+        finally:
+            desk.close()
+        home = copy_archive(url, str(back))
+        assert home.ok, home
+    desk = open_desk(back)
+    try:
+        assert desk.access_mode == "controlled"
+        assert {u for (u,) in desk.query("SELECT username FROM desk_users")} == {*PASSWORDS, "fiona"}
+    finally:
+        desk.close()
+
+
+def test_an_unreachable_server_is_one_line_without_the_password(dev_archive_path: Path) -> None:
+    r = run_cli("copy", str(dev_archive_path), "postgresql://nobody:s3cret@127.0.0.1:1/x", check=False)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "cannot connect to postgresql://nobody:***@127.0.0.1:1/x" in r.stderr and "s3cret" not in r.stderr

@@ -203,7 +203,10 @@ class _PgSide(_Side):
 
         super().__init__(location)
         # a writer commits its own transactions; a reader reads in one snapshot
-        self.conn = psycopg.connect(location, connect_timeout=10, autocommit=not readonly)
+        try:
+            self.conn = psycopg.connect(location, connect_timeout=10, autocommit=not readonly)
+        except psycopg.OperationalError as exc:
+            raise ConnectionError(f"cannot connect to {_shown(location)}: {str(exc).strip()}") from None
         if readonly:
             self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             self.conn.read_only = True
@@ -288,8 +291,14 @@ def _columns(src: _Side, dst: _Side, table: str) -> list[str]:
     return [c for c in src.columns(table) if c in theirs and c not in derived]
 
 
-def _key(table: str, columns: Sequence[str]) -> str | None:
-    return "id" if "id" in columns else None
+def _key(side: _Side, table: str, columns: Sequence[str]) -> str | None:
+    """The order to read `table` in, so that ids generated on the way (SQLite's rowid,
+    PostgreSQL's `rowid` identity of the desk's clearances) follow the source's."""
+    if "id" in columns:
+        return "id"
+    if isinstance(side, _SQLiteSide):
+        return "rowid"
+    return "rowid" if "rowid" in side.columns(table) else None
 
 
 def is_empty(location: str) -> bool:
@@ -382,7 +391,7 @@ def _write_sqlite(dst: _SQLiteSide, src: _Side, plan: _Plan, progress: Progress 
                 sql = (f"INSERT INTO {table}({', '.join(columns)})"
                        f" VALUES ({', '.join('?' * len(columns))})")
                 done, batch = 0, []
-                for row in src.rows(table, columns, _key(table, columns)):
+                for row in src.rows(table, columns, _key(src, table, columns)):
                     batch.append(row)
                     if len(batch) >= BATCH:
                         db.executemany(sql, batch)
@@ -418,7 +427,7 @@ def _write_postgres(dst: _PgSide, src: _Side, plan: _Plan, progress: Progress | 
                     subject, tags, raw = at["subject"], at["tag_text"], at["raw_text"]
                 done = 0
                 with cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-                    for row in src.rows(table, columns, _key(table, columns)):
+                    for row in src.rows(table, columns, _key(src, table, columns)):
                         out = [_pg_text(v) if isinstance(v, str) else v for v in row]
                         if with_tsv:
                             out += [tsvector_literal(row[subject], row[tags], row[raw]),

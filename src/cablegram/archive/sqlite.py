@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cablegram.archive import dims as dims_mod
-from cablegram.archive import graph, schema, search
+from cablegram.archive import graph, schema, search, sqlite_reader
 from cablegram.archive.base import AccessFilter, References, SearchResult, Sort, Thread, VersionInfo
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
 from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
@@ -24,6 +24,8 @@ from cablegram.transactions import immediate
 
 if TYPE_CHECKING:
     import pandas
+
+    from cablegram.archive.reader import ReaderSource
 
 __all__ = ["SQLiteArchive"]
 
@@ -446,15 +448,25 @@ class SQLiteArchive:
 
     def search(self, query: str, *, filters: str | None = None, facets: Sequence[str] = (),
                limit: int = 20, offset: int = 0, sort: Sort = "rank",
-               access: AccessFilter | None = None) -> SearchResult:
+               access: AccessFilter | None = None, reader: ReaderSource | None = None) -> SearchResult:
         """Search; see `cablegram.archive.search.search`."""
         return search.search(self, query, filters=filters, facets=facets, limit=limit,
-                             offset=offset, sort=sort, access=access)
+                             offset=offset, sort=sort, access=access, reader=reader)
 
-    def iter_records(self, query: str = "", *,
-                     access: AccessFilter | None = None) -> Iterator[Cable]:
-        """Every matching cable's full record, by date."""
-        for ids in search.iter_ids(self, query, access=access):
+    def reader_source(self, access: AccessFilter) -> ReaderSource:
+        """The match source of what `access` sees (see `cablegram.archive.reader`), built when the
+        archive changed since the last one."""
+        return sqlite_reader.reader_source(self, access)
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query (the SQL shared with PostgreSQL, `?` placeholders)."""
+        return self.db.execute(sql, params).fetchall()
+
+    def iter_records(self, query: str = "", *, access: AccessFilter | None = None,
+                     reader: ReaderSource | None = None) -> Iterator[Cable]:
+        """Every matching cable's full record (as stored), by date; with `reader`, the matches
+        as that reader sees them."""
+        for ids in search.iter_ids(self, query, access=access, reader=reader):
             marks = ",".join("?" * len(ids))
             rows = dict(self.db.execute(
                 f"SELECT id, record_json FROM cables WHERE id IN ({marks})", ids))

@@ -28,13 +28,21 @@ def add_common(p: argparse.ArgumentParser, *, user: bool = False) -> None:
                        help="act as this desk user (default: $CABLEGRAM_USER)")
 
 
+def _pg_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import psycopg
+    except ImportError:
+        return ()
+    return (psycopg.Error,)
+
+
 @contextmanager
 def opened(args: argparse.Namespace) -> Iterator[DeskDB]:
     """The desk of the archive (a SQLite file or a `postgresql://` URL); DeskError becomes a
     one-line CommandError."""
     try:
         desk = open_desk(args.archive)
-    except (ConnectionError, ImportError, sqlite3.DatabaseError) as exc:
+    except (ConnectionError, ImportError, sqlite3.DatabaseError, *_pg_errors()) as exc:
         raise CommandError(f"cannot open the desk of {redacted(archive_location(args.archive))}: {exc}") from None
     try:
         yield desk

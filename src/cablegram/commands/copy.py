@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cablegram.archive.copy import CopyError, copy_archive
+    from cablegram.archive.copy import CopyError, _shown, copy_archive
 
     console = Console(stderr=True)
     progress = Progress(TextColumn("[bold]copy {task.description:<22}"), BarColumn(),
@@ -72,10 +72,15 @@ def run(args: argparse.Namespace) -> int:
             report = copy_archive(args.source, args.target, force=args.force, progress=on_rows)
     except CopyError as exc:
         raise CommandError(str(exc)) from None
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ConnectionError) as exc:
         raise CommandError(str(exc)) from None
-    except (sqlite3.Error, ConnectionError, NotImplementedError, RuntimeError) as exc:
-        raise CommandError(f"cannot copy {args.source} to {args.target}: {exc}") from None
+    except (sqlite3.Error, NotImplementedError, RuntimeError) as exc:
+        raise CommandError(f"cannot copy {_shown(args.source)} to {_shown(args.target)}: {exc}") from None
+    except Exception as exc:
+        if not type(exc).__module__.startswith("psycopg"):
+            raise
+        raise CommandError(f"cannot copy {_shown(args.source)} to {_shown(args.target)}: PostgreSQL says:"
+                           f" {str(exc).strip()}") from None
     _show(args.source, args.target, report)
     if not report.ok:
         print("cablegram copy: error: SRC and DST differ (see above)", file=sys.stderr)

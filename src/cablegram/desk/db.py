@@ -84,8 +84,11 @@ class _Postgres:
         self.timeout = timeout
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
-                self.lock_key = int(conn.execute("SELECT hashtext(current_schema() || %s)",
-                                                 (schema_pg.LOCK_NAME,)).fetchone()[0])
+                schema_name, key = conn.execute("SELECT current_schema(), hashtext(current_schema() || %s)",
+                                                (schema_pg.LOCK_NAME,)).fetchone()  # type: ignore[misc]
+                if schema_name is None:
+                    raise ConnectionError("its search_path names no schema that exists")
+                self.lock_key = int(key)
                 schema_pg.migrate(conn, self.lock_key)
         except psycopg.OperationalError as exc:
             raise ConnectionError(f"cannot connect to {redacted(url)}: {str(exc).strip()}") from None

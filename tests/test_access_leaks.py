@@ -33,7 +33,7 @@ from cablegram.access import (
     portion_visible,
 )
 from cablegram.archive import ingest, open_archive
-from cablegram.desk import add_post, add_user, create_token, open_desk
+from cablegram.desk import add_post, add_user, create_token, get_user, open_desk
 from cablegram.model import EO, Cable, ClassifiedBy, Paragraph
 from cablegram.sources import RawRecord
 from cablegram.synth import synthesize
@@ -246,6 +246,103 @@ def test_property_random_readers_and_archives_leak_nothing(tmp_path_factory: pyt
     cables = make_cables(seed, 12)
     build(path, cables)
     check_reader(path, cables, Reader(level, frozenset(caveats)), "prop")
+
+
+def test_saved_searches_never_alert_a_reader_to_what_they_may_not_see(tmp_path: Path) -> None:
+    """Alerts: a saved search fires on a new cable only as the reader sees it. The searches for
+    every token of a hidden cable or a withheld portion stay silent (a SECRET cable never alerts a
+    CONFIDENTIAL reader); those for tokens the reader sees fire on exactly their cable; no alert
+    page, API answer, feed or webhook payload carries a hidden byte (the reader's own saved query
+    text aside)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from cablegram.desk.alerts import list_alerts, list_searches, save_search, wait_for_webhooks
+
+    posts: list[bytes] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            posts.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{server.server_address[1]}/"
+    path = tmp_path / "alerts.db"
+    cables = make_cables(21, 36)
+    new = cables[12:]
+    records = [RawRecord(c.source["text"], {"format": "text", "file": "leak", "line": i})  # type: ignore[index]
+               for i, c in enumerate(cables)]
+    with open_archive(path) as archive:
+        ingest(archive, records[:12], workers=0)
+    desk = open_desk(path)
+    add_post(desk, "SECSTATE WASHDC")
+    desk.set_access_mode("controlled")
+    readers = {f"alert{i}": r for i, r in enumerate(
+        [Reader("CONFIDENTIAL", frozenset()), Reader("SECRET", frozenset()), Reader("SECRET", frozenset({"NOFORN"})),
+         Reader("UNCLASSIFIED", frozenset())])}
+    plan: dict[str, tuple[set[str], dict[str, str]]] = {}
+    for name, reader in readers.items():
+        user = add_user(desk, name, post="STATE", clearance=reader.clearance, caveats=sorted(reader.caveats))
+        hidden, _ids, visible = expectations(new, reader)
+        seen = {}
+        for c in visible:
+            for p in c.paragraphs:
+                if paragraph_visible(reader, c, p):
+                    seen.update((t, c.reference_id or "") for t in re.findall(r"tk\d{3}p\d+z", p.text))
+        for tok in sorted(hidden)[:120]:
+            save_search(desk, user, f"h {tok}", tok, webhook=hook)
+        for tok in sorted(seen)[:40]:
+            save_search(desk, user, f"s {tok}", tok, webhook=hook)
+        save_search(desk, user, "all", COMMON, webhook=hook)
+        plan[name] = (hidden, {t: seen[t] for t in sorted(seen)[:40]})
+    secret = [c for c in new if c.classification == "SECRET"]
+    assert secret and any(tok in plan["alert0"][0] for c in secret for tok in re.findall(r"tk\d{3}sz", c.subject or ""))
+    desk.close()
+    with open_archive(path) as archive:
+        ingest(archive, records[12:], workers=0)
+    wait_for_webhooks()
+    server.shutdown()
+    server.server_close()
+    desk = open_desk(path)
+    client = TestClient(create_app(path))
+    for name, reader in readers.items():
+        hidden, seen = plan[name]
+        user = get_user(desk, name)
+        assert user is not None
+        alerts = list_alerts(desk, user, limit=10_000)
+        fired = {(a.search_name, a.reference_id) for a in alerts}
+        assert not [f for f in fired if f[0].startswith("h ")], f"{name}: hidden tokens alerted: {sorted(fired)[:5]}"
+        assert {f for f in fired if f[0].startswith("s ")} == {(f"s {t}", rid) for t, rid in seen.items()}
+        readable = {c.reference_id for c in new if can_read(reader, c)}
+        assert {a.reference_id for a in alerts} <= readable
+        assert {a.reference_id for a in alerts if a.search_name == "all"} <= readable
+        queries = sorted((s.query for s in list_searches(desk, user)), key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, sorted(hidden | {c.reference_id or "" for c in new
+                                                                        if not can_read(reader, c)}))))
+        headers = {"Authorization": f"Bearer {create_token(desk, user)}"}
+        bodies = [client.get(u, headers=headers).text for u in ("/alerts?all=1", "/api/alerts?limit=500",
+                                                                "/api/alerts/searches")]
+        feeds = [s["feed"] for s in client.get("/api/alerts/searches", headers=headers).json()["searches"]]
+        bodies += [client.get(f).text for f in feeds]
+        assert len(bodies) > 40
+        for body in bodies:
+            for q in queries:  # the reader's own query text (a hidden token they typed) is echoed
+                body = body.replace(q, "")
+            found = pattern.search(body)
+            assert found is None, f"{name} saw {found.group()}"
+    payloads = [json.loads(p) for p in posts]
+    assert payloads and all(p["alerts"] for p in payloads)
+    for p in payloads:
+        hidden, _seen = plan[p["user"]]
+        text = json.dumps(p["alerts"])
+        assert not any(tok in text for tok in hidden), p
 
 
 # --- the archive's read paths on each backend (no web: `ControlledArchive` over SQLite or PostgreSQL) ---

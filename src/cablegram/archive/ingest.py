@@ -166,6 +166,7 @@ def ingest(
     report = IngestReport()
     started = time.perf_counter()
     known = archive.known_hashes()
+    before, added = set(known.values()), set()  # reference ids: for the saved searches' alerts
     bulk = not known and hasattr(archive, "drop_lookup_indexes")
     db = getattr(archive, "db", None)  # SQLite tuning; other backends have their own
     tuning = (loading(db, getattr(archive, "path", None), bulk=bulk) if db is not None
@@ -210,6 +211,7 @@ def ingest(
                 unindexed = 0
             for name in ("stored", "updated", "duplicates", "quarantined"):
                 setattr(report, name, getattr(report, name) + counts.get(name, 0))
+            added.update(p.reference_id for p in items if p.reason is None and p.cable and p.reference_id)
             for p in items:
                 if p.reason is not None:
                     report.not_stored += 1
@@ -265,6 +267,9 @@ def ingest(
                 pool.shutdown(cancel_futures=True)
             if deferring:
                 archive.defer_index = False  # type: ignore[attr-defined]
+    from cablegram.desk.alerts import after_ingest  # here: the desk package imports the archive
+
+    after_ingest(archive, sorted(added - before))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from cablegram.desk import schema
+from cablegram.desk import alerts_schema, schema
 from cablegram.transactions import PgCursor, immediate, is_postgres, pg_write
 
 __all__ = ["ACCESS_MODES", "DeskDB", "DeskError", "Tx", "access_mode", "now_iso", "open_desk"]
@@ -143,6 +143,7 @@ class DeskDB:
         self.backend = "postgres" if is_postgres(self.path) else "sqlite"
         self._conn: _SQLite | _Postgres = (_Postgres(self.path, timeout, pool_size) if self.backend == "postgres"
                                            else _SQLite(self.path, timeout))
+        alerts_schema.migrate(self)
 
     @property
     def db(self) -> sqlite3.Connection:

@@ -34,8 +34,8 @@ __all__ = ["SESSION_COOKIE", "DeskAuth", "DeskHandle", "check_csrf", "cookie_val
            "desk_of", "install", "require_user", "session_id"]
 
 SESSION_COOKIE = "cg_session"
-#: Paths anyone may open, even in a controlled archive.
-PUBLIC = ("/login", "/static/", "/favicon", "/openapi.json", "/about")
+#: Paths anyone may open, even in a controlled archive (`/feeds/` checks its own tokens).
+PUBLIC = ("/login", "/static/", "/favicon", "/openapi.json", "/about", "/feeds/")
 
 
 class DeskHandle:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cablegram.archive import compress
 from cablegram.desk import schema
 
 __all__ = ["ACCESS_MODES", "DeskDB", "DeskError", "now_iso"]
@@ -46,6 +47,8 @@ class DeskDB:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        # the archive's views decompress with SQL functions: a schema change re-checks them
+        compress.Codec(compress.sqlite_dictionaries(self.db)).register(self.db)
         schema.migrate(self.db)
 
     def close(self) -> None:

@@ -323,7 +323,8 @@ class PostgresArchive:
         gen = self.generation()
         with pg_search.session(self, query) as s:
             total, counts = pg_search.counts(self, s, plan, facets, gen)
-            page = pg_search.page(s, plan, sort, limit, offset, total) if limit else []
+            page = pg_search.page(s, plan, sort, limit, offset, total) if limit and total > offset \
+                else []
             hits = pg_search.hits(s, plan, page, (query, filters))
         return SearchResult(query=query, total=total, hits=hits, facets=counts, offset=offset,
                             limit=limit)

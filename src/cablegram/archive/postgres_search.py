@@ -75,10 +75,12 @@ class Session:
             if left <= 0:
                 raise QueryTimeout(self.seconds)
             ms = max(1, int(left * 1000))
-        self.conn.execute("SELECT set_config('statement_timeout', %s, true),"
-                          " set_config('enable_seqscan', %s, true)",
-                          (str(ms), "off" if text else "on"))
-        return self.conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+        with self.conn.pipeline():  # the settings and the statement in one round trip
+            self.conn.execute("SELECT set_config('statement_timeout', %s, true),"
+                              " set_config('enable_seqscan', %s, true)",
+                              (str(ms), "off" if text else "on"))
+            cur = self.conn.execute(sql, params)  # type: ignore[arg-type]
+        return cur.fetchall()
 
 
 @contextmanager

@@ -312,7 +312,8 @@ class PostgresArchive:
         gen = self.generation()
         with pg_search.session(self, query) as s:
             total, counts = pg_search.counts(self, s, plan, facets, gen, reader)
-            page = pg_search.page(s, plan, sort, limit, offset, total, reader) if limit else []
+            page = pg_search.page(s, plan, sort, limit, offset, total, reader) \
+                if limit and total > offset else []
             hits = pg_search.hits(self, s, plan, page, (query, filters), reader)
         return SearchResult(query=query, total=total, hits=hits, facets=counts, offset=offset,
                             limit=limit)

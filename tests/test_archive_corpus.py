@@ -19,7 +19,6 @@ from archive_fixtures import (
     DEV,
     ROOT,
     VERSIONS,
-    dev_archive,
     dev_archive_path,
     ingest_paths,
     need_parser,
@@ -28,9 +27,16 @@ from archive_fixtures import (
 from cablegram.archive import open_archive
 from cablegram.archive.sqlite import PAGE_SIZE
 
-__all__ = ["dev_archive", "dev_archive_path"]  # fixtures, imported for pytest
+__all__ = ["dev_archive_path"]  # fixtures, imported for pytest
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def dev_archive(dev_backend_archive):  # type: ignore[no-untyped-def]
+    """The dev corpus archive, on SQLite and on PostgreSQL (conftest.py): every test that only
+    reads it runs on both; those that open the file itself stay on SQLite."""
+    return dev_backend_archive
 
 
 def ids(result) -> set[str]:

@@ -182,6 +182,8 @@ def ingest(
         unindexed = 0
         if parse is None:
             warm_up_parser()
+        # a backend's own work on each parsed cable, done in the workers (PostgreSQL: tsvectors)
+        finish = getattr(archive, "prepare_hook", None)
         pool = (ProcessPoolExecutor(max_workers=workers, initializer=_yield_to_writer) if workers > 0
                 else None)
         pending: deque[_Batch] = deque()
@@ -238,8 +240,8 @@ def ingest(
                     report.file = str((r.source or {}).get("file") or "")
                 work: Future[list[Prepared]] | list[Prepared] | None = None
                 if to_parse:
-                    work = (pool.submit(prepare_batch, to_parse, parse) if pool
-                            else prepare_batch(to_parse, parse))
+                    work = (pool.submit(prepare_batch, to_parse, parse, finish) if pool
+                            else prepare_batch(to_parse, parse, finish))
                 pending.append(_Batch(slots, work))
                 while len(pending) > in_flight:
                     flush_one()

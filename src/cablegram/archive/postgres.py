@@ -13,6 +13,7 @@ ingests into one database lose and duplicate nothing; new rows go in with COPY.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import Counter
@@ -24,25 +25,23 @@ from psycopg_pool import ConnectionPool
 
 from cablegram.archive import dims as dims_mod
 from cablegram.archive import graph, postgres_reader, postgres_schema
+from cablegram.archive import postgres_search as pg_search
 from cablegram.archive.base import (
     FACETS,
-    MARK_END,
-    MARK_START,
     AccessFilter,
-    FacetCount,
-    Hit,
     References,
     SearchResult,
     Sort,
     Thread,
     VersionInfo,
 )
-from cablegram.archive.facets import TAG_LIMIT
-from cablegram.archive.postgres_query import PgPlan, compile_pg, merge, tsvector_literal
+from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
+from cablegram.archive.postgres_query import PgPlan, compile_pg, index_prepared, merge
 from cablegram.archive.query import QueryError, parse_query
 from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
 from cablegram.archive.search import MAX_LIMIT, readable_versions
 from cablegram.model import Cable
+from cablegram.transactions import pg_sql
 
 if TYPE_CHECKING:
     import pandas
@@ -51,16 +50,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PostgresArchive", "is_postgres_url", "redacted"]
 
-#: `ts_rank` weights for D, C, B, A: text 1, tags 4, subject 10 (FTS5's BM25 weights).
-_WEIGHTS = "'{0.1, 0.1, 0.4, 1.0}'"
-_HEADLINE = ('StartSel="' + MARK_START + '", StopSel="' + MARK_END + '", MaxWords=32,'
-             ' MinWords=12, ShortWord=1, MaxFragments=1, FragmentDelimiter="…"')
-#: Up to this many matches, "rank" orders them all by `ts_rank` (which reads every matching
-#: tsvector); past it, the subject hits by `ts_rank`, then the others newest first.
-RANK_ALL = 2000
-#: Snippets come from the start of the text (ts_headline re-reads what it is given, at ~5 ms a
-#: cable for the whole text): a match past it shows the summary, as a tags-only match does.
-SNIPPET_CHARS = 6000
 _CHILD_TABLES = ("addressees", "tags", "paragraphs", "defects", "people", "offices")
 _COPY = {
     "cables": f"COPY cables (id, {', '.join(CABLE_COLUMNS)}, tsv, subject_tsv) FROM STDIN",
@@ -104,8 +93,22 @@ def _row(values: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(_text(v) for v in values)
 
 
+def _configure(conn: psycopg.Connection) -> None:
+    """A new pooled connection: no JIT (searches turn `enable_seqscan` off, which makes every
+    plan look costly enough to compile: ~0.5 s of JIT for a 10 ms query); LZ4 for the TOAST
+    compression of what it writes (texts, records, tsvectors), several times faster than the
+    default pglz to write and to read back (a phrase search re-reads each candidate's tsvector),
+    where the server has it."""
+    conn.execute("SET jit = off")
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("SET default_toast_compression = 'lz4'")
+
+
 class PostgresArchive:
     """An archive in a PostgreSQL database (created and migrated on open)."""
+
+    #: Run by the ingest's parsing workers on each parsed cable: its tsvectors (see `ingest`).
+    prepare_hook = staticmethod(index_prepared)
 
     def __init__(self, url: str, *, readonly: bool = False, pool_size: int = 4) -> None:
         self.url = self.path = url
@@ -119,11 +122,14 @@ class PostgresArchive:
         except psycopg.OperationalError as exc:
             raise ConnectionError(f"cannot connect to {redacted(url)}: {str(exc).strip()}") from None
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
-                                   kwargs={"autocommit": True}, name="cablegram")
+                                   kwargs={"autocommit": True}, name="cablegram",
+                                   configure=_configure)
         self._dims: dict[str, dict[Any, Any]] | None = None
         self._dims_gen: int | None = None
         self._addressees: tuple[int, dims_mod.KnownNames] | None = None
         self._cache: dict[Any, Any] = {}
+        #: Seconds a search may take (None: no limit), as `SQLiteArchive.query_timeout`.
+        self.query_timeout: float | None = DEFAULT_QUERY_TIMEOUT
 
     # --- housekeeping -------------------------------------------------------------------------
 
@@ -140,7 +146,7 @@ class PostgresArchive:
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only query written with `?` placeholders (the SQL shared with SQLite,
         as in `graph.py`)."""
-        return self._all(sql.replace("?", "%s"), params)
+        return self._all(pg_sql(sql), params)
 
     def _all(self, sql: str, params: Sequence[Any] = (), *,
              text: bool = False) -> list[tuple[Any, ...]]:
@@ -245,7 +251,9 @@ class PostgresArchive:
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()"
                              " || '.cablegram.indexes'))")
                 n = postgres_schema.create_lookup_indexes(conn)
-            conn.execute("ANALYZE")
+            for (table,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                                         ).fetchall():  # this archive's tables, not the whole database's
+                conn.execute(f'ANALYZE "{table}"')
             conn.execute("RESET maintenance_work_mem")
         return n
 
@@ -311,100 +319,6 @@ class PostgresArchive:
         archive changed since the last one."""
         return postgres_reader.reader_source(self, access)
 
-    @staticmethod
-    def _source(plan: PgPlan, reader: ReaderSource | None = None, join: str = "") -> tuple[str, list[Any]]:
-        """FROM/WHERE selecting the matching `f` rows (`c` too when there are words: the cables'
-        index, outside R with `reader`, and the reader's inside), `join` added to the tables."""
-        if plan.match is None:
-            return f"FROM cable_facets f {join} WHERE {plan.sql_where()}", list(plan.params)
-        source = "cables" if reader is None else postgres_reader.match_source(reader)
-        return (f"FROM {source} c JOIN cable_facets f ON f.id = c.id {join}"
-                f" WHERE c.tsv @@ %s::tsquery AND {plan.sql_where()}", [plan.match, *plan.params])
-
-    def _page(self, plan: PgPlan, sort: Sort, limit: int, offset: int,
-              total: int, reader: ReaderSource | None = None) -> list[tuple[int, float | None]]:
-        frm, params = self._source(plan, reader)
-        text = plan.match is not None
-        if plan.match is None or sort in ("date", "-date"):
-            order = "f.day, f.id" if sort == "date" else "f.day DESC, f.id DESC"
-            return [(r[0], None) for r in self._all(
-                f"SELECT f.id {frm} ORDER BY {order} LIMIT %s OFFSET %s",
-                (*params, limit, offset), text=text)]
-        score = f"ts_rank({_WEIGHTS}, c.tsv, %s::tsquery)"
-        if sort == "bm25" or total <= RANK_ALL:
-            order, extra = "score DESC, f.id", []
-            if sort == "rank":
-                order, extra = "(c.subject_tsv @@ %s::tsquery) DESC, " + order, [plan.match]
-            rows = self._all(f"SELECT f.id, {score} AS score {frm} ORDER BY {order}"
-                             " LIMIT %s OFFSET %s", (plan.match, *params, *extra, limit, offset),
-                             text=True)
-            return [(r[0], float(r[1])) for r in rows]
-        # Many matches: rank the subject hits (few), then the others newest first
-        need = offset + limit
-        first = self._all(f"SELECT f.id, {score} AS score {frm} AND c.subject_tsv @@ %s::tsquery"
-                          " ORDER BY score DESC, f.id LIMIT %s",
-                          (plan.match, *params, plan.match, need), text=True)
-        out = [(r[0], float(r[1])) for r in first]
-        if len(out) < need:
-            rest = self._all(f"SELECT f.id {frm} AND NOT c.subject_tsv @@ %s::tsquery"
-                             " ORDER BY f.day DESC, f.id DESC LIMIT %s",
-                             (*params, plan.match, need - len(out)), text=True)
-            out += [(r[0], None) for r in rest]
-        return out[offset:]
-
-    def _hits(self, plan: PgPlan, page: list[tuple[int, float | None]],
-              reader: ReaderSource | None = None) -> list[Hit]:
-        if not page:
-            return []
-        ids = [i for i, _ in page]
-        snippet = (f"ts_headline('simple', left(raw_text, {SNIPPET_CHARS}), %s::tsquery,"
-                   f" '{_HEADLINE}')" if plan.match else "''")
-        params: list[Any] = [plan.match] if plan.match else []
-        rows = {r[0]: r for r in self._all(
-            "SELECT id, reference_id, created, origin_label, classification_label, subject,"
-            f" substr(record_json::json ->> 'summary', 1, 240), {snippet}"
-            f" FROM {'cables' if reader is None else postgres_reader.texts(reader) + ' t'}"
-            " WHERE id = ANY(%s)", (*params, ids))}
-        out = []
-        for i, score in page:
-            r = rows[i]
-            text = r[7] or ""
-            if MARK_START not in text and r[6]:  # matched only in the tags: show the summary
-                text = r[6]
-            elif MARK_START not in text:
-                text = ""
-            out.append(Hit(r[1], r[2], r[3], r[4], r[5], " ".join(text.split()), score))
-        return out
-
-    def _counts(self, plan: PgPlan, facets: Sequence[str],
-                reader: ReaderSource | None = None) -> tuple[int, dict[str, list[FacetCount]]]:
-        key = None
-        if plan.match is None and not plan.where and reader is None:
-            key = ("facets", tuple(facets), self.generation())
-            if key in self._cache:
-                return self._cache[key]  # type: ignore[no-any-return]
-        frm, params = self._source(plan, reader)
-        wanted = set(facets)
-        out: dict[str, list[FacetCount]] = {}
-        if wanted & {"origin", "classification", "caveat", "year", "month"}:
-            groups = self._all(
-                "SELECT f.origin_id, f.class_id, f.caveat_mask, f.day / 100, count(*)"
-                f" {frm} GROUP BY 1, 2, 3, 4", params, text=plan.match is not None)
-            total, out = dims_mod.tally(self.dims(), groups, wanted)
-        else:
-            total = int(self._all(f"SELECT count(*) {frm}", params,
-                                  text=plan.match is not None)[0][0])
-        if "tag" in wanted:
-            tag_frm, _ = self._source(plan, reader, "JOIN tags t ON t.cable_id = f.id")
-            out["tag"] = [FacetCount(t, n) for t, n in self._all(
-                f"SELECT t.tag, count(*) AS n {tag_frm} GROUP BY t.tag ORDER BY n DESC, t.tag"
-                f" LIMIT {TAG_LIMIT}", params, text=plan.match is not None)]
-        result = total, {name: out[name] for name in facets}
-        if key is not None:
-            self._cache = {k: v for k, v in self._cache.items() if k[0] != "facets"}
-            self._cache[key] = result
-        return result
-
     def search(self, query: str, *, filters: str | None = None, facets: Sequence[str] = (),
                limit: int = 20, offset: int = 0, sort: Sort = "rank",
                access: AccessFilter | None = None, reader: ReaderSource | None = None) -> SearchResult:
@@ -418,12 +332,11 @@ class PostgresArchive:
         if not 0 <= limit <= MAX_LIMIT or offset < 0:
             raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
         plan = self.compile(query, filters, access, reader)
-        try:
-            total, counts = self._counts(plan, facets, reader)
-            page = self._page(plan, sort, limit, offset, total, reader) if limit else []
-            hits = self._hits(plan, page, reader)
-        except psycopg.errors.DataError as exc:  # a safety net: the compiler should prevent it
-            raise QueryError(f"cannot search for {query!r}: {exc}") from None
+        gen = self.generation()
+        with pg_search.session(self, query) as s:
+            total, counts = pg_search.counts(self, s, plan, facets, gen, reader)
+            page = pg_search.page(s, plan, sort, limit, offset, total, reader) if limit else []
+            hits = pg_search.hits(s, plan, page, (query, filters), reader)
         return SearchResult(query=query, total=total, hits=hits, facets=counts, offset=offset,
                             limit=limit)
 
@@ -432,8 +345,9 @@ class PostgresArchive:
         """Every matching cable's full record (as stored), by date; with `reader`, the matches as
         that reader sees them."""
         plan = self.compile(query, None, access, reader)
-        frm, params = self._source(plan, reader)
-        ids = [r[0] for r in self._all(f"SELECT f.id {frm} ORDER BY f.day, f.id", params,
+        frm, params, _ = pg_search.source(plan, reader=reader)
+        with pg_search.session(self, query) as s:
+            ids = [r[0] for r in s.all(f"SELECT f.id {frm} ORDER BY f.day, f.id", params,
                                        text=plan.match is not None)]
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
@@ -600,7 +514,7 @@ class _Writer:
         conn.execute(
             f"UPDATE cables SET {', '.join(c + ' = %s' for c in CABLE_COLUMNS)},"
             " tsv = %s::tsvector, subject_tsv = %s::tsvector WHERE id = %s",
-            (*_row(p.cable), _tsv(p), _subject_tsv(p), cable_id))
+            (*_row(p.cable), *_index(p), cable_id))
         self.add(cable_id, p, new=False)
         self.flush()
 
@@ -608,7 +522,7 @@ class _Writer:
         f = p.facet
         rows = self.rows
         if new:
-            rows["cables"].append((cable_id, *_row(p.cable), _tsv(p), _subject_tsv(p)))
+            rows["cables"].append((cable_id, *_row(p.cable), *_index(p)))
         rows["cable_facets"].append((
             cable_id, self.dim_id("origin", f["origin"], (f["station"],)),
             self.dim_id("class", f["class_label"], (f["classification"], f["rank"])),
@@ -659,13 +573,11 @@ class _Writer:
         return mask
 
 
-def _tsv(p: Prepared) -> str:
-    # subject, tag_text and raw_text sit at these positions of CABLE_COLUMNS
-    return tsvector_literal(p.cable[9], p.cable[11], p.cable[-1])
-
-
-def _subject_tsv(p: Prepared) -> str:
-    return tsvector_literal(p.cable[9], None, None)
+def _index(p: Prepared) -> tuple[Any, ...]:
+    """The tsvectors of `p`: made by the parsing worker, or here (parsed in this process)."""
+    if not p.index:
+        index_prepared(p)
+    return p.index
 
 
 def _source_row(p: Prepared, quarantined: bool) -> tuple[Any, ...]:

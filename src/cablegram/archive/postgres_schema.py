@@ -150,7 +150,23 @@ def _v1(conn: psycopg.Connection) -> None:
     create_lookup_indexes(conn)
 
 
-MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_v1]
+def _v2(conn: psycopg.Connection) -> None:
+    """The tsvectors again, now with each pair of neighbouring words as a lexeme (a two-word
+    phrase is then found by the GIN index alone; see `postgres_query.tsvector_literal`)."""
+    from cablegram.archive.postgres_query import tsvector_literal
+
+    last = 0
+    while rows := conn.execute("SELECT id, subject, tag_text, raw_text FROM cables WHERE id > %s"
+                               " ORDER BY id LIMIT 500", (last,)).fetchall():
+        with conn.cursor() as cur:
+            cur.executemany("UPDATE cables SET tsv = %s::tsvector, subject_tsv = %s::tsvector"
+                            " WHERE id = %s", [(tsvector_literal(r[1], r[2], r[3]),
+                                                tsvector_literal(r[1], None, None), r[0])
+                                               for r in rows])
+        last = rows[-1][0]
+
+
+MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -93,6 +93,8 @@ class Prepared:
     people: list[tuple[Any, ...]] = field(default_factory=list)  # (role, position, name, office)
     offices: list[tuple[Any, ...]] = field(default_factory=list)  # (role, code, copies)
     defects: list[tuple[Any, ...]] = field(default_factory=list)
+    #: What a backend derived from the text in the parsing worker (PostgreSQL: its tsvectors).
+    index: tuple[Any, ...] = ()
 
 
 #: Columns of `cables` that `Prepared.cable` fills, in order (id is assigned by the writer).
@@ -227,12 +229,18 @@ def warm_up_parser() -> None:
 def prepare_batch(
     items: list[tuple[str, dict[str, Any] | None, str | None, str | None]],
     parse: Callable[..., Cable] | None = None,
+    finish: Callable[[Prepared], None] | None = None,
 ) -> list[Prepared]:
-    """Worker entry point: prepare a batch of (text, source, error, digest or None)."""
+    """Worker entry point: prepare a batch of (text, source, error, digest or None); `finish`
+    (a backend's `prepare_hook`, module-level) adds what it derives from each cable's rows."""
     if parse is None:
         from cablegram.telegram.parse import parse as parse_
         parse = parse_
     out = [prepare(text, source, error, digest, parse) for text, source, error, digest in items]
+    if finish is not None:
+        for p in out:
+            if p.cable:
+                finish(p)
     for p in out:  # the caller has the raw texts: don't send them back through a pipe
         p.raw_text = ""
         if p.cable:

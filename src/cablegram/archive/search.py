@@ -28,7 +28,8 @@ from cablegram.archive.base import (
 )
 from cablegram.archive.budget import QueryCancelled, QueryTimeout, time_budget
 from cablegram.archive.query import Plan, QueryError, compile_query, parse_query
-from cablegram.archive.snippets import fold, paragraph_snippet, positive_terms, term_pattern
+from cablegram.archive.snippets import hit_snippet as _snippet
+from cablegram.archive.snippets import positive_terms, term_pattern
 from cablegram.archive.sqlite_reader import for_reader, matches, tables
 from cablegram.model import Cable
 
@@ -175,21 +176,6 @@ def _hits(archive: SQLBackend, plan: Plan, page: list[tuple[int, float | None]],
         out.append(Hit(r[1], r[2], r[3], r[4], r[5], _SPACES.sub(" ", snippet).strip(),
                        -score if score is not None else None))
     return out
-
-
-def _snippet(header: str, pattern: re.Pattern[str] | None, subject: str, summary: str,
-             paragraphs_json: str | None) -> str:
-    """The paragraph around the first match; else, when the match is only in the subject (the
-    hit's title already), the summary; else FTS5's snippet of where the match is (TAGS, REF…)."""
-    texts = [p.get("text") or "" for p in json.loads(paragraphs_json)] if paragraphs_json else []
-    found = paragraph_snippet(texts, pattern)
-    if found:
-        return found
-    if pattern is not None and subject and pattern.search(fold(subject)) and summary:
-        return summary
-    if MARK_START not in header and summary:  # matched only in TAGS meanings: show the summary
-        return summary
-    return header
 
 
 def search(archive: SQLBackend, query: str, *, filters: str | None = None,

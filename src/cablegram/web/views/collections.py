@@ -25,8 +25,11 @@ FormText = Annotated[str, Form(max_length=64)]
 
 
 def setup(app: FastAPI) -> None:
-    """Keep the collections in the archive's own file."""
-    app.state.collections = CollectionStore(app.state.pool.path)
+    """Keep the collections in the archive's own file (none on PostgreSQL yet: the page lists
+    none and saving answers 503, where a SQLite file opened at the URL made every page a 500)."""
+    path = app.state.pool.path
+    app.state.collections = CollectionStore(
+        None if path and path.startswith(("postgresql://", "postgres://")) else path)
 
 
 def _store(request: Request) -> CollectionStore:

@@ -347,12 +347,12 @@ class PostgresArchive:
     def references(self, reference_id: str, *,
                    access: AccessFilter | None = None) -> References:
         """What a cable cites and what cites it."""
-        return graph.references(self, reference_id, access=access)  # type: ignore[arg-type]
+        return graph.references(self, reference_id, access=access)
 
     def thread(self, reference_id: str, depth: int = 2, *,
                access: AccessFilter | None = None) -> Thread:
         """The reference graph around a cable, `depth` steps both ways."""
-        return graph.thread(self, reference_id, depth, access=access)  # type: ignore[arg-type]
+        return graph.thread(self, reference_id, depth, access=access)
 
     def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
         """Counts by year, origin, classification, top tags; quarantine and versions."""

@@ -7,14 +7,13 @@ the copy must refuse a non-empty DST without --force, and its check must see a c
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from archive_fixtures import dev_archive_path, run_cli, table_digests
-from cablegram.archive import open_archive
+from cablegram.archive import compress, open_archive
 from cablegram.archive.copy import CopyError, copy_archive, verify
 from pg_support import fresh_schema
 
@@ -72,9 +71,12 @@ def test_sqlite_to_sqlite_keeps_every_table_and_the_index(dev_archive_path: Path
 def test_a_changed_cable_is_found_and_named(dev_archive_path: Path, tmp_path: Path) -> None:
     target = tmp_path / "copy.db"
     assert copy_archive(str(dev_archive_path), str(target)).ok
-    with sqlite3.connect(target) as db:
-        rid = db.execute("SELECT reference_id FROM cables WHERE id = 100").fetchone()[0]
-        db.execute("UPDATE cables SET raw_text = raw_text || ' ' WHERE id = 100")
+    with open_archive(target) as archive:  # one character more in one stored text, one tag less
+        db = archive.db
+        rid, dict_id, body = db.execute("SELECT reference_id, dict_id, body FROM cables WHERE id = 100").fetchone()
+        raw, record = archive.codec.record(dict_id, body)
+        db.execute("UPDATE cables SET body = ? WHERE id = 100",
+                   (archive.codec.compress(compress.pack(raw + " ", record), dict_id)[1],))
         db.execute("DELETE FROM tags WHERE rowid = (SELECT min(rowid) FROM tags)")
     report = verify(str(dev_archive_path), str(target))
     assert not report.ok and report.cables_differing == (rid,)

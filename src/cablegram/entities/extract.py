@@ -37,6 +37,11 @@ def extract(cable: Cable) -> Entities:
     for n, t, caps in texts:
         finder.from_titles((n, t), caps)
         finder.from_classified_by((n, t))
+        if caps:
+            finder.from_caps_speakers((n, t))
+        else:
+            finder.from_proper_pairs((n, t))
+    finder.from_known(texts)
     finder.sweep(texts)
     person_words = finder.tokens()
 
@@ -116,7 +121,9 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
             i += 1
             continue
         hit = None
-        for k in range(min(g.longest.get(folded[i], 0), n - i), 0, -1):
+        # a dotted word folds to several (`U.S.` -> `u s`): it is a whole name or none
+        longest = g.longest.get(folded[i], 0) or (1 if folded[i] in g.names else 0)
+        for k in range(min(longest, n - i), 0, -1):
             run = ws[i:i + k]
             if k > 1:
                 if any(text[a.end:b.start].strip(" -") for a, b in pairwise(run)):

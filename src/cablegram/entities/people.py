@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from cablegram.directory import is_known_tag
 from cablegram.model import Cable
@@ -19,8 +20,13 @@ _TITLE_WORDS = sorted(data_lines("titles.txt"), key=len, reverse=True)
 _TITLE = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _TITLE_WORDS)
 _PARTICLE = r"(?:al|el|bin|ibn|abu|de|da|del|della|di|dos|van|von|der|le|la|y)"
 _NAME_MIXED = r"(?:[A-Z]\.|(?:Mc|Mac|Le|De|Di|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Za-zà-ÿ]+)*|[A-Z]{2,}(?:-[A-Z]+)?)"
+# In running text a role is often lower case (`executive director Ibrahim Al Rumahi`): a title
+# written in words may start either way; an abbreviation (`PM`, `FM`) only as written.
+_TITLE_EITHER = "|".join(
+    (f"[{t[0]}{t[0].lower()}]{re.escape(t[1:])}" if t[1:].islower() and t[1:].isalpha() else re.escape(t))
+    .replace(r"\ ", r"\s+") for t in _TITLE_WORDS)
 _TITLED_MIXED = re.compile(
-    rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}})",
+    rf"\b(?:{_TITLE_EITHER})\.?\s+((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}})",
 )
 _TITLED_CAPS = re.compile(
     rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?[A-Z][A-Z'’-]+"
@@ -82,7 +88,8 @@ def _plausible(name: str, caps: bool) -> bool:
     words = name.split()
     last = words[-1]
     whole = _places().get(fold(name))
-    if whole is not None and (whole.kind != "city" or whole.population >= 100_000):
+    # `President Bush` is not the city of Bush; `Ambassador Moscow` would be a post
+    if whole is not None and (whole.kind != "city" or whole.population >= 1_000_000):
         return False
     if len(words) == 2 and fold(words[0]) in _places() and fold(words[0]) not in given_names():
         return False
@@ -92,6 +99,9 @@ def _plausible(name: str, caps: bool) -> bool:
             return False
     return not (len(last) <= 1 or fold(last) in _NOT_NAME)
 _SUFFIX = {"jr", "sr", "ii", "iii", "iv"}
+_TITLE_FOLDS = frozenset(fold(w) for t in _TITLE_WORDS for w in t.split())
+_PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "de", "da", "del", "della", "di", "dos", "van", "von", "der",
+                        "le", "la", "y"})
 
 
 def person_key(name: str) -> str | None:
@@ -101,6 +111,52 @@ def person_key(name: str) -> str | None:
         return None
     last = re.sub(r"^(?:al|el)-", "", parts[-1])
     return last if (len(last) >= 2 and last.isalpha()) or "-" in last else None
+
+
+def clean_name(name: str) -> str:
+    """Spaces squeezed, a possessive and stray punctuation dropped: `MUBARAK'S,` -> `MUBARAK`."""
+    return re.sub(r"['’]s\b", "", re.sub(r"\s+", " ", name), flags=re.I).strip(" ,.;:'’")
+
+
+@cache
+def known_people() -> dict[str, str]:
+    """Folded surname -> spelling, of people named after a title in several cables outside the
+    labelled set (`data/known_people.txt`, made by `_build.py`): found bare too."""
+    out = {}
+    for line in data_lines("known_people.txt"):
+        key, _, spelling = line.partition("|")
+        out[key] = spelling
+    return out
+
+
+_CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
+# `Smith & Wesson`, `Indira Gandhi Hospital`: a surname inside an organisation's name
+_ORG_AFTER = re.compile(
+    r"\s*(?:&|(?:[A-Z][a-z]+\s+)?(?:Hospital|Foundation|Corporation|Company|Institute|University|Center|Centre"
+    r"|Group|Party|Airport|Museum|Prize|Award|Plan|Doctrine|Administration|Bank|Fund|Street|Avenue|School|College"
+    r"|Clinic|Stadium|Bridge|Dam|Square)\b)", re.IGNORECASE)
+_PROPER_RUN = re.compile(r"\b([A-Z][a-zà-ÿ]{2,}(?: [A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?){1,2})\b(?![ -][A-Z])")
+_ORG_HEAD = re.compile(r"\b(?:Corporation|Company|Institute|Guidebook|Inc|Ltd|Group|Party|Council|Committee)\b")
+
+
+@cache
+def _country_stems() -> frozenset[str]:
+    from .places import place_index
+
+    return frozenset(w[:4] for k, p in place_index().items() if p.kind == "country" for w in k.split() if len(w) >= 4)
+
+
+def _national(word: str) -> bool:
+    """`costa`, `korean`, `arabs`: a word of a country's name or its people's."""
+    return word[:4] in _country_stems() and (
+        word.endswith(("an", "ans", "ese", "ish", "is", "i", "ic", "ia", "a")) or word in _places())
+
+
+_CAPS_SPEAKER = re.compile(
+    r"\b([A-Z][A-Z'’-]{2,}(?: [A-Z][A-Z'’-]{2,})?)(?: HAS| HAD| ALSO)? (?:SAID|SAYS|TOLD|NOTED|STATED|ADDED|ASKED"
+    r"|REPLIED|EXPLAINED|STRESSED|EMPHASIZED|INDICATED|ARGUED|CLAIMED|REMARKED|AGREED|BELIEVES|EXPRESSED"
+    r"|DESCRIBED|SIDESTEPPED|INQUIRED|UNDERSTANDS|COMMENTED|OPINED)\b"
+)
 
 
 @dataclass
@@ -123,7 +179,7 @@ class PersonFinder:
         self._by_key: dict[str, _Person] = {}
 
     def add(self, name: str, paragraph: int) -> None:
-        name = re.sub(r"['’]s\b", "", re.sub(r"\s+", " ", name), flags=re.I).strip(" ,.;:'’")
+        name = clean_name(name)
         if not name or is_redacted(name):
             return
         key = person_key(name)
@@ -173,6 +229,58 @@ class PersonFinder:
                     name = _trim(words, False)
                     if name and " " in name:
                         self.add(name, number)
+
+    def from_known(self, pieces: Iterable[tuple[int, str, bool]]) -> None:
+        """Bare surnames of known people (`Mubarak`, `MUBARAK'S`), capitalised words only
+        in mixed-case text."""
+        known = known_people()
+        for number, text, caps in pieces:
+            for m in _CAPITALISED.finditer(text):
+                word = m.group()
+                if caps:
+                    if not word.isupper():
+                        continue
+                elif word.isupper() and len(word) <= 4:  # an acronym (`MOI`), not `LAVROV`
+                    continue
+                word = clean_name(word)
+                key = word.lower() if word.isascii() else fold(word)
+                if key in known and not _ORG_AFTER.match(text, m.end()):
+                    self.add(word, number)
+
+    def from_caps_speakers(self, piece: Piece) -> None:
+        """`MOOSA SAID`, `ESSA MOOSA TOLD` in all-capitals text: a speaker that is no place,
+        organisation, title or common word."""
+        number, text = piece
+        from .gazetteer import gazetteer
+
+        names = gazetteer().names
+        for m in _CAPS_SPEAKER.finditer(text):
+            words = m.group(1).split()
+            folded = [fold(clean_name(w)) for w in words]
+            if any(f in common_words() or f in _NOT_NAME or f in names or f in _TITLE_FOLDS or f.endswith("ly")
+                   for f in folded):
+                continue
+            self.add(m.group(1), number)
+
+    def from_proper_pairs(self, piece: Piece) -> None:
+        """Two or three capitalised words mid-sentence that are no common word, place,
+        organisation or title (`Staci Haag`, `Diane Sawyer`): in mixed-case text, a name."""
+        number, text = piece
+        from .gazetteer import gazetteer
+
+        names = gazetteer().names
+        common = common_words()
+        for m in _PROPER_RUN.finditer(text):
+            before = text[:m.start()].rstrip()
+            if not before or before[-1] in ".:;!?\"'(-":
+                continue
+            words = m.group(1).split()
+            folded = [fold(clean_name(w)) for w in words]
+            if any(f in common or f in names or f in _TITLE_FOLDS or f in _NOT_NAME or _national(f) for f in folded):
+                continue
+            if _ORG_HEAD.search(m.group(1)) or " ".join(folded) in names or _ORG_AFTER.match(text, m.end()):
+                continue
+            self.add(m.group(1), number)
 
     def from_classified_by(self, piece: Piece) -> None:
         """`Classified By: A/PolCouns Nathaniel P. Dean Reason 1.5 (b)` left in the text."""
@@ -238,7 +346,8 @@ def _trim(tokens: list[str], caps: bool) -> str | None:
         f = fold(tok)
         if f in _NOT_NAME or is_redacted(tok):
             break
-        if caps and f in common and not (len(tok) == 2 and tok.endswith(".")):
+        if caps and f in common and not (len(tok) == 2 and tok.endswith(".")) and not (
+                f in _PARTICLES and i + 1 < len(tokens)):
             # right after the title a surname may be a word too (`PRESIDENT BUSH`), not a verb
             if i or len(f) <= 3 or f in _CAPS_STOP or f.endswith(("ed", "ing", "ly")):
                 break

@@ -27,6 +27,12 @@ _ROUTING = re.compile(
     re.MULTILINE)
 
 
+# A later section's header run into a paragraph (`R 171512Z JAN 90 FM AMCONSUL CAPE TOWN TO
+# SECSTATE WASHDC ... TAGS: PGOV SF SUBJECT: ...`): the addressees are no part of the text.
+_HEADER_RUN = re.compile(
+    r"\b[OPRZ]\s+\d{6}Z\s+[A-Z]{3}\s+\d\d\s+FM\s.{0,1500}?\bTAGS:?(?:\s+[A-Z]{2,6}\b)+"
+    r"(?:\s+SUBJECT:\s[^.]*?(?=\s[A-Z]*[a-z]|\s\d+\.\s|$))?", re.S)
+
 _ROUTING_MARKERS = ("Embassy ", "Consulate ", "Mission ", "AMEMBASSY", "AMCONSUL", "PAGE ", " OF 0", "C O N F",
                     "S E C R", "UNCLAS", "REF", "SIPDIS")
 
@@ -43,6 +49,8 @@ def pieces(cable: Cable) -> Iterator[Piece]:
         text = f"{p.heading}. {p.text}" if p.heading else p.text
         if any(marker in text for marker in _ROUTING_MARKERS):
             text = _ROUTING.sub("", text)
+            if " FM " in text:
+                text = _HEADER_RUN.sub(" ", text)
         if text:
             yield current, text
 

@@ -34,11 +34,13 @@ def extract(cable: Cable) -> Entities:
     finder = PersonFinder()
     finder.from_record(cable)
     finder.from_signature(cable)
+    finder.from_notes(cable)
     for n, t, caps in texts:
         finder.from_titles((n, t), caps)
         finder.from_classified_by((n, t))
         if caps:
             finder.from_caps_speakers((n, t))
+            finder.from_caps_given((n, t))
         else:
             finder.from_proper_pairs((n, t))
     finder.from_known(texts)

@@ -18,7 +18,7 @@ __all__ = ["PersonFinder", "person_key", "titled_names"]
 
 _TITLE_WORDS = sorted(data_lines("titles.txt"), key=len, reverse=True)
 _TITLE = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _TITLE_WORDS)
-_PARTICLE = r"(?:al|el|bin|ibn|abu|de|da|del|della|di|dos|van|von|der|le|la|y)"
+_PARTICLE = r"(?:al|el|bin|ibn|abu|de|da|del|della|di|do|dos|das|du|van|von|der|le|la|y)"
 _NAME_MIXED = r"(?:[A-Z]\.|(?:Mc|Mac|Le|De|Di|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Za-zà-ÿ]+)*|[A-Z]{2,}(?:-[A-Z]+)?)"
 # In running text a role is often lower case (`executive director Ibrahim Al Rumahi`): a title
 # written in words may start either way; an abbreviation (`PM`, `FM`) only as written.
@@ -26,11 +26,11 @@ _TITLE_EITHER = "|".join(
     (f"[{t[0]}{t[0].lower()}]{re.escape(t[1:])}" if t[1:].islower() and t[1:].isalpha() else re.escape(t))
     .replace(r"\ ", r"\s+") for t in _TITLE_WORDS)
 _TITLED_MIXED = re.compile(
-    rf"\b(?:{_TITLE_EITHER})\.?\s+((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}})",
+    rf"\b(?:{_TITLE_EITHER})\.?\s+(?=((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}}))",
 )
 _TITLED_CAPS = re.compile(
-    rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?[A-Z][A-Z'’-]+"
-    rf"(?:\s+(?:{_PARTICLE}[- ]?)?(?:[A-Z]\.|[A-Z][A-Z'’-]+)){{0,3}})",
+    rf"\b(?:{_TITLE})\.?\s+(?=((?:{_PARTICLE}[- ])?[A-Z][A-Z'’-]+"
+    rf"(?:\s+(?:{_PARTICLE}[- ]?)?(?:[A-Z]\.|[A-Z][A-Z'’-]+)){{0,3}}))",
     re.IGNORECASE,
 )
 _NOT_NAME = frozenset(fold(w) for w in data_lines("not_names.txt"))
@@ -55,8 +55,10 @@ _NAME_THEN_ROLE = re.compile(
     rf"(?:{_TITLE}|[Hh]ead|[Ll]eader|[Ff]ounder|[Oo]wner|[Ee]ditor|[Pp]resident|[Dd]irector|[Cc]hief)\b"
 )
 _NAME_THEN_VERB = re.compile(
-    _CUE_NAME + r"\s+(?:told|said|stated|noted|explained|added|asked|reported|confirmed|stressed|argued|claimed"
-    r"|expressed|remarked|described|acknowledged|indicated|emphasized|replied|warned)\b"
+    _CUE_NAME + r"(?:\s+\((?:strictly\s+)?protect\))?\s+(?:told|said|stated|noted|explained|added|asked|reported|confirmed|stressed|argued|claimed"
+    r"|expressed|remarked|described|acknowledged|indicated|emphasized|replied|warned|agreed|believed|thought|urged"
+    r"|pointed|commented|welcomed|highlighted|lamented|complained|suggested|insisted|admitted|denied|promised"
+    r"|announced|opined|underscored|observed|recalled|predicted|asserted|cautioned|conceded|maintained)\b"
 )
 _CAPS_STOP = frozenset("""said says told noted added asked stated also will would could should might must
 shall have were been being that this these those there their then than when where while which with from into
@@ -152,6 +154,8 @@ def _national(word: str) -> bool:
         word.endswith(("an", "ans", "ese", "ish", "is", "i", "ic", "ia", "a")) or word in _places())
 
 
+_FOR_NAME = re.compile(r"\bFOR\s+([A-Z][A-Z'’-]{3,})(?=\s*(?:,|AND\b|$))")
+_CAPS_PAIR = re.compile(r"\b([A-Z]{3,}) (?=([A-Z][A-Z'’-]+)\b)")
 _CAPS_SPEAKER = re.compile(
     r"\b([A-Z][A-Z'’-]{2,}(?: [A-Z][A-Z'’-]{2,})?)(?: HAS| HAD| ALSO)? (?:SAID|SAYS|TOLD|NOTED|STATED|ADDED|ASKED"
     r"|REPLIED|EXPLAINED|STRESSED|EMPHASIZED|INDICATED|ARGUED|CLAIMED|REMARKED|AGREED|BELIEVES|EXPRESSED"
@@ -185,6 +189,14 @@ class PersonFinder:
         key = person_key(name)
         if not key or key in _NOT_NAME or (" " not in name and fold(name) in common_words()):
             return
+        words = name.split()
+        if len(words) >= 3 and key not in self._by_key:
+            # `Oscar Arias Sanchez` is Arias: a two-surname name under the surname already known
+            for w in words[1:-1]:
+                f = fold(w)
+                if f in self._by_key or f in known_people():
+                    key = f
+                    break
         person = self._by_key.setdefault(key, _Person())
         person.names.append(name)
         person.mentions.add(paragraph)
@@ -230,6 +242,22 @@ class PersonFinder:
                     if name and " " in name:
                         self.add(name, number)
 
+    def from_notes(self, cable: Cable) -> None:
+        """Passing lines the parser keeps beside the paragraphs: `PLEASE PASS NEA A/S BURNS`,
+        `NSC FOR THEROUX`. People only: the offices and posts there are routing."""
+        from .gazetteer import gazetteer
+
+        names = gazetteer().names
+        for note in cable.notes:
+            if len(note) > 200:
+                continue
+            for name in titled_names(note, True):
+                self.add(name, HEADING)
+            for m in _FOR_NAME.finditer(note):  # `FOR THEROUX`, not `FOR JMEYERS` (a login) or `FOR LEGATT`
+                f = fold(m.group(1))
+                if f in known_people() and f not in names:
+                    self.add(m.group(1), HEADING)
+
     def from_known(self, pieces: Iterable[tuple[int, str, bool]]) -> None:
         """Bare surnames of known people (`Mubarak`, `MUBARAK'S`), capitalised words only
         in mixed-case text."""
@@ -261,6 +289,24 @@ class PersonFinder:
                    for f in folded):
                 continue
             self.add(m.group(1), number)
+
+    def from_caps_given(self, piece: Piece) -> None:
+        """`NELSON MANDELA`, `JESSE JACKSON` in all-capitals text: a known given name, then a
+        word that is no common word, place, organisation or title."""
+        number, text = piece
+        from .gazetteer import gazetteer
+
+        names = gazetteer().names
+        given = given_names()
+        common = common_words()
+        for m in _CAPS_PAIR.finditer(text):
+            first, last = m.group(1), clean_name(m.group(2))
+            f = fold(last)
+            if "'" in last[2:] or "’" in last[2:] or f"{first.lower()} {f}" in names or _ORG_AFTER.match(text, m.end(2)):
+                continue
+            if (first.lower() in given and first.lower() not in _TITLE_FOLDS and f not in common and f not in names and f not in _TITLE_FOLDS
+                    and f not in _NOT_NAME and f not in given and not _national(f)):
+                self.add(f"{first} {last}", number)
 
     def from_proper_pairs(self, piece: Piece) -> None:
         """Two or three capitalised words mid-sentence that are no common word, place,

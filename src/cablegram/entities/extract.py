@@ -13,7 +13,7 @@ from cablegram.model import Cable
 from .gazetteer import Gazetteer, gazetteer, quick_fold
 from .lexicon import common_words
 from .model import Entities, Entity
-from .orgs import acronym_definitions, head_word_orgs, org_names
+from .orgs import acronym_definitions, caps_head_word_orgs, head_word_orgs, org_names
 from .people import PersonFinder
 from .places import Place, country_for_tag, is_big, place_index
 from .text import HEADING, fold, is_caps, pieces
@@ -49,8 +49,8 @@ def extract(cable: Cable) -> Entities:
 
     defined: dict[str, str] = {}
     for _, t, caps in texts:
-        if not caps and "(" in t:
-            defined.update(acronym_definitions(t))
+        if "(" in t:
+            defined.update(acronym_definitions(t, caps))
 
     places: Found = {}
     orgs: dict[str, set[int]] = defaultdict(set)
@@ -59,8 +59,8 @@ def extract(cable: Cable) -> Entities:
     g = gazetteer()
     for n, t, caps in texts:
         spans: list[tuple[int, int]] = []
-        if not caps:
-            for name, a, b in head_word_orgs(t):
+        if True:
+            for name, a, b in (caps_head_word_orgs(t) if caps else head_word_orgs(t)):
                 canonical = org_names().get(fold(name), name)
                 orgs[canonical].add(n)
                 spans.append((a, b))
@@ -114,7 +114,7 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
             i += 1
             continue
         acro = g.acronyms.get(w)
-        if acro is not None and len(w) > 1 and not (caps and (folded[i] in common or w not in g.caps_safe)):
+        if acro is not None and len(w) > 1 and not (caps and (w not in g.caps_safe or folded[i] in common and w != "UN")):
             yield acro, ws[i:i + 1]
             i += 1
             continue

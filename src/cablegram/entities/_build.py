@@ -21,8 +21,8 @@ from cablegram.sources import read_path
 from cablegram.telegram import parse
 
 from .lexicon import common_words, data_lines
-from .people import clean_name, person_key, titled_names
 from .orgs import org_names
+from .people import clean_name, person_key, titled_names
 from .places import place_index
 from .text import fold, is_caps, pieces
 

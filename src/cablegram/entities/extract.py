@@ -114,7 +114,8 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
             i += 1
             continue
         acro = g.acronyms.get(w)
-        if acro is not None and len(w) > 1 and not (caps and (w not in g.caps_safe or folded[i] in common and w != "UN")):
+        if acro is not None and len(w) > 1 and not (
+                caps and (w not in g.caps_safe or (folded[i] in common and w != "UN"))):
             yield acro, ws[i:i + 1]
             i += 1
             continue

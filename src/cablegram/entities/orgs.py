@@ -159,11 +159,11 @@ def caps_head_word_orgs(text: str) -> list[tuple[str, int, int]]:
     out = []
     for m in _CAPS_HEAD_ORG.finditer(text):
         words = re.split(r"\S+['’]S\s", m.group(1))[-1].split()  # `MANSUR'S PROGRESSIVE SOCIETY`
-        while words[:-1] and (words[0].lower() in _common() and words[0].lower() not in _ORG_WORDS
+        while words[:-1] and ((words[0].lower() in _common() and words[0].lower() not in _ORG_WORDS)
                               or words[0] in ("OF", "FOR", "AND", "THE")):
             words.pop(0)
         if len(words) < 2 or any(
-                w.lower() in _common() and w.lower() not in _ORG_WORDS and w not in ("OF", "FOR", "AND", "THE")
+                (w.lower() in _common() and w.lower() not in _ORG_WORDS and w not in ("OF", "FOR", "AND", "THE"))
                 or _TITLE_LEAD.fullmatch(w) or "'" in w[:-2] or "’" in w[:-2] for w in words[:-1]):
             continue
         name = " ".join(w.lower() if w in ("OF", "FOR", "AND", "THE") else w.capitalize() for w in words)
@@ -216,7 +216,7 @@ def _strict(words: list[str], acro: str) -> list[str] | None:
     """The trailing words whose initials spell the acronym, link words skipped: `Department of
     Education and Training` for DET."""
     letters = [c for c in acro if c.isalpha()]
-    if len(letters) < 3 or not acro.isupper() and sum(c.isupper() for c in acro) < 3:
+    if len(letters) < 3 or (not acro.isupper() and sum(c.isupper() for c in acro) < 3):
         letters = [c for c in acro if c.isupper()]
         if len(letters) < 3:
             return None

@@ -26,7 +26,8 @@ _TITLE_EITHER = "|".join(
     (f"[{t[0]}{t[0].lower()}]{re.escape(t[1:])}" if t[1:].islower() and t[1:].isalpha() else re.escape(t))
     .replace(r"\ ", r"\s+") for t in _TITLE_WORDS)
 _TITLED_MIXED = re.compile(
-    rf"\b(?:{_TITLE_EITHER})\.?\s+(?=((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}}))",
+    rf"\b(?:{_TITLE_EITHER})\.?\s+"
+    rf"(?=((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}}))",
 )
 _TITLED_CAPS = re.compile(
     rf"\b(?:{_TITLE})\.?\s+(?=((?:{_PARTICLE}[- ])?[A-Z][A-Z'’-]+"
@@ -55,7 +56,8 @@ _NAME_THEN_ROLE = re.compile(
     rf"(?:{_TITLE}|[Hh]ead|[Ll]eader|[Ff]ounder|[Oo]wner|[Ee]ditor|[Pp]resident|[Dd]irector|[Cc]hief)\b"
 )
 _NAME_THEN_VERB = re.compile(
-    _CUE_NAME + r"(?:\s+\((?:strictly\s+)?protect\))?\s+(?:told|said|stated|noted|explained|added|asked|reported|confirmed|stressed|argued|claimed"
+    _CUE_NAME + r"(?:\s+\((?:strictly\s+)?protect\))?\s+(?:told|said|stated|noted|explained|added|asked|reported"
+    r"|confirmed|stressed|argued|claimed"
     r"|expressed|remarked|described|acknowledged|indicated|emphasized|replied|warned|agreed|believed|thought|urged"
     r"|pointed|commented|welcomed|highlighted|lamented|complained|suggested|insisted|admitted|denied|promised"
     r"|announced|opined|underscored|observed|recalled|predicted|asserted|cautioned|conceded|maintained)\b"
@@ -302,9 +304,11 @@ class PersonFinder:
         for m in _CAPS_PAIR.finditer(text):
             first, last = m.group(1), clean_name(m.group(2))
             f = fold(last)
-            if "'" in last[2:] or "’" in last[2:] or f"{first.lower()} {f}" in names or _ORG_AFTER.match(text, m.end(2)):
+            if ("'" in last[2:] or "’" in last[2:] or f"{first.lower()} {f}" in names
+                    or _ORG_AFTER.match(text, m.end(2))):
                 continue
-            if (first.lower() in given and first.lower() not in _TITLE_FOLDS and f not in common and f not in names and f not in _TITLE_FOLDS
+            if (first.lower() in given and first.lower() not in _TITLE_FOLDS and f not in common
+                    and f not in names and f not in _TITLE_FOLDS
                     and f not in _NOT_NAME and f not in given and not _national(f)):
                 self.add(f"{first} {last}", number)
 

@@ -23,8 +23,9 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from cablegram.archive import dims as dims_mod
-from cablegram.archive import graph, postgres_schema
+from cablegram.archive import entities_store, graph, postgres_schema
 from cablegram.archive.base import (
+    ENTITY_FACETS,
     FACETS,
     MARK_END,
     MARK_START,
@@ -385,6 +386,9 @@ class PostgresArchive:
             out["tag"] = [FacetCount(t, n) for t, n in self._all(
                 f"SELECT t.tag, count(*) AS n {tag_frm} GROUP BY t.tag ORDER BY n DESC, t.tag"
                 f" LIMIT {TAG_LIMIT}", params, text=plan.match is not None)]
+        if wanted & set(ENTITY_FACETS):
+            out.update(entities_store.facet_counts(
+                lambda sql, p: self._all(sql.replace("?", "%s"), p, text=plan.match is not None), frm, params, wanted))
         result = total, {name: out[name] for name in facets}
         if key is not None:
             self._cache = {k: v for k, v in self._cache.items() if k[0] != "facets"}
@@ -397,9 +401,9 @@ class PostgresArchive:
         """Search with the query language; the same contract as `SQLiteArchive.search`."""
         if sort not in ("rank", "bm25", "date", "-date"):
             raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
-        unknown = [f for f in facets if f not in FACETS]
+        unknown = [f for f in facets if f not in FACETS + ENTITY_FACETS]
         if unknown:
-            raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
+            raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS + ENTITY_FACETS)}")
         if not 0 <= limit <= MAX_LIMIT or offset < 0:
             raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
         plan = self.compile(query, filters, access)

@@ -93,6 +93,7 @@ class Prepared:
     people: list[tuple[Any, ...]] = field(default_factory=list)  # (role, position, name, office)
     offices: list[tuple[Any, ...]] = field(default_factory=list)  # (role, code, copies)
     defects: list[tuple[Any, ...]] = field(default_factory=list)
+    entities: list[tuple[Any, ...]] | None = None  # entity mentions (see `entities_store`)
 
 
 #: Columns of `cables` that `Prepared.cable` fills, in order (id is assigned by the writer).
@@ -201,7 +202,20 @@ def prepare(
         return Prepared(digest, text, source, reason=f"parse error: {type(exc).__name__}: {exc}")
     if not cable.reference_id:
         return Prepared(digest, text, source, reason="no reference id")
-    return rows_for(cable, text, digest, released, source)
+    prepared = rows_for(cable, text, digest, released, source)
+    prepared.entities = _mentions(cable)
+    return prepared
+
+
+def _mentions(cable: Cable) -> list[tuple[Any, ...]] | None:
+    """Entity mentions, extracted here in the worker; None (stored later by `cablegram entities
+    --rebuild`) if extraction fails: a cable is never lost to it."""
+    from cablegram.archive.entities_store import mention_rows
+
+    try:
+        return list(mention_rows(cable))
+    except Exception:  # an extraction bug must not cost the cable
+        return None
 
 
 #: A small telegram whose parse loads what every parse needs (directory tables, the release

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from cablegram.access import Marking
 
 __all__ = [
-    "ENTITY_FACETS", "KIND_OF_FIELD", "Mention", "ensure", "facet_counts", "field_sql", "mention_rows",
+    "ENTITY_FACETS", "KIND_OF_FIELD", "Mention", "ensure", "entity_key", "facet_counts", "field_sql", "mention_rows",
     "paragraph_markings", "rebuild", "store", "supported", "visible_sql",
 ]
 
@@ -224,11 +224,27 @@ def rebuild(archive: Any, *, batch: int = 500, on_batch: Callable[[int], None] |
 
 # --- reading -----------------------------------------------------------------------------------
 
-def field_sql(kind: str, value: str, params: list[object]) -> str:
-    """`person:lavrov` as SQL over `f` (cable_facets): cables with an open mention of that key."""
+def entity_key(kind: str, value: str) -> str:
+    """The key a name is stored under: `Sergey Lavrov` -> `lavrov`, `Burma` -> `burma`, `NATO` ->
+    `north atlantic treaty organization`."""
+    from cablegram.entities.orgs import org_acronyms, org_names
+    from cablegram.entities.people import person_key
+    from cablegram.entities.places import place_index
     from cablegram.entities.text import fold
 
-    params.extend([kind, fold(value)])
+    value = value.strip()
+    if kind == "person":
+        return person_key(value) or fold(value)
+    if kind == "place":
+        place = place_index().get(fold(value))
+        return fold(place.name) if place else fold(value)
+    canonical = org_acronyms().get(value) or org_acronyms().get(value.upper()) or org_names().get(fold(value))
+    return fold(canonical or value)
+
+
+def field_sql(kind: str, value: str, params: list[object]) -> str:
+    """`person:lavrov` as SQL over `f` (cable_facets): cables with an open mention of that key."""
+    params.extend([kind, entity_key(kind, value)])
     return "f.id IN (SELECT cable_id FROM entity_mentions WHERE kind = ? AND key = ? AND open = 1)"
 
 
@@ -326,9 +342,7 @@ def top_entities(archive: Any, query: str, *, limit: int = 10) -> dict[str, list
 def person_cables(archive: Any, name: str) -> tuple[str, list[tuple[str, str | None, tuple[int, ...]]]]:
     """One person's cables, oldest first: (key, [(reference_id, created, paragraphs)]); only
     cables and paragraphs the reader may see."""
-    from cablegram.entities.people import person_key
-
-    key = person_key(name) or name.lower()
+    key = entity_key("person", name)
     base = _base(archive)
     db = _Db(base)
     access = _reader_access(archive)

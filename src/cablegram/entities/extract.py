@@ -59,12 +59,12 @@ def extract(cable: Cable) -> Entities:
     g = gazetteer()
     for n, t, caps in texts:
         spans: list[tuple[int, int]] = []
-        if True:
-            for name, a, b in (caps_head_word_orgs(t) if caps else head_word_orgs(t)):
-                canonical = org_names().get(fold(name), name)
-                orgs[canonical].add(n)
-                spans.append((a, b))
-        ws = words(t, capitalised_only=not caps)
+        for name, a, b in (caps_head_word_orgs(t) if caps else head_word_orgs(t)):
+            canonical = org_names().get(fold(name), name)
+            orgs[canonical].add(n)
+            spans.append((a, b))
+        # only words some name is made of (adjacency in the text is checked where runs are built)
+        ws = words(t, capitalised_only=not caps, vocab=g.vocab, also=defined)
         if spans:
             ws = [w for w in ws if not any(a <= w.start < b for a, b in spans)]
         for value, run in _scan(ws, t, caps, g, defined):

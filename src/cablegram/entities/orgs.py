@@ -12,10 +12,11 @@ from importlib import resources
 from .lexicon import common_words as _common
 from .lexicon import data_lines
 from .text import fold
+from .trie import trie_pattern
 
 __all__ = ["acronym_definitions", "head_word_orgs", "org_acronyms", "org_names"]
 
-_HEADS = ("Party|Directorate|Partido|Front|Frente|Movement|Movimiento|Commission|Comision|Committee|Council|"
+_HEAD_WORDS = ("Party|Directorate|Partido|Front|Frente|Movement|Movimiento|Commission|Comision|Committee|Council|"
           "Consejo|Agency|"
           "Bank|Banco|Corporation|Company|Institute|Instituto|Foundation|Fundacion|University|Universidad|"
           "Federation|Association|Alliance|Alianza|Coalition|Authority|Bureau|Organization|Organisation|Court|"
@@ -23,6 +24,8 @@ _HEADS = ("Party|Directorate|Partido|Front|Frente|Movement|Movimiento|Commission
           "Guard|Navy|Forces|Service|Secretariat|Fund|Center|Centre|Church|Brigades|Group|Network|Senate|Cabinet|"
           "Office|Initiative|Airport|Museum|Hospital|Clinic|Unit|Society|Syndicate|Forum|Division|Archive|"
           "Nunciature|Club|Conference|Institutes|Resort|Services")
+_HEADS = trie_pattern(sorted(set(_HEAD_WORDS.split("|"))))
+_CAPS_HEADS = trie_pattern(sorted({w.upper() for w in _HEAD_WORDS.split("|")}))
 _LINK = r"(?:of|for|and|the|on|de|del|la|el|y|des|du|da|do)"
 _CAP = r"[A-ZÀ-Þ][\wÀ-ÿ'’-]+"
 _HEAD_ORG = re.compile(
@@ -144,7 +147,7 @@ def head_word_orgs(text: str) -> list[tuple[str, int, int]]:
 
 
 _CAPS_HEAD_ORG = re.compile(
-    rf"\b((?:[A-Z][A-Z'’-]+\s+(?:(?:OF|FOR|AND|THE)\s+)*){{1,4}}(?:{_HEADS.upper()}))\b")
+    rf"\b((?:[A-Z][A-Z'’-]+\s+(?:(?:OF|FOR|AND|THE)\s+)*){{1,4}}(?:{_CAPS_HEADS}))\b")
 # Words that start an organisation's name in all-capitals text though they are common words.
 _ORG_WORDS = frozenset("""national democratic communist socialist liberal conservative republican united popular
 revolutionary islamic progressive people's peoples federal central general supreme international african arab

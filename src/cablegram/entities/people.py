@@ -6,25 +6,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from cablegram.directory import is_known_tag
 from cablegram.model import Cable
 
 from .lexicon import common_words, data_lines, given_names
 from .text import HEADING, Piece, fold, is_redacted
+from .trie import trie_pattern
 
 __all__ = ["PersonFinder", "person_key", "titled_names"]
 
 _TITLE_WORDS = sorted(data_lines("titles.txt"), key=len, reverse=True)
-_TITLE = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _TITLE_WORDS)
+_TITLE = trie_pattern(_TITLE_WORDS)
 _PARTICLE = r"(?:al|el|bin|ibn|abu|de|da|del|della|di|do|dos|das|du|van|von|der|le|la|y)"
 _NAME_MIXED = r"(?:[A-Z]\.|(?:Mc|Mac|Le|De|Di|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Za-zà-ÿ]+)*|[A-Z]{2,}(?:-[A-Z]+)?)"
 # In running text a role is often lower case (`executive director Ibrahim Al Rumahi`): a title
 # written in words may start either way; an abbreviation (`PM`, `FM`) only as written.
-_TITLE_EITHER = "|".join(
-    (f"[{t[0]}{t[0].lower()}]{re.escape(t[1:])}" if t[1:].islower() and t[1:].isalpha() else re.escape(t))
-    .replace(r"\ ", r"\s+") for t in _TITLE_WORDS)
+_TITLE_EITHER = trie_pattern(_TITLE_WORDS, either_case_first=True)
 _TITLED_MIXED = re.compile(
     rf"\b(?:{_TITLE_EITHER})\.?\s+"
     rf"(?=((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}}))",
@@ -35,8 +34,12 @@ _TITLED_CAPS = re.compile(
     re.IGNORECASE,
 )
 _NOT_NAME = frozenset(fold(w) for w in data_lines("not_names.txt"))
+# A name starts at a known given name (a trie of them, so the scan skips every other word) or a
+# word with an accent (folded, it may be one).
+_GIVEN_START = (trie_pattern(sorted(n[:1].upper() + n[1:] for n in given_names() if n[:1].isalpha()))
+                + r"(?![a-zà-ÿ])|[A-ZÀ-Þ][a-zà-ÿ]*[À-ÿ][a-zà-ÿ]*")
 _GIVEN_FIRST = re.compile(
-    rf"\b([A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?(?:\s+[A-Z]\.)?"
+    rf"\b((?:{_GIVEN_START})(?:-[A-Z][a-zà-ÿ]+)?(?:\s+[A-Z]\.)?"
     rf"(?:\s+(?:{_PARTICLE}[- ]|(?:Al|El|Van|Bin|De)\s){{0,2}}{_NAME_MIXED}){{1,3}})"
 )
 _SIGNER = re.compile(
@@ -51,17 +54,19 @@ _CUE_NAME = (
     rf"([A-Z][a-zà-ÿ]+(?:\s+[A-Z]\.)?(?:\s+(?:{_PARTICLE}[- ]){{0,2}}"
     rf"(?:Mc|Mac|Le|De|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?){{1,2}})"
 )
-_NAME_THEN_ROLE = re.compile(
-    _CUE_NAME + rf",\s+(?:the\s+|a\s+|an\s+|former\s+|acting\s+|new\s+)?(?:[A-Z][\w'’/-]*\s+){{0,4}}?"
+# A name then a role or a verb: found from the role or verb back (a handful a paragraph), not
+# tried at every capitalised word.
+_CUE_END = re.compile(rf"(?<![\w'’-]){_CUE_NAME}$")
+_ROLE_AFTER = re.compile(
+    rf",\s+(?:the\s+|a\s+|an\s+|former\s+|acting\s+|new\s+)?(?:[A-Z][\w'’/-]*\s+){{0,4}}?"
     rf"(?:{_TITLE}|[Hh]ead|[Ll]eader|[Ff]ounder|[Oo]wner|[Ee]ditor|[Pp]resident|[Dd]irector|[Cc]hief)\b"
 )
-_NAME_THEN_VERB = re.compile(
-    _CUE_NAME + r"(?:\s+\((?:strictly\s+)?protect\))?\s+(?:told|said|stated|noted|explained|added|asked|reported"
-    r"|confirmed|stressed|argued|claimed"
-    r"|expressed|remarked|described|acknowledged|indicated|emphasized|replied|warned|agreed|believed|thought|urged"
-    r"|pointed|commented|welcomed|highlighted|lamented|complained|suggested|insisted|admitted|denied|promised"
-    r"|announced|opined|underscored|observed|recalled|predicted|asserted|cautioned|conceded|maintained)\b"
-)
+_VERBS = ("told said stated noted explained added asked reported confirmed stressed argued claimed expressed remarked "
+          "described acknowledged indicated emphasized replied warned agreed believed thought urged pointed commented "
+          "welcomed highlighted lamented complained suggested insisted admitted denied promised announced opined "
+          "underscored observed recalled predicted asserted cautioned conceded maintained").split()
+_VERB_AFTER = re.compile(rf"\b(?:{trie_pattern(sorted(_VERBS))})\b")
+_CUE_BEFORE_VERB = re.compile(rf"(?<![\w'’-]){_CUE_NAME}(?:\s+\((?:strictly\s+)?protect\))?\s+$")
 _CAPS_STOP = frozenset("""said says told noted added asked stated also will would could should might must
 shall have were been being that this these those there their then than when where while which with from into
 about after before during under over again only even just still made make called urged agreed""".split())
@@ -108,18 +113,27 @@ _PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "de", "da", "del", "del
                         "le", "la", "y"})
 
 
+@lru_cache(maxsize=65536)
 def person_key(name: str) -> str | None:
     """The surname, folded: 'Sergey Lavrov', 'S. LAVROV', 'FM Lavrov' -> 'lavrov'."""
-    parts = [p for p in re.split(r"[\s,]+", fold(name)) if p and p not in _SUFFIX]
+    parts = [p for p in _SPLIT_NAME.split(fold(name)) if p and p not in _SUFFIX]
     if not parts:
         return None
-    last = re.sub(r"^(?:al|el)-", "", parts[-1])
+    last = _ARTICLE.sub("", parts[-1])
     return last if (len(last) >= 2 and last.isalpha()) or "-" in last else None
 
 
+_WORDISH = re.compile(r"[A-Za-zÀ-ÿ][\wÀ-ÿ'’-]*[\wÀ-ÿ]|[A-Za-z]")
+_SPLIT_NAME = re.compile(r"[\s,]+")
+_ARTICLE = re.compile(r"^(?:al|el)-")
+_SPACES = re.compile(r"\s+")
+_POSSESSIVE = re.compile(r"['’]s\b", re.I)
+
+
+@lru_cache(maxsize=65536)
 def clean_name(name: str) -> str:
     """Spaces squeezed, a possessive and stray punctuation dropped: `MUBARAK'S,` -> `MUBARAK`."""
-    return re.sub(r"['’]s\b", "", re.sub(r"\s+", " ", name), flags=re.I).strip(" ,.;:'’")
+    return _POSSESSIVE.sub("", _SPACES.sub(" ", name)).strip(" ,.;:'’")
 
 
 @cache
@@ -235,8 +249,11 @@ class PersonFinder:
                 name = _trim(words, False)
                 if name and " " in name and _plausible(name, False) and not any(is_known_tag(w) for w in words[1:]):
                     self.add(name, number)
-            for rx in (_NAME_THEN_ROLE, _NAME_THEN_VERB):
-                for m in rx.finditer(text):
+            for rx, before in ((_ROLE_AFTER, _CUE_END), (_VERB_AFTER, _CUE_BEFORE_VERB)):
+                for cue in rx.finditer(text):
+                    m = before.search(text, max(0, cue.start() - 110), cue.start())
+                    if m is None:
+                        continue
                     words = m.group(1).split()
                     if fold(words[0]) in common_words() or not _plausible(m.group(1), False):
                         continue
@@ -370,15 +387,12 @@ class PersonFinder:
                     surnames[last.upper()] = key
                     surnames[last] = key
                     surnames[last.capitalize()] = key
-        rx = re.compile(r"\b(" + "|".join(sorted(map(re.escape, surnames), key=len, reverse=True)) + r")\b")
+        common = common_words()
         for number, text, caps in pieces:
-            for m in rx.finditer(text):
-                word = m.group(1)
-                if caps and fold(word) in common_words():
+            for word in surnames.keys() & set(_WORDISH.findall(text)):  # a set lookup per word, no regex per cable
+                if caps and fold(word) in common:
                     continue
-                key = surnames.get(word)
-                if key:
-                    self._by_key[key].mentions.add(number)
+                self._by_key[surnames[word]].mentions.add(number)
 
     def people(self) -> list[tuple[str, str, tuple[int, ...], tuple[str, ...]]]:
         out = []

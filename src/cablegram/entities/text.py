@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 from cablegram.model import Cable
 
@@ -12,8 +13,8 @@ __all__ = ["HEADING", "Piece", "fold", "is_caps", "is_redacted", "pieces"]
 
 HEADING = 0
 _REDACTED = re.compile(r"X{3,}", re.IGNORECASE)
-_UPPER = re.compile(r"[A-Z]")
-_LOWER = re.compile(r"[a-z]")
+_UPPER_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER_BYTES = b"abcdefghijklmnopqrstuvwxyz"
 
 Piece = tuple[int, str]
 
@@ -57,9 +58,9 @@ def pieces(cable: Cable) -> Iterator[Piece]:
 
 def is_caps(text: str) -> bool:
     """True for all-capitals text (older cables, many headings): case says nothing there."""
-    head = text[:4000]
-    upper = len(_UPPER.findall(head))
-    lower = len(_LOWER.findall(head))
+    head = text[:4000].encode("ascii", "ignore")
+    upper = len(head) - len(head.translate(None, _UPPER_BYTES))
+    lower = len(head) - len(head.translate(None, _LOWER_BYTES))
     if upper + lower < 12:
         return True
     return upper / (upper + lower) > 0.8
@@ -69,8 +70,15 @@ def is_redacted(word: str) -> bool:
     return bool(_REDACTED.search(word))
 
 
+_SQUEEZE = re.compile(r"[\s.]+")
+
+
+@lru_cache(maxsize=131072)
 def fold(name: str) -> str:
     """Lower case, accents stripped, dots and spaces squeezed: the key variants share."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return re.sub(r"[\s.]+", " ", plain.replace("’", "").replace("'", "")).strip()
+    if name.isascii():
+        plain = name.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", name)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return _SQUEEZE.sub(" ", plain.replace("’", "").replace("'", "")).strip()

@@ -24,14 +24,14 @@ def words(text: str, capitalised_only: bool = False, vocab: Collection[str] | No
           also: Collection[str] = ()) -> list[Word]:
     """Words and dotted acronyms (`U.S.`); a possessive `'s` and trailing hyphens dropped.
     `capitalised_only` keeps capitalised words and the joiners inside names (`of`, `de`);
-    `vocab` (lower-case words) keeps only the words in it, in `also`, in capitals (acronyms),
+    `vocab` (lower-case words) keeps only the words in it, in `also`, with capitals inside (`PvdA`),
     with a dot or not ASCII (their folded forms differ from their lower case)."""
     out = []
     append = out.append
     for m in (_NAMEISH if capitalised_only else _WORD).finditer(text):
         w = m.group()
         if vocab is not None and w.lower() not in vocab and w not in also and not (
-                w.isupper() or "." in w or not w.isascii() or "'" in w or "’" in w or "-" in w):
+                not w[1:].islower() or "." in w or not w.isascii() or "'" in w or "’" in w or "-" in w):
             continue
         start = m.start()
         last = w[-1]

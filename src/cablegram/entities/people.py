@@ -158,6 +158,38 @@ _ORG_HEAD = re.compile(r"\b(?:Corporation|Company|Institute|Guidebook|Inc|Ltd|Gr
 
 
 @cache
+def _demonyms() -> frozenset[str]:
+    """`spanish`, `european`, `iraqi`: words for a people, made from the countries' names."""
+    from .places import place_index
+
+    out = set("""arab arabs african asian american european western eastern northern southern latin middle islamic
+    spanish french dutch british english swiss greek turkish danish polish swedish finnish irish scottish welsh
+    filipino thai lao czech slovak basque catalan kurdish kurd persian soviet yankee""".split())
+    for key, place in place_index().items():
+        if place.kind != "country":
+            continue
+        for w in key.split():
+            if len(w) >= 4:
+                out.update({w + "n", w + "an", w + "ian", w + "ese", w + "i", w[:-1] + "an", w[:-1] + "ian",
+                            w[:-1] + "ese", w[:-1] + "ish", w[:-1] + "i", w + "ns", w[:-1] + "ans", w[:-1] + "is"})
+    return frozenset(out)
+
+
+def _not_a_person(name: str) -> bool:
+    """A place or organisation of the gazetteer (`Middle East`, `European Central Bank`), or a
+    name that starts with a people's word (`Spanish`, `French Mirage`)."""
+    from .gazetteer import gazetteer
+
+    from .places import Place
+
+    f = fold(name)
+    value = gazetteer().names.get(f)
+    if value is not None and (" " in f or not (isinstance(value, Place) and value.kind == "city")):
+        return True  # one word that is also a city may be a surname (`Bush`, `Santos`)
+    return f.split(" ", 1)[0] in _demonyms()
+
+
+@cache
 def _country_stems() -> frozenset[str]:
     from .places import place_index
 
@@ -206,6 +238,8 @@ class PersonFinder:
         if not key or key in _NOT_NAME or (" " not in name and fold(name) in common_words()):
             return
         words = name.split()
+        if _not_a_person(name):
+            return
         if len(words) >= 3 and key not in self._by_key:
             # `Oscar Arias Sanchez` is Arias: a two-surname name under the surname already known
             for w in words[1:-1]:

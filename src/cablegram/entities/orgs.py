@@ -14,7 +14,7 @@ from .lexicon import data_lines
 from .text import fold
 from .trie import trie_pattern
 
-__all__ = ["acronym_definitions", "head_word_orgs", "org_acronyms", "org_names"]
+__all__ = ["HEAD_RX", "acronym_definitions", "head_word_orgs", "org_acronyms", "org_names"]
 
 _HEAD_WORDS = ("Party|Directorate|Partido|Front|Frente|Movement|Movimiento|Commission|Comision|Committee|Council|"
           "Consejo|Agency|"
@@ -42,6 +42,8 @@ _DEFINED = re.compile(
     rf"((?:{_CAP}\s+(?:{_LINK}\s+)*){{1,9}}){_CAP}?\s*\(\s*([A-Z][A-Za-z]{{1,7}}|[A-Z]{{2,}}-[A-Z]+)\s*\)"
 )
 _HEAD_RX = re.compile(rf"\b(?:{_HEADS}|Ministry|Office|Department|Board|Directorate|Police)\b", re.IGNORECASE)
+#: An organisation's head word anywhere in a name, as written (`Frente`, `Association`, `Meeting`).
+HEAD_RX = re.compile(rf"\b(?:{_HEADS}|Ministry|Office|Department|Board|Meeting)\b")
 _BAD_LEAD = frozenset({"the", "a", "an", "this", "that", "his", "her", "their", "its", "our", "both", "new", "former",
                        "and", "of", "in", "on", "at", "by", "for", "with", "from", "to", "as", "while", "when",
                        "but", "if", "per", "during", "after", "before", "since", "although", "because", "said",

@@ -164,7 +164,7 @@ def _demonyms() -> frozenset[str]:
 
     out = set("""arab arabs african asian american european western eastern northern southern latin middle islamic
     spanish french dutch british english swiss greek turkish danish polish swedish finnish irish scottish welsh
-    filipino thai lao czech slovak basque catalan kurdish kurd persian soviet yankee""".split())
+    filipino thai lao czech slovak basque catalan kurdish kurd persian soviet yankee sunni shia shiite""".split())
     for key, place in place_index().items():
         if place.kind != "country":
             continue
@@ -179,10 +179,12 @@ def _not_a_person(name: str) -> bool:
     """A place or organisation of the gazetteer (`Middle East`, `European Central Bank`), or a
     name that starts with a people's word (`Spanish`, `French Mirage`)."""
     from .gazetteer import gazetteer
-
+    from .orgs import HEAD_RX
     from .places import Place
 
     f = fold(name)
+    if " " in f and HEAD_RX.search(name):  # `Hussein Gazi Association`, `Economies Meeting`
+        return True
     value = gazetteer().names.get(f)
     if value is not None and (" " in f or not (isinstance(value, Place) and value.kind == "city")):
         return True  # one word that is also a city may be a surname (`Bush`, `Santos`)
@@ -238,6 +240,9 @@ class PersonFinder:
         if not key or key in _NOT_NAME or (" " not in name and fold(name) in common_words()):
             return
         words = name.split()
+        while len(words) > 1 and fold(words[0]) in _TITLE_FOLDS:  # `Crown Prince Salman`, `VADM William Gortney`
+            words = words[1:]
+        name = " ".join(words)
         if _not_a_person(name):
             return
         if len(words) >= 3 and key not in self._by_key:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -212,6 +213,8 @@ def _mentions(cable: Cable) -> list[tuple[Any, ...]] | None:
     --rebuild`) if extraction fails: a cable is never lost to it."""
     from cablegram.archive.entities_store import mention_rows
 
+    if os.environ.get("CABLEGRAM_ENTITIES") == "0":  # a fast load now, `entities --rebuild` later
+        return None
     try:
         return list(mention_rows(cable))
     except Exception:  # an extraction bug must not cost the cable

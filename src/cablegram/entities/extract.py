@@ -26,6 +26,7 @@ _NOT_ORG_TAGS = frozenset({"CWC", "NPT", "GATT", "FTAA", "MTCRE", "PFP", "CDG", 
 _JOINERS = frozenset({"of", "the", "and", "de", "del", "la", "el", "al", "for", "y", "do", "da", "dos", "les", "le"})
 
 Found = dict[str, tuple[Place, set[int]]]
+_NEXT_CAPITAL = re.compile(r"[ -][A-Z]")
 
 
 def extract(cable: Cable) -> Entities:
@@ -73,7 +74,7 @@ def extract(cable: Cable) -> Entities:
             if isinstance(value, Place):
                 if is_big(value):
                     places.setdefault(value.name, (value, set()))[1].add(n)
-                else:
+                elif not (len(run) == 1 and _NEXT_CAPITAL.match(t, run[0].end)):  # `Central Asia`
                     pending.append((value, n))
             else:
                 orgs[value].add(n)

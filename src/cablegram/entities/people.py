@@ -164,7 +164,8 @@ def _demonyms() -> frozenset[str]:
 
     out = set("""arab arabs african asian american european western eastern northern southern latin middle islamic
     spanish french dutch british english swiss greek turkish danish polish swedish finnish irish scottish welsh
-    filipino thai lao czech slovak basque catalan kurdish kurd persian soviet yankee sunni shia shiite""".split())
+    filipino thai lao czech slovak basque catalan kurdish kurd persian soviet yankee sunni shia shiite north south east
+    west central""".split())
     for key, place in place_index().items():
         if place.kind != "country":
             continue
@@ -183,6 +184,8 @@ def _not_a_person(name: str) -> bool:
     from .places import Place
 
     f = fold(name)
+    if f in _TITLE_FOLDS or f.endswith(("ians", "ans")):  # `Prime`, `Ossetians`: a title, a people
+        return True
     if " " in f and HEAD_RX.search(name):  # `Hussein Gazi Association`, `Economies Meeting`
         return True
     value = gazetteer().names.get(f)

@@ -176,6 +176,14 @@ def _demonyms() -> frozenset[str]:
     return frozenset(out)
 
 
+def _named_place_or_org(value: object) -> bool:
+    """A gazetteer entry a surname cannot be: an organisation, a country, a post, a city of 100,000
+    people or more (a smaller one, `Mandela`, may share a surname)."""
+    from .places import Place, is_big
+
+    return value is not None and (not isinstance(value, Place) or is_big(value))
+
+
 def _not_a_person(name: str) -> bool:
     """A place or organisation of the gazetteer (`Middle East`, `European Central Bank`), or a
     name that starts with a people's word (`Spanish`, `French Mirage`)."""
@@ -367,7 +375,7 @@ class PersonFinder:
                     or _ORG_AFTER.match(text, m.end(2))):
                 continue
             if (first.lower() in given and first.lower() not in _TITLE_FOLDS and f not in common
-                    and f not in names and f not in _TITLE_FOLDS
+                    and not _named_place_or_org(names.get(f)) and f not in _TITLE_FOLDS
                     and f not in _NOT_NAME and f not in given and not _national(f)):
                 self.add(f"{first} {last}", number)
 

@@ -41,7 +41,8 @@ def _mentions(location: str) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture()
-def filled(backend_location: str) -> str:
+def filled(backend_location: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("CABLEGRAM_ENTITIES", "1")  # `cablegram ingest --entities`: extraction in the workers
     with open_archive(backend_location) as archive:
         report = ingest(archive, _records(), workers=2, batch=2)
     assert report.stored == len(WANTED)

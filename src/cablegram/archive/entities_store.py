@@ -261,18 +261,19 @@ def visible_sql(access: AccessFilter | None, alias: str = "m") -> str:
     return "(" + " AND ".join(conditions) + ")"
 
 
-def facet_counts(run: Callable[[str, list[Any]], list[tuple[Any, ...]]], frm: str, params: Sequence[Any],
-                 wanted: Iterable[str], mark: str = "?") -> dict[str, list[FacetCount]]:
-    """Entity facets of a search: `frm` is the backend's FROM/WHERE over the matching `f` rows;
-    the value of each count is the key a `person:`/`place:`/`org:` filter takes."""
+def facet_counts(run: Callable[[str, list[Any]], list[tuple[Any, ...]]],
+                 joined: Callable[[str], tuple[str, Sequence[Any]]],
+                 wanted: Iterable[str]) -> dict[str, list[FacetCount]]:
+    """Entity facets of a search: `joined(join)` is the backend's FROM/WHERE over the matching `f`
+    rows with `join` added to its tables, and its parameters; the value of each count is the key
+    a `person:`/`place:`/`org:` filter takes."""
     out: dict[str, list[FacetCount]] = {}
     for name in wanted:
         kind = KIND_OF_FIELD.get(name)
         if kind is None:
             continue
-        joined = frm.replace(
-            "WHERE", f"JOIN entity_mentions m ON m.cable_id = f.id AND m.kind = '{kind}' AND m.open = 1 WHERE", 1)
-        rows = run(f"SELECT m.key, count(DISTINCT f.id) AS n {joined} GROUP BY m.key ORDER BY n DESC, m.key"
+        frm, params = joined(f"JOIN entity_mentions m ON m.cable_id = f.id AND m.kind = '{kind}' AND m.open = 1")
+        rows = run(f"SELECT m.key, count(DISTINCT f.id) AS n {frm} GROUP BY m.key ORDER BY n DESC, m.key"
                    f" LIMIT {FACET_LIMIT}", list(params))
         out[name] = [FacetCount(str(k), int(n)) for k, n in rows]
     return out

@@ -87,7 +87,9 @@ def main() -> int:
     if args.archive:
         from _pg import schema_name, schema_url
 
-        pg = open_archive(schema_url(args.archive, schema_name(args.scale)), readonly=True)
+        url = args.archive if "search_path" in args.archive else schema_url(
+            args.archive, schema_name(args.scale))  # the bench's schema, unless one is named
+        pg = open_archive(url, readonly=True)
     base = sqlite3.connect(f"file:{base_path}?mode=ro", uri=True)
     base.execute("PRAGMA cache_size = -65536")
     base.execute("PRAGMA mmap_size = 1073741824")
@@ -154,7 +156,8 @@ def main() -> int:
         if args.drop:
             from _pg import drop_schema, schema_name
 
-            drop_schema(args.archive, schema_name(args.scale))
+            if "search_path" not in args.archive:
+                drop_schema(args.archive, schema_name(args.scale))
     print(f"peak RSS (this process, both sides): "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB;"
           f" load average (1 min) {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")

@@ -455,12 +455,16 @@ def check_archive_reader(archive: object, cables: list[Cable], reader: Reader) -
 @pytest.fixture(scope="module", params=BACKENDS)
 def mixed_archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         tuple[str, list[Cable]]]:
-    """The 30 mixed cables on each backend (no desk: the archive's own read paths)."""
+    """The 30 mixed cables on each backend, its desk controlled."""
     cables = make_cables(7, 30)
     with ExitStack() as stack:
         location = str(tmp_path_factory.mktemp("leaks") / "a.db") if request.param == "sqlite" else \
             stack.enter_context(fresh_schema())
         ingest_cables(location, cables)
+        desk = open_desk(location)
+        add_post(desk, "SECSTATE WASHDC")
+        desk.set_access_mode("controlled")
+        desk.close()
         yield location, cables
 
 
@@ -471,3 +475,12 @@ def test_no_archive_read_path_shows_a_reader_anything_above_them(mixed_archive: 
     location, cables = mixed_archive
     with open_archive(location, readonly=True) as archive:
         assert check_archive_reader(archive, cables, reader) > 100
+
+
+@pytest.mark.parametrize("reader", READERS[::4], ids=lambda r: f"{r.clearance}-{'+'.join(sorted(r.caveats)) or 'none'}")
+def test_no_web_read_path_shows_a_reader_anything_above_them_on_each_backend(
+        mixed_archive: tuple[str, list[Cable]], reader: Reader) -> None:
+    """The API and the pages over each backend (PostgreSQL: archive and desk in one database)."""
+    location, cables = mixed_archive
+    name = f"w{abs(hash((reader.clearance, reader.caveats))) % 10**8}"
+    assert check_reader(location, cables, reader, name) > 300  # type: ignore[arg-type]

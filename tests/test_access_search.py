@@ -214,3 +214,62 @@ def _compare(controlled_at: str, oracle_at: str, cables: list[Cable], reader: Re
                     assert [h.subject for h in got.hits] == [h.subject for h in want.hits], q
             assert [c.reference_id for c in controlled.iter_records(q)] == \
                 [c.reference_id for c in oracle.iter_records(q)], q
+
+
+VIENNA = """R 031200Z MAR 08
+FM AMEMBASSY VIENNA
+TO SECSTATE WASHDC 0001
+S E C R E T VIENNA 000001
+
+SIPDIS
+
+E.O. 12958: DECL: 03/03/2018
+TAGS: PREL AU
+SUBJECT: (S) BANKING REPORT
+
+REF: A. STATE 1234 (S/NF) ON NOVIN B. VIENNA 309
+
+Classified By: DCM Scott Kilner, reasons 1.4 (b) and (d).
+
+1. (S) Banks report here.
+
+2. (U) Plain text.
+"""
+
+
+def test_a_withheld_reference_is_no_ref_match(backend_location: str) -> None:
+    """`ref:` finds a cable only through the references the reader sees: a REF item marked above
+    them is withheld, so it cites nothing for them (on both backends)."""
+    with open_archive(backend_location) as inner:
+        ingest(inner, [RawRecord(VIENNA, {"format": "text", "file": "t", "line": 0})], workers=0)
+        cited = {r.reference_id for r in inner.get("08VIENNA1").references}  # type: ignore[union-attr]
+        assert {"08STATE1234", "08VIENNA309"} <= cited
+        low, high = ControlledArchive(inner, Reader("SECRET")), ControlledArchive(inner, SECRET)
+        for q in ("ref:08STATE1234", "banks ref:08STATE1234", "ref:08STATE1234 OR tag:ZZZZ", "novin"):
+            assert low.search(q, facets=FACETS).total == 0, q
+            assert list(low.iter_records(q)) == [], q
+        assert low.search("ref:08VIENNA309").total == 1  # the visible item still cites
+        assert high.search("ref:08STATE1234").total == high.search("novin").total == 1
+
+
+def test_a_condition_the_reader_rewrite_does_not_know_is_refused() -> None:
+    """Fail closed: a plan whose conditions read the stored text in a form the reader's rewrite
+    does not know is refused, never run on the stored text."""
+    from cablegram.access import access_filter
+    from cablegram.archive.query import Plan, QueryError
+    from cablegram.archive.reader import ReaderSource
+    from cablegram.archive.sqlite_reader import for_reader
+
+    acc = access_filter(CONFIDENTIAL)
+    assert acc is not None
+    source = ReaderSource(acc, "rtest", 0, frozenset(), frozenset())
+    known = Plan(None, ["f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ?)", "f.day >= ?"],
+                 ['"tomsk"', 20080101])
+    rewritten = for_reader(known, source)
+    assert rewritten.params == ['"tomsk"', '"tomsk"', 20080101] and "temp.rtest_fts" in rewritten.where[0]
+    for where in (["f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ? LIMIT 5)"],
+                  ["f.id IN (SELECT from_id FROM refs WHERE to_id = ?)"]):
+        with pytest.raises(QueryError):
+            for_reader(Plan(None, where, ["x"]), source)
+    with pytest.raises(QueryError):  # parameters that do not line up
+        for_reader(Plan(None, ["f.day >= ?"], [1, 2]), source)

@@ -19,6 +19,7 @@ import struct
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import zstandard
 
@@ -166,12 +167,32 @@ def store_sqlite_dictionary(db: sqlite3.Connection, codec: Codec, data: bytes,
     return dict_id
 
 
+def _read_dictionaries(db: sqlite3.Connection) -> dict[int, bytes]:
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'dictionaries'").fetchone():
+        return {}
+    return {int(i): bytes(d) for i, d in db.execute("SELECT id, dict FROM dictionaries")}
+
+
 def sqlite_dictionaries(db: sqlite3.Connection) -> Callable[[], dict[int, bytes]]:
-    """A `Codec` loader for a SQLite archive (an empty mapping before schema version 5)."""
+    """A `Codec` loader for a SQLite archive (an empty mapping before schema version 5): what
+    `db` holds now, then, on a reload, what the file holds, read by a connection of its own.
+
+    The loader must not keep `db`: the codec's SQL functions are registered on `db`, and a
+    connection that refers to itself through them is never freed when dropped unclosed."""
+    path = next((str(r[2]) for r in db.execute("PRAGMA database_list") if r[1] == "main"), "")
+    first: dict[int, bytes] | None = _read_dictionaries(db)
 
     def load() -> dict[int, bytes]:
-        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'dictionaries'").fetchone():
+        nonlocal first
+        if first is not None:
+            got, first = first, None
+            return got
+        if not path:  # in memory: the only connection trains and adds them itself
             return {}
-        return {int(i): bytes(d) for i, d in db.execute("SELECT id, dict FROM dictionaries")}
+        other = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            return _read_dictionaries(other)
+        finally:
+            other.close()
 
     return load

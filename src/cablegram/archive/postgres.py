@@ -313,7 +313,8 @@ class PostgresArchive:
         gen = self.generation()
         with pg_search.session(self, query) as s:
             total, counts = pg_search.counts(self, s, plan, facets, gen, reader)
-            page = pg_search.page(s, plan, sort, limit, offset, total, reader) if limit else []
+            page = pg_search.page(s, plan, sort, limit, offset, total, reader) \
+                if limit and total > offset else []
             hits = pg_search.hits(self, s, plan, page, (query, filters), reader)
         return SearchResult(query=query, total=total, hits=hits, facets=counts, offset=offset,
                             limit=limit)
@@ -347,12 +348,12 @@ class PostgresArchive:
     def references(self, reference_id: str, *,
                    access: AccessFilter | None = None) -> References:
         """What a cable cites and what cites it."""
-        return graph.references(self, reference_id, access=access)  # type: ignore[arg-type]
+        return graph.references(self, reference_id, access=access)
 
     def thread(self, reference_id: str, depth: int = 2, *,
                access: AccessFilter | None = None) -> Thread:
         """The reference graph around a cable, `depth` steps both ways."""
-        return graph.thread(self, reference_id, depth, access=access)  # type: ignore[arg-type]
+        return graph.thread(self, reference_id, depth, access=access)
 
     def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
         """Counts by year, origin, classification, top tags; quarantine and versions."""

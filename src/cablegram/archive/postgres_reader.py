@@ -57,10 +57,11 @@ def _key(source: ReaderSource) -> str:
 
 
 def match_source(source: ReaderSource) -> str:
-    """A relation (id, tsv, subject_tsv): the archive's index outside R, the reader's inside."""
+    """A relation (id, tsv, subject_tsv, created): the archive's index outside R, the reader's inside."""
     k = _key(source)
-    return (f"(SELECT id, tsv, subject_tsv FROM cables WHERE id NOT IN (SELECT id FROM reader_texts"
-            f" WHERE reader = {k}) UNION ALL SELECT id, tsv, subject_tsv FROM reader_texts WHERE reader = {k})")
+    return (f"(SELECT id, tsv, subject_tsv, created FROM cables WHERE id NOT IN (SELECT id FROM reader_texts"
+            f" WHERE reader = {k}) UNION ALL SELECT r.id, r.tsv, r.subject_tsv, c.created FROM reader_texts r"
+            f" JOIN cables c ON c.id = r.id WHERE r.reader = {k})")
 
 
 def texts(source: ReaderSource) -> str:

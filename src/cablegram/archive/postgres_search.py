@@ -8,8 +8,8 @@ What makes it fast:
   classification, caveats, month) combinations, as on SQLite (`facets.py`). With field filters
   or an access filter, one grouped pass over `cable_facets`.
 - **Ranking** reads each scored cable's tsvector (`ts_rank` has no index to use): "rank" scores
-  every match up to `RANK_ALL`, else the subject hits only (`cables.subject_tsv`, GIN) and lists
-  the others newest first.
+  every match up to `RANK_ALL`; past it, the subject hits (`cables.subject_tsv`, GIN) come first,
+  scored on their subject alone (small and in the row), then the others, each newest first.
 - **Snippets** are the paragraph around the first match, made in Python from the hits' records
   (`snippets.hit_snippet`, as on SQLite); `ts_headline`, which re-reads the text, only for a hit
   whose match is nowhere else (TAGS, REF, the header).
@@ -51,8 +51,9 @@ _WEIGHTS = "'{0.1, 0.1, 0.4, 1.0}'"
 _HEADLINE = ('StartSel="' + MARK_START + '", StopSel="' + MARK_END + '", MaxWords=32,'
              ' MinWords=12, ShortWord=1, MaxFragments=1, FragmentDelimiter="…"')
 #: Up to this many matches, "rank" orders them all by `ts_rank` (which reads every matching
-#: tsvector); past it, the subject hits by `ts_rank`, then the others newest first.
-RANK_ALL = 2000
+#: tsvector, ~50 us each); past it, the subject hits by their subject's `ts_rank`, then the
+#: others, newest first.
+RANK_ALL = 500
 #: `ts_headline` re-reads what it is given (~5 ms a cable for a whole text): the start only.
 SNIPPET_CHARS = 6000
 
@@ -77,10 +78,12 @@ class Session:
             if left <= 0:
                 raise QueryTimeout(self.seconds)
             ms = max(1, int(left * 1000))
-        self.conn.execute("SELECT set_config('statement_timeout', %s, true),"
-                          " set_config('enable_seqscan', %s, true)",
-                          (str(ms), "off" if text else "on"))
-        return self.conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+        with self.conn.pipeline():  # the settings and the statement in one round trip
+            self.conn.execute("SELECT set_config('statement_timeout', %s, true),"
+                              " set_config('enable_seqscan', %s, true)",
+                              (str(ms), "off" if text else "on"))
+            cur = self.conn.execute(sql, params)  # type: ignore[arg-type]
+        return cur.fetchall()
 
 
 @contextmanager
@@ -97,25 +100,29 @@ def session(archive: PostgresArchive, what: str) -> Iterator[Session]:
 
 
 def _index(reader: ReaderSource | None) -> str:
-    """The relation (id, tsv, subject_tsv) words match in: the archive's, or with `reader` the
-    archive's outside R and the reader's inside (`postgres_reader.match_source`)."""
+    """The relation (id, tsv, subject_tsv, created) words match in: the archive's, or with
+    `reader` the archive's outside R and the reader's inside (`postgres_reader.match_source`)."""
     return "cables" if reader is None else postgres_reader.match_source(reader)
 
 
-def source(plan: PgPlan, facets: bool = True, reader: ReaderSource | None = None,
-           join: str = "") -> tuple[str, list[Any], str]:
-    """FROM/WHERE selecting the matches, its parameters and the id column: over `f`
-    (cable_facets) without words, `c` (cables, or the reader's match source) with words, joined
-    to `f` when `facets` or the plan has conditions (they are SQL over `f`); `join` is added to
-    the tables."""
+def source(plan: PgPlan, facets: bool = True, cables: bool = False, join: str = "",
+           reader: ReaderSource | None = None) -> tuple[str, list[Any], str]:
+    """FROM/WHERE selecting the matches, its parameters and the id column. Without words: over
+    `f` (cable_facets). Words alone: over `c` (cables, or with `reader` its match source), or
+    joined to `f` when `facets`. Words and conditions (SQL over `f`): the ids the GIN index
+    gives, in a subquery planned on its own (`OFFSET 0`), joined to `f` and, when `cables`, to
+    `c`: else the planner may walk the primary key and read every tsvector to test it, as it does
+    not cost reading them. `join` is one more JOIN clause (over `f`)."""
     if plan.match is None:
-        return f"FROM cable_facets f {join} WHERE {plan.sql_where()}", list(plan.params), "f.id"
+        return (f"FROM cable_facets f {join} WHERE {plan.sql_where()}", list(plan.params),
+                "f.id")
     index = _index(reader)
-    if not facets and not plan.where:
+    if not facets and not plan.where and not join:
         return f"FROM {index} c WHERE c.tsv @@ %s::tsquery", [plan.match], "c.id"
-    return (f"FROM {index} c JOIN cable_facets f ON f.id = c.id {join}"
-            f" WHERE c.tsv @@ %s::tsquery AND {plan.sql_where()}", [plan.match, *plan.params],
-            "c.id")
+    with_c = f" JOIN {index} c ON c.id = m.id" if cables else ""
+    return (f"FROM (SELECT id FROM {index} x WHERE tsv @@ %s::tsquery OFFSET 0) AS m"
+            f" JOIN cable_facets f ON f.id = m.id{with_c} {join} WHERE {plan.sql_where()}",
+            [plan.match, *plan.params], "m.id")
 
 
 def _combos(archive: PostgresArchive, s: Session, gen: int,
@@ -169,7 +176,7 @@ def counts(archive: PostgresArchive, s: Session, plan: PgPlan, facets: Sequence[
         else:
             total = int(s.all(f"SELECT count(*) {frm}", params, text=text)[0][0])
     if "tag" in wanted:
-        tag_frm, params, _ = source(plan, reader=reader, join="JOIN tags t ON t.cable_id = f.id")
+        tag_frm, params, _ = source(plan, join="JOIN tags t ON t.cable_id = f.id", reader=reader)
         out["tag"] = [FacetCount(t, n) for t, n in s.all(
             f"SELECT t.tag, count(*) AS n {tag_frm} GROUP BY t.tag ORDER BY n DESC, t.tag"
             f" LIMIT {TAG_LIMIT}", params, text=text)]
@@ -195,7 +202,7 @@ def page(s: Session, plan: PgPlan, sort: Sort, limit: int, offset: int,
         return [(r[0], None) for r in s.all(
             f"SELECT f.id {frm} ORDER BY {order} LIMIT %s OFFSET %s", (*params, limit, offset),
             text=plan.match is not None)]
-    frm, params, idc = source(plan, facets=False, reader=reader)
+    frm, params, idc = source(plan, facets=False, cables=True, reader=reader)
     score = f"ts_rank({_WEIGHTS}, c.tsv, %s::tsquery)"
     if sort == "bm25" or total <= RANK_ALL:
         order, extra = f"score DESC, {idc}", []
@@ -204,16 +211,16 @@ def page(s: Session, plan: PgPlan, sort: Sort, limit: int, offset: int,
         rows = s.all(f"SELECT {idc}, {score} AS score {frm} ORDER BY {order} LIMIT %s OFFSET %s",
                      (plan.match, *params, *extra, limit, offset), text=True)
         return [(r[0], float(r[1])) for r in rows]
-    # Many matches: rank the subject hits (few), then the others newest first
+    # Many matches: the subject hits first, by how well the subject matches (`subject_tsv` is
+    # small and stored in the row: no tsvector to read), then the others; each newest first
     need = offset + limit
-    first = s.all(f"SELECT {idc}, {score} AS score {frm} AND c.subject_tsv @@ %s::tsquery"
-                  f" ORDER BY score DESC, {idc} LIMIT %s", (plan.match, *params, plan.match, need),
-                  text=True)
+    first = s.all(f"SELECT {idc}, ts_rank({_WEIGHTS}, c.subject_tsv, %s::tsquery) AS score {frm}"
+                  f" AND c.subject_tsv @@ %s::tsquery ORDER BY score DESC, c.created DESC,"
+                  f" {idc} DESC LIMIT %s", (plan.match, *params, plan.match, need), text=True)
     out = [(r[0], float(r[1])) for r in first]
     if len(out) < need:
-        frm, params, _ = source(plan, reader=reader)
-        rest = s.all(f"SELECT f.id {frm} AND NOT c.subject_tsv @@ %s::tsquery"
-                     " ORDER BY f.day DESC, f.id DESC LIMIT %s",
+        rest = s.all(f"SELECT {idc} {frm} AND NOT c.subject_tsv @@ %s::tsquery"
+                     f" ORDER BY c.created DESC, {idc} DESC LIMIT %s",
                      (*params, plan.match, need - len(out)), text=True)
         out += [(r[0], None) for r in rest]
     return out[offset:]

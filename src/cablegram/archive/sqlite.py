@@ -375,13 +375,13 @@ class SQLiteArchive:
         (stored, and new in this batch), and recompress the few stored before it."""
         if self.codec.current:
             return
-        self.codec.reload()  # another writer may have trained it
-        if self.codec.current:
-            return
         db = self.db
         stored = int(db.execute("SELECT count(*) FROM cables").fetchone()[0])
         new = [p.cable for p in items if p.reason is None and p.cable is not None]
         if stored + len(new) < compress.TRAIN_AT:
+            return
+        self.codec.reload()  # another writer may have trained it
+        if self.codec.current:
             return
         samples = [self.codec.decompress(d, b) for d, b in db.execute(
             "SELECT dict_id, body FROM cables ORDER BY id")]

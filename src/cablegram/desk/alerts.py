@@ -338,7 +338,8 @@ def _new_cables(archive: Any, reference_ids: Iterable[str]) -> list[_New]:
     if rows and all(rid in rows for rid, _ in cables):  # SQLite: the words as its index holds them
         marks = ",".join("?" * len(cables))
         texts = {i: (s, t, r) for i, s, t, r in archive.db.execute(
-            f"SELECT id, subject, tag_text, raw_text FROM cables WHERE id IN ({marks})", [rows[r] for r, _ in cables])}
+            f"SELECT id, subject, tag_text, raw_text FROM cable_texts WHERE id IN ({marks})",
+            [rows[r] for r, _ in cables])}
         words = index_words(texts[rows[rid]] for rid, _ in cables)
     else:
         words = [indexed_words(archive, c) for _, c in cables]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from cablegram.archive import compress
 from cablegram.desk import alerts_schema, schema
 from cablegram.transactions import PgCursor, immediate, is_postgres, pg_write
 
@@ -54,6 +55,8 @@ class _SQLite:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        # the archive's views decompress with SQL functions: a schema change re-checks them
+        compress.Codec(compress.sqlite_dictionaries(self.db)).register(self.db)
         schema.migrate(self.db)
 
     @contextmanager

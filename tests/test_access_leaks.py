@@ -274,6 +274,7 @@ def test_entities_of_withheld_paragraphs_are_withheld(tmp_path: Path, capsys: py
     path = tmp_path / "controlled.db"
     build(path, cables)
     assert main(["entities", "--rebuild", "--archive", str(path)]) == 0
+    capsys.readouterr()
     names = {_surname(i, j): (c, p) for i, c in enumerate(cables) for j, p in enumerate(c.paragraphs)}
     with open_archive(path) as archive:  # the generator reached every paragraph's person
         stored = {k for (k,) in archive.db.execute("SELECT DISTINCT key FROM entity_mentions WHERE kind = 'person'")}

@@ -248,6 +248,65 @@ def test_property_random_readers_and_archives_leak_nothing(tmp_path_factory: pyt
     check_reader(path, cables, Reader(level, frozenset(caveats)), "prop")
 
 
+# --- entities: a name in a withheld paragraph is never an entity the reader can find -----------
+
+def _surname(i: int, j: int) -> str:
+    return f"Vel{chr(97 + i % 26)}{chr(97 + j)}ovsky"
+
+
+def make_entity_cables(seed: int, n: int) -> list[Cable]:
+    """`make_cables` with one person per paragraph, named after a title (`Ambassador Velabovsky`)."""
+    out = []
+    for i, c in enumerate(make_cables(seed, n)):
+        paragraphs = tuple(replace(p, text=f"{p.text} Ambassador {_surname(i, j)} attended.")
+                           for j, p in enumerate(c.paragraphs))
+        text = render(replace(c, paragraphs=paragraphs))
+        out.append(parse(text).with_source({"text": text}))
+    return out
+
+
+def test_entities_of_withheld_paragraphs_are_withheld(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cablegram.archive import entities_store
+    from cablegram.cli import main
+    from cablegram.desk.controlled import ControlledArchive
+
+    cables = make_entity_cables(5, 24)
+    path = tmp_path / "controlled.db"
+    build(path, cables)
+    assert main(["entities", "--rebuild", "--archive", str(path)]) == 0
+    capsys.readouterr()
+    names = {_surname(i, j): (c, p) for i, c in enumerate(cables) for j, p in enumerate(c.paragraphs)}
+    with open_archive(path) as archive:  # the generator reached every paragraph's person
+        stored = {k for (k,) in archive.db.execute("SELECT DISTINCT key FROM entity_mentions WHERE kind = 'person'")}
+    assert {n.lower() for n in names} <= stored
+    withheld_somewhere = False
+    for k, reader in enumerate(READERS):
+        user = f"e{k}"
+        _token_for(path, reader, user)
+        hidden = {n for n, (c, p) in names.items() if not can_read(reader, c) or not paragraph_visible(reader, c, p)}
+        shown = set(names) - hidden
+        withheld_somewhere |= any(can_read(reader, c) for n, (c, _) in names.items() if n in hidden)
+        with open_archive(path, readonly=True) as inner:
+            archive = ControlledArchive(inner, reader)
+            for name in sorted(hidden)[:8]:
+                result = archive.search(f"person:{name}", facets=["person"])
+                assert result.total == 0 and result.hits == [], (reader, name)
+            facets = archive.search("", facets=["person", "place", "org"], limit=0).facets
+            assert not {f.value for f in facets["person"]} & {n.lower() for n in hidden}, reader
+            top = entities_store.top_entities(archive, "", limit=10_000)
+            assert not {key for key, _, _ in top["person"]} & {n.lower() for n in hidden}, reader
+            assert {key for key, _, _ in top["person"]} >= {n.lower() for n in shown}, reader
+        for name in sorted(hidden)[:4] + sorted(shown)[:4]:
+            assert main(["who", name, "--archive", str(path), "--as", user, "--json"]) == 0
+            found = json.loads(capsys.readouterr().out)["cables"]
+            assert bool(found) == (name in shown), (reader, name, found)
+        assert main(["entities", "--query", COMMON, "--archive", str(path), "--as", user, "--limit", "1000"]) == 0
+        out = capsys.readouterr().out
+        leaked = [n for n in hidden if n in out]
+        assert not leaked, (reader, leaked)
+    assert withheld_somewhere, "some reader must read a cable with a withheld paragraph naming someone"
+
+
 def test_saved_searches_never_alert_a_reader_to_what_they_may_not_see(tmp_path: Path) -> None:
     """Alerts: a saved search fires on a new cable only as the reader sees it. The searches for
     every token of a hidden cable or a withheld portion stay silent (a SECRET cable never alerts a

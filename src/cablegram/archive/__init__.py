@@ -84,7 +84,13 @@ def open_archive(path: str | Path | None = None, *, readonly: bool = False,
             raise NotImplementedError(
                 f"PostgreSQL needs psycopg and psycopg_pool (pip install 'cablegram[postgres]'): {exc}"
             ) from None
-        return PostgresArchive(location, readonly=readonly, pool_size=pool_size)
-    if readonly and not Path(location).exists():
-        raise FileNotFoundError(f"no archive at {location}")
-    return SQLiteArchive(location, readonly=readonly)
+        archive: SQLiteArchive | PostgresArchive = PostgresArchive(location, readonly=readonly, pool_size=pool_size)
+    else:
+        if readonly and not Path(location).exists():
+            raise FileNotFoundError(f"no archive at {location}")
+        archive = SQLiteArchive(location, readonly=readonly)
+    if not readonly:  # the entity mentions' table is its module's own (`entities_store`)
+        from cablegram.archive import entities_store
+
+        entities_store.ensure(archive)
+    return archive

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cablegram.archive.records import Prepared
 
 __all__ = [
+    "ENTITY_FACETS",
     "FACETS",
     "MARK_END",
     "MARK_START",
@@ -43,6 +44,9 @@ MARK_START, MARK_END = "«", "»"
 
 #: The facets `Archive.search` can count.
 FACETS = ("origin", "year", "month", "classification", "tag", "caveat")
+
+#: Facets on entity mentions (`archive/entities_store.py`): counted only when asked for by name.
+ENTITY_FACETS = ("person", "place", "org")
 
 #: Caveats that restrict who may read a cable (as opposed to handling marks such as SIPDIS).
 

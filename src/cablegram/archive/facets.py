@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from cablegram.archive.base import FacetCount
+from cablegram.archive import entities_store
+from cablegram.archive.base import ENTITY_FACETS, FacetCount
 from cablegram.archive.query import Plan
 from cablegram.archive.sqlite_reader import matches
 
@@ -123,6 +124,9 @@ def count(archive: SQLBackend, plan: Plan, facets: Sequence[str],
             f"SELECT t.tag, count(*) AS n {tag_frm}"
             f" GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT {TAG_LIMIT}", params).fetchall()
         out["tag"] = [FacetCount(t, n) for t, n in rows]
+    if wanted & set(ENTITY_FACETS):
+        out.update(entities_store.facet_counts(lambda sql, p: db.execute(sql, p).fetchall(),
+                                               lambda join: (m.joined(join), params), wanted))
     result = total, {name: out[name] for name in facets}
     if key is not None:
         for stale in [k for k in archive._cache if k[0] == "facets" and k[2] != key[2]]:

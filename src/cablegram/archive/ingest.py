@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Any, Protocol
 
+from cablegram.archive import entities_store
 from cablegram.archive.base import ArchiveWriter
 from cablegram.archive.records import (
     Prepared,
@@ -167,6 +168,7 @@ def ingest(
     started = time.perf_counter()
     known = archive.known_hashes()
     before, added = set(known.values()), set()  # reference ids: for the saved searches' alerts
+    entities_store.ensure(archive)
     bulk = not known and hasattr(archive, "drop_lookup_indexes")
     db = getattr(archive, "db", None)  # SQLite tuning; other backends have their own
     tuning = (loading(db, getattr(archive, "path", None), bulk=bulk) if db is not None
@@ -205,6 +207,7 @@ def ingest(
             items = [s if isinstance(s, Prepared) else restore_raw(results[s[0]], s[1])
                      for s in slots]
             counts = archive.write_batch(items)
+            entities_store.store(archive, items)
             unindexed += counts.get("stored", 0) + counts.get("updated", 0)
             if deferring and unindexed >= index_every:
                 archive.index_pending()  # type: ignore[attr-defined]

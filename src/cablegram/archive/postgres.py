@@ -26,6 +26,7 @@ from cablegram.archive import compress, graph, postgres_reader, postgres_schema,
 from cablegram.archive import dims as dims_mod
 from cablegram.archive import postgres_search as pg_search
 from cablegram.archive.base import (
+    ENTITY_FACETS,
     FACETS,
     AccessFilter,
     References,
@@ -303,9 +304,9 @@ class PostgresArchive:
         see `cablegram.archive.reader`)."""
         if sort not in ("rank", "bm25", "date", "-date"):
             raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
-        unknown = [f for f in facets if f not in FACETS]
+        unknown = [f for f in facets if f not in FACETS + ENTITY_FACETS]
         if unknown:
-            raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
+            raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS + ENTITY_FACETS)}")
         if not 0 <= limit <= MAX_LIMIT or offset < 0:
             raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
         plan = self.compile(query, filters, access, reader)

@@ -36,7 +36,8 @@ MAX_DEPTH = 16
 #: twentieth of the whole index, seconds on a large archive); `ele*` a few words.
 MIN_PREFIX = 3
 
-FIELDS = ("origin", "tag", "class", "caveat", "from", "to", "ref", "subject", "id", "drafter", "approver", "office")
+FIELDS = ("origin", "tag", "class", "caveat", "from", "to", "ref", "subject", "id", "drafter", "approver", "office",
+          "person", "place", "org")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
@@ -431,6 +432,10 @@ def _field_sql(f: Field, r: Resolver, params: list[object], d: Dialect) -> str:
         return "f.id IN (SELECT id FROM cables WHERE reference_id = ?)"
     if name in ("drafter", "approver"):
         return _person_sql("drafted" if name == "drafter" else "approved", value, params, d)
+    if name in ("person", "place", "org"):  # entity mentions (archive/entities_store.py)
+        from cablegram.archive.entities_store import field_sql as entity_sql
+
+        return entity_sql(name, value, params)
     if name == "office":
         params.append(_office_code(value))
         return "f.id IN (SELECT cable_id FROM offices WHERE code = ?)"

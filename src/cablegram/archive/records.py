@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -127,6 +128,7 @@ class Prepared:
     defects: list[tuple[Any, ...]] = field(default_factory=list)
     #: What a backend derived from the text in the parsing worker (PostgreSQL: its tsvectors).
     index: tuple[Any, ...] = ()
+    entities: list[tuple[Any, ...]] | None = None  # entity mentions (see `entities_store`)
 
 
 #: Columns of `cables` that `Prepared.cable` fills, in order (id is assigned by the writer).
@@ -232,7 +234,26 @@ def prepare(
         return Prepared(digest, text, source, reason=f"parse error: {type(exc).__name__}: {exc}")
     if not cable.reference_id:
         return Prepared(digest, text, source, reason="no reference id")
-    return rows_for(cable, text, digest, released, source)
+    prepared = rows_for(cable, text, digest, released, source)
+    prepared.entities = _mentions(cable)
+    return prepared
+
+
+#: Set to 1, ingest extracts entity mentions in its workers (`cablegram ingest --entities`).
+ENTITIES_ENV = "CABLEGRAM_ENTITIES"
+
+
+def _mentions(cable: Cable) -> list[tuple[Any, ...]] | None:
+    """Entity mentions, extracted here in the worker; None (stored later by `cablegram entities
+    --rebuild`) if extraction fails: a cable is never lost to it."""
+    from cablegram.archive.entities_store import mention_rows
+
+    if os.environ.get(ENTITIES_ENV) != "1":  # off by default: extraction costs several parses
+        return None
+    try:
+        return list(mention_rows(cable))
+    except Exception:  # an extraction bug must not cost the cable
+        return None
 
 
 #: A small telegram whose parse loads what every parse needs (directory tables, the release

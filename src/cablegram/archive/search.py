@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from cablegram.archive import facets as facets_mod
 from cablegram.archive.base import (
+    ENTITY_FACETS,
     FACETS,
     MARK_END,
     MARK_START,
@@ -198,9 +199,9 @@ def search(archive: SQLBackend, query: str, *, filters: str | None = None,
     """
     if sort not in ("rank", "bm25", "date", "-date"):
         raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
-    unknown = [f for f in facets if f not in FACETS]
+    unknown = [f for f in facets if f not in FACETS + ENTITY_FACETS]
     if unknown:
-        raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
+        raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS + ENTITY_FACETS)}")
     if not 0 <= limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
     plan = for_reader(compile_for(archive, query, filters, _checked_access(access, reader)), reader)

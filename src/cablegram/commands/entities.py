@@ -1,4 +1,5 @@
-"""`cablegram entities PATH... [--json]`: people, places and organisations in cables, no archive."""
+"""`cablegram entities PATH... [--json]`: people, places and organisations in cables, no archive;
+`--query Q --archive A`: the top entities of a search; `--rebuild --archive A`: extract again."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import json
 import sys
 from collections.abc import Iterator
 
+from cablegram.archive import archive_location, entities_store, open_archive
 from cablegram.cli import CommandError
+from cablegram.commands._archive import add_reader_option, open_for_reading
 from cablegram.entities import Entities, extract
 from cablegram.sources import SourceError, read_path
 from cablegram.telegram import TelegramError, parse
@@ -20,8 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Extract people, places and organisations from cables (any source `parse` reads), "
         "each with the paragraph numbers that mention it (0: subject, TAGS, classified-by line).",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files to read; - reads standard input")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files to read; - reads standard input")
     p.add_argument("--json", action="store_true", help="one JSON object per cable (JSON Lines)")
+    p.add_argument("--query", metavar="Q", default=None,
+                   help="the top people, places and organisations of a search of the archive")
+    p.add_argument("--limit", type=int, default=10, help="with --query: how many of each kind (default 10)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="extract the entities of every cable of the archive again (ingest does it as it stores)")
+    add_reader_option(p)
     p.set_defaults(func=run)
 
 
@@ -52,7 +61,41 @@ def _text(found: Entities) -> str:
     return "\n".join(lines)
 
 
+def _rebuild(args: argparse.Namespace) -> int:
+    location = archive_location(args.archive)
+    try:
+        archive = open_archive(location)
+    except Exception as exc:  # a missing server, a bad file: one line, no traceback
+        raise CommandError(f"cannot open archive {location}: {exc}") from None
+    try:
+        cables, rows = entities_store.rebuild(archive)
+    finally:
+        archive.close()
+    print(f"{cables} cables, {rows} entity mentions")
+    return 0
+
+
+def _top(args: argparse.Namespace) -> int:
+    with open_for_reading(args) as archive:
+        top = entities_store.top_entities(archive, args.query, limit=args.limit)
+    if args.json:
+        print(json.dumps({"query": args.query, **{
+            kind: [{"key": k, "name": n, "cables": c} for k, n, c in items] for kind, items in top.items()}},
+            ensure_ascii=False))
+        return 0
+    for kind, items in top.items():
+        shown = ", ".join(f"{n} ({c})" for _, n, c in items) or "-"
+        print(f"{kind}: {shown}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.rebuild or args.query is not None:
+        if args.paths:
+            raise CommandError("give files, or --query/--rebuild with an archive, not both")
+        return _rebuild(args) if args.rebuild else _top(args)
+    if not args.paths:
+        raise CommandError("give files to read, --query Q or --rebuild")
     problems: list[str] = []
     for found in _extracted(args.paths, problems):
         if args.json:

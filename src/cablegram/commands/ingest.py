@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
 import shutil
 import sqlite3
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cablegram.archive import IngestReport, archive_location, ingest, open_archive
+from cablegram.archive.records import ENTITIES_ENV
 from cablegram.cli import CommandError
 from cablegram.commands._archive import add_archive_option
 from cablegram.sources.limits import DEFAULT_MAX_RECORD, ENV, max_record
@@ -48,6 +50,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--shard", metavar="I/N", default=None,
                    help="take every N-th record from the I-th (1..N): N machines or processes"
                    " split one list of sources, each running with its own I")
+    p.add_argument("--entities", action="store_true",
+                   help="extract people, places and organisations while ingesting (about 8 ms a"
+                   " cable of CPU, several times the parse; or later: `cablegram entities --rebuild`)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--max-record", metavar="SIZE", default=None,
@@ -156,6 +161,22 @@ def parse_shard(value: str | None) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Ingest; with `--entities`, entity extraction on in the parsing workers (they inherit the
+    environment) for this run only."""
+    if not args.entities:
+        return _run(args)
+    before = os.environ.get(ENTITIES_ENV)
+    os.environ[ENTITIES_ENV] = "1"
+    try:
+        return _run(args)
+    finally:
+        if before is None:
+            os.environ.pop(ENTITIES_ENV, None)
+        else:
+            os.environ[ENTITIES_ENV] = before
+
+
+def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import (
         BarColumn,

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from cablegram.archive import FACETS, MARK_END, MARK_START, QueryError
+from cablegram.archive.base import ENTITY_FACETS
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
 from cablegram.cli import CommandError, plural
 from cablegram.commands._archive import add_reader_option, open_for_reading
@@ -30,7 +31,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--sort", choices=("rank", "bm25", "date", "-date"), default="rank",
                    help="rank: subject hits first, then by BM25 (default); bm25: plain BM25")
-    p.add_argument("--facet", action="append", default=[], choices=FACETS,
+    p.add_argument("--facet", action="append", default=[], choices=FACETS + ENTITY_FACETS,
                    help="count hits by this facet (repeatable)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--timeout", type=float, metavar="SECONDS", default=DEFAULT_QUERY_TIMEOUT,

@@ -13,7 +13,7 @@ from cablegram.model import Cable
 from .gazetteer import Gazetteer, gazetteer, quick_fold
 from .lexicon import common_words
 from .model import Entities, Entity
-from .orgs import acronym_definitions, head_word_orgs, org_names
+from .orgs import acronym_definitions, caps_head_word_orgs, head_word_orgs, org_names
 from .people import PersonFinder
 from .places import Place, country_for_tag, is_big, place_index
 from .text import HEADING, fold, is_caps, pieces
@@ -26,6 +26,7 @@ _NOT_ORG_TAGS = frozenset({"CWC", "NPT", "GATT", "FTAA", "MTCRE", "PFP", "CDG", 
 _JOINERS = frozenset({"of", "the", "and", "de", "del", "la", "el", "al", "for", "y", "do", "da", "dos", "les", "le"})
 
 Found = dict[str, tuple[Place, set[int]]]
+_NEXT_CAPITAL = re.compile(r"[ -][A-Z]")
 
 
 def extract(cable: Cable) -> Entities:
@@ -34,16 +35,23 @@ def extract(cable: Cable) -> Entities:
     finder = PersonFinder()
     finder.from_record(cable)
     finder.from_signature(cable)
+    finder.from_notes(cable)
     for n, t, caps in texts:
         finder.from_titles((n, t), caps)
         finder.from_classified_by((n, t))
+        if caps:
+            finder.from_caps_speakers((n, t))
+            finder.from_caps_given((n, t))
+        else:
+            finder.from_proper_pairs((n, t))
+    finder.from_known(texts)
     finder.sweep(texts)
     person_words = finder.tokens()
 
     defined: dict[str, str] = {}
     for _, t, caps in texts:
-        if not caps and "(" in t:
-            defined.update(acronym_definitions(t))
+        if "(" in t:
+            defined.update(acronym_definitions(t, caps))
 
     places: Found = {}
     orgs: dict[str, set[int]] = defaultdict(set)
@@ -52,12 +60,12 @@ def extract(cable: Cable) -> Entities:
     g = gazetteer()
     for n, t, caps in texts:
         spans: list[tuple[int, int]] = []
-        if not caps:
-            for name, a, b in head_word_orgs(t):
-                canonical = org_names().get(fold(name), name)
-                orgs[canonical].add(n)
-                spans.append((a, b))
-        ws = words(t, capitalised_only=not caps)
+        for name, a, b in (caps_head_word_orgs(t) if caps else head_word_orgs(t)):
+            canonical = org_names().get(fold(name), name)
+            orgs[canonical].add(n)
+            spans.append((a, b))
+        # only words some name is made of (adjacency in the text is checked where runs are built)
+        ws = words(t, capitalised_only=not caps, vocab=g.vocab, also=defined)
         if spans:
             ws = [w for w in ws if not any(a <= w.start < b for a, b in spans)]
         for value, run in _scan(ws, t, caps, g, defined):
@@ -66,7 +74,7 @@ def extract(cable: Cable) -> Entities:
             if isinstance(value, Place):
                 if is_big(value):
                     places.setdefault(value.name, (value, set()))[1].add(n)
-                else:
+                elif not (len(run) == 1 and _NEXT_CAPITAL.match(t, run[0].end)):  # `Central Asia`
                     pending.append((value, n))
             else:
                 orgs[value].add(n)
@@ -107,7 +115,8 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
             i += 1
             continue
         acro = g.acronyms.get(w)
-        if acro is not None and len(w) > 1 and not (caps and (folded[i] in common or w not in g.caps_safe)):
+        if acro is not None and len(w) > 1 and not (
+                caps and (w not in g.caps_safe or (folded[i] in common and w != "UN"))):
             yield acro, ws[i:i + 1]
             i += 1
             continue
@@ -116,7 +125,9 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
             i += 1
             continue
         hit = None
-        for k in range(min(g.longest.get(folded[i], 0), n - i), 0, -1):
+        # a dotted word folds to several (`U.S.` -> `u s`): it is a whole name or none
+        longest = g.longest.get(folded[i], 0) or (1 if folded[i] in g.names else 0)
+        for k in range(min(longest, n - i), 0, -1):
             run = ws[i:i + k]
             if k > 1:
                 if any(text[a.end:b.start].strip(" -") for a, b in pairwise(run)):

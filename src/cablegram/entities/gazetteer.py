@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .lexicon import common_words, data_lines, given_names
 from .orgs import org_acronyms, org_names
@@ -16,6 +16,7 @@ __all__ = ["Gazetteer", "gazetteer", "quick_fold"]
 _SQUEEZE = re.compile(r"[\s.]+")
 
 
+@lru_cache(maxsize=131072)
 def quick_fold(word: str) -> str:
     """`fold` for one word, fast for ASCII."""
     if word.isascii():
@@ -34,6 +35,7 @@ class Gazetteer:
     acronyms: dict[str, str]  # ACRONYM (as written) -> organisation
     weak: frozenset[str]  # one-word names that are also common words or given names
     caps_safe: frozenset[str]  # acronyms trusted in all-capitals text too
+    vocab: frozenset[str]  # every folded word of every name, and the joiners inside names
 
 
 @cache
@@ -51,7 +53,11 @@ def gazetteer() -> Gazetteer:
     weak = frozenset(k for k, v in names.items() if " " not in k and k in common
                      and not (isinstance(v, Place) and v.kind == "country"))
     safe = frozenset(_TAG_CODES()) | _CAPS_SAFE
-    return Gazetteer(names, longest, dict(org_acronyms()), weak, safe)
+    vocab = frozenset(w for key in names for w in key.split(" ")) | _JOINERS
+    return Gazetteer(names, longest, dict(org_acronyms()), weak, safe, vocab)
+
+
+_JOINERS = frozenset({"of", "the", "and", "de", "del", "la", "el", "al", "for", "y", "do", "da", "dos", "les", "le"})
 
 
 _CAPS_SAFE = frozenset({"MFA", "MOD", "MOI", "USAID", "DHS", "DOD", "DOE", "UNSC", "UNGA", "NSC", "FCO", "PLA", "GCC",

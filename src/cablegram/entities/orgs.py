@@ -12,15 +12,20 @@ from importlib import resources
 from .lexicon import common_words as _common
 from .lexicon import data_lines
 from .text import fold
+from .trie import trie_pattern
 
-__all__ = ["acronym_definitions", "head_word_orgs", "org_acronyms", "org_names"]
+__all__ = ["HEAD_RX", "acronym_definitions", "head_word_orgs", "org_acronyms", "org_names"]
 
-_HEADS = ("Party|Directorate|Partido|Front|Frente|Movement|Movimiento|Commission|Comision|Committee|Council|"
+_HEAD_WORDS = ("Party|Directorate|Partido|Front|Frente|Movement|Movimiento|Commission|Comision|Committee|Council|"
           "Consejo|Agency|"
           "Bank|Banco|Corporation|Company|Institute|Instituto|Foundation|Fundacion|University|Universidad|"
           "Federation|Association|Alliance|Alianza|Coalition|Authority|Bureau|Organization|Organisation|Court|"
           "Tribunal|Assembly|Parliament|Congress|Union|Union|Ministry|Ministerio|Army|Ejercito|Police|Policia|"
-          "Guard|Navy|Forces|Service|Secretariat|Fund|Center|Centre|Church|Brigades|Group|Network|Senate|Cabinet")
+          "Guard|Navy|Forces|Service|Secretariat|Fund|Center|Centre|Church|Brigades|Group|Network|Senate|Cabinet|"
+          "Office|Initiative|Airport|Museum|Hospital|Clinic|Unit|Society|Syndicate|Forum|Division|Archive|"
+          "Nunciature|Club|Conference|Institutes|Resort|Services")
+_HEADS = trie_pattern(sorted(set(_HEAD_WORDS.split("|"))))
+_CAPS_HEADS = trie_pattern(sorted({w.upper() for w in _HEAD_WORDS.split("|")}))
 _LINK = r"(?:of|for|and|the|on|de|del|la|el|y|des|du|da|do)"
 _CAP = r"[A-ZÀ-Þ][\wÀ-ÿ'’-]+"
 _HEAD_ORG = re.compile(
@@ -31,10 +36,14 @@ _MINISTRY = re.compile(
     rf"\b((?:Ministry|Ministerio|Department|Secretariat)\s+(?:of|for|de)\s+(?:the\s+)?"
     rf"{_CAP}(?:\s+(?:and|&|y|de|of)?\s*{_CAP}){{0,3}})"
 )
+_MINISTER_OF = re.compile(
+    rf"(?<!Prime )(?<!Deputy )\bMinister\s+(?:of|for)\s+(?:the\s+)?({_CAP}(?:\s+(?:and|&)?\s*{_CAP}){{0,2}})")
 _DEFINED = re.compile(
     rf"((?:{_CAP}\s+(?:{_LINK}\s+)*){{1,9}}){_CAP}?\s*\(\s*([A-Z][A-Za-z]{{1,7}}|[A-Z]{{2,}}-[A-Z]+)\s*\)"
 )
 _HEAD_RX = re.compile(rf"\b(?:{_HEADS}|Ministry|Office|Department|Board|Directorate|Police)\b", re.IGNORECASE)
+#: An organisation's head word anywhere in a name, as written (`Frente`, `Association`, `Meeting`).
+HEAD_RX = re.compile(rf"\b(?:{_HEADS}|Ministry|Office|Department|Board|Meeting)\b")
 _BAD_LEAD = frozenset({"the", "a", "an", "this", "that", "his", "her", "their", "its", "our", "both", "new", "former",
                        "and", "of", "in", "on", "at", "by", "for", "with", "from", "to", "as", "while", "when",
                        "but", "if", "per", "during", "after", "before", "since", "although", "because", "said",
@@ -112,8 +121,20 @@ def head_word_orgs(text: str) -> list[tuple[str, int, int]]:
     Party`, `Special Court for Sierra Leone`) and ministries (`Ministry of Foreign Affairs`),
     with their offsets."""
     out = []
+    for m in _MINISTER_OF.finditer(text):
+        # `Minister of Culture Cesar Antonio Molina` speaks for the Ministry of Culture
+        words = []
+        for w in re.split(r"['’]s\b", m.group(1))[0].split():
+            if w.lower() not in _common() or fold(w) in _place_keys():
+                break
+            words.append(w)
+        while words and words[-1].lower() in ("and", "&"):
+            words.pop()
+        if words:
+            portfolio = " ".join(words)
+            out.append((f"Ministry of {portfolio}", m.start(1), m.start(1) + len(portfolio)))
     for m in _MINISTRY.finditer(text):
-        name = _clean(m.group(1))
+        name = _clean(re.split(r"['’]s\b", m.group(1))[0])
         if name:
             out.append((name, m.start(1), m.start(1) + len(name)))
     for m in _HEAD_ORG.finditer(text):
@@ -127,13 +148,55 @@ def head_word_orgs(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def acronym_definitions(text: str) -> dict[str, str]:
+_CAPS_HEAD_ORG = re.compile(
+    rf"\b((?:[A-Z][A-Z'’-]+\s+(?:(?:OF|FOR|AND|THE)\s+)*){{1,4}}(?:{_CAPS_HEADS}))\b")
+# Words that start an organisation's name in all-capitals text though they are common words.
+_ORG_WORDS = frozenset("""national democratic communist socialist liberal conservative republican united popular
+revolutionary islamic progressive people's peoples federal central general supreme international african arab
+american european christian muslim green labor labour workers' workers social free independent patriotic
+constitutional civic civil reform unity justice development liberation resistance royal military
+security foreign""".split())
+
+
+def caps_head_word_orgs(text: str) -> list[tuple[str, int, int]]:
+    """`SOUTH AFRICAN COMMUNIST PARTY`, `NATIONAL PARTY` in all-capitals text: words before the
+    head that are names or words organisations are named with (not `THE OTHER PARTY`)."""
+    out = []
+    for m in _CAPS_HEAD_ORG.finditer(text):
+        words = re.split(r"\S+['’]S\s", m.group(1))[-1].split()  # `MANSUR'S PROGRESSIVE SOCIETY`
+        while words[:-1] and ((words[0].lower() in _common() and words[0].lower() not in _ORG_WORDS)
+                              or words[0] in ("OF", "FOR", "AND", "THE")):
+            words.pop(0)
+        if len(words) < 2 or any(
+                (w.lower() in _common() and w.lower() not in _ORG_WORDS and w not in ("OF", "FOR", "AND", "THE"))
+                or _TITLE_LEAD.fullmatch(w) or "'" in w[:-2] or "’" in w[:-2] for w in words[:-1]):
+            continue
+        name = " ".join(w.lower() if w in ("OF", "FOR", "AND", "THE") else w.capitalize() for w in words)
+        end = m.end(1)
+        out.append((name, end - len(" ".join(words)), end))
+    return out
+
+
+_LINKS = frozenset({"of", "for", "and", "the", "on", "de", "del", "la", "el", "y", "des", "du", "da", "do", "against",
+                    "to", "in"})
+
+
+def acronym_definitions(text: str, caps: bool = False) -> dict[str, str]:
     """`the Democratic Revolutionary Party (PRD)` -> {'PRD': 'Democratic Revolutionary Party'}:
-    only where the initials agree and the long form names an organisation."""
+    where the initials agree and the long form names an organisation, or where every initial
+    agrees (`Washington International Renewable Energy Conference (WIREC)`)."""
     found = {}
-    for m in _DEFINED.finditer(text):
+    for m in (_DEFINED_CAPS if caps else _DEFINED).finditer(text):
         acro = m.group(2)
         long_words = (m.group(0)[: m.start(2) - m.start(0)]).rstrip(" (").split()
+        strict = _strict(long_words, acro)
+        if strict:
+            name = " ".join(strict)
+            if fold(name) not in _place_keys():
+                found[acro] = name.title() if caps else re.sub(r"['’]s?$", "", name)
+            continue
+        if caps:
+            continue
         letters = [c for c in acro if c.isupper()]
         caps = [i for i, w in enumerate(long_words) if w[0].isupper()]
         if len(caps) < max(2, len(letters) - 1):
@@ -147,6 +210,43 @@ def acronym_definitions(text: str) -> dict[str, str]:
             continue
         found[acro] = re.sub(r"['’]s?$", "", " ".join(name_words))
     return found
+
+
+_DEFINED_CAPS = re.compile(
+    r"((?:[A-Z][A-Z'’-]+\s+){1,9})\(\s*([A-Z]{2,7}|[A-Z]{2,}-[A-Z]+)\s*\)"
+)
+
+
+def _strict(words: list[str], acro: str) -> list[str] | None:
+    """The trailing words whose initials spell the acronym, link words skipped: `Department of
+    Education and Training` for DET."""
+    letters = [c for c in acro if c.isalpha()]
+    if len(letters) < 3 or (not acro.isupper() and sum(c.isupper() for c in acro) < 3):
+        letters = [c for c in acro if c.isupper()]
+        if len(letters) < 3:
+            return None
+    i, k = len(words) - 1, len(letters) - 1
+    while i >= 0 and k >= 0:
+        w = words[i]
+        if w.lower() in _LINKS:
+            i -= 1
+            continue
+        if w[0].upper() != letters[k].upper():
+            return None
+        i, k = i - 1, k - 1
+    if k >= 0:
+        return None
+    out = words[i + 1:]
+    while out and out[0].lower() in _LINKS:
+        out.pop(0)
+    return out if len(out) >= 2 else None
+
+
+@cache
+def _place_keys() -> frozenset[str]:
+    from .places import place_index
+
+    return frozenset(place_index())
 
 
 def _loosely(letters: list[str], initials: str) -> bool:

@@ -6,30 +6,40 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 from cablegram.directory import is_known_tag
 from cablegram.model import Cable
 
 from .lexicon import common_words, data_lines, given_names
 from .text import HEADING, Piece, fold, is_redacted
+from .trie import trie_pattern
 
 __all__ = ["PersonFinder", "person_key", "titled_names"]
 
 _TITLE_WORDS = sorted(data_lines("titles.txt"), key=len, reverse=True)
-_TITLE = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in _TITLE_WORDS)
-_PARTICLE = r"(?:al|el|bin|ibn|abu|de|da|del|della|di|dos|van|von|der|le|la|y)"
+_TITLE = trie_pattern(_TITLE_WORDS)
+_PARTICLE = r"(?:al|el|bin|ibn|abu|de|da|del|della|di|do|dos|das|du|van|von|der|le|la|y)"
 _NAME_MIXED = r"(?:[A-Z]\.|(?:Mc|Mac|Le|De|Di|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Za-zà-ÿ]+)*|[A-Z]{2,}(?:-[A-Z]+)?)"
+# In running text a role is often lower case (`executive director Ibrahim Al Rumahi`): a title
+# written in words may start either way; an abbreviation (`PM`, `FM`) only as written.
+_TITLE_EITHER = trie_pattern(_TITLE_WORDS, either_case_first=True)
 _TITLED_MIXED = re.compile(
-    rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}})",
+    rf"\b(?:{_TITLE_EITHER})\.?\s+"
+    rf"(?=((?:{_PARTICLE}[- ])?{_NAME_MIXED}(?:\s+(?:{_PARTICLE}[- ]?){{0,2}}{_NAME_MIXED}){{0,3}}))",
 )
 _TITLED_CAPS = re.compile(
-    rf"\b(?:{_TITLE})\.?\s+((?:{_PARTICLE}[- ])?[A-Z][A-Z'’-]+"
-    rf"(?:\s+(?:{_PARTICLE}[- ]?)?(?:[A-Z]\.|[A-Z][A-Z'’-]+)){{0,3}})",
+    rf"\b(?:{_TITLE})\.?\s+(?=((?:{_PARTICLE}[- ])?[A-Z][A-Z'’-]+"
+    rf"(?:\s+(?:{_PARTICLE}[- ]?)?(?:[A-Z]\.|[A-Z][A-Z'’-]+)){{0,3}}))",
     re.IGNORECASE,
 )
 _NOT_NAME = frozenset(fold(w) for w in data_lines("not_names.txt"))
+# A name starts at a known given name (a trie of them, so the scan skips every other word) or a
+# word with an accent (folded, it may be one).
+_GIVEN_START = (trie_pattern(sorted(n[:1].upper() + n[1:] for n in given_names() if n[:1].isalpha()))
+                + r"(?![a-zà-ÿ])|[A-ZÀ-Þ][a-zà-ÿ]*[À-ÿ][a-zà-ÿ]*")
 _GIVEN_FIRST = re.compile(
-    rf"\b([A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?(?:\s+[A-Z]\.)?"
+    rf"\b((?:{_GIVEN_START})(?:-[A-Z][a-zà-ÿ]+)?(?:\s+[A-Z]\.)?"
     rf"(?:\s+(?:{_PARTICLE}[- ]|(?:Al|El|Van|Bin|De)\s){{0,2}}{_NAME_MIXED}){{1,3}})"
 )
 _SIGNER = re.compile(
@@ -44,14 +54,19 @@ _CUE_NAME = (
     rf"([A-Z][a-zà-ÿ]+(?:\s+[A-Z]\.)?(?:\s+(?:{_PARTICLE}[- ]){{0,2}}"
     rf"(?:Mc|Mac|Le|De|O')?[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?){{1,2}})"
 )
-_NAME_THEN_ROLE = re.compile(
-    _CUE_NAME + rf",\s+(?:the\s+|a\s+|an\s+|former\s+|acting\s+|new\s+)?(?:[A-Z][\w'’/-]*\s+){{0,4}}?"
+# A name then a role or a verb: found from the role or verb back (a handful a paragraph), not
+# tried at every capitalised word.
+_CUE_END = re.compile(rf"(?<![\w'’-]){_CUE_NAME}$")
+_ROLE_AFTER = re.compile(
+    rf",\s+(?:the\s+|a\s+|an\s+|former\s+|acting\s+|new\s+)?(?:[A-Z][\w'’/-]*\s+){{0,4}}?"
     rf"(?:{_TITLE}|[Hh]ead|[Ll]eader|[Ff]ounder|[Oo]wner|[Ee]ditor|[Pp]resident|[Dd]irector|[Cc]hief)\b"
 )
-_NAME_THEN_VERB = re.compile(
-    _CUE_NAME + r"\s+(?:told|said|stated|noted|explained|added|asked|reported|confirmed|stressed|argued|claimed"
-    r"|expressed|remarked|described|acknowledged|indicated|emphasized|replied|warned)\b"
-)
+_VERBS = ("told said stated noted explained added asked reported confirmed stressed argued claimed expressed remarked "
+          "described acknowledged indicated emphasized replied warned agreed believed thought urged pointed commented "
+          "welcomed highlighted lamented complained suggested insisted admitted denied promised announced opined "
+          "underscored observed recalled predicted asserted cautioned conceded maintained").split()
+_VERB_AFTER = re.compile(rf"\b(?:{trie_pattern(sorted(_VERBS))})\b")
+_CUE_BEFORE_VERB = re.compile(rf"(?<![\w'’-]){_CUE_NAME}(?:\s+\((?:strictly\s+)?protect\))?\s+$")
 _CAPS_STOP = frozenset("""said says told noted added asked stated also will would could should might must
 shall have were been being that this these those there their then than when where while which with from into
 about after before during under over again only even just still made make called urged agreed""".split())
@@ -82,7 +97,8 @@ def _plausible(name: str, caps: bool) -> bool:
     words = name.split()
     last = words[-1]
     whole = _places().get(fold(name))
-    if whole is not None and (whole.kind != "city" or whole.population >= 100_000):
+    # `President Bush` is not the city of Bush; `Ambassador Moscow` would be a post
+    if whole is not None and (whole.kind != "city" or whole.population >= 1_000_000):
         return False
     if len(words) == 2 and fold(words[0]) in _places() and fold(words[0]) not in given_names():
         return False
@@ -92,15 +108,120 @@ def _plausible(name: str, caps: bool) -> bool:
             return False
     return not (len(last) <= 1 or fold(last) in _NOT_NAME)
 _SUFFIX = {"jr", "sr", "ii", "iii", "iv"}
+_TITLE_FOLDS = frozenset(fold(w) for t in _TITLE_WORDS for w in t.split())
+_PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "de", "da", "del", "della", "di", "dos", "van", "von", "der",
+                        "le", "la", "y"})
 
 
+@lru_cache(maxsize=65536)
 def person_key(name: str) -> str | None:
     """The surname, folded: 'Sergey Lavrov', 'S. LAVROV', 'FM Lavrov' -> 'lavrov'."""
-    parts = [p for p in re.split(r"[\s,]+", fold(name)) if p and p not in _SUFFIX]
+    parts = [p for p in _SPLIT_NAME.split(fold(name)) if p and p not in _SUFFIX]
     if not parts:
         return None
-    last = re.sub(r"^(?:al|el)-", "", parts[-1])
+    last = _ARTICLE.sub("", parts[-1])
     return last if (len(last) >= 2 and last.isalpha()) or "-" in last else None
+
+
+_WORDISH = re.compile(r"[A-Za-zÀ-ÿ][\wÀ-ÿ'’-]*[\wÀ-ÿ]|[A-Za-z]")
+_SPLIT_NAME = re.compile(r"[\s,]+")
+_ARTICLE = re.compile(r"^(?:al|el)-")
+_SPACES = re.compile(r"\s+")
+_POSSESSIVE = re.compile(r"['’]s\b", re.I)
+
+
+@lru_cache(maxsize=65536)
+def clean_name(name: str) -> str:
+    """Spaces squeezed, a possessive and stray punctuation dropped: `MUBARAK'S,` -> `MUBARAK`."""
+    return _POSSESSIVE.sub("", _SPACES.sub(" ", name)).strip(" ,.;:'’")
+
+
+@cache
+def known_people() -> dict[str, str]:
+    """Folded surname -> spelling, of people named after a title in several cables outside the
+    labelled set (`data/known_people.txt`, made by `_build.py`): found bare too."""
+    out = {}
+    for line in data_lines("known_people.txt"):
+        key, _, spelling = line.partition("|")
+        out[key] = spelling
+    return out
+
+
+_CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
+# `Smith & Wesson`, `Indira Gandhi Hospital`: a surname inside an organisation's name
+_ORG_AFTER = re.compile(
+    r"\s*(?:&|(?:[A-Z][a-z]+\s+)?(?:Hospital|Foundation|Corporation|Company|Institute|University|Center|Centre"
+    r"|Group|Party|Airport|Museum|Prize|Award|Plan|Doctrine|Administration|Bank|Fund|Street|Avenue|School|College"
+    r"|Clinic|Stadium|Bridge|Dam|Square)\b)", re.IGNORECASE)
+_PROPER_RUN = re.compile(r"\b([A-Z][a-zà-ÿ]{2,}(?: [A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?){1,2})\b(?![ -][A-Z])")
+_ORG_HEAD = re.compile(r"\b(?:Corporation|Company|Institute|Guidebook|Inc|Ltd|Group|Party|Council|Committee)\b")
+
+
+@cache
+def _demonyms() -> frozenset[str]:
+    """`spanish`, `european`, `iraqi`: words for a people, made from the countries' names."""
+    from .places import place_index
+
+    out = set("""arab arabs african asian american european western eastern northern southern latin middle islamic
+    spanish french dutch british english swiss greek turkish danish polish swedish finnish irish scottish welsh
+    filipino thai lao czech slovak basque catalan kurdish kurd persian soviet yankee sunni shia shiite north south east
+    west central""".split())
+    for key, place in place_index().items():
+        if place.kind != "country":
+            continue
+        for w in key.split():
+            if len(w) >= 4:
+                out.update({w + "n", w + "an", w + "ian", w + "ese", w + "i", w[:-1] + "an", w[:-1] + "ian",
+                            w[:-1] + "ese", w[:-1] + "ish", w[:-1] + "i", w + "ns", w[:-1] + "ans", w[:-1] + "is"})
+    return frozenset(out)
+
+
+def _named_place_or_org(value: object) -> bool:
+    """A gazetteer entry a surname cannot be: an organisation, a country, a post, a city of 100,000
+    people or more (a smaller one, `Mandela`, may share a surname)."""
+    from .places import Place, is_big
+
+    return value is not None and (not isinstance(value, Place) or is_big(value))
+
+
+def _not_a_person(name: str) -> bool:
+    """A place or organisation of the gazetteer (`Middle East`, `European Central Bank`), or a
+    name that starts with a people's word (`Spanish`, `French Mirage`)."""
+    from .gazetteer import gazetteer
+    from .orgs import HEAD_RX
+    from .places import Place
+
+    f = fold(name)
+    if f in _TITLE_FOLDS or f.endswith(("ians", "ans")):  # `Prime`, `Ossetians`: a title, a people
+        return True
+    if " " in f and HEAD_RX.search(name):  # `Hussein Gazi Association`, `Economies Meeting`
+        return True
+    value = gazetteer().names.get(f)
+    if value is not None and (" " in f or not (isinstance(value, Place) and value.kind == "city")):
+        return True  # one word that is also a city may be a surname (`Bush`, `Santos`)
+    return f.split(" ", 1)[0] in _demonyms()
+
+
+@cache
+def _country_stems() -> frozenset[str]:
+    from .places import place_index
+
+    return frozenset(w[:4] for k, p in place_index().items() if p.kind == "country" for w in k.split() if len(w) >= 4)
+
+
+def _national(word: str) -> bool:
+    """`costa`, `korean`, `arabs`: a word of a country's name or its people's."""
+    return word[:4] in _country_stems() and (
+        word.endswith(("an", "ans", "ese", "ish", "is", "i", "ic", "ia", "a")) or word in _places())
+
+
+_FOR_NAME = re.compile(r"\bFOR\s+([A-Z][A-Z'’-]{3,})(?=\s*(?:,|AND\b|$))")
+_CAPS_PAIR = re.compile(r"\b([A-Z]{3,}) (?=([A-Z][A-Z'’-]+)\b)")
+_CAPS_SPEAKER = re.compile(
+    r"\b([A-Z][A-Z'’-]{2,}(?: [A-Z][A-Z'’-]{2,})?)(?: HAS| HAD| ALSO)? (?:SAID|SAYS|TOLD|NOTED|STATED|ADDED|ASKED"
+    r"|REPLIED|EXPLAINED|STRESSED|EMPHASIZED|INDICATED|ARGUED|CLAIMED|REMARKED|AGREED|BELIEVES|EXPRESSED"
+    r"|DESCRIBED|SIDESTEPPED|INQUIRED|UNDERSTANDS|COMMENTED|OPINED)\b"
+)
 
 
 @dataclass
@@ -123,12 +244,25 @@ class PersonFinder:
         self._by_key: dict[str, _Person] = {}
 
     def add(self, name: str, paragraph: int) -> None:
-        name = re.sub(r"['’]s\b", "", re.sub(r"\s+", " ", name), flags=re.I).strip(" ,.;:'’")
+        name = clean_name(name)
         if not name or is_redacted(name):
             return
         key = person_key(name)
         if not key or key in _NOT_NAME or (" " not in name and fold(name) in common_words()):
             return
+        words = name.split()
+        while len(words) > 1 and fold(words[0]) in _TITLE_FOLDS:  # `Crown Prince Salman`, `VADM William Gortney`
+            words = words[1:]
+        name = " ".join(words)
+        if _not_a_person(name):
+            return
+        if len(words) >= 3 and key not in self._by_key:
+            # `Oscar Arias Sanchez` is Arias: a two-surname name under the surname already known
+            for w in words[1:-1]:
+                f = fold(w)
+                if f in self._by_key or f in known_people():
+                    key = f
+                    break
         person = self._by_key.setdefault(key, _Person())
         person.names.append(name)
         person.mentions.add(paragraph)
@@ -165,14 +299,105 @@ class PersonFinder:
                 name = _trim(words, False)
                 if name and " " in name and _plausible(name, False) and not any(is_known_tag(w) for w in words[1:]):
                     self.add(name, number)
-            for rx in (_NAME_THEN_ROLE, _NAME_THEN_VERB):
-                for m in rx.finditer(text):
+            for rx, before in ((_ROLE_AFTER, _CUE_END), (_VERB_AFTER, _CUE_BEFORE_VERB)):
+                for cue in rx.finditer(text):
+                    m = before.search(text, max(0, cue.start() - 110), cue.start())
+                    if m is None:
+                        continue
                     words = m.group(1).split()
                     if fold(words[0]) in common_words() or not _plausible(m.group(1), False):
                         continue
                     name = _trim(words, False)
                     if name and " " in name:
                         self.add(name, number)
+
+    def from_notes(self, cable: Cable) -> None:
+        """Passing lines the parser keeps beside the paragraphs: `PLEASE PASS NEA A/S BURNS`,
+        `NSC FOR THEROUX`. People only: the offices and posts there are routing."""
+        from .gazetteer import gazetteer
+
+        names = gazetteer().names
+        for note in cable.notes:
+            if len(note) > 200:
+                continue
+            for name in titled_names(note, True):
+                self.add(name, HEADING)
+            for m in _FOR_NAME.finditer(note):  # `FOR THEROUX`, not `FOR JMEYERS` (a login) or `FOR LEGATT`
+                f = fold(m.group(1))
+                if f in known_people() and f not in names:
+                    self.add(m.group(1), HEADING)
+
+    def from_known(self, pieces: Iterable[tuple[int, str, bool]]) -> None:
+        """Bare surnames of known people (`Mubarak`, `MUBARAK'S`), capitalised words only
+        in mixed-case text."""
+        known = known_people()
+        for number, text, caps in pieces:
+            for m in _CAPITALISED.finditer(text):
+                word = m.group()
+                if caps:
+                    if not word.isupper():
+                        continue
+                elif word.isupper() and len(word) <= 4:  # an acronym (`MOI`), not `LAVROV`
+                    continue
+                word = clean_name(word)
+                key = word.lower() if word.isascii() else fold(word)
+                if key in known and not _ORG_AFTER.match(text, m.end()):
+                    self.add(word, number)
+
+    def from_caps_speakers(self, piece: Piece) -> None:
+        """`MOOSA SAID`, `ESSA MOOSA TOLD` in all-capitals text: a speaker that is no place,
+        organisation, title or common word."""
+        number, text = piece
+        from .gazetteer import gazetteer
+
+        names = gazetteer().names
+        for m in _CAPS_SPEAKER.finditer(text):
+            words = m.group(1).split()
+            folded = [fold(clean_name(w)) for w in words]
+            if any(f in common_words() or f in _NOT_NAME or f in names or f in _TITLE_FOLDS or f.endswith("ly")
+                   for f in folded):
+                continue
+            self.add(m.group(1), number)
+
+    def from_caps_given(self, piece: Piece) -> None:
+        """`NELSON MANDELA`, `JESSE JACKSON` in all-capitals text: a known given name, then a
+        word that is no common word, place, organisation or title."""
+        number, text = piece
+        from .gazetteer import gazetteer
+
+        names = gazetteer().names
+        given = given_names()
+        common = common_words()
+        for m in _CAPS_PAIR.finditer(text):
+            first, last = m.group(1), clean_name(m.group(2))
+            f = fold(last)
+            if ("'" in last[2:] or "’" in last[2:] or f"{first.lower()} {f}" in names
+                    or _ORG_AFTER.match(text, m.end(2))):
+                continue
+            if (first.lower() in given and first.lower() not in _TITLE_FOLDS and f not in common
+                    and not _named_place_or_org(names.get(f)) and f not in _TITLE_FOLDS
+                    and f not in _NOT_NAME and f not in given and not _national(f)):
+                self.add(f"{first} {last}", number)
+
+    def from_proper_pairs(self, piece: Piece) -> None:
+        """Two or three capitalised words mid-sentence that are no common word, place,
+        organisation or title (`Staci Haag`, `Diane Sawyer`): in mixed-case text, a name."""
+        number, text = piece
+        from .gazetteer import gazetteer
+
+        names = gazetteer().names
+        common = common_words()
+        for m in _PROPER_RUN.finditer(text):
+            before = text[:m.start()].rstrip()
+            if not before or before[-1] in ".:;!?\"'(-":
+                continue
+            words = m.group(1).split()
+            folded = [fold(clean_name(w)) for w in words]
+            if any(f in common or f in names or f in _TITLE_FOLDS or f in _NOT_NAME or _national(f) for f in folded):
+                continue
+            if _ORG_HEAD.search(m.group(1)) or " ".join(folded) in names or _ORG_AFTER.match(text, m.end()):
+                continue
+            self.add(m.group(1), number)
 
     def from_classified_by(self, piece: Piece) -> None:
         """`Classified By: A/PolCouns Nathaniel P. Dean Reason 1.5 (b)` left in the text."""
@@ -212,15 +437,12 @@ class PersonFinder:
                     surnames[last.upper()] = key
                     surnames[last] = key
                     surnames[last.capitalize()] = key
-        rx = re.compile(r"\b(" + "|".join(sorted(map(re.escape, surnames), key=len, reverse=True)) + r")\b")
+        common = common_words()
         for number, text, caps in pieces:
-            for m in rx.finditer(text):
-                word = m.group(1)
-                if caps and fold(word) in common_words():
+            for word in surnames.keys() & set(_WORDISH.findall(text)):  # a set lookup per word, no regex per cable
+                if caps and fold(word) in common:
                     continue
-                key = surnames.get(word)
-                if key:
-                    self._by_key[key].mentions.add(number)
+                self._by_key[surnames[word]].mentions.add(number)
 
     def people(self) -> list[tuple[str, str, tuple[int, ...], tuple[str, ...]]]:
         out = []
@@ -238,7 +460,8 @@ def _trim(tokens: list[str], caps: bool) -> str | None:
         f = fold(tok)
         if f in _NOT_NAME or is_redacted(tok):
             break
-        if caps and f in common and not (len(tok) == 2 and tok.endswith(".")):
+        if caps and f in common and not (len(tok) == 2 and tok.endswith(".")) and not (
+                f in _PARTICLES and i + 1 < len(tokens)):
             # right after the title a surname may be a word too (`PRESIDENT BUSH`), not a verb
             if i or len(f) <= 3 or f in _CAPS_STOP or f.endswith(("ed", "ing", "ly")):
                 break

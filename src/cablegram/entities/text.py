@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 from cablegram.model import Cable
 
@@ -12,8 +13,8 @@ __all__ = ["HEADING", "Piece", "fold", "is_caps", "is_redacted", "pieces"]
 
 HEADING = 0
 _REDACTED = re.compile(r"X{3,}", re.IGNORECASE)
-_UPPER = re.compile(r"[A-Z]")
-_LOWER = re.compile(r"[a-z]")
+_UPPER_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER_BYTES = b"abcdefghijklmnopqrstuvwxyz"
 
 Piece = tuple[int, str]
 
@@ -26,6 +27,12 @@ _ROUTING = re.compile(
     r"|^[ \t]*PAGE \d+ .*$|^[ \t]*[A-Z][A-Z ]+ \d{4,} (?:\d{3} OF \d{3}|\d\d OF \d\d).*$",
     re.MULTILINE)
 
+
+# A later section's header run into a paragraph (`R 171512Z JAN 90 FM AMCONSUL CAPE TOWN TO
+# SECSTATE WASHDC ... TAGS: PGOV SF SUBJECT: ...`): the addressees are no part of the text.
+_HEADER_RUN = re.compile(
+    r"\b[OPRZ]\s+\d{6}Z\s+[A-Z]{3}\s+\d\d\s+FM\s.{0,1500}?\bTAGS:?(?:\s+[A-Z]{2,6}\b)+"
+    r"(?:\s+SUBJECT:\s[^.]*?(?=\s[A-Z]*[a-z]|\s\d+\.\s|$))?", re.S)
 
 _ROUTING_MARKERS = ("Embassy ", "Consulate ", "Mission ", "AMEMBASSY", "AMCONSUL", "PAGE ", " OF 0", "C O N F",
                     "S E C R", "UNCLAS", "REF", "SIPDIS")
@@ -43,15 +50,17 @@ def pieces(cable: Cable) -> Iterator[Piece]:
         text = f"{p.heading}. {p.text}" if p.heading else p.text
         if any(marker in text for marker in _ROUTING_MARKERS):
             text = _ROUTING.sub("", text)
+            if " FM " in text:
+                text = _HEADER_RUN.sub(" ", text)
         if text:
             yield current, text
 
 
 def is_caps(text: str) -> bool:
     """True for all-capitals text (older cables, many headings): case says nothing there."""
-    head = text[:4000]
-    upper = len(_UPPER.findall(head))
-    lower = len(_LOWER.findall(head))
+    head = text[:4000].encode("ascii", "ignore")
+    upper = len(head) - len(head.translate(None, _UPPER_BYTES))
+    lower = len(head) - len(head.translate(None, _LOWER_BYTES))
     if upper + lower < 12:
         return True
     return upper / (upper + lower) > 0.8
@@ -61,8 +70,15 @@ def is_redacted(word: str) -> bool:
     return bool(_REDACTED.search(word))
 
 
+_SQUEEZE = re.compile(r"[\s.]+")
+
+
+@lru_cache(maxsize=131072)
 def fold(name: str) -> str:
     """Lower case, accents stripped, dots and spaces squeezed: the key variants share."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return re.sub(r"[\s.]+", " ", plain.replace("’", "").replace("'", "")).strip()
+    if name.isascii():
+        plain = name.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", name)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return _SQUEEZE.sub(" ", plain.replace("’", "").replace("'", "")).strip()

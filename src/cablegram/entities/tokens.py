@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import NamedTuple
 
 __all__ = ["Word", "words"]
@@ -19,15 +20,25 @@ class Word(NamedTuple):
     end: int
 
 
-def words(text: str, capitalised_only: bool = False) -> list[Word]:
+def words(text: str, capitalised_only: bool = False, vocab: Collection[str] | None = None,
+          also: Collection[str] = ()) -> list[Word]:
     """Words and dotted acronyms (`U.S.`); a possessive `'s` and trailing hyphens dropped.
-    `capitalised_only` keeps capitalised words and the joiners inside names (`of`, `de`)."""
+    `capitalised_only` keeps capitalised words and the joiners inside names (`of`, `de`);
+    `vocab` (lower-case words) keeps only the words in it, in `also`, with capitals inside (`PvdA`),
+    with a dot or not ASCII (their folded forms differ from their lower case)."""
     out = []
+    append = out.append
     for m in (_NAMEISH if capitalised_only else _WORD).finditer(text):
         w = m.group()
-        if w.endswith(("'s", "’s", "'S", "’S")):
-            w = w[:-2]
-        w = w.rstrip("'’-")
+        if vocab is not None and w.lower() not in vocab and w not in also and not (
+                not w[1:].islower() or "." in w or not w.isascii() or "'" in w or "’" in w or "-" in w):
+            continue
+        start = m.start()
+        last = w[-1]
+        if last in "sS" and len(w) > 2 and w[-2] in "'’":
+            w = w[:-2].rstrip("'’-")
+        elif last in "'’-":
+            w = w.rstrip("'’-")
         if w:
-            out.append(Word(w, m.start(), m.start() + len(w)))
+            append(Word(w, start, start + len(w)))
     return out

@@ -35,19 +35,48 @@ def test_stripping_a_real_cable_keeps_the_words_and_drops_the_stamps(
     assert strip_markings("E.O. 12958: N/A") == ""  # N/A would say "unclassified"
 
 
+def test_markings_the_first_stripper_let_through_are_stripped() -> None:
+    # each of these survived the first stripper and told the model the level (found by shuffling)
+    for marking, words in [
+            ("1. (S/ NATO/AUS) The minister spoke.", "1. THE MINISTER SPOKE."),
+            ("Classified By: Counselor Richard Mills, for reasons 1. 4 (b) and (d)\nHMG is aware.",
+             "HMG IS AWARE."),
+            ("E.O. 11652: GDS\nTAGS: PFOR", "TAGS: PFOR"),
+            ("E.O. 12958: DE...\nSUBJECT: TALKS", "SUBJECT: TALKS"),
+            ("1.4 (B) 1.4(D) DECLASSIFY 11/07/2018\nThe talks went well.", "THE TALKS WENT WELL."),
+            ("SENSITIVE\nSIPDIS\nThe talks went well.", "THE TALKS WENT WELL.")]:
+        assert strip_markings(marking) == words, marking
+    # prose keeps its words: only a line of its own is a caveat
+    assert strip_markings("a sensitive issue") == "A SENSITIVE ISSUE"
+
+
 def test_no_marking_survives_in_any_dev_cable(dev_archive: SQLiteArchive) -> None:  # noqa: F811
     leaks = [(c.reference_id, m.group()) for c in dev_archive.iter_records()
              if (m := _LEAK.search(drafter_text(c)))]
     assert leaks == []
 
 
+_SWALLOWED = re.compile(r"\(\s*[A-Z]{1,3}(?:/[A-Z/]*)?\s*\)|T?AGS?\s*:|\bTAG\s|\bE\.O\.", re.I)
+
+
 def _marking_block(cable: Cable) -> str:
-    """A cable's markings written the way cables write them."""
+    """A cable's markings written the way cables write them.
+
+    Where the parser swallowed the next line into a marking field (a Classified By text running on
+    into `(C) HMG is aware...`, an E.O. text running on into `TAGS: ECON ...`), that text is not a
+    marking: the marking is written from the parsed parts instead."""
     lines = [cable.classification_label or cable.classification or "", *cable.caveats]
     if cable.eo:
-        lines.append(f"E.O. {cable.eo.order or '12958'}: {cable.eo.text}")
+        eo = cable.eo.text
+        if _SWALLOWED.search(eo):
+            eo = f"DECL: {cable.eo.declassify_on or 'OADR'}"
+        lines.append(f"E.O. {cable.eo.order or '12958'}: {eo}")
     if cable.classified_by:
-        lines.append(f"Classified By: {cable.classified_by.text}")
+        by = cable.classified_by
+        text = by.text
+        if len(text) > 200 or _SWALLOWED.search(text):
+            text = f"{by.title or ''} {', '.join(by.names)}, Reasons {' and '.join(by.reasons)}."
+        lines.append(f"Classified By: {text}")
     lines.append(f"{cable.classification or ''} - ENTIRE TEXT.")
     return "\n".join(lines)
 
@@ -67,8 +96,6 @@ def _remarked(cable: Cable, donor: Cable, rng: random.Random) -> Cable:
                    subject=subject, paragraphs=paragraphs, header=donor.header)
 
 
-@pytest.mark.xfail(strict=False, reason="14 of 600 cables still differ: DECL free text (DECL: TWENTY "
-                   "YEARS), DNG: lines, and parser artifacts where a body sits in classified_by")
 def test_shuffling_the_markings_of_the_training_cables_changes_nothing(
         dev_archive: SQLiteArchive) -> None:  # noqa: F811
     cables = [c for c in dev_archive.iter_records() if level_of(c)]

@@ -122,6 +122,13 @@ def test_shuffling_the_markings_of_the_training_cables_changes_nothing(
     np.testing.assert_allclose(n1, n2, atol=1e-12)
 
 
+def dev_paragraphs(path: Path, reference_id: str) -> list[tuple[int, str]]:
+    with SQLiteArchive(path, readonly=True) as archive:
+        cable = archive.get(reference_id)
+    assert cable is not None
+    return [(p.number or k, " ".join(p.text.split())) for k, p in enumerate(cable.paragraphs, start=1)]
+
+
 @pytest.fixture(scope="module")
 def small_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An archive of the dev corpus's first 600 records (a quick model to train)."""
@@ -144,6 +151,7 @@ def test_train_stores_a_versioned_model_and_advise_prints_one_object_a_cable(
     assert before.returncode == 1 and "advise train" in before.stderr
     trained = json.loads(run_cli("advise", "train", "--archive", str(small_archive), "--json").stdout)
     assert trained["version"] == 1 and trained["trained_on"] > 500
+    assert trained["scored"] == trained["trained_on"]  # every released cable of a known level
     assert 0.5 < trained["roc_auc"] <= 1
     import sqlite3
     db = sqlite3.connect(small_archive)
@@ -161,5 +169,15 @@ def test_train_stores_a_versioned_model_and_advise_prints_one_object_a_cable(
         assert sum(r["p"].values()) == pytest.approx(1, abs=1e-3)
         assert r["p_classified"] == pytest.approx(r["p"]["CONFIDENTIAL"] + r["p"]["SECRET"], abs=1e-3)
         assert 0 <= r["noforn"] <= 1
+        assert len(r["terms"]) <= 5 and len(r["paragraphs"]) <= 5
+        assert [p["weight"] for p in r["paragraphs"]] == sorted(
+            (p["weight"] for p in r["paragraphs"]), reverse=True)
+        assert all(p["weight"] > 0 for p in r["paragraphs"])
+    # the paragraphs that push up are the cable's own, by number, and hold its words
+    first = dev_paragraphs(small_archive, ids[0])
+    for p in rows[0]["paragraphs"]:
+        assert any(p["excerpt"][:40] in text for n, text in first if n == p["number"])
+    text = run_cli("advise", ids[0], "--archive", str(small_archive)).stdout
+    assert text.startswith(f"{ids[0]}: advise ") and "pushed up by: " in text
     missing = run_cli("advise", "99NOWHERE1", "--archive", str(small_archive), check=False)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr

@@ -84,6 +84,7 @@ def test_a_drafter_sees_the_advice_in_chromium(advised_desk: tuple[Path, Cable],
     _, cable = advised_desk
     with chromium() as browser:
         page: Any = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page.set_default_timeout(180_000)  # the server loads the model at the first draft page
         login(page, server, "anna")
         page.click("text=New draft")
         page.fill("input[name=to]", "SECSTATE WASHDC")

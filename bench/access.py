@@ -2,8 +2,8 @@
 
 Two figures per reader (CONFIDENTIAL and SECRET without NOFORN), each against a baseline run here:
 
-- building the reader's search index (`ReaderIndex`: find the readable cables with a part above the
-  reader, redact and index them), against the old way of finding them (only the paragraph and
+- finding the reader's match source (`cablegram.archive.reader.withheld_rows`: the readable cables with
+  a part above the reader, redacted and re-rendered), against the old way of finding them (only the paragraph and
   subject markings, no marks inside the text): what a search pays once per reader and archive state;
 - reading every readable record as the reader sees it (`redact` + `shown_text`), against just
   parsing the stored JSON record (what any read path pays anyway).
@@ -26,7 +26,8 @@ from pathlib import Path
 
 from cablegram.access import can_read, portion_visible, redact, shown_text
 from cablegram.archive import ingest, open_archive
-from cablegram.desk.controlled_search import ReaderIndex
+from cablegram.archive.reader import withheld_rows
+from cablegram.archive.sqlite_reader import candidates
 from cablegram.model import Cable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -73,8 +74,8 @@ def bench_reader(archive: object, rows: list[tuple[str, str]], reader: Reader) -
     acc = access_filter(reader)
     assert acc is not None
     t_old, n_old = timed(lambda: old_candidates(archive, reader))
-    t_new, index = timed(lambda: ReaderIndex(archive, acc))
-    print(f"{reader.clearance:12} reader index: {t_new:6.2f} s for {len(index.ids)} cables "  # type: ignore[attr-defined]
+    t_new, rows_r = timed(lambda: withheld_rows(acc, candidates(archive, acc)))
+    print(f"{reader.clearance:12} reader source: {t_new:6.2f} s for {len(rows_r)} cables "  # type: ignore[arg-type]
           f"(baseline, markings only, finding {n_old} cables: {t_old:5.2f} s)")
 
     def parse_only() -> int:

@@ -7,8 +7,15 @@ baseline only stores the texts and indexes them. Prints both times, the ratio (t
 
     python bench/ingest.py                 # dev corpus, 5,437 cables
     python bench/ingest.py --scale 40      # x40: 217k distinct cables (serials rewritten)
+    python bench/ingest.py --scale 5 --archive postgresql://user@host/db   # and PostgreSQL
 
-The archives are kept in --out (default /tmp/cablegram-bench) for bench/search.py.
+With `--archive postgresql://…` it also loads the same texts into PostgreSQL (schema
+`cablegram_bench_xSCALE` of that database, see `_pg.py`), once with one ingest process and once
+with two at once (`--shard 1/2` and `--shard 2/2`), and prints them beside the SQLite ingest
+(target: two PostgreSQL processes no slower than one SQLite ingest; every process under 1 GB).
+
+The archives are kept in --out (default /tmp/cablegram-bench) and in that schema for
+bench/search.py and bench/serve.py (`--drop` removes the schema at the end).
 """
 
 from __future__ import annotations
@@ -104,6 +111,47 @@ def write_texts(path: Path, scale: int) -> tuple[int, int]:
 CPU: dict[str, float] = {}
 
 
+def timed_together(cmds: list[list[str]], env: dict[str, str]) -> tuple[float, float, int]:
+    """Run `cmds` at once; return the seconds until the last ends, their CPU seconds (workers
+    included; the database server's are not) and the largest peak RSS of any of their processes
+    and their workers (KiB)."""
+    start = time.perf_counter()
+    procs = [subprocess.Popen(c, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for c in cmds]
+    cpu, rss = 0.0, 0
+    for proc in procs:
+        _, status, usage = os.wait4(proc.pid, 0)
+        out, err = proc.communicate()
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 3):
+            sys.exit(f"{proc.args[:3]} failed: {err[-2000:]}")
+        if out.strip():
+            print("   ", out.strip().splitlines()[-1])
+        cpu += usage.ru_utime + usage.ru_stime
+        rss = max(rss, usage.ru_maxrss)
+    return time.perf_counter() - start, cpu, rss
+
+
+def postgres_runs(url: str, src: Path, scale: int, workers: int | None,
+                  env: dict[str, str]) -> list[tuple[str, float, float, int]]:
+    """PostgreSQL ingests of `src`: one process, then two at once (the second stays for the
+    other benches). Each (label, seconds, CPU seconds, peak RSS KiB)."""
+    from _pg import reset_schema, schema_name
+
+    schema = schema_name(scale)
+    base = [sys.executable, "-m", "cablegram", "ingest", str(src), "--quiet",
+            *(["--workers", str(workers)] if workers is not None else [])]
+    out = []
+    for label, shards in (("PostgreSQL, 1 process", [[]]),
+                          ("PostgreSQL, 2 processes", [["--shard", "1/2"], ["--shard", "2/2"]])):
+        archive = reset_schema(url, schema)
+        print(f"{label}: cablegram ingest --archive postgresql://…{schema}"
+              + (" --shard I/2" if len(shards) > 1 else ""))
+        seconds, cpu, rss = timed_together([[*base, "--archive", archive, *s] for s in shards], env)
+        out.append((label, seconds, cpu, rss))
+    return out
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
     """Run `cmd`; return seconds, its own peak RSS and its children's peak RSS (KiB).
 
@@ -131,6 +179,9 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path("/tmp/cablegram-bench"))
     ap.add_argument("--workers", type=int, default=None,
                     help="cablegram ingest --workers (default: its own default)")
+    ap.add_argument("--archive", default=None, metavar="postgresql://…",
+                    help="also ingest into PostgreSQL (a schema of this database)")
+    ap.add_argument("--drop", action="store_true", help="drop the PostgreSQL schema at the end")
     args = ap.parse_args()
     if not DEV.exists():
         sys.exit(f"no dev corpus at {DEV}")
@@ -156,6 +207,7 @@ def main() -> int:
     fts_s, _, _ = timed([*sqlite_utils, "enable-fts", str(base), "cables", "text",
                          "--fts5"])
     base_s = ins_s + fts_s
+    pg = postgres_runs(args.archive, src, args.scale, args.workers, env) if args.archive else []
     print(f"\nload average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
           " (other jobs slow the 2-process ingest more than the 1-process baseline)")
     print(f"{'':24}{'seconds':>9}{'cables/s':>10}{'MB/s':>8}")
@@ -171,9 +223,25 @@ def main() -> int:
           f"{worker_rss / 1024:.0f} MB (target < 1024 MB)")
     print(f"sizes: ours {ours.stat().st_size / 1e6:.0f} MB, baseline "
           f"{base.stat().st_size / 1e6:.0f} MB")
+    if pg:
+        from _pg import drop_schema, schema_name, schema_size
+
+        print(f"\nPostgreSQL beside SQLite (cablegram ingest, x{args.scale}, {n} texts):")
+        print(f"{'':26}{'seconds':>9}{'cables/s':>10}{'CPU s':>8}{'peak MB':>9}{'vs SQLite':>11}")
+        print(f"{'SQLite, 1 process':26}{ours_s:9.1f}{n / ours_s:10.0f}{ours_cpu:8.1f}"
+              f"{max(ours_rss, worker_rss) / 1024:9.0f}{1:10.2f}x")
+        for label, s, cpu, rss in pg:
+            print(f"{label:26}{s:9.1f}{n / s:10.0f}{cpu:8.1f}{rss / 1024:9.0f}{s / ours_s:10.2f}x")
+        print(f"target: PostgreSQL with 2 processes <= 1.00x SQLite's ({pg[1][1] / ours_s:.2f}x);"
+              " every process < 1024 MB")
+        schema = schema_name(args.scale)
+        print(f"size: PostgreSQL schema {schema} {schema_size(args.archive, schema) / 1e6:.0f} MB")
+        if args.drop:
+            drop_schema(args.archive, schema)
     return 0
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     sys.exit(main())

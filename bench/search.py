@@ -8,6 +8,12 @@ get the same FTS5 expression. Prints p50/p95 per side and the ratio (target: our
 third of the baseline's).
 
     python bench/ingest.py --scale 40 && python bench/search.py --scale 40
+    python bench/search.py --scale 5 --archive postgresql://user@host/db   # PostgreSQL beside
+
+With `--archive postgresql://…` the same searches also run on the PostgreSQL archive that
+`bench/ingest.py --archive` loaded (schema `cablegram_bench_xSCALE`): it prints its p50/p95
+beside SQLite's, checks that every query's total equals SQLite's, and the ratio (target: p95
+within 2x of SQLite's).
 
 It reads the archives bench/ingest.py left in --out: the x40 one holds ~217k distinct cables
 (serials rewritten from one pool, so copies do not collapse into versions).
@@ -64,6 +70,9 @@ def main() -> int:
     ap.add_argument("--scale", type=int, default=40)
     ap.add_argument("--out", type=Path, default=Path("/tmp/cablegram-bench"))
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--archive", default=None, metavar="postgresql://…",
+                    help="also search the PostgreSQL archive bench/ingest.py loaded there")
+    ap.add_argument("--drop", action="store_true", help="drop the PostgreSQL schema at the end")
     args = ap.parse_args()
     ours_path = args.out / f"ours-x{args.scale}.db"
     base_path = args.out / f"sqlite-utils-x{args.scale}.db"
@@ -74,6 +83,13 @@ def main() -> int:
     from cablegram.archive.search import compile_for
 
     archive = open_archive(ours_path, readonly=True)
+    pg = None
+    if args.archive:
+        from _pg import schema_name, schema_url
+
+        url = args.archive if "search_path" in args.archive else schema_url(
+            args.archive, schema_name(args.scale))  # the bench's schema, unless one is named
+        pg = open_archive(url, readonly=True)
     base = sqlite3.connect(f"file:{base_path}?mode=ro", uri=True)
     base.execute("PRAGMA cache_size = -65536")
     base.execute("PRAGMA mmap_size = 1073741824")
@@ -85,8 +101,16 @@ def main() -> int:
     ours_t: dict[str, list[float]] = {q: [] for q in QUERIES}
     base_t: dict[str, list[float]] = {q: [] for q in QUERIES}
     totals: dict[str, tuple[int, int]] = {}
+    pg_t: dict[str, list[float]] = {q: [] for q in QUERIES}
+    pg_totals: dict[str, int] = {}
     for round_ in range(args.repeat + 1):  # round 0 warms the caches, not timed
         for q in QUERIES:
+            if pg is not None:
+                t = time.perf_counter()
+                pr = pg.search(q, facets=("origin", "classification"), limit=20)
+                if round_:
+                    pg_t[q].append(time.perf_counter() - t)
+                pg_totals[q] = pr.total
             t = time.perf_counter()
             r = archive.search(q, facets=("origin", "classification"), limit=20)
             ours = time.perf_counter() - t
@@ -113,6 +137,27 @@ def main() -> int:
     for label, xs in (("ours", ours_all), ("sqlite-utils FTS5", base_all)):
         print(f"{label:18} total {sum(xs):6.1f} s for {len(xs)} searches: "
               f"{len(xs) / sum(xs):6.0f} searches/s, {n * len(xs) / sum(xs):9.0f} cables/s searched")
+    if pg is not None:
+        pg_all = [x for v in pg_t.values() for x in v]
+        unequal = [q for q in QUERIES if pg_totals[q] != totals[q][0]]
+        print(f"\nPostgreSQL beside SQLite (the same {len(QUERIES)} searches, x{args.scale}):")
+        print(f"{'query':28}{'SQLite':>9}{'PG':>9}{'SQLite ms':>10}{'PG ms':>9}")
+        for q in QUERIES:
+            print(f"{q[:27]:28}{totals[q][0]:>9}{pg_totals[q]:>9}"
+                  f"{statistics.median(ours_t[q]) * 1000:10.1f}"
+                  f"{statistics.median(pg_t[q]) * 1000:9.1f}"
+                  + ("  TOTALS DIFFER" if q in unequal else ""))
+        for label, xs in (("SQLite", ours_all), ("PostgreSQL", pg_all)):
+            print(f"{label:18} p50 {pct(xs, 50) * 1000:7.1f} ms   p95 {pct(xs, 95) * 1000:7.1f} ms")
+        print(f"p95 ratio PostgreSQL/SQLite: {pct(pg_all, 95) / pct(ours_all, 95):.2f}"
+              f" (target <= 2); totals equal: "
+              + ("all" if not unequal else f"NO, {len(unequal)} differ"))
+        pg.close()
+        if args.drop:
+            from _pg import drop_schema, schema_name
+
+            if "search_path" not in args.archive:
+                drop_schema(args.archive, schema_name(args.scale))
     print(f"peak RSS (this process, both sides): "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB;"
           f" load average (1 min) {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
@@ -121,4 +166,5 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     sys.exit(main())

@@ -15,6 +15,15 @@ facet is dropped for being slow.
 
     python bench/ingest.py --scale 40 && python bench/serve.py --duration 60
     python bench/serve.py --archive cables.db --baseline texts-fts.db --duration 10
+
+With `--archive postgresql://…` (the database bench/ingest.py --archive loaded, schema
+`cablegram_bench_xSCALE`, or a URL with its own search path) it serves that PostgreSQL archive
+beside the SQLite one (`--sqlite`, default the bench's x`--scale` file), each with `cablegram serve
+--workers N` for every N of `--workers` (default 1,4), and prints them side by side (targets:
+PostgreSQL with 4 workers below its p95 with 1; no errors). Datasette runs too unless
+`--no-baseline`.
+
+    python bench/serve.py --scale 5 --archive postgresql://user@host/db --duration 20
 """
 
 from __future__ import annotations
@@ -120,9 +129,66 @@ def _report(label: str, lat: list[float], errors: int, n: int, elapsed: float) -
           f"   mean {statistics.fmean(lat) * 1000:7.1f} ms   errors {errors}")
 
 
+def _workers_supported() -> bool:
+    """Whether this cablegram's `serve` has `--workers` (added with issue 12)."""
+    out = subprocess.run([sys.executable, "-m", "cablegram", "serve", "--help"],
+                         capture_output=True, text=True).stdout
+    return "--workers" in out
+
+
+def _postgres(args: argparse.Namespace) -> int:
+    """PostgreSQL beside SQLite: `cablegram serve --workers N` on each, the same requests."""
+    from urllib.parse import urlencode
+
+    from _pg import schema_name, schema_url
+
+    url = args.archive if "search_path" in args.archive else schema_url(
+        args.archive, schema_name(args.scale))
+    sqlite = args.sqlite or OUT / f"ours-x{args.scale}.db"
+    if not Path(sqlite).exists():
+        sys.exit(f"missing {sqlite}: run `python bench/ingest.py --scale {args.scale}` first")
+    counts = [int(w) for w in args.workers.split(",")]
+    if max(counts) > 1 and not _workers_supported():
+        print("cablegram serve has no --workers here: measuring 1 worker only")
+        counts = [1]
+    results: dict[tuple[str, int], tuple[list[float], int, int, float]] = {}
+    for workers in counts:
+        for label, location in (("SQLite", str(sqlite)), ("PostgreSQL", url)):
+            port = _free_port()
+            urls = [f"http://127.0.0.1:{port}/api/search?" + urlencode(
+                [("q", q), ("facet", "origin"), ("facet", "classification"), ("limit", 20)])
+                for q in QUERIES]
+            cmd = [sys.executable, "-m", "cablegram", "serve", "--archive", location,
+                   "--port", str(port), *(["--workers", str(workers)] if workers > 1 else [])]
+            with _server(cmd, urls[0]):
+                run_load(urls, args.clients, args.warmup, args.max_requests)
+                results[(label, workers)] = run_load(urls, args.clients, args.duration,
+                                                     args.max_requests)
+    print(f"\n{len(QUERIES)} queries, {args.clients} clients, {args.duration:.0f} s each, x{args.scale}:"
+          f" {sqlite} vs PostgreSQL schema of {url.split('?')[0].rsplit('@', 1)[-1]}")
+    for (label, workers), r in results.items():
+        _report(f"{label}, {workers} worker{'s' if workers > 1 else ''}", *r)
+    for workers in counts:
+        pg, lite = results[("PostgreSQL", workers)][0], results[("SQLite", workers)][0]
+        print(f"p95 PostgreSQL/SQLite with {workers} worker(s): {pct(pg, 95) / pct(lite, 95):.2f}")
+    if len(counts) > 1:
+        for label in ("SQLite", "PostgreSQL"):
+            one, most = results[(label, counts[0])][0], results[(label, counts[-1])][0]
+            print(f"{label}: p95 with {counts[-1]} workers / with {counts[0]}:"
+                  f" {pct(most, 95) / pct(one, 95):.2f} (target < 1)")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--archive", type=Path, default=OUT / "ours-x40.db", help="our archive")
+    ap.add_argument("--archive", default=str(OUT / "ours-x40.db"),
+                    help="our archive: a SQLite file, or postgresql://… (then beside SQLite)")
+    ap.add_argument("--sqlite", type=Path, default=None,
+                    help="with a PostgreSQL --archive: the SQLite archive to compare with")
+    ap.add_argument("--scale", type=int, default=40, help="which bench archives (default x40)")
+    ap.add_argument("--workers", default="1,4",
+                    help="with a PostgreSQL --archive: serve --workers counts (default 1,4)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip Datasette")
     ap.add_argument("--baseline", type=Path, default=OUT / "sqlite-utils-x40.db",
                     help="the sqlite-utils database (table cables, FTS on text)")
     ap.add_argument("--duration", type=float, default=60, help="seconds per side (default 60)")
@@ -130,6 +196,16 @@ def main() -> int:
     ap.add_argument("--max-requests", type=int, default=1_000_000, help="bound per side")
     ap.add_argument("--warmup", type=float, default=5, help="untimed seconds per side first")
     args = ap.parse_args()
+    from _pg import is_pg
+
+    if is_pg(args.archive):
+        _postgres(args)
+        if args.no_baseline:
+            return 0
+        args.archive = args.sqlite or OUT / f"ours-x{args.scale}.db"
+        if args.baseline == OUT / "sqlite-utils-x40.db":
+            args.baseline = OUT / f"sqlite-utils-x{args.scale}.db"
+    args.archive = Path(args.archive)
     for path in (args.archive, args.baseline):
         if not path.exists():
             sys.exit(f"missing {path}: run `python bench/ingest.py --scale 40` first (or give paths)")

@@ -50,6 +50,66 @@ def store_cable(archive: SQLiteArchive, cable: Cable, raw: str,
     return next(iter(counts))
 
 
+def as_version_4(path: Path) -> None:
+    """Turn the archive at `path` into what cablegram wrote at schema version 4: texts and
+    records uncompressed in the tables `cables` and `versions`, the full-text index over them."""
+    from cablegram.archive.schema import _V1, PARAGRAPH_TEXTS_VIEW, _statements
+
+    old = [s for s in _statements(_V1) if s.startswith((
+        "CREATE TABLE cables ", "CREATE TABLE versions ", "CREATE VIRTUAL TABLE cables_fts",
+        "INSERT INTO cables_fts", "CREATE INDEX cables_created", "CREATE UNIQUE INDEX versions_cable"))]
+    assert len(old) == 6
+    db = sqlite_connect(path)
+    db.isolation_level = None
+    db.execute("BEGIN")
+    for statement in ("CREATE TEMP TABLE old_cables AS SELECT * FROM cable_texts",
+                      "CREATE TEMP TABLE old_versions AS SELECT * FROM version_texts",
+                      "DROP VIEW cable_texts", "DROP VIEW version_texts", "DROP VIEW paragraph_texts",
+                      "DROP TABLE cables_fts", "DROP TABLE cables", "DROP TABLE versions",
+                      "DROP TABLE dictionaries", *old, PARAGRAPH_TEXTS_VIEW,
+                      "INSERT INTO cables SELECT * FROM old_cables",
+                      "INSERT INTO versions SELECT * FROM old_versions",
+                      "INSERT INTO cables_fts(cables_fts) VALUES ('rebuild')",
+                      "UPDATE schema_version SET version = 4"):
+        db.execute(statement)
+    db.execute("COMMIT")
+    db.close()
+
+
+def pg_as_version_1(url: str) -> None:
+    """Turn the PostgreSQL archive at `url` into what cablegram wrote at its schema version 1:
+    texts and records uncompressed in the tables `cables` and `versions`."""
+    import psycopg
+
+    from cablegram.archive import compress, postgres_schema
+    from cablegram.archive.records import STORE_COLUMNS
+
+    v1 = {s.split()[2]: s for s in postgres_schema._V1.split(";\n")
+          if s.strip().startswith(("CREATE TABLE cables ", "CREATE TABLE versions "))}
+    cols = ", ".join(STORE_COLUMNS)
+    with psycopg.connect(url) as conn:
+        codec = compress.Codec(lambda: postgres_schema.dictionaries(conn))
+        cables = conn.execute(f"SELECT id, {cols}, tsv::text, subject_tsv::text, dict_id, body"
+                              " FROM cables").fetchall()
+        versions = conn.execute("SELECT id, cable_id, reference_id, content_hash, released,"
+                                " dict_id, body FROM versions").fetchall()
+        for statement in ("DROP TABLE cables", "DROP TABLE versions", "DROP TABLE dictionaries",
+                          v1["cables"], v1["versions"],
+                          "CREATE UNIQUE INDEX versions_cable ON versions(cable_id, content_hash)",
+                          "UPDATE schema_version SET version = 1"):
+            conn.execute(statement)
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO cables (id, {cols}, tsv, subject_tsv, raw_text, record_json)"
+                f" VALUES ({', '.join(['%s'] * (len(STORE_COLUMNS) + 5))})",
+                [(*r[:-2], *codec.record(r[-2], bytes(r[-1]))) for r in cables])
+            cur.executemany(
+                "INSERT INTO versions (id, cable_id, reference_id, content_hash, released,"
+                " raw_text, record_json) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [(*r[:-2], *codec.record(r[-2], bytes(r[-1]))) for r in versions])
+        postgres_schema.create_lookup_indexes(conn)
+
+
 def ingest_paths(path: Path, sources: list[Path], workers: int = 2) -> None:
     from cablegram.sources import read_paths
 
@@ -65,16 +125,32 @@ def run_cli(*args: str, env: dict[str, str] | None = None,
                           text=True, env=full_env, check=check, timeout=600)
 
 
+#: Tables compared through their views (decompressed): the compressed bytes depend on the
+#: dictionary, which depends on which cables an ingest stored first.
+_COMPRESSED = {"cables": "cable_texts", "versions": "version_texts", "dictionaries": None}
+
+
+def sqlite_connect(path: Path | str) -> sqlite3.Connection:
+    """A plain connection to an archive, with the SQL functions its views decompress with."""
+    from cablegram.archive import compress
+
+    db = sqlite3.connect(path)
+    compress.Codec(compress.sqlite_dictionaries(db)).register(db)
+    return db
+
+
 def table_digests(path: Path) -> dict[str, str]:
     """A digest of every user table's rows (FTS5 internals excluded: compare by queries)."""
-    db = sqlite3.connect(path)
+    db = sqlite_connect(path)
     out = {}
     tables = [r[0] for r in db.execute(
         "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'cables_fts%'"
         " AND name NOT LIKE 'sqlite_%'")]
+    tables = [_COMPRESSED.get(t, t) for t in tables if _COMPRESSED.get(t, t)]
     for t in sorted(tables):
         h = hashlib.sha256()
-        for row in db.execute(f"SELECT * FROM {t} ORDER BY rowid" if t != "schema_version"
+        for row in db.execute(f"SELECT * FROM {t} ORDER BY id" if t.endswith("_texts") else
+                              f"SELECT * FROM {t} ORDER BY rowid" if t != "schema_version"
                               else f"SELECT * FROM {t}"):
             h.update(repr(row).encode())
         out[t] = h.hexdigest()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pg_support import ENV, fresh_schema
+from pg_support import ENV, fresh_schema, pg_server
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -79,3 +79,110 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"FAILED: PostgreSQL is required here but {len(skipped)} postgres test(s) skipped"
             f" and {_pg['ran']} ran: " + ", ".join(skipped[:5]), red=True)
+
+
+# --- the dev corpus, and the web tests' archives, on each backend ----------------------------
+#
+# One session-scoped archive per backend, built once: `archive_backend` above picks which one a
+# test gets. On SQLite they are the fixtures of `archive_fixtures` (`dev_archive_path`) and
+# `test_web_support` (`synthetic`, `dev_slice`, `synth_client`, `dev_client`): a module using
+# `dev_location` or `web_client` imports those, as it does today.
+
+
+def _ingested(prefix: str, records: Any) -> Iterator[str]:
+    """A fresh PostgreSQL schema holding `records` (a callable giving them), dropped at the end."""
+    from cablegram.archive import ingest, open_archive
+
+    with fresh_schema(prefix) as url:
+        with open_archive(url) as archive:
+            ingest(archive, records(), workers=2)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def dev_pg_url() -> Iterator[str]:
+    """The dev corpus ingested once per session into a fresh PostgreSQL schema."""
+    from archive_fixtures import need_parser
+
+    need_parser()
+    pg_server()  # skip before reading anything when there is no server
+
+    def records() -> Any:
+        from cablegram.sources import read_paths
+        from corpus import DEV
+
+        return read_paths([str(DEV)])
+
+    yield from _ingested("dev", records)
+
+
+@pytest.fixture()
+def dev_location(archive_backend: str, request: pytest.FixtureRequest) -> str:
+    """The dev corpus archive on the test's backend: a file path or a `postgresql://` URL (read
+    it only: it is shared by the session)."""
+    if archive_backend == "sqlite":
+        return str(request.getfixturevalue("dev_archive_path"))
+    return str(request.getfixturevalue("dev_pg_url"))
+
+
+@pytest.fixture()
+def dev_backend_archive(dev_location: str) -> Iterator[Any]:
+    """The dev corpus archive on the test's backend, open read-only."""
+    from cablegram.archive import open_archive
+
+    archive = open_archive(dev_location, readonly=True)
+    yield archive
+    archive.close()
+
+
+@pytest.fixture(scope="session")
+def synth_pg_client() -> Iterator[Any]:
+    """`synth_client` on PostgreSQL: the same synthetic cables (and the hostile one)."""
+    from test_web_support import build_synthetic, make_client
+
+    pg_server()
+    with fresh_schema("synth") as url:
+        build_synthetic(url)  # type: ignore[arg-type]
+        client = make_client(url)  # type: ignore[arg-type]
+        yield client
+        client.app.state.pool.close()
+
+
+@pytest.fixture(scope="session")
+def dev_pg_client() -> Iterator[Any]:
+    """`dev_client` on PostgreSQL: the same slice of the dev corpus with every version."""
+    from test_web_support import make_client
+
+    pg_server()
+
+    def records() -> Any:
+        from itertools import islice
+
+        from cablegram.sources import read_path
+        from corpus import DEV
+        from test_web_support import VERSIONS
+
+        if not DEV.exists():
+            pytest.skip(f"the shared dev corpus is absent ({DEV})")
+        out = list(islice(read_path(DEV), 800))
+        return out + (list(read_path(VERSIONS)) if VERSIONS.exists() else [])
+
+    for url in _ingested("devslice", records):
+        client = make_client(url)  # type: ignore[arg-type]
+        yield client
+        client.app.state.pool.close()
+
+
+@pytest.fixture(params=["synthetic", "dev"])
+def web_client(request: pytest.FixtureRequest, archive_backend: str) -> Any:
+    """A test client over the synthetic archive and over the dev slice, on each backend."""
+    synth = request.param == "synthetic"
+    if archive_backend == "sqlite":
+        return request.getfixturevalue("synth_client" if synth else "dev_client")
+    return request.getfixturevalue("synth_pg_client" if synth else "dev_pg_client")
+
+
+@pytest.fixture()
+def synth_backend_client(request: pytest.FixtureRequest, archive_backend: str) -> Any:
+    """A test client over the synthetic archive, on each backend."""
+    return request.getfixturevalue("synth_client" if archive_backend == "sqlite" else "synth_pg_client")

@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = (ROOT / "docs" / "archive.md", ROOT / "docs" / "parsing.md", ROOT / "README.md", ROOT / "docs" / "web.md",
-        ROOT / "docs" / "desk.md")
+        ROOT / "docs" / "desk.md", ROOT / "docs" / "alerts.md")
 ELLIPSES = ("…", "...")
 RUN = ("cablegram", "sed")
 

@@ -49,8 +49,8 @@ def _ref(c: Cable, label: str) -> str:
     return f"{label}. {(c.created or '')[2:4]} {c.origin.station} {c.serial}"
 
 
-def test_the_reference_check_confirms_no_hidden_cable(tmp_path: Path) -> None:
-    path = tmp_path / "a.db"
+def test_the_reference_check_confirms_no_hidden_cable(backend_location: str) -> None:
+    path = backend_location
     desk, people = make_desk(path)
     items = list(synthesize(3, seed=11, versions=0))
     secret, confidential = _archived(items[0].cable, "SECRET"), _archived(items[1].cable, "CONFIDENTIAL")

@@ -10,8 +10,11 @@ searched for in every response body (with the request's own echo removed).
 
 from __future__ import annotations
 
+import json
 import random
 import re
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,13 +33,15 @@ from cablegram.access import (
     portion_visible,
 )
 from cablegram.archive import ingest, open_archive
-from cablegram.desk import add_post, add_user, create_token, open_desk
+from cablegram.desk import add_post, add_user, create_token, get_user, open_desk
 from cablegram.model import EO, Cable, ClassifiedBy, Paragraph
 from cablegram.sources import RawRecord
 from cablegram.synth import synthesize
 from cablegram.telegram.parse import parse
 from cablegram.telegram.render import render
 from cablegram.web.app import create_app
+from conftest import BACKENDS
+from pg_support import fresh_schema
 
 LEVELS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
 MARKS = ("U", "C", "S", "TS")
@@ -118,11 +123,16 @@ def expectations(cables: list[Cable], reader: Reader) -> tuple[set[str], set[str
     return hidden_tokens, hidden_ids, visible
 
 
-def build(path: Path, cables: list[Cable]) -> None:
-    with open_archive(path) as archive:
+def ingest_cables(location: str | Path, cables: list[Cable]) -> None:
+    """Store `cables` (their telegram texts) in the archive at `location` (either backend)."""
+    with open_archive(location) as archive:
         records = [RawRecord(c.source["text"], {"format": "text", "file": "leak", "line": i})  # type: ignore[index]
                    for i, c in enumerate(cables)]
         ingest(archive, records, workers=0)
+
+
+def build(path: Path, cables: list[Cable]) -> None:
+    ingest_cables(path, cables)
     desk = open_desk(path)
     add_post(desk, "SECSTATE WASHDC")
     desk.set_access_mode("controlled")
@@ -236,3 +246,183 @@ def test_property_random_readers_and_archives_leak_nothing(tmp_path_factory: pyt
     cables = make_cables(seed, 12)
     build(path, cables)
     check_reader(path, cables, Reader(level, frozenset(caveats)), "prop")
+
+
+def test_saved_searches_never_alert_a_reader_to_what_they_may_not_see(tmp_path: Path) -> None:
+    """Alerts: a saved search fires on a new cable only as the reader sees it. The searches for
+    every token of a hidden cable or a withheld portion stay silent (a SECRET cable never alerts a
+    CONFIDENTIAL reader); those for tokens the reader sees fire on exactly their cable; no alert
+    page, API answer, feed or webhook payload carries a hidden byte (the reader's own saved query
+    text aside)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from cablegram.desk.alerts import list_alerts, list_searches, save_search, wait_for_webhooks
+
+    posts: list[bytes] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            posts.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{server.server_address[1]}/"
+    path = tmp_path / "alerts.db"
+    cables = make_cables(21, 36)
+    new = cables[12:]
+    records = [RawRecord(c.source["text"], {"format": "text", "file": "leak", "line": i})  # type: ignore[index]
+               for i, c in enumerate(cables)]
+    with open_archive(path) as archive:
+        ingest(archive, records[:12], workers=0)
+    desk = open_desk(path)
+    add_post(desk, "SECSTATE WASHDC")
+    desk.set_access_mode("controlled")
+    readers = {f"alert{i}": r for i, r in enumerate(
+        [Reader("CONFIDENTIAL", frozenset()), Reader("SECRET", frozenset()), Reader("SECRET", frozenset({"NOFORN"})),
+         Reader("UNCLASSIFIED", frozenset())])}
+    plan: dict[str, tuple[set[str], dict[str, str]]] = {}
+    for name, reader in readers.items():
+        user = add_user(desk, name, post="STATE", clearance=reader.clearance, caveats=sorted(reader.caveats))
+        hidden, _ids, visible = expectations(new, reader)
+        seen = {}
+        for c in visible:
+            for p in c.paragraphs:
+                if paragraph_visible(reader, c, p):
+                    seen.update((t, c.reference_id or "") for t in re.findall(r"tk\d{3}p\d+z", p.text))
+        for tok in sorted(hidden)[:120]:
+            save_search(desk, user, f"h {tok}", tok, webhook=hook)
+        for tok in sorted(seen)[:40]:
+            save_search(desk, user, f"s {tok}", tok, webhook=hook)
+        save_search(desk, user, "all", COMMON, webhook=hook)
+        plan[name] = (hidden, {t: seen[t] for t in sorted(seen)[:40]})
+    secret = [c for c in new if c.classification == "SECRET"]
+    assert secret and any(tok in plan["alert0"][0] for c in secret for tok in re.findall(r"tk\d{3}sz", c.subject or ""))
+    desk.close()
+    with open_archive(path) as archive:
+        ingest(archive, records[12:], workers=0)
+    wait_for_webhooks()
+    server.shutdown()
+    server.server_close()
+    desk = open_desk(path)
+    client = TestClient(create_app(path))
+    for name, reader in readers.items():
+        hidden, seen = plan[name]
+        user = get_user(desk, name)
+        assert user is not None
+        alerts = list_alerts(desk, user, limit=10_000)
+        fired = {(a.search_name, a.reference_id) for a in alerts}
+        assert not [f for f in fired if f[0].startswith("h ")], f"{name}: hidden tokens alerted: {sorted(fired)[:5]}"
+        assert {f for f in fired if f[0].startswith("s ")} == {(f"s {t}", rid) for t, rid in seen.items()}
+        readable = {c.reference_id for c in new if can_read(reader, c)}
+        assert {a.reference_id for a in alerts} <= readable
+        assert {a.reference_id for a in alerts if a.search_name == "all"} <= readable
+        queries = sorted((s.query for s in list_searches(desk, user)), key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, sorted(hidden | {c.reference_id or "" for c in new
+                                                                        if not can_read(reader, c)}))))
+        headers = {"Authorization": f"Bearer {create_token(desk, user)}"}
+        bodies = [client.get(u, headers=headers).text for u in ("/alerts?all=1", "/api/alerts?limit=500",
+                                                                "/api/alerts/searches")]
+        feeds = [s["feed"] for s in client.get("/api/alerts/searches", headers=headers).json()["searches"]]
+        bodies += [client.get(f).text for f in feeds]
+        assert len(bodies) > 40
+        for body in bodies:
+            for q in queries:  # the reader's own query text (a hidden token they typed) is echoed
+                body = body.replace(q, "")
+            found = pattern.search(body)
+            assert found is None, f"{name} saw {found.group()}"
+    payloads = [json.loads(p) for p in posts]
+    assert payloads and all(p["alerts"] for p in payloads)
+    for p in payloads:
+        hidden, _seen = plan[p["user"]]
+        text = json.dumps(p["alerts"])
+        assert not any(tok in text for tok in hidden), p
+
+
+# --- the archive's read paths on each backend (no web: `ControlledArchive` over SQLite or PostgreSQL) ---
+
+ARCHIVE_READERS = [Reader("UNCLASSIFIED", frozenset()), Reader("CONFIDENTIAL", frozenset()),
+                   Reader("SECRET", frozenset({"NOFORN"})), Reader("TOP SECRET", frozenset())]
+
+
+def check_archive_reader(archive: object, cables: list[Cable], reader: Reader) -> int:
+    """Every read path of a `ControlledArchive` over `archive` as `reader`: fail on any hidden byte."""
+    from cablegram.archive.base import FACETS
+    from cablegram.desk.controlled import ControlledArchive
+
+    hidden_tokens, hidden_ids, visible = expectations(cables, reader)
+    controlled = ControlledArchive(archive, reader)  # type: ignore[arg-type]
+    pattern = re.compile("|".join(map(re.escape, sorted(hidden_tokens | hidden_ids))) or r"(?!x)x")
+    shown: list[tuple[str, str]] = []
+    for sort in ("rank", "bm25", "date", "-date"):
+        got = controlled.search(COMMON, facets=FACETS, limit=1000, sort=sort)  # type: ignore[arg-type]
+        shown.append((f"search {sort}", json.dumps(got.to_dict())))
+    shown.append(("all", json.dumps(controlled.search("", facets=FACETS, limit=1000).to_dict())))
+    shown.append(("stats", json.dumps(controlled.stats())))
+    shown.append(("suggest", json.dumps([controlled.suggest(p, limit=50) for p in ("0", "1", "T", "P", "C")])))
+    shown.append(("export", json.dumps([c.to_dict() for c in controlled.iter_records(COMMON)])))
+    for c in cables:
+        rid = c.reference_id or ""
+        record = controlled.get(rid)
+        shown.append((rid, json.dumps([record.to_dict() if record else None, controlled.raw_text(rid),
+                                       [v.raw_text for v in controlled.versions(rid)]])))
+        refs = controlled.references(rid)
+        thread = controlled.thread(rid, 3)
+        body = json.dumps([[(x.from_id, x.to_id, x.subject) for x in refs.cites + refs.cited_by],
+                           thread.nodes, [(e.from_id, e.to_id) for e in thread.edges]], default=str)
+        shown.append((f"{rid} graph", body.replace(rid, "")))
+    n = 0
+    for where, body in shown:
+        found = pattern.search(body)
+        assert found is None, f"{reader} saw {found.group()} in {where}"
+        n += 1
+    for tok in sorted(hidden_tokens):  # a withheld word matches nothing: no hit, no count, no facet
+        for q in (tok, f'"{COMMON} discussed item {tok}"', f"{tok[:-1]}*", f"{COMMON} {tok}", f"subject:{tok}",
+                  f"tag:ZZZZ OR {tok}", f"({tok} OR tag:ZZZZ) -zzzz"):
+            got = controlled.search(q, facets=("classification", "year", "tag"))
+            assert got.total == 0 and got.hits == [], f"{reader} found {q!r}: {got}"
+            assert all(f.count == 0 for values in got.facets.values() for f in values), (q, got)
+            assert list(controlled.iter_records(q)) == []
+            n += 1
+    assert controlled.search("").total == controlled.stats()["cables"] == len(visible)
+    return n
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def mixed_archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
+        tuple[str, list[Cable]]]:
+    """The 30 mixed cables on each backend, its desk controlled."""
+    cables = make_cables(7, 30)
+    with ExitStack() as stack:
+        location = str(tmp_path_factory.mktemp("leaks") / "a.db") if request.param == "sqlite" else \
+            stack.enter_context(fresh_schema())
+        ingest_cables(location, cables)
+        desk = open_desk(location)
+        add_post(desk, "SECSTATE WASHDC")
+        desk.set_access_mode("controlled")
+        desk.close()
+        yield location, cables
+
+
+@pytest.mark.parametrize("reader", ARCHIVE_READERS,
+                         ids=lambda r: f"{r.clearance}-{'+'.join(sorted(r.caveats)) or 'none'}")
+def test_no_archive_read_path_shows_a_reader_anything_above_them(mixed_archive: tuple[str, list[Cable]],
+                                                                 reader: Reader) -> None:
+    location, cables = mixed_archive
+    with open_archive(location, readonly=True) as archive:
+        assert check_archive_reader(archive, cables, reader) > 100
+
+
+@pytest.mark.parametrize("reader", READERS[::4], ids=lambda r: f"{r.clearance}-{'+'.join(sorted(r.caveats)) or 'none'}")
+def test_no_web_read_path_shows_a_reader_anything_above_them_on_each_backend(
+        mixed_archive: tuple[str, list[Cable]], reader: Reader) -> None:
+    """The API and the pages over each backend (PostgreSQL: archive and desk in one database)."""
+    location, cables = mixed_archive
+    name = f"w{abs(hash((reader.clearance, reader.caveats))) % 10**8}"
+    assert check_reader(location, cables, reader, name) > 300  # type: ignore[arg-type]

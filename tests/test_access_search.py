@@ -7,6 +7,8 @@ hits, not in the total, not in any facet, not in exports; a reader cleared for t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,7 +23,9 @@ from cablegram.sources import RawRecord
 from cablegram.synth import synthesize
 from cablegram.telegram.parse import parse
 from cablegram.telegram.render import render
-from test_access_leaks import build, make_cables
+from conftest import BACKENDS
+from pg_support import fresh_schema
+from test_access_leaks import ingest_cables, make_cables
 
 
 @dataclass
@@ -68,18 +72,26 @@ def _cable(base: Cable, spec: tuple[str, str, str, list[tuple[str, str]]]) -> Ca
     return parse(render(cable))
 
 
-@pytest.fixture(scope="module")
-def archive_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Cable]]:
-    path = tmp_path_factory.mktemp("search") / "controlled.db"
+def new_location(backend: str, tmp: Path, stack: ExitStack, name: str = "archive") -> str:
+    """Where a new, empty archive of `backend` is (a PostgreSQL schema lives as long as `stack`)."""
+    return str(tmp / f"{name}.db") if backend == "sqlite" else stack.enter_context(fresh_schema())
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def archive_path(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[Cable]]]:
+    """The SPECS archive on each backend: a file path or a `postgresql://` URL."""
     cables = [_cable(item.cable, spec) for item, spec in zip(synthesize(len(SPECS), seed=3, versions=0), SPECS,
                                                                 strict=True)]
-    with open_archive(path) as archive:
-        ingest(archive, [RawRecord(render(c), {"format": "text", "file": "t", "line": i})
-                         for i, c in enumerate(cables)], workers=0)
-    return path, cables
+    with ExitStack() as stack:
+        path = new_location(request.param, tmp_path_factory.mktemp("search"), stack, "controlled")
+        with open_archive(path) as archive:
+            ingest(archive, [RawRecord(render(c), {"format": "text", "file": "t", "line": i})
+                             for i, c in enumerate(cables)], workers=0)
+        yield path, cables
 
 
-def _search(path: Path, reader: Reader, query: str, **kw: object) -> tuple[int, set[str], dict[str, int]]:
+def _search(path: str, reader: Reader, query: str, **kw: object) -> tuple[int, set[str], dict[str, int]]:
     with open_archive(path, readonly=True) as inner:
         result = ControlledArchive(inner, reader).search(query, facets=FACETS, limit=100, **kw)  # type: ignore[arg-type]
     counts = {name: sum(f.count for f in values) for name, values in result.facets.items()}
@@ -90,7 +102,7 @@ def _search(path: Path, reader: Reader, query: str, **kw: object) -> tuple[int, 
                                    "tomsk OR zzzz", "plutonium fisheries", "(plutonium) tag:ZZZZ OR plutonium",
                                    "subject:uranium", "uranium", "enrich*"])
 @pytest.mark.parametrize("sort", ["rank", "bm25", "date", "-date"])
-def test_a_withheld_word_finds_nothing_for_the_reader_below_it(archive_path: tuple[Path, list[Cable]], query: str,
+def test_a_withheld_word_finds_nothing_for_the_reader_below_it(archive_path: tuple[str, list[Cable]], query: str,
                                                                sort: str) -> None:
     path, cables = archive_path
     total, hits, counts = _search(path, CONFIDENTIAL, query, sort=sort)
@@ -103,13 +115,13 @@ def test_a_withheld_word_finds_nothing_for_the_reader_below_it(archive_path: tup
     assert counts["classification"] == total and counts["year"] == total
 
 
-def test_a_caveat_portion_is_withheld_from_a_reader_without_the_caveat(archive_path: tuple[Path, list[Cable]]) -> None:
+def test_a_caveat_portion_is_withheld_from_a_reader_without_the_caveat(archive_path: tuple[str, list[Cable]]) -> None:
     path, cables = archive_path
     assert _search(path, CONFIDENTIAL, "zirconium")[0] == 0
     assert _search(path, Reader("CONFIDENTIAL", frozenset({"NOFORN"})), "zirconium")[1] == {cables[2].reference_id}
 
 
-def test_visible_words_still_match_and_counts_agree(archive_path: tuple[Path, list[Cable]]) -> None:
+def test_visible_words_still_match_and_counts_agree(archive_path: tuple[str, list[Cable]]) -> None:
     path, cables = archive_path
     total, hits, counts = _search(path, CONFIDENTIAL, "fisheries")
     assert hits == {c.reference_id for c in cables[:4]} and total == 4
@@ -122,7 +134,7 @@ def test_visible_words_still_match_and_counts_agree(archive_path: tuple[Path, li
     assert _search(path, CONFIDENTIAL, 'subject:"subject withheld"')[1] == {cables[1].reference_id}
 
 
-def test_pages_of_an_exact_result_cover_it_once(archive_path: tuple[Path, list[Cable]]) -> None:
+def test_pages_of_an_exact_result_cover_it_once(archive_path: tuple[str, list[Cable]]) -> None:
     path, _ = archive_path
     with open_archive(path, readonly=True) as inner:
         archive = ControlledArchive(inner, CONFIDENTIAL)
@@ -134,7 +146,7 @@ def test_pages_of_an_exact_result_cover_it_once(archive_path: tuple[Path, list[C
             assert all("plutonium" not in (h.snippet + (h.subject or "")).lower() for h in pages)
 
 
-def test_exports_match_the_reader_view(archive_path: tuple[Path, list[Cable]]) -> None:
+def test_exports_match_the_reader_view(archive_path: tuple[str, list[Cable]]) -> None:
     path, cables = archive_path
     with open_archive(path, readonly=True) as inner:
         low, high = ControlledArchive(inner, CONFIDENTIAL), ControlledArchive(inner, SECRET)
@@ -146,10 +158,9 @@ def test_exports_match_the_reader_view(archive_path: tuple[Path, list[Cable]]) -
             {c.reference_id for c in cables[:4]}
 
 
-def test_the_reader_index_follows_changes(tmp_path: Path) -> None:
+def test_the_reader_index_follows_changes(backend_location: str) -> None:
     base = list(synthesize(2, seed=5, versions=0))
-    path = tmp_path / "a.db"
-    with open_archive(path) as inner:
+    with open_archive(backend_location) as inner:
         archive = ControlledArchive(inner, CONFIDENTIAL)
         ingest(inner, [RawRecord(render(_cable(base[0].cable, SPECS[3])), {"format": "text", "file": "t", "line": 0})],
                workers=0)
@@ -171,18 +182,25 @@ def _oracle_queries(cables: list[Cable]) -> list[str]:
 @pytest.mark.parametrize("clearance,caveats", [("UNCLASSIFIED", ()), ("CONFIDENTIAL", ()), ("SECRET", ()),
                                                ("SECRET", ("NOFORN",)), ("TOP SECRET", ("NOFORN", "EXDIS"))])
 def test_controlled_search_equals_an_open_archive_of_what_the_reader_sees(
-        tmp_path: Path, clearance: str, caveats: tuple[str, ...]) -> None:
+        tmp_path: Path, archive_backend: str, clearance: str, caveats: tuple[str, ...]) -> None:
     """The oracle: an open archive holding only the redacted records the reader may read, searched
     without any access control, gives the same totals, hits and facets for every query."""
     reader = Reader(clearance, frozenset(caveats))
     cables = make_cables(21, 40)
-    build(tmp_path / "controlled.db", cables)
     seen = [render(redact(c, reader)) for c in cables if can_read(reader, c)]
-    with open_archive(tmp_path / "oracle.db") as oracle:
-        ingest(oracle, [RawRecord(t, {"format": "text", "file": "o", "line": i}) for i, t in enumerate(seen)],
-               workers=0)
-    with open_archive(tmp_path / "controlled.db", readonly=True) as inner, \
-            open_archive(tmp_path / "oracle.db", readonly=True) as oracle:
+    with ExitStack() as stack:
+        controlled_at = new_location(archive_backend, tmp_path, stack, "controlled")
+        oracle_at = new_location(archive_backend, tmp_path, stack, "oracle")
+        ingest_cables(controlled_at, cables)
+        with open_archive(oracle_at) as oracle:
+            ingest(oracle, [RawRecord(t, {"format": "text", "file": "o", "line": i}) for i, t in enumerate(seen)],
+                   workers=0)
+        _compare(controlled_at, oracle_at, cables, reader)
+
+
+def _compare(controlled_at: str, oracle_at: str, cables: list[Cable], reader: Reader) -> None:
+    with open_archive(controlled_at, readonly=True) as inner, \
+            open_archive(oracle_at, readonly=True) as oracle:
         controlled = ControlledArchive(inner, reader)
         for q in _oracle_queries(cables):
             for sort in ("rank", "date"):
@@ -193,5 +211,65 @@ def test_controlled_search_equals_an_open_archive_of_what_the_reader_sees(
                 assert got.facets == want.facets, q
                 if sort == "date":
                     assert [h.reference_id for h in got.hits] == [h.reference_id for h in want.hits], q
+                    assert [h.subject for h in got.hits] == [h.subject for h in want.hits], q
             assert [c.reference_id for c in controlled.iter_records(q)] == \
                 [c.reference_id for c in oracle.iter_records(q)], q
+
+
+VIENNA = """R 031200Z MAR 08
+FM AMEMBASSY VIENNA
+TO SECSTATE WASHDC 0001
+S E C R E T VIENNA 000001
+
+SIPDIS
+
+E.O. 12958: DECL: 03/03/2018
+TAGS: PREL AU
+SUBJECT: (S) BANKING REPORT
+
+REF: A. STATE 1234 (S/NF) ON NOVIN B. VIENNA 309
+
+Classified By: DCM Scott Kilner, reasons 1.4 (b) and (d).
+
+1. (S) Banks report here.
+
+2. (U) Plain text.
+"""
+
+
+def test_a_withheld_reference_is_no_ref_match(backend_location: str) -> None:
+    """`ref:` finds a cable only through the references the reader sees: a REF item marked above
+    them is withheld, so it cites nothing for them (on both backends)."""
+    with open_archive(backend_location) as inner:
+        ingest(inner, [RawRecord(VIENNA, {"format": "text", "file": "t", "line": 0})], workers=0)
+        cited = {r.reference_id for r in inner.get("08VIENNA1").references}  # type: ignore[union-attr]
+        assert {"08STATE1234", "08VIENNA309"} <= cited
+        low, high = ControlledArchive(inner, Reader("SECRET")), ControlledArchive(inner, SECRET)
+        for q in ("ref:08STATE1234", "banks ref:08STATE1234", "ref:08STATE1234 OR tag:ZZZZ", "novin"):
+            assert low.search(q, facets=FACETS).total == 0, q
+            assert list(low.iter_records(q)) == [], q
+        assert low.search("ref:08VIENNA309").total == 1  # the visible item still cites
+        assert high.search("ref:08STATE1234").total == high.search("novin").total == 1
+
+
+def test_a_condition_the_reader_rewrite_does_not_know_is_refused() -> None:
+    """Fail closed: a plan whose conditions read the stored text in a form the reader's rewrite
+    does not know is refused, never run on the stored text."""
+    from cablegram.access import access_filter
+    from cablegram.archive.query import Plan, QueryError
+    from cablegram.archive.reader import ReaderSource
+    from cablegram.archive.sqlite_reader import for_reader
+
+    acc = access_filter(CONFIDENTIAL)
+    assert acc is not None
+    source = ReaderSource(acc, "rtest", 0, frozenset(), frozenset())
+    known = Plan(None, ["f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ?)", "f.day >= ?"],
+                 ['"tomsk"', 20080101])
+    rewritten = for_reader(known, source)
+    assert rewritten.params == ['"tomsk"', '"tomsk"', 20080101] and "temp.rtest_fts" in rewritten.where[0]
+    for where in (["f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ? LIMIT 5)"],
+                  ["f.id IN (SELECT from_id FROM refs WHERE to_id = ?)"]):
+        with pytest.raises(QueryError):
+            for_reader(Plan(None, where, ["x"]), source)
+    with pytest.raises(QueryError):  # parameters that do not line up
+        for_reader(Plan(None, ["f.day >= ?"], [1, 2]), source)

@@ -19,18 +19,25 @@ from archive_fixtures import (
     DEV,
     ROOT,
     VERSIONS,
-    dev_archive,
     dev_archive_path,
     ingest_paths,
     need_parser,
+    sqlite_connect,
     table_digests,
 )
 from cablegram.archive import open_archive
 from cablegram.archive.sqlite import PAGE_SIZE
 
-__all__ = ["dev_archive", "dev_archive_path"]  # fixtures, imported for pytest
+__all__ = ["dev_archive_path"]  # fixtures, imported for pytest
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def dev_archive(dev_backend_archive):  # type: ignore[no-untyped-def]
+    """The dev corpus archive, on SQLite and on PostgreSQL (conftest.py): every test that only
+    reads it runs on both; those that open the file itself stay on SQLite."""
+    return dev_backend_archive
 
 
 def ids(result) -> set[str]:
@@ -46,7 +53,7 @@ def test_the_whole_dev_corpus_is_stored_or_quarantined(dev_archive) -> None:
 
 def test_a_bulk_load_leaves_a_wal_archive_whose_paragraphs_read_back(dev_archive_path: Path) -> None:
     # ingest filled the empty archive with a rollback journal; readers need WAL back
-    with sqlite3.connect(dev_archive_path) as db:
+    with sqlite_connect(dev_archive_path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
         marked, total = db.execute("SELECT count(marking), count(*) FROM paragraphs").fetchone()
@@ -196,7 +203,7 @@ def test_sigkill_mid_ingest_then_resume_gives_the_clean_tables(dev_archive_path:
     report = json.loads(done.stdout)
     assert report["duplicates"] >= stored
     assert table_digests(path) == table_digests(dev_archive_path)
-    with sqlite3.connect(path) as db:
+    with sqlite_connect(path) as db:
         db.execute("INSERT INTO cables_fts(cables_fts) VALUES ('integrity-check')")
     shutil.rmtree(tmp_path, ignore_errors=True)
 

@@ -3,11 +3,13 @@ pages and the cables written for the tests), and the schema-4 migration that add
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from archive_fixtures import ingest_paths, need_parser, run_cli, store_cable
+from archive_fixtures import as_version_4, ingest_paths, need_parser, run_cli, store_cable
 from cablegram.archive import open_archive
 from cablegram.archive.query import compile_query, parse_query
 from cablegram.archive.schema import SCHEMA_VERSION
@@ -101,11 +103,13 @@ def test_a_version_3_archive_migrates_and_fills_people_and_offices_from_its_reco
     cable = parse((FIXTURES / "1976STATE210987.txt").read_text())
     with open_archive(path) as a:
         store_cable(a, cable, (FIXTURES / "1976STATE210987.txt").read_text())
-        a.db.execute("DROP TABLE people")
-        a.db.execute("DROP TABLE offices")
-        a.db.execute("UPDATE schema_version SET version = 3")
+    as_version_4(path)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("DROP TABLE people")
+        db.execute("DROP TABLE offices")
+        db.execute("UPDATE schema_version SET version = 3")
     with open_archive(path) as a:
-        assert a.db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert a.db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 5
         people = a.db.execute("SELECT role, position, name, office FROM people ORDER BY role, position").fetchall()
         assert people == [("approved", 0, "THE SECRETARY", None), ("cleared", 0, "ALATHERTON", "NEA"),
                           ("cleared", 1, "RELTZ", "S/S-O"), ("cleared", 2, "SMSCHWEBEL", "L/NEA"),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from archive_fixtures import run_cli, seed_cable, store_cable
+from archive_fixtures import as_version_4, run_cli, seed_cable, store_cable
 from cablegram.archive import AccessFilter, QueryError, open_archive
 from cablegram.archive.export import export
 from cablegram.archive.graph import write_gexf, write_graphml
@@ -37,7 +37,9 @@ def test_a_new_archive_is_a_plain_sqlite_file_in_wal_mode(tmp_path: Path) -> Non
     assert db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"cables", "addressees", "tags", "refs", "paragraphs", "defects", "sources",
-            "versions", "quarantine", "cables_fts", "cable_facets"} <= tables
+            "versions", "quarantine", "cables_fts", "cable_facets", "dictionaries"} <= tables
+    views = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='view'")}
+    assert {"cable_texts", "version_texts", "paragraph_texts"} <= views
 
 
 def test_env_variable_names_the_default_archive(tmp_path: Path,
@@ -137,13 +139,15 @@ def test_a_version_1_archive_migrates_with_its_index_complete(tmp_path: Path) ->
     cable, raw = seed_cable()
     with open_archive(tmp_path / "v1.db") as a:
         store_cable(a, cable, raw)
+    as_version_4(tmp_path / "v1.db")
+    with contextlib.closing(sqlite3.connect(tmp_path / "v1.db", isolation_level=None)) as db:
         # back to version 1: paragraph texts stored in `paragraphs`, no view, no watermark
-        a.db.execute("DROP VIEW paragraph_texts")
-        a.db.execute("ALTER TABLE paragraphs ADD COLUMN text TEXT NOT NULL DEFAULT ''")
-        a.db.execute("DROP TABLE fts_state")
-        a.db.execute("DROP TABLE people")
-        a.db.execute("DROP TABLE offices")
-        a.db.execute("UPDATE schema_version SET version = 1")
+        db.execute("DROP VIEW paragraph_texts")
+        db.execute("ALTER TABLE paragraphs ADD COLUMN text TEXT NOT NULL DEFAULT ''")
+        db.execute("DROP TABLE fts_state")
+        db.execute("DROP TABLE people")
+        db.execute("DROP TABLE offices")
+        db.execute("UPDATE schema_version SET version = 1")
     with open_archive(tmp_path / "v1.db") as a:
         assert a.db.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
         assert a.pending_index() == 0 and a.search("georgia").total == 1

@@ -53,14 +53,15 @@ def _u_draft_with_secret_paragraph() -> dict[str, Any]:
 
 
 @pytest.fixture()
-def site(tmp_path: Path) -> tuple[Any, dict[str, Any], Path]:
-    desk, people = make_desk(tmp_path / "w.db")
+def site(backend_location: str) -> tuple[Any, dict[str, Any], str]:
+    """A desk on a SQLite file and on a PostgreSQL schema: the web, the CLI and the desk alike."""
+    desk, people = make_desk(backend_location)
     people["uma"] = add_user(desk, "uma", post="MOSCOW", roles="drafter,clearer", clearance="UNCLASSIFIED",
                              password="uma-pass-6")
     people["alex"] = add_user(desk, "alex", post="MOSCOW", roles="drafter", clearance="SECRET", caveats="NOFORN",
                               password="alex-pass-7")
     PASSWORDS.update({"uma": "uma-pass-6", "alex": "alex-pass-7"})
-    return desk, people, tmp_path / "w.db"
+    return desk, people, backend_location
 
 
 def _csrf(text: str) -> str:

@@ -19,20 +19,21 @@ from test_desk_support import make_desk, secret_fields
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def cli(archive: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(archive: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     return subprocess.run([sys.executable, "-m", "cablegram", *args, "--archive", str(archive)], env=env,
                           capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture()
-def archive(tmp_path: Path) -> Path:
-    desk, _people = make_desk(tmp_path / "desk.db")
+def archive(backend_location: str) -> str:
+    """A desk in a SQLite file and in a PostgreSQL schema."""
+    desk, _people = make_desk(backend_location)
     desk.close()
-    return tmp_path / "desk.db"
+    return backend_location
 
 
-def test_unknown_precedence_is_a_validation_error_naming_the_allowed_values(archive: Path, tmp_path: Path) -> None:
+def test_unknown_precedence_is_a_validation_error_naming_the_allowed_values(archive: str, tmp_path: Path) -> None:
     fields = {**secret_fields(long=False), "precedence": "URGENT"}
     (tmp_path / "urgent.yaml").write_text(yaml.safe_dump(fields), encoding="utf-8")
     drafted = cli(archive, "draft", str(tmp_path / "urgent.yaml"), "--as", "anna", "--show")
@@ -46,8 +47,8 @@ def test_unknown_precedence_is_a_validation_error_naming_the_allowed_values(arch
     assert "error: precedence: unknown precedence 'URGENT'" in shown.stdout
 
 
-def test_an_unknown_caveat_is_rejected_and_the_draft_kept(archive: Path) -> None:
-    desk, people = make_desk(archive.parent / "other.db")
+def test_an_unknown_caveat_is_rejected_and_the_draft_kept(tmp_path: Path) -> None:
+    desk, people = make_desk(tmp_path / "other.db")
     fields = {**secret_fields(long=False), "caveats": ["NOFORN", "SIPDIS", "BLUE"]}
     draft, problems = save_draft(desk, people["anna"], fields)
     errors = [p for p in problems if p.level == "error"]
@@ -60,15 +61,15 @@ def test_an_unknown_caveat_is_rejected_and_the_draft_kept(archive: Path) -> None
     desk.close()
 
 
-def test_a_bare_ref_resolves_to_the_newest_archived_cable_of_that_station_and_serial(tmp_path: Path) -> None:
+def test_a_bare_ref_resolves_to_the_newest_archived_cable_of_that_station_and_serial(backend_location: str) -> None:
     from datetime import UTC, datetime
 
     from archive_fixtures import seed_cable, store_cable
     from cablegram.archive import open_archive
 
-    desk, people = make_desk(tmp_path / "r.db")
+    desk, people = make_desk(backend_location)
     cable, raw = seed_cable()  # 08MOSCOW2629, the real seed
-    with open_archive(tmp_path / "r.db") as archive:
+    with open_archive(backend_location) as archive:
         store_cable(archive, cable, raw)
         fields = {**secret_fields(long=False), "references": ["A. MOSCOW 2629", "B. MOSCOW 2618"]}
         draft, problems = save_draft(desk, people["anna"], fields, archive=archive)

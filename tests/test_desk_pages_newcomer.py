@@ -29,20 +29,20 @@ def _login(client: TestClient, who: str) -> str:
 
 
 @pytest.fixture()
-def site(tmp_path: Path) -> tuple[Path, int, int]:
-    """A desk with a draft by anna, and a cable released by carla."""
+def site(backend_location: str) -> tuple[str, int, int]:
+    """A desk with a draft by anna, and a cable released by carla (a SQLite file, a PostgreSQL schema)."""
     from cablegram.desk import clear, release, save_draft
 
-    desk, people = make_desk(tmp_path / "w.db")
+    desk, people = make_desk(backend_location)
     pending = save_draft(desk, people["anna"], secret_fields(long=False))[0].id
     sent = save_draft(desk, people["anna"], {**secret_fields(long=False), "subject": "RUSSIA: SENT"})[0].id
     clear(desk, sent, people["boris"])
     release(desk, sent, people["carla"])
     desk.close()
-    return tmp_path / "w.db", pending, sent
+    return backend_location, pending, sent
 
 
-def test_clear_and_release_are_shown_only_to_those_roles(site: tuple[Path, int, int]) -> None:
+def test_clear_and_release_are_shown_only_to_those_roles(site: tuple[str, int, int]) -> None:
     path, pending, _sent = site
     drafter = TestClient(create_app(str(path)))
     _login(drafter, "anna")
@@ -55,7 +55,7 @@ def test_clear_and_release_are_shown_only_to_those_roles(site: tuple[Path, int, 
     assert 'id="clear-button"' in page
 
 
-def test_a_sent_cable_is_read_only_and_a_draft_can_be_withdrawn(site: tuple[Path, int, int]) -> None:
+def test_a_sent_cable_is_read_only_and_a_draft_can_be_withdrawn(site: tuple[str, int, int]) -> None:
     path, pending, sent = site
     client = TestClient(create_app(str(path)))
     token = _login(client, "anna")
@@ -71,7 +71,7 @@ def test_a_sent_cable_is_read_only_and_a_draft_can_be_withdrawn(site: tuple[Path
         assert any(e["action"] == "draft.withdraw" for e in desk.audit_log(draft_id=pending))
 
 
-def test_placeholders_read_as_examples(site: tuple[Path, int, int]) -> None:
+def test_placeholders_read_as_examples(site: tuple[str, int, int]) -> None:
     path, _pending, _sent = site
     client = TestClient(create_app(str(path)))
     _login(client, "anna")
@@ -80,10 +80,10 @@ def test_placeholders_read_as_examples(site: tuple[Path, int, int]) -> None:
     assert placeholders and all(p.startswith("e.g. ") for p in placeholders if p != "clearance comment")
 
 
-def test_the_template_saving_again_and_withdrawing_from_the_cli(tmp_path: Path) -> None:
-    desk, _people = make_desk(tmp_path / "c.db")
+def test_the_template_saving_again_and_withdrawing_from_the_cli(backend_location: str, tmp_path: Path) -> None:
+    desk, _people = make_desk(backend_location)
     desk.close()
-    db = str(tmp_path / "c.db")
+    db = backend_location
     template = run_cli("draft", "--template").stdout
     assert template.startswith("---\n") and "subject:" in template and "(C) Summary" in template
     (tmp_path / "t.md").write_text(template.replace("(U) Every", "Every"), encoding="utf-8")  # an error

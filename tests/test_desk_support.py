@@ -16,9 +16,10 @@ PASSWORDS = {"anna": "anna-pass-1", "boris": "boris-pass-2", "carla": "carla-pas
              "erin": "erin-pass-5"}
 
 
-def make_desk(path: Path) -> tuple[DeskDB, dict[str, User]]:
-    """An archive file with the desk: Moscow and Washington (plus Kyiv in the CIS collective),
-    a drafter, a clearer and a releasing officer at Moscow, readers at Washington."""
+def make_desk(path: Path | str) -> tuple[DeskDB, dict[str, User]]:
+    """An archive (a file, or a `postgresql://` URL) with the desk: Moscow and Washington (plus
+    Kyiv in the CIS collective), a drafter, a clearer and a releasing officer at Moscow, readers
+    at Washington."""
     open_archive(path).close()
     desk = open_desk(path)
     for name in ("AMEMBASSY MOSCOW", "SECSTATE WASHDC", "AMEMBASSY KYIV", "CIS COLLECTIVE"):

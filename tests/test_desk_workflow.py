@@ -1,4 +1,5 @@
-"""The desk end to end: draft, validate, clear, release, route, deliver, read, reply; the seed."""
+"""The desk end to end: draft, validate, clear, release, route, deliver, read, reply; the seed.
+Each test runs on a SQLite file and on a PostgreSQL schema (`backend_location`)."""
 
 from __future__ import annotations
 
@@ -45,8 +46,8 @@ def _release(desk, people, fields, **kw):  # type: ignore[no-untyped-def]
         return draft, release(desk, draft.id, people["carla"], archive=archive, **kw)
 
 
-def test_secret_noforn_multisection_cable_reaches_both_inboxes_and_parses_back(tmp_path: Path) -> None:
-    desk, people = make_desk(tmp_path / "a.db")
+def test_secret_noforn_multisection_cable_reaches_both_inboxes_and_parses_back(backend_location: str) -> None:
+    desk, people = make_desk(backend_location)
     draft, r = _release(desk, people, secret_fields(), when=datetime(2009, 3, 4, 10, 15))
     sent = r.cable
     assert sent.reference_id == "09MOSCOW1" and sent.sections == 2 and sent.header.dtg == "041015Z MAR 09"
@@ -78,9 +79,9 @@ def test_secret_noforn_multisection_cable_reaches_both_inboxes_and_parses_back(t
 
 
 @pytest.mark.skipif(not SEED.exists(), reason="../shared/seed is absent")
-def test_seed_content_released_as_moscow_reproduces_the_seed_layout(tmp_path: Path) -> None:
-    open_archive(tmp_path / "s.db").close()
-    desk = open_desk(tmp_path / "s.db")
+def test_seed_content_released_as_moscow_reproduces_the_seed_layout(backend_location: str) -> None:
+    open_archive(backend_location).close()
+    desk = open_desk(backend_location)
     for name in ("AMEMBASSY MOSCOW", "SECSTATE WASHDC", "CIS COLLECTIVE", "NATO EU COLLECTIVE"):
         add_post(desk, name)
     add_post(desk, "MOSCOW POLITICAL COLLECTIVE", "RUEHXD")
@@ -108,8 +109,8 @@ def _problems(desk, user, **changes):  # type: ignore[no-untyped-def]
     return {(p.field, p.level): p.message for p in problems}
 
 
-def test_validation_names_the_field_of_each_rule(tmp_path: Path) -> None:
-    desk, people = make_desk(tmp_path / "a.db")
+def test_validation_names_the_field_of_each_rule(backend_location: str) -> None:
+    desk, people = make_desk(backend_location)
     anna = people["anna"]
     base = secret_fields(long=False)
     paras = base["paragraphs"]
@@ -138,8 +139,8 @@ def test_validation_names_the_field_of_each_rule(tmp_path: Path) -> None:
     assert not [k for k in warn if k[1] == "error"]
 
 
-def test_workflow_refuses_what_roles_and_states_do_not_allow(tmp_path: Path) -> None:
-    desk, people = make_desk(tmp_path / "a.db")
+def test_workflow_refuses_what_roles_and_states_do_not_allow(backend_location: str) -> None:
+    desk, people = make_desk(backend_location)
     draft, _ = save_draft(desk, people["anna"], secret_fields(long=False))
     with pytest.raises(DeskError, match="only a cleared draft"):
         release(desk, draft.id, people["carla"])
@@ -161,8 +162,8 @@ def test_workflow_refuses_what_roles_and_states_do_not_allow(tmp_path: Path) -> 
     assert load_draft(desk, draft.id).state == "draft" and load_draft(desk, draft.id).clearances == []
 
 
-def test_nodis_reaches_only_named_addressees_and_exdis_readers(tmp_path: Path) -> None:
-    desk, people = make_desk(tmp_path / "a.db")
+def test_nodis_reaches_only_named_addressees_and_exdis_readers(backend_location: str) -> None:
+    desk, people = make_desk(backend_location)
     kyiv_reader = add_user(desk, "kyiv", post="KYIV", roles="reader", clearance="SECRET", caveats="NOFORN,NODIS")
     for name in ("anna", "boris"):
         people[name] = update_user(desk, people[name], caveats="NOFORN,NODIS")
@@ -177,8 +178,8 @@ def test_nodis_reaches_only_named_addressees_and_exdis_readers(tmp_path: Path) -
     assert [i.reference_id for i in inbox(desk, nodis_reader)] == [r.cable.reference_id]
 
 
-def test_inbox_orders_by_precedence_filters_and_replies_with_ref(tmp_path: Path) -> None:
-    desk, people = make_desk(tmp_path / "a.db")
+def test_inbox_orders_by_precedence_filters_and_replies_with_ref(backend_location: str) -> None:
+    desk, people = make_desk(backend_location)
     short = secret_fields(long=False)
     sent = {}
     for prec, tag in (("ROUTINE", "ECON"), ("FLASH", "PREL"), ("PRIORITY", "ECON"), ("IMMEDIATE", "PGOV")):
@@ -197,8 +198,9 @@ def test_inbox_orders_by_precedence_filters_and_replies_with_ref(tmp_path: Path)
     assert answer.cable.origin.station == "STATE"
 
 
-def test_cli_takes_a_markdown_draft_from_file_to_inbox(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "c.db")
+def test_cli_takes_a_markdown_draft_from_file_to_inbox(backend_location: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    db = backend_location
     run = lambda *a: main([*a, "--archive", db])  # noqa: E731
     for name in ("AMEMBASSY MOSCOW", "SECSTATE WASHDC"):
         assert run("posts", "add", name) == 0
@@ -219,7 +221,10 @@ def test_cli_takes_a_markdown_draft_from_file_to_inbox(tmp_path: Path, capsys: p
     assert "C O N F I D E N T I A L MOSCOW 000001" in capsys.readouterr().out
     assert run("desk", "clear", "1", "--as", "olga", "--comment", "fine") == 0
     assert run("desk", "release", "1", "--as", "olga", "--dtg", "011200Z JAN 10") == 0
-    assert "released 10MOSCOW1" in capsys.readouterr().out
+    assert "released 10MOSCOW1 (011200Z JAN 10), delivered to SECSTATE WASHDC; archived" in capsys.readouterr().out
+    with open_archive(db, readonly=True) as archive:  # SIPDIS: stored in this archive, whichever backend
+        stored = archive.get("10MOSCOW1")
+    assert stored is not None and stored.subject == "RUSSIA: A TEST"
     assert run("desk", "inbox", "--as", "sam") == 0
     assert "10MOSCOW1" in capsys.readouterr().out
     assert run("desk", "access", "controlled") == 1  # setting the mode needs an admin

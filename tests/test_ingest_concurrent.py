@@ -6,18 +6,17 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-from archive_fixtures import need_parser
+from archive_fixtures import need_parser, sqlite_connect
 from corpus import DEV, ROOT
 
 # Surrogate ids (cables.id, origins.id, caveat bits, sources.id ...) depend on which process
 # wrote first; the contents are compared through natural keys instead.
 _DUMPS = {
-    "cables": "SELECT * FROM cables",
+    "cables": "SELECT * FROM cable_texts",
     "cable_facets": (
         "SELECT c.reference_id, o.label, o.station, k.label, k.classification, k.rank,"
         " f.class_rank, f.day, (SELECT group_concat(b.caveat, ',') FROM"
@@ -35,7 +34,7 @@ _DUMPS = {
     "sources": "SELECT content_hash, reference_id, quarantined, format, file, position,"
                " metadata_json FROM sources",
     "versions": "SELECT c.reference_id, v.reference_id, v.content_hash, v.released,"
-                " v.record_json, v.raw_text FROM versions v JOIN cables c ON c.id = v.cable_id",
+                " v.record_json, v.raw_text FROM version_texts v JOIN cables c ON c.id = v.cable_id",
     "quarantine": "SELECT reason, content_hash, format, file, position, raw_text, source_json"
                   " FROM quarantine",
 }
@@ -44,7 +43,7 @@ _DUMPS = {
 def content_dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
     """Every table's rows, ids replaced by natural keys, sorted; plus what the full-text index
     finds (every cable it covers, by reference id)."""
-    db = sqlite3.connect(path)
+    db = sqlite_connect(path)
     out: dict[str, list[tuple[object, ...]]] = {}
     for name, sql in _DUMPS.items():
         rows = db.execute(sql).fetchall()

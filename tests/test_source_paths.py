@@ -8,13 +8,12 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from archive_fixtures import need_parser
+from archive_fixtures import need_parser, sqlite_connect
 from cablegram.archive import ingest, open_archive
 from cablegram.sources import RawRecord, read_path, read_paths
 from cablegram.sources.read import source_name
@@ -29,10 +28,10 @@ def _dev_lines(n: int) -> list[bytes]:
 
 def _stored_text(path: Path) -> str:
     """Every column that names a file: sources, quarantine, the records' JSON."""
-    db = sqlite3.connect(path)
+    db = sqlite_connect(path)
     parts = [repr(db.execute(sql).fetchall()) for sql in (
         "SELECT file, metadata_json FROM sources", "SELECT file, source_json FROM quarantine",
-        "SELECT record_json FROM cables")]
+        "SELECT record_json FROM cable_texts")]
     db.close()
     return "\n".join(parts)
 
@@ -66,10 +65,10 @@ def test_ingest_by_absolute_paths_stores_no_absolute_path(tmp_path: Path) -> Non
         capture_output=True, text=True, timeout=600)
     assert done.returncode == 3, done.stderr  # the broken line
     assert str(tmp_path) not in done.stdout + done.stderr
-    with sqlite3.connect(work / "a.db") as db:
+    with sqlite_connect(work / "a.db") as db:
         files = sorted(r[0] for r in db.execute("SELECT DISTINCT file FROM sources"))
         records = [json.loads(r[0])["source"]["file"] for r in
-                   db.execute("SELECT record_json FROM cables ORDER BY id")]
+                   db.execute("SELECT record_json FROM cable_texts ORDER BY id")]
     assert files == ["b.jsonl", "in/a.jsonl"]
     assert records == ["in/a.jsonl"] * 3 + ["b.jsonl"] * 3
     assert str(tmp_path) not in _stored_text(work / "a.db")

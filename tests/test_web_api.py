@@ -1,14 +1,30 @@
-"""The JSON API: every endpoint on a synthetic archive and on a slice of the real dev corpus."""
+"""The JSON API: every endpoint on a synthetic archive and on a slice of the real dev corpus, each
+on SQLite and on PostgreSQL (`web_client`, `synth_backend_client` in conftest.py)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from cablegram.archive import FACETS, open_archive
-from test_web_support import client, dev_client, dev_slice, synth_client, synthetic
+import pytest
 
-__all__ = ["client", "dev_client", "dev_slice", "synth_client", "synthetic"]  # fixtures, imported for pytest
+from cablegram.archive import FACETS, open_archive
+from test_web_support import dev_client, dev_slice, synth_client, synthetic
+
+__all__ = ["dev_client", "dev_slice", "synth_client", "synthetic"]  # fixtures, imported for pytest
+
+
+@pytest.fixture()
+def client(web_client: Any) -> Any:
+    """Each test taking `client` runs on both archives, each on both backends."""
+    return web_client
+
+
+def rows(client: Any, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of `sql` read from the archive `client` serves, on either backend."""
+    with open_archive(client.app.state.pool.path, readonly=True) as archive:
+        fetch = getattr(archive, "fetch", None)
+        return fetch(sql) if fetch is not None else archive.db.execute(sql).fetchall()
 
 
 def _some_id(client: Any, q: str = "") -> str:
@@ -29,10 +45,8 @@ def test_search_returns_hits_total_and_facets(client: Any) -> None:
     assert set(hit) >= {"reference_id", "created", "origin", "classification", "subject", "snippet"}
 
 
-def test_search_same_as_the_archive(client: Any, request: Any) -> None:
-    path = request.getfixturevalue("synthetic")[0] if "synth" in str(client.app.state.pool.path) \
-        else request.getfixturevalue("dev_slice")
-    with open_archive(path, readonly=True) as archive:
+def test_search_same_as_the_archive(client: Any) -> None:
+    with open_archive(client.app.state.pool.path, readonly=True) as archive:
         expected = archive.search("government", filters="class:confidential", limit=10,
                                   offset=3, sort="-date")
     got = client.get("/api/search", params={"q": "government", "filters": "class:confidential",
@@ -76,8 +90,8 @@ def test_cable_json_raw_and_404(client: Any) -> None:
     assert client.get("/api/cables/99NOWHERE1/raw").status_code == 404
 
 
-def test_references_and_thread(synth_client: Any) -> None:
-    c = synth_client
+def test_references_and_thread(synth_backend_client: Any) -> None:
+    c = synth_backend_client
     q = c.get("/api/search", params={"q": "", "limit": 100, "sort": "-date"}).json()
     for hit in q["hits"]:
         refs = c.get(f"/api/cables/{hit['reference_id']}/references").json()
@@ -95,12 +109,10 @@ def test_references_and_thread(synth_client: Any) -> None:
     assert c.get("/api/cables/99NOWHERE1/references").status_code == 404
 
 
-def test_versions(client: Any, request: Any) -> None:
-    path = client.app.state.pool.path
-    with open_archive(path, readonly=True) as archive:
-        row = archive.db.execute("SELECT reference_id FROM versions LIMIT 1").fetchone()
-    assert row, "the archive has re-released cables"
-    body = client.get(f"/api/cables/{row[0]}/versions", params={"text": "true"}).json()
+def test_versions(client: Any) -> None:
+    found = rows(client, "SELECT reference_id FROM versions ORDER BY id LIMIT 1")
+    assert found, "the archive has re-released cables"
+    body = client.get(f"/api/cables/{found[0][0]}/versions", params={"text": "true"}).json()
     assert len(body["versions"]) >= 2 and body["versions"][-1]["current"]
     assert all("raw_text" in v for v in body["versions"])
     assert body["versions"][0]["raw_text"] != body["versions"][-1]["raw_text"]
@@ -142,8 +154,8 @@ def test_openapi_lists_the_endpoints(client: Any) -> None:
     assert "/search" not in paths  # pages are not part of the API
 
 
-def test_collections_save_list_export(synth_client: Any) -> None:
-    c = synth_client
+def test_collections_save_list_export(synth_backend_client: Any) -> None:
+    c = synth_backend_client
     rid = _some_id(c, "minister")
     same = {"Origin": "http://testserver"}
     r = c.post("/collections/add", data={"name": "api test", "reference_id": rid}, headers=same,

@@ -1,4 +1,7 @@
-"""The HTML pages: each renders, links where it should, and carries the security headers."""
+"""The HTML pages: each renders, links where it should, and carries the security headers; on a
+synthetic archive and a slice of the dev corpus, each on SQLite and on PostgreSQL (`web_client`,
+`synth_backend_client` in conftest.py). User templates are tested on SQLite only (nothing in
+them depends on the backend)."""
 
 from __future__ import annotations
 
@@ -11,18 +14,30 @@ import pytest
 from cablegram.archive import open_archive
 from cablegram.web import NavLink, Settings, create_app
 from cablegram.web.app import SECURITY_HEADERS
-from test_web_support import client, dev_client, dev_slice, synth_client, synthetic
+from test_web_support import dev_client, dev_slice, synth_client, synthetic
 
-__all__ = ["client", "dev_client", "dev_slice", "synth_client", "synthetic"]  # fixtures, imported for pytest
+__all__ = ["dev_client", "dev_slice", "synth_client", "synthetic"]  # fixtures, imported for pytest
+
+
+@pytest.fixture()
+def client(web_client: Any) -> Any:
+    """Each test taking `client` runs on both archives, each on both backends."""
+    return web_client
+
+
+def _rows(client: Any, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of `sql` read from the archive `client` serves, on either backend."""
+    with open_archive(client.app.state.pool.path, readonly=True) as archive:
+        fetch = getattr(archive, "fetch", None)
+        return fetch(sql) if fetch is not None else archive.db.execute(sql).fetchall()
 
 
 def _cited_cable(client: Any) -> tuple[str, str]:
     """(a cable that cites an archived one, the cited one)."""
-    with open_archive(client.app.state.pool.path, readonly=True) as a:
-        row = a.db.execute("SELECT r.from_id, r.to_id FROM refs r JOIN cables c"
-                           " ON c.reference_id = r.to_id ORDER BY r.from_id LIMIT 1").fetchone()
-    assert row
-    return row[0], row[1]
+    found = _rows(client, "SELECT r.from_id, r.to_id FROM refs r JOIN cables c"
+                  " ON c.reference_id = r.to_id ORDER BY c.id, r.position LIMIT 1")
+    assert found
+    return found[0][0], found[0][1]
 
 
 @pytest.mark.parametrize("path", ["/", "/search", "/search?q=minister", "/browse", "/browse/origins",
@@ -49,11 +64,12 @@ def test_search_page_facets_filter_and_chip(client: Any) -> None:
     assert "<mark>" in r.text and 'class="chart timeline"' in r.text  # the labelled histogram
 
 
-def test_search_page_paging_and_sort(synth_client: Any) -> None:
-    r = synth_client.get("/search", params={"sort": "-date", "page": 2})
+def test_search_page_paging_and_sort(synth_backend_client: Any) -> None:
+    c = synth_backend_client
+    r = c.get("/search", params={"sort": "-date", "page": 2})
     assert r.status_code == 200 and 'rel="prev"' in r.text and 'rel="next"' in r.text
-    assert synth_client.get("/search", params={"page": 0}).status_code == 422
-    bad = synth_client.get("/search", params={"q": '"open'})
+    assert c.get("/search", params={"page": 0}).status_code == 422
+    bad = c.get("/search", params={"q": '"open'})
     assert bad.status_code == 400 and "unclosed quote" in bad.text and "<!DOCTYPE html>" in bad.text
 
 
@@ -73,12 +89,11 @@ def test_cable_page_is_laid_out_like_the_telegram(client: Any) -> None:
     assert client.get(f"/cable/{rid}.json").json()["reference_id"] == rid
 
 
-def test_missing_references_are_marked(synth_client: Any) -> None:
-    with open_archive(synth_client.app.state.pool.path, readonly=True) as a:
-        row = a.db.execute("SELECT from_id FROM refs WHERE to_id IS NOT NULL AND to_id NOT IN"
-                           " (SELECT reference_id FROM cables) LIMIT 1").fetchone()
-    assert row
-    assert "not in the archive" in synth_client.get(f"/cable/{row[0]}").text
+def test_missing_references_are_marked(synth_backend_client: Any) -> None:
+    found = _rows(synth_backend_client, "SELECT from_id FROM refs WHERE to_id IS NOT NULL AND to_id NOT IN"
+                  " (SELECT reference_id FROM cables) ORDER BY from_id, position LIMIT 1")
+    assert found
+    assert "not in the archive" in synth_backend_client.get(f"/cable/{found[0][0]}").text
 
 
 def test_unknown_cable_is_a_404_page(client: Any) -> None:
@@ -97,8 +112,7 @@ def test_graph_page_draws_the_thread(client: Any) -> None:
 
 
 def test_versions_page_shows_a_diff(client: Any) -> None:
-    with open_archive(client.app.state.pool.path, readonly=True) as a:
-        rid = a.db.execute("SELECT reference_id FROM versions LIMIT 1").fetchone()[0]
+    rid = _rows(client, "SELECT reference_id FROM versions ORDER BY id LIMIT 1")[0][0]
     r = client.get(f"/cable/{rid}/versions")
     assert r.status_code == 200 and 'class="diff"' in r.text
     assert 'class="add"' in r.text or 'class="del"' in r.text

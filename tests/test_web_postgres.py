@@ -1,36 +1,24 @@
 """The reading room and JSON API on a PostgreSQL archive: the pages a reader opens answer as on
-SQLite, from the same cables."""
+SQLite, from the same cables (the other web tests run on each backend alone; these compare)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from archive_fixtures import need_parser
-from cablegram.archive import ingest, open_archive
-from pg_support import fresh_schema
+from test_web_support import dev_client, dev_slice
+
+__all__ = ["dev_client", "dev_slice"]  # fixtures, imported for pytest
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
-def clients(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
-    need_parser()
-    from fastapi.testclient import TestClient
-
-    from cablegram.web import create_app
-    from corpus import dev_records
-
-    records = dev_records()[:300]
-    path = tmp_path_factory.mktemp("web") / "w.db"
-    with fresh_schema("web") as url:
-        for location in (str(path), url):
-            with open_archive(location) as a:
-                ingest(a, records, workers=0)
-        with TestClient(create_app(str(path))) as sqlite, TestClient(create_app(url)) as pg:
-            yield sqlite, pg
+@pytest.fixture()
+def clients(dev_client: Any, dev_pg_client: Any) -> tuple[Any, Any]:
+    """The same dev slice (800 cables and every re-released version) served from a SQLite file
+    and from PostgreSQL (the session's archives, shared with the parametrised web tests)."""
+    return dev_client, dev_pg_client
 
 
 def test_api_search_answers_as_on_sqlite(clients: tuple[Any, Any]) -> None:

@@ -17,8 +17,7 @@ from cablegram.model import Cable
 if TYPE_CHECKING:
     import pandas
 
-    from cablegram.archive.base import AccessFilter
-    from cablegram.archive.sqlite import SQLiteArchive
+    from cablegram.archive.base import AccessFilter, Archive
 
 __all__ = ["FLAT_COLUMNS", "FORMATS", "LIST_COLUMNS", "TIME_COLUMNS", "export", "flat_row", "flat_rows", "frame",
            "typed_rows"]
@@ -116,7 +115,7 @@ def _parquet_schema() -> Any:
     return pa.schema([(c, kind(c)) for c in FLAT_COLUMNS])
 
 
-def export(archive: SQLiteArchive, query: str, fmt: str, path: str | Path | IO[bytes], *,
+def export(archive: Archive, query: str, fmt: str, path: str | Path | IO[bytes], *,
            access: AccessFilter | None = None) -> int:
     """Write every cable matching `query` to `path` (`-`: standard output; for Parquet also a
     binary file object) as `fmt`; return how many were written."""

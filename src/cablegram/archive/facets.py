@@ -14,25 +14,16 @@ from typing import TYPE_CHECKING
 
 from cablegram.archive.base import FacetCount
 from cablegram.archive.query import Plan
+from cablegram.archive.sqlite_reader import matches
 
 if TYPE_CHECKING:
-    from cablegram.archive.sqlite import SQLiteArchive
+    from cablegram.archive.backend import SQLBackend
+    from cablegram.archive.reader import ReaderSource
 
 __all__ = ["TAG_LIMIT", "count"]
 
 #: Tags are the one open-ended facet: only the most frequent are returned.
 TAG_LIMIT = 100
-
-
-def _source(plan: Plan) -> tuple[str, list[object]]:
-    """FROM/WHERE clause selecting the matching `f` rows, and its parameters."""
-    if plan.match is None:
-        return f"FROM cable_facets f WHERE {plan.sql_where()}", list(plan.params)
-    return (
-        "FROM cables_fts fts JOIN cable_facets f ON f.id = fts.rowid"
-        f" WHERE cables_fts MATCH ? AND {plan.sql_where()}",
-        [plan.match, *plan.params],
-    )
 
 
 def _sorted(counter: Counter[str], by_value: bool = False) -> list[FacetCount]:
@@ -41,7 +32,7 @@ def _sorted(counter: Counter[str], by_value: bool = False) -> list[FacetCount]:
     return [FacetCount(v, n) for v, n in items if n]
 
 
-def _combos(archive: SQLiteArchive,
+def _combos(archive: SQLBackend,
             fresh: bool = False) -> tuple[list[int], list[tuple[int, int, int, int]]]:
     """Per cable id, the index of its (origin, class, caveats, month) combination; cached."""
     key = ("combos", archive.generation())
@@ -58,7 +49,7 @@ def _combos(archive: SQLiteArchive,
     return archive._cache[key]  # type: ignore[no-any-return]
 
 
-def _fast_groups(archive: SQLiteArchive, plan: Plan) -> list[tuple[int, ...]]:
+def _fast_groups(archive: SQLBackend, plan: Plan) -> list[tuple[int, ...]]:
     """Grouped counts for a words-only query: the FTS5 rowids as one string, counted in Python
     against the cached combination index (no per-row B-tree lookups, no temp B-tree)."""
     per_id, combos = _combos(archive)
@@ -74,15 +65,17 @@ def _fast_groups(archive: SQLiteArchive, plan: Plan) -> list[tuple[int, ...]]:
     return [(*combos[c], n) for c, n in counted.items()]
 
 
-def count(archive: SQLiteArchive, plan: Plan,
-          facets: Sequence[str]) -> tuple[int, dict[str, list[FacetCount]]]:
-    """The total number of matches and the requested facet counts."""
+def count(archive: SQLBackend, plan: Plan, facets: Sequence[str],
+          reader: ReaderSource | None = None) -> tuple[int, dict[str, list[FacetCount]]]:
+    """The total number of matches and the requested facet counts (with `reader`: of the matches
+    as that reader sees them, `plan` already `sqlite_reader.for_reader`)."""
     key = None
-    if plan.match is None and not plan.where:
+    if plan.match is None and not plan.where and reader is None:
         key = ("facets", tuple(facets), archive.generation())
         if key in archive._cache:
             return archive._cache[key]
-    frm, params = _source(plan)
+    m = matches(plan, reader)
+    frm, params = m.sql, m.params
     db = archive.db
     wanted = set(facets)
     grouped = wanted & {"origin", "classification", "caveat", "year", "month"}
@@ -90,7 +83,7 @@ def count(archive: SQLiteArchive, plan: Plan,
     if not grouped:
         total = db.execute(f"SELECT count(*) {frm}", params).fetchone()[0]
     else:
-        if plan.match is not None and not plan.where:
+        if plan.match is not None and not plan.where and reader is None:
             cols = ["f.origin_id", "f.class_id", "f.caveat_mask", "f.day / 100"]
             groups = _fast_groups(archive, plan)
         else:
@@ -125,7 +118,7 @@ def count(archive: SQLiteArchive, plan: Plan,
         for name, counter in counters.items():
             out[name] = _sorted(counter, by_value=name in ("year", "month"))
     if "tag" in wanted:
-        tag_frm = frm.replace("WHERE", "JOIN tags t ON t.cable_id = f.id WHERE", 1)
+        tag_frm = m.joined("JOIN tags t ON t.cable_id = f.id")
         rows = db.execute(
             f"SELECT t.tag, count(*) AS n {tag_frm}"
             f" GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT {TAG_LIMIT}", params).fetchall()

@@ -13,20 +13,17 @@ from typing import TYPE_CHECKING, Any
 from cablegram.archive.base import AccessFilter, References, RefLink, Thread
 
 if TYPE_CHECKING:
-    from cablegram.archive.sqlite import SQLiteArchive
+    from cablegram.archive.backend import Queryable
 
 __all__ = ["references", "thread", "write_gexf", "write_graphml"]
 
 
-def _query(archive: SQLiteArchive, sql: str, params: list[str]) -> list[tuple[Any, ...]]:
-    """Rows of `sql` (`?` placeholders) on any backend: one with `fetch` (PostgreSQL) or SQLite."""
-    fetch = getattr(archive, "fetch", None)
-    if fetch is not None:
-        return fetch(sql, params)  # type: ignore[no-any-return]
-    return archive.db.execute(sql, params).fetchall()
+def _query(archive: Queryable, sql: str, params: list[str]) -> list[tuple[Any, ...]]:
+    """Rows of `sql` (`?` placeholders): every backend reads the same SQL through `fetch`."""
+    return archive.fetch(sql, params)
 
 
-def _visible(archive: SQLiteArchive, ids: set[str],
+def _visible(archive: Queryable, ids: set[str],
              access: AccessFilter | None) -> dict[str, dict[str, Any]]:
     """Metadata of those of `ids` that are archived and visible."""
     out: dict[str, dict[str, Any]] = {}
@@ -44,7 +41,7 @@ def _visible(archive: SQLiteArchive, ids: set[str],
     return out
 
 
-def _edges(archive: SQLiteArchive, column: str, ids: list[str]) -> list[tuple[Any, ...]]:
+def _edges(archive: Queryable, column: str, ids: list[str]) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
@@ -54,7 +51,7 @@ def _edges(archive: SQLiteArchive, column: str, ids: list[str]) -> list[tuple[An
     return rows
 
 
-def references(archive: SQLiteArchive, reference_id: str, *,
+def references(archive: Queryable, reference_id: str, *,
                access: AccessFilter | None = None) -> References:
     """What `reference_id` cites (resolved or not) and which archived cables cite it.
 
@@ -77,7 +74,7 @@ def references(archive: SQLiteArchive, reference_id: str, *,
     )
 
 
-def thread(archive: SQLiteArchive, reference_id: str, depth: int = 2, *,
+def thread(archive: Queryable, reference_id: str, depth: int = 2, *,
            access: AccessFilter | None = None) -> Thread:
     """Breadth-first walk of the reference graph, both ways, `depth` steps from the root.
 

@@ -166,6 +166,7 @@ def ingest(
     report = IngestReport()
     started = time.perf_counter()
     known = archive.known_hashes()
+    before, added = set(known.values()), set()  # reference ids: for the saved searches' alerts
     bulk = not known and hasattr(archive, "drop_lookup_indexes")
     db = getattr(archive, "db", None)  # SQLite tuning; other backends have their own
     tuning = (loading(db, getattr(archive, "path", None), bulk=bulk) if db is not None
@@ -182,6 +183,8 @@ def ingest(
         unindexed = 0
         if parse is None:
             warm_up_parser()
+        # a backend's own work on each parsed cable, done in the workers (PostgreSQL: tsvectors)
+        finish = getattr(archive, "prepare_hook", None)
         pool = (ProcessPoolExecutor(max_workers=workers, initializer=_yield_to_writer) if workers > 0
                 else None)
         pending: deque[_Batch] = deque()
@@ -208,6 +211,7 @@ def ingest(
                 unindexed = 0
             for name in ("stored", "updated", "duplicates", "quarantined"):
                 setattr(report, name, getattr(report, name) + counts.get(name, 0))
+            added.update(p.reference_id for p in items if p.reason is None and p.cable and p.reference_id)
             for p in items:
                 if p.reason is not None:
                     report.not_stored += 1
@@ -238,8 +242,8 @@ def ingest(
                     report.file = str((r.source or {}).get("file") or "")
                 work: Future[list[Prepared]] | list[Prepared] | None = None
                 if to_parse:
-                    work = (pool.submit(prepare_batch, to_parse, parse) if pool
-                            else prepare_batch(to_parse, parse))
+                    work = (pool.submit(prepare_batch, to_parse, parse, finish) if pool
+                            else prepare_batch(to_parse, parse, finish))
                 pending.append(_Batch(slots, work))
                 while len(pending) > in_flight:
                     flush_one()
@@ -263,6 +267,9 @@ def ingest(
                 pool.shutdown(cancel_futures=True)
             if deferring:
                 archive.defer_index = False  # type: ignore[attr-defined]
+    from cablegram.desk.alerts import after_ingest  # here: the desk package imports the archive
+
+    after_ingest(archive, sorted(added - before))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -13,7 +13,7 @@ ingests into one database lose and duplicate nothing; new rows go in with COPY.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -22,46 +22,37 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from cablegram.archive import compress, graph, postgres_reader, postgres_schema, reading
 from cablegram.archive import dims as dims_mod
-from cablegram.archive import graph, postgres_schema
+from cablegram.archive import postgres_search as pg_search
 from cablegram.archive.base import (
     FACETS,
-    MARK_END,
-    MARK_START,
     AccessFilter,
-    FacetCount,
-    Hit,
     References,
     SearchResult,
     Sort,
     Thread,
     VersionInfo,
 )
-from cablegram.archive.facets import TAG_LIMIT
-from cablegram.archive.postgres_query import PgPlan, compile_pg, merge, tsvector_literal
+from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
+from cablegram.archive.postgres_query import PgPlan, compile_pg, index_prepared, merge, pg_text
 from cablegram.archive.query import QueryError, parse_query
-from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
+from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
 from cablegram.archive.search import MAX_LIMIT
 from cablegram.model import Cable
+from cablegram.transactions import pg_sql
 
 if TYPE_CHECKING:
     import pandas
 
+    from cablegram.archive.reader import ReaderSource
+
 __all__ = ["PostgresArchive", "is_postgres_url", "redacted"]
 
-#: `ts_rank` weights for D, C, B, A: text 1, tags 4, subject 10 (FTS5's BM25 weights).
-_WEIGHTS = "'{0.1, 0.1, 0.4, 1.0}'"
-_HEADLINE = ('StartSel="' + MARK_START + '", StopSel="' + MARK_END + '", MaxWords=32,'
-             ' MinWords=12, ShortWord=1, MaxFragments=1, FragmentDelimiter="…"')
-#: Up to this many matches, "rank" orders them all by `ts_rank` (which reads every matching
-#: tsvector); past it, the subject hits by `ts_rank`, then the others newest first.
-RANK_ALL = 2000
-#: Snippets come from the start of the text (ts_headline re-reads what it is given, at ~5 ms a
-#: cable for the whole text): a match past it shows the summary, as a tags-only match does.
-SNIPPET_CHARS = 6000
 _CHILD_TABLES = ("addressees", "tags", "paragraphs", "defects", "people", "offices")
 _COPY = {
-    "cables": f"COPY cables (id, {', '.join(CABLE_COLUMNS)}, tsv, subject_tsv) FROM STDIN",
+    "cables": f"COPY cables (id, {', '.join(STORE_COLUMNS)}, dict_id, body, tsv,"
+                   " subject_tsv) FROM STDIN",
     "cable_facets": "COPY cable_facets (id, origin_id, class_id, class_rank, caveat_mask, day)"
                     " FROM STDIN",
     "addressees": "COPY addressees (cable_id, kind, position, name, routing_indicator,"
@@ -84,26 +75,26 @@ def redacted(url: str) -> str:
     return re.sub(r"^(\w+://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
-def _text(value: Any) -> Any:
-    """PostgreSQL text holds neither NUL nor lone surrogates: store U+FFFD in their place (the
-    content hash keeps naming the text as read)."""
-    if not isinstance(value, str):
-        return value
-    if "\x00" in value:
-        value = value.replace("\x00", "\ufffd")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    return value
-
-
 def _row(values: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(_text(v) for v in values)
+    return tuple(pg_text(v) for v in values)
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    """A new pooled connection: no JIT (searches turn `enable_seqscan` off, which makes every
+    plan look costly enough to compile: ~0.5 s of JIT for a 10 ms query); LZ4 for the TOAST
+    compression of what it writes (texts, records, tsvectors), several times faster than the
+    default pglz to write and to read back (a phrase search re-reads each candidate's tsvector),
+    where the server has it."""
+    conn.execute("SET jit = off")
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("SET default_toast_compression = 'lz4'")
 
 
 class PostgresArchive:
     """An archive in a PostgreSQL database (created and migrated on open)."""
+
+    #: Run by the ingest's parsing workers on each parsed cable: its tsvectors (see `ingest`).
+    prepare_hook = staticmethod(index_prepared)
 
     def __init__(self, url: str, *, readonly: bool = False, pool_size: int = 4) -> None:
         self.url = self.path = url
@@ -111,17 +102,27 @@ class PostgresArchive:
             with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
                 if not readonly:
                     postgres_schema.migrate(conn)
-                elif not conn.execute("SELECT 1 FROM pg_tables WHERE schemaname = current_schema()"
-                                      " AND tablename = 'cables'").fetchone():
+                elif not conn.execute("SELECT 1 FROM pg_class c JOIN pg_namespace n"
+                                      " ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+                                      " AND c.relname = 'cables'").fetchone():
                     raise FileNotFoundError(f"no archive at {redacted(url)}")
         except psycopg.OperationalError as exc:
             raise ConnectionError(f"cannot connect to {redacted(url)}: {str(exc).strip()}") from None
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True,
-                                   kwargs={"autocommit": True}, name="cablegram")
+                                   kwargs={"autocommit": True}, name="cablegram",
+                                   configure=_configure)
         self._dims: dict[str, dict[Any, Any]] | None = None
         self._dims_gen: int | None = None
         self._addressees: tuple[int, dims_mod.KnownNames] | None = None
         self._cache: dict[Any, Any] = {}
+        #: Seconds a search may take (None: no limit), as `SQLiteArchive.query_timeout`.
+        self.query_timeout: float | None = DEFAULT_QUERY_TIMEOUT
+        #: Compresses and decompresses the stored bodies (texts and records).
+        self.codec = compress.Codec(self._dictionaries)
+
+    def _dictionaries(self) -> dict[int, bytes]:
+        with self.pool.connection() as conn:
+            return postgres_schema.dictionaries(conn)
 
     # --- housekeeping -------------------------------------------------------------------------
 
@@ -138,7 +139,7 @@ class PostgresArchive:
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only query written with `?` placeholders (the SQL shared with SQLite,
         as in `graph.py`)."""
-        return self._all(sql.replace("?", "%s"), params)
+        return self._all(pg_sql(sql), params)
 
     def _all(self, sql: str, params: Sequence[Any] = (), *,
              text: bool = False) -> list[tuple[Any, ...]]:
@@ -243,158 +244,63 @@ class PostgresArchive:
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()"
                              " || '.cablegram.indexes'))")
                 n = postgres_schema.create_lookup_indexes(conn)
-            conn.execute("ANALYZE")
+            for (table,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                                         ).fetchall():  # this archive's tables, not the whole database's
+                conn.execute(f'ANALYZE "{table}"')
             conn.execute("RESET maintenance_work_mem")
         return n
 
     def write_batch(self, items: Sequence[Prepared]) -> Counter[str]:
         """Store a batch in one transaction; count stored/updated/duplicates/quarantined.
 
-        Writers take turns (an EXCLUSIVE lock on `cables`, which readers do not wait for), so
-        ids, versions and the dimension tables stay consistent with many ingest processes."""
+        Writers take turns (an EXCLUSIVE lock on `cables`, which readers do not wait for),
+        so ids, versions, the dimension tables and the compression dictionary stay consistent
+        with many ingest processes."""
         counts: Counter[str] = Counter()
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("LOCK TABLE cables IN EXCLUSIVE MODE")
-            _Writer(conn).write(items, counts)
+            _Writer(conn, self.codec).write(items, counts)
             conn.execute("UPDATE archive_state SET generation = generation + 1")
         return counts
 
     # --- reading ------------------------------------------------------------------------------
 
-    def _visible_row(self, reference_id: str, columns: str,
-                     access: AccessFilter | None) -> tuple[Any, ...] | None:
-        return self._one(
-            f"SELECT {columns} FROM cables c JOIN cable_facets f ON f.id = c.id"
-            f" WHERE c.reference_id = %s AND {self.access_sql(access)}",
-            (reference_id.replace(" ", "").upper(),))
-
     def get(self, reference_id: str, *, access: AccessFilter | None = None) -> Cable | None:
         """The current record of a cable, or None when absent or hidden by `access`."""
-        row = self._visible_row(reference_id, "c.record_json", access)
-        return Cable.from_dict(json.loads(row[0])) if row else None
+        return reading.get(self, reference_id, access)
 
     def raw_text(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
-        """The raw telegram text as stored, or None."""
-        row = self._visible_row(reference_id, "c.raw_text", access)
-        return row[0] if row else None
+        """The raw telegram text as read, or None."""
+        return reading.raw_text(self, reference_id, access)
 
     def versions(self, reference_id: str, *,
                  access: AccessFilter | None = None) -> list[VersionInfo]:
         """Every known text of a cable, oldest first (by release date, then by when read)."""
-        row = self._visible_row(reference_id, "c.id, c.reference_id, c.content_hash, c.released,"
-                                " c.raw_text", access)
-        if row is None:
-            return []
-        out = [VersionInfo(r[0], r[1], r[2], r[3], False) for r in self._all(
-            "SELECT reference_id, content_hash, released, raw_text FROM versions"
-            " WHERE cable_id = %s ORDER BY coalesce(released, ''), id", (row[0],))]
-        out.append(VersionInfo(row[1], row[2], row[3], row[4], True))
-        return out
+        return reading.versions(self, reference_id, access)
 
     def compile(self, query: str, filters: str | None = None,
-                access: AccessFilter | None = None) -> PgPlan:
-        """Parse and compile `query` AND `filters`, with the access filter as one condition."""
+                access: AccessFilter | None = None, reader: ReaderSource | None = None) -> PgPlan:
+        """Parse and compile `query` AND `filters`, with the access filter as one condition (and
+        with `reader`, a match source for that access, its text conditions as the reader sees R)."""
+        if reader is not None and reader.access != access:
+            raise QueryError("the reader's match source is for another access")
         plan = compile_pg(parse_query(query or ""), self)
         if filters:
             plan = merge(plan, compile_pg(parse_query(filters), self))
         if access is not None:
             plan.where.append(self.access_sql(access))
-        return plan
+        return postgres_reader.for_reader(plan, reader)
 
-    @staticmethod
-    def _source(plan: PgPlan) -> tuple[str, list[Any]]:
-        """FROM/WHERE selecting the matching `f` rows (`c` too when there are words)."""
-        if plan.match is None:
-            return f"FROM cable_facets f WHERE {plan.sql_where()}", list(plan.params)
-        return ("FROM cables c JOIN cable_facets f ON f.id = c.id"
-                f" WHERE c.tsv @@ %s::tsquery AND {plan.sql_where()}", [plan.match, *plan.params])
-
-    def _page(self, plan: PgPlan, sort: Sort, limit: int, offset: int,
-              total: int) -> list[tuple[int, float | None]]:
-        frm, params = self._source(plan)
-        text = plan.match is not None
-        if plan.match is None or sort in ("date", "-date"):
-            order = "f.day, f.id" if sort == "date" else "f.day DESC, f.id DESC"
-            return [(r[0], None) for r in self._all(
-                f"SELECT f.id {frm} ORDER BY {order} LIMIT %s OFFSET %s",
-                (*params, limit, offset), text=text)]
-        score = f"ts_rank({_WEIGHTS}, c.tsv, %s::tsquery)"
-        if sort == "bm25" or total <= RANK_ALL:
-            order, extra = "score DESC, f.id", []
-            if sort == "rank":
-                order, extra = "(c.subject_tsv @@ %s::tsquery) DESC, " + order, [plan.match]
-            rows = self._all(f"SELECT f.id, {score} AS score {frm} ORDER BY {order}"
-                             " LIMIT %s OFFSET %s", (plan.match, *params, *extra, limit, offset),
-                             text=True)
-            return [(r[0], float(r[1])) for r in rows]
-        # Many matches: rank the subject hits (few), then the others newest first
-        need = offset + limit
-        first = self._all(f"SELECT f.id, {score} AS score {frm} AND c.subject_tsv @@ %s::tsquery"
-                          " ORDER BY score DESC, f.id LIMIT %s",
-                          (plan.match, *params, plan.match, need), text=True)
-        out = [(r[0], float(r[1])) for r in first]
-        if len(out) < need:
-            rest = self._all(f"SELECT f.id {frm} AND NOT c.subject_tsv @@ %s::tsquery"
-                             " ORDER BY f.day DESC, f.id DESC LIMIT %s",
-                             (*params, plan.match, need - len(out)), text=True)
-            out += [(r[0], None) for r in rest]
-        return out[offset:]
-
-    def _hits(self, plan: PgPlan, page: list[tuple[int, float | None]]) -> list[Hit]:
-        if not page:
-            return []
-        ids = [i for i, _ in page]
-        snippet = (f"ts_headline('simple', left(raw_text, {SNIPPET_CHARS}), %s::tsquery,"
-                   f" '{_HEADLINE}')" if plan.match else "''")
-        params: list[Any] = [plan.match] if plan.match else []
-        rows = {r[0]: r for r in self._all(
-            "SELECT id, reference_id, created, origin_label, classification_label, subject,"
-            f" substr(record_json::json ->> 'summary', 1, 240), {snippet}"
-            " FROM cables WHERE id = ANY(%s)", (*params, ids))}
-        out = []
-        for i, score in page:
-            r = rows[i]
-            text = r[7] or ""
-            if MARK_START not in text and r[6]:  # matched only in the tags: show the summary
-                text = r[6]
-            elif MARK_START not in text:
-                text = ""
-            out.append(Hit(r[1], r[2], r[3], r[4], r[5], " ".join(text.split()), score))
-        return out
-
-    def _counts(self, plan: PgPlan,
-                facets: Sequence[str]) -> tuple[int, dict[str, list[FacetCount]]]:
-        key = None
-        if plan.match is None and not plan.where:
-            key = ("facets", tuple(facets), self.generation())
-            if key in self._cache:
-                return self._cache[key]  # type: ignore[no-any-return]
-        frm, params = self._source(plan)
-        wanted = set(facets)
-        out: dict[str, list[FacetCount]] = {}
-        if wanted & {"origin", "classification", "caveat", "year", "month"}:
-            groups = self._all(
-                "SELECT f.origin_id, f.class_id, f.caveat_mask, f.day / 100, count(*)"
-                f" {frm} GROUP BY 1, 2, 3, 4", params, text=plan.match is not None)
-            total, out = dims_mod.tally(self.dims(), groups, wanted)
-        else:
-            total = int(self._all(f"SELECT count(*) {frm}", params,
-                                  text=plan.match is not None)[0][0])
-        if "tag" in wanted:
-            tag_frm = frm.replace("WHERE", "JOIN tags t ON t.cable_id = f.id WHERE", 1)
-            out["tag"] = [FacetCount(t, n) for t, n in self._all(
-                f"SELECT t.tag, count(*) AS n {tag_frm} GROUP BY t.tag ORDER BY n DESC, t.tag"
-                f" LIMIT {TAG_LIMIT}", params, text=plan.match is not None)]
-        result = total, {name: out[name] for name in facets}
-        if key is not None:
-            self._cache = {k: v for k, v in self._cache.items() if k[0] != "facets"}
-            self._cache[key] = result
-        return result
+    def reader_source(self, access: AccessFilter) -> ReaderSource:
+        """The match source of what `access` sees (see `cablegram.archive.reader`), built when the
+        archive changed since the last one."""
+        return postgres_reader.reader_source(self, access)
 
     def search(self, query: str, *, filters: str | None = None, facets: Sequence[str] = (),
                limit: int = 20, offset: int = 0, sort: Sort = "rank",
-               access: AccessFilter | None = None) -> SearchResult:
-        """Search with the query language; the same contract as `SQLiteArchive.search`."""
+               access: AccessFilter | None = None, reader: ReaderSource | None = None) -> SearchResult:
+        """Search with the query language; the same contract as `SQLiteArchive.search` (`reader`:
+        see `cablegram.archive.reader`)."""
         if sort not in ("rank", "bm25", "date", "-date"):
             raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
         unknown = [f for f in facets if f not in FACETS]
@@ -402,29 +308,26 @@ class PostgresArchive:
             raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
         if not 0 <= limit <= MAX_LIMIT or offset < 0:
             raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
-        plan = self.compile(query, filters, access)
-        try:
-            total, counts = self._counts(plan, facets)
-            page = self._page(plan, sort, limit, offset, total) if limit else []
-            hits = self._hits(plan, page)
-        except psycopg.errors.DataError as exc:  # a safety net: the compiler should prevent it
-            raise QueryError(f"cannot search for {query!r}: {exc}") from None
+        plan = self.compile(query, filters, access, reader)
+        gen = self.generation()
+        with pg_search.session(self, query) as s:
+            total, counts = pg_search.counts(self, s, plan, facets, gen, reader)
+            page = pg_search.page(s, plan, sort, limit, offset, total, reader) \
+                if limit and total > offset else []
+            hits = pg_search.hits(self, s, plan, page, (query, filters), reader)
         return SearchResult(query=query, total=total, hits=hits, facets=counts, offset=offset,
                             limit=limit)
 
-    def iter_records(self, query: str = "", *,
-                     access: AccessFilter | None = None) -> Iterator[Cable]:
-        """Every matching cable's full record, by date."""
-        plan = self.compile(query, None, access)
-        frm, params = self._source(plan)
-        ids = [r[0] for r in self._all(f"SELECT f.id {frm} ORDER BY f.day, f.id", params,
+    def iter_records(self, query: str = "", *, access: AccessFilter | None = None,
+                     reader: ReaderSource | None = None) -> Iterator[Cable]:
+        """Every matching cable's full record (as stored), by date; with `reader`, the matches as
+        that reader sees them."""
+        plan = self.compile(query, None, access, reader)
+        frm, params, _ = pg_search.source(plan, reader=reader)
+        with pg_search.session(self, query) as s:
+            ids = [r[0] for r in s.all(f"SELECT f.id {frm} ORDER BY f.day, f.id", params,
                                        text=plan.match is not None)]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows = dict(self._all("SELECT id, record_json FROM cables WHERE id = ANY(%s)",
-                                  (chunk,)))
-            for i in chunk:
-                yield Cable.from_dict(json.loads(rows[i]))
+        yield from reading.records(self, ids)
 
     def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
         """Type-ahead: origins, tags and reference ids that start with `prefix`."""
@@ -444,35 +347,16 @@ class PostgresArchive:
     def references(self, reference_id: str, *,
                    access: AccessFilter | None = None) -> References:
         """What a cable cites and what cites it."""
-        return graph.references(self, reference_id, access=access)  # type: ignore[arg-type]
+        return graph.references(self, reference_id, access=access)
 
     def thread(self, reference_id: str, depth: int = 2, *,
                access: AccessFilter | None = None) -> Thread:
         """The reference graph around a cable, `depth` steps both ways."""
-        return graph.thread(self, reference_id, depth, access=access)  # type: ignore[arg-type]
+        return graph.thread(self, reference_id, depth, access=access)
 
     def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
         """Counts by year, origin, classification, top tags; quarantine and versions."""
-        result = self.search("", facets=("year", "origin", "classification", "tag", "caveat"),
-                             limit=0, access=access)
-
-        def count(table: str) -> int:
-            row = self._one(f"SELECT count(*) FROM {table}")
-            return int(row[0]) if row else 0
-
-        return {
-            "cables": result.total,
-            "by_year": {f.value: f.count for f in result.facets["year"]},
-            "by_origin": {f.value: f.count for f in result.facets["origin"][:20]},
-            "origins": len(result.facets["origin"]),
-            "by_classification": {f.value: f.count for f in result.facets["classification"]},
-            "by_caveat": {f.value: f.count for f in result.facets["caveat"]},
-            "top_tags": {f.value: f.count for f in result.facets["tag"][:20]},
-            "references": count("refs"),
-            "versions": count("versions"),
-            "quarantined": count("quarantine"),
-            "sources": count("sources"),
-        }
+        return reading.stats(self, access)
 
     def to_pandas(self, query: str = "", *,
                   access: AccessFilter | None = None) -> pandas.DataFrame:
@@ -489,8 +373,9 @@ class _Writer:
     """One batch, inside the writers' lock: the same decisions as `SQLiteArchive.write_batch`
     (idempotent on the content hash, re-releases kept as versions, quarantine)."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection, codec: compress.Codec) -> None:
         self.conn = conn
+        self.codec = codec
         self.dims = PostgresArchive._load_dims(conn)
         self.by_label = {kind: {row[0]: i for i, row in self.dims[kind].items()}
                          for kind in ("origin", "class")}
@@ -498,6 +383,7 @@ class _Writer:
 
     def write(self, items: Sequence[Prepared], counts: Counter[str]) -> None:
         conn = self.conn
+        self.train_dictionary(items)
         top = conn.execute("SELECT coalesce(max(id), 0) FROM cables").fetchone()
         next_id = int(top[0] if top else 0) + 1
         current: dict[str, tuple[int, str, str | None]] = {}
@@ -544,11 +430,12 @@ class _Writer:
                 continue
             counts["updated"] += 1
             if p.released and current_released and p.released < current_released:
+                assert p.cable is not None
                 conn.execute(  # an older release read after a newer one: a version only
                     "INSERT INTO versions(cable_id, reference_id, content_hash, released,"
-                    " record_json, raw_text) VALUES (%s, %s, %s, %s, %s, %s)",
-                    _row((cable_id, p.reference_id, p.content_hash, p.released, p.cable[-2],
-                          p.raw_text)))
+                    " dict_id, body) VALUES (%s, %s, %s, %s, %s, %s)",
+                    (*_row((cable_id, p.reference_id, p.content_hash, p.released)),
+                     *self.body(p.cable)))
                 continue
             self.replace(cable_id, p)
             current[p.reference_id] = (cable_id, p.content_hash, p.released)
@@ -563,18 +450,20 @@ class _Writer:
     def replace(self, cable_id: int, p: Prepared) -> None:
         """A re-release: keep the current text as a version, store `p` in its place."""
         conn = self.conn
+        assert p.cable is not None
         conn.execute(
-            "INSERT INTO versions(cable_id, reference_id, content_hash, released, record_json,"
-            " raw_text) SELECT id, reference_id, content_hash, released, record_json, raw_text"
+            "INSERT INTO versions(cable_id, reference_id, content_hash, released, dict_id,"
+            " body) SELECT id, reference_id, content_hash, released, dict_id, body"
             " FROM cables WHERE id = %s", (cable_id,))
         for table in _CHILD_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE cable_id = %s", (cable_id,))
         conn.execute("DELETE FROM refs WHERE from_id = %s", (p.reference_id,))
         conn.execute("DELETE FROM cable_facets WHERE id = %s", (cable_id,))
         conn.execute(
-            f"UPDATE cables SET {', '.join(c + ' = %s' for c in CABLE_COLUMNS)},"
-            " tsv = %s::tsvector, subject_tsv = %s::tsvector WHERE id = %s",
-            (*_row(p.cable), _tsv(p), _subject_tsv(p), cable_id))
+            f"UPDATE cables SET {', '.join(c + ' = %s' for c in STORE_COLUMNS)},"
+            " dict_id = %s, body = %s, tsv = %s::tsvector, subject_tsv = %s::tsvector"
+            " WHERE id = %s",
+            (*_row(p.cable.columns), *self.body(p.cable), *_index(p), cable_id))
         self.add(cable_id, p, new=False)
         self.flush()
 
@@ -582,7 +471,9 @@ class _Writer:
         f = p.facet
         rows = self.rows
         if new:
-            rows["cables"].append((cable_id, *_row(p.cable), _tsv(p), _subject_tsv(p)))
+            assert p.cable is not None
+            rows["cables"].append((cable_id, *_row(p.cable.columns), *self.body(p.cable),
+                                   *_index(p)))
         rows["cable_facets"].append((
             cable_id, self.dim_id("origin", f["origin"], (f["station"],)),
             self.dim_id("class", f["class_label"], (f["classification"], f["rank"])),
@@ -594,6 +485,35 @@ class _Writer:
         rows["defects"].extend(_row((cable_id, *d)) for d in p.defects)
         rows["people"].extend(_row((cable_id, *x)) for x in p.people)
         rows["offices"].extend(_row((cable_id, *x)) for x in p.offices)
+
+    def body(self, row: CableRow) -> tuple[int, bytes]:
+        """(dict_id, body): the text and record, compressed."""
+        return self.codec.compress(compress.pack(row.raw_text, row.record_json))
+
+    def train_dictionary(self, items: Sequence[Prepared]) -> None:
+        """Train the archive's first dictionary once it has `TRAIN_AT` cables (stored and new
+        in this batch) and recompress the few stored before it, as SQLite's writer does."""
+        if self.codec.current:
+            return
+        conn = self.conn
+        self.codec.reload()  # another process may have trained it (we hold the writers' lock)
+        if self.codec.current:
+            return
+        row = conn.execute("SELECT count(*) FROM cables").fetchone()
+        new = [p.cable for p in items if p.reason is None and p.cable is not None]
+        if (row[0] if row else 0) + len(new) < compress.TRAIN_AT:
+            return
+        samples = [self.codec.decompress(d, bytes(b)) for d, b in conn.execute(
+            "SELECT dict_id, body FROM cables ORDER BY id")]
+        samples += [compress.pack(c.raw_text, c.record_json)
+                    for c in new[:max(0, compress.TRAIN_AT - len(samples))]]
+        postgres_schema.store_dictionary(conn, self.codec, compress.train(samples), len(samples))
+        for table in ("cables", "versions"):
+            rows = conn.execute(f"SELECT id, dict_id, body FROM {table}").fetchall()
+            with conn.cursor() as cur:
+                cur.executemany(f"UPDATE {table} SET dict_id = %s, body = %s WHERE id = %s",
+                                [(*self.codec.compress(self.codec.decompress(d, bytes(b))), i)
+                                 for i, d, b in rows])
 
     def flush(self) -> None:
         with self.conn.cursor() as cur:
@@ -633,13 +553,11 @@ class _Writer:
         return mask
 
 
-def _tsv(p: Prepared) -> str:
-    # subject, tag_text and raw_text sit at these positions of CABLE_COLUMNS
-    return tsvector_literal(p.cable[9], p.cable[11], p.cable[-1])
-
-
-def _subject_tsv(p: Prepared) -> str:
-    return tsvector_literal(p.cable[9], None, None)
+def _index(p: Prepared) -> tuple[Any, ...]:
+    """The tsvectors of `p`: made by the parsing worker, or here (parsed in this process)."""
+    if not p.index:
+        index_prepared(p)
+    return p.index
 
 
 def _source_row(p: Prepared, quarantined: bool) -> tuple[Any, ...]:

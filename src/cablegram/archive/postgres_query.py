@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from cablegram.archive.query import (
     POSTGRES,
@@ -32,8 +33,9 @@ from cablegram.archive.query import (
     _is_text,
     field_sql,
 )
+from cablegram.archive.records import Prepared
 
-__all__ = ["PgPlan", "compile_pg", "tokens", "tsquery_for", "tsvector_literal"]
+__all__ = ["PgPlan", "compile_pg", "index_prepared", "pg_text", "tokens", "tsquery_for", "tsvector_literal"]
 
 _WORD = re.compile(r"[^\W_]+")
 #: Positions PostgreSQL keeps in a tsvector (larger ones are clamped to it).
@@ -65,21 +67,38 @@ def tokens(text: str | None) -> list[str]:
 def tsvector_literal(subject: str | None, tag_text: str | None, raw_text: str | None) -> str:
     """The `tsvector` input of a cable: its words with positions, weight A for the subject, B for
     the tags and their meanings, D for the text. Columns follow each other, so a phrase never
-    spans two of them (as in FTS5)."""
+    spans two of them (as in FTS5).
+
+    Each pair of neighbouring words of a column is a lexeme too (`'human rights'`, with the
+    first position of each column it is in): the GIN index then finds a two-word phrase exactly,
+    instead of every cable with both words, each re-read to check their positions."""
     where: dict[str, list[str]] = {}
+    pairs: dict[str, list[str]] = {}
     pos = 0
     for weight, text in (("A", subject), ("B", tag_text), ("", raw_text)):
+        before = ""
+        seen: set[str] = set()
         for word in tokens(text):
             pos += 1
             if len(word) > MAX_WORD // 4 and len(word.encode()) > MAX_WORD:
+                before = ""
                 continue  # PostgreSQL refuses it (FTS5 indexes it: the one word that differs)
             at = where.get(word)
             if at is None:
                 where[word] = at = []
+            mark = _POSITIONS[min(pos, MAX_POSITION)] + weight
             if len(at) < 256:  # what PostgreSQL keeps of one word
-                at.append(_POSITIONS[min(pos, MAX_POSITION)] + weight)
+                at.append(mark)
+            if before:
+                pair = before + " " + word
+                if pair not in seen and (len(pair) <= MAX_WORD // 4
+                                         or len(pair.encode()) <= MAX_WORD):
+                    seen.add(pair)
+                    pairs.setdefault(pair, []).append(mark)
+            before = word
         pos += 1  # a gap, so that `a <-> b` never matches across two columns
-    literal = " ".join(["'" + w + "':" + ",".join(p) for w, p in where.items()])
+    literal = " ".join(["'" + w + "':" + ",".join(p) for w, p in where.items()]
+                       + ["'" + w + "':" + ",".join(p) for w, p in pairs.items()])
     if len(literal) > MAX_TSVECTOR:
         # a giant text: each word once (phrases inside it are lost), within the size limit
         literal, size = "", 0
@@ -97,6 +116,29 @@ def tsvector_literal(subject: str | None, tag_text: str | None, raw_text: str | 
 _POSITIONS = [str(i) for i in range(MAX_POSITION + 1)]
 
 
+def pg_text(value: Any) -> Any:
+    """PostgreSQL text holds neither NUL nor lone surrogates: store U+FFFD in their place (the
+    content hash keeps naming the text as read)."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def index_prepared(p: Prepared) -> None:
+    """Set `p.index` to the tsvectors of a parsed cable (the whole cable, the subject): run in
+    the ingest's parsing workers, so that the writer only copies them."""
+    if p.cable is None:
+        return
+    p.index = (tsvector_literal(p.cable.subject, p.cable.tag_text, p.cable.raw_text),
+               tsvector_literal(p.cable.subject, None, None))
+
+
 def _term(t: Term, weight: str = "") -> str:
     words = tokens(t.text)
     if not words or any(len(x.encode()) > MAX_WORD for x in words):
@@ -105,7 +147,19 @@ def _term(t: Term, weight: str = "") -> str:
     parts = [f"'{x}'" + (":" + w if w else "") for x in words]
     if t.prefix:
         parts[-1] = f"'{words[-1]}':*{w}"
-    return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
+    if len(parts) == 1:
+        return parts[0]
+    # neighbouring words are indexed as one lexeme (see tsvector_literal): a two-word phrase is
+    # that lexeme; a longer one needs each pair and then the words in order (a re-check)
+    pairs = [words[i] + " " + words[i + 1] for i in range(len(words) - 1)]
+    if any(len(pair.encode()) > MAX_WORD for pair in pairs):
+        return "(" + " <-> ".join(parts) + ")"
+    lexemes = [f"'{pair}'" + (":" + w if w else "") for pair in pairs]
+    if t.prefix:
+        lexemes[-1] = f"'{pairs[-1]}':*{w}"
+    if len(words) == 2:
+        return lexemes[0]
+    return "(" + " & ".join(lexemes) + " & (" + " <-> ".join(parts) + "))"
 
 
 def tsquery_for(node: Node, weight: str = "") -> str:

@@ -6,6 +6,11 @@ Differences: `cables.tsv` (a `tsvector`, GIN-indexed) replaces the FTS5 table, a
 "rank" puts first without reading every matching `tsv` (weights are not in the index); ids are
 `bigint`; `archive_state.generation` moves on every write (the cache key SQLite gets from
 `PRAGMA data_version`). One migration list, versioned like SQLite's.
+
+Version 3, like SQLite's version 5, stores each cable's text and record once, as one
+zstd-compressed `body` (`compress.py`) in `cables` and `versions` (PostgreSQL cannot
+decompress it: readers do, in Python). The tsvectors are computed at write time, so the index
+needs no text stored as text.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from collections.abc import Callable
 
 import psycopg
 
-from cablegram.archive.schema import KNOWN_CAVEATS
+from cablegram.archive import compress
+from cablegram.archive.schema import KNOWN_CAVEATS, STORE_COLUMNS
 
 __all__ = ["LOOKUP_INDEXES", "SCHEMA_VERSION", "create_lookup_indexes", "drop_lookup_indexes",
            "migrate"]
@@ -150,7 +156,119 @@ def _v1(conn: psycopg.Connection) -> None:
     create_lookup_indexes(conn)
 
 
-MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_v1]
+def _v2(conn: psycopg.Connection) -> None:
+    """The tsvectors again, now with each pair of neighbouring words as a lexeme (a two-word
+    phrase is then found by the GIN index alone; see `postgres_query.tsvector_literal`)."""
+    from cablegram.archive.postgres_query import tsvector_literal
+
+    last = 0
+    while rows := conn.execute("SELECT id, subject, tag_text, raw_text FROM cables WHERE id > %s"
+                               " ORDER BY id LIMIT 500", (last,)).fetchall():
+        with conn.cursor() as cur:
+            cur.executemany("UPDATE cables SET tsv = %s::tsvector, subject_tsv = %s::tsvector"
+                            " WHERE id = %s", [(tsvector_literal(r[1], r[2], r[3]),
+                                                tsvector_literal(r[1], None, None), r[0])
+                                               for r in rows])
+        last = rows[-1][0]
+
+
+_V3 = """
+CREATE TABLE cables_v3 (
+    id bigint PRIMARY KEY,
+    reference_id text NOT NULL UNIQUE,
+    created text,
+    classification text,
+    classification_label text,
+    caveats text,
+    origin_station text,
+    origin_name text,
+    origin_label text,
+    precedence text,
+    subject text,
+    tags text,
+    tag_text text,
+    sections integer,
+    paragraph_count integer,
+    defect_count integer,
+    released text,
+    content_hash text NOT NULL,
+    dict_id integer NOT NULL,
+    body bytea NOT NULL,
+    tsv tsvector NOT NULL,
+    subject_tsv tsvector NOT NULL
+);
+ALTER TABLE cables_v3 ALTER COLUMN body SET STORAGE EXTERNAL;
+CREATE TABLE versions_v3 (
+    id bigserial PRIMARY KEY, cable_id bigint NOT NULL, reference_id text NOT NULL,
+    content_hash text NOT NULL, released text, dict_id integer NOT NULL, body bytea NOT NULL
+);
+ALTER TABLE versions_v3 ALTER COLUMN body SET STORAGE EXTERNAL;
+CREATE TABLE dictionaries (
+    id serial PRIMARY KEY, created text NOT NULL, samples integer NOT NULL, dict bytea NOT NULL
+)
+"""
+
+def dictionaries(conn: psycopg.Connection) -> dict[int, bytes]:
+    """The archive's compression dictionaries (empty before version 3)."""
+    if not conn.execute("SELECT 1 FROM pg_tables WHERE schemaname = current_schema()"
+                        " AND tablename = 'dictionaries'").fetchone():
+        return {}
+    return {int(i): bytes(d) for i, d in conn.execute("SELECT id, dict FROM dictionaries")}
+
+
+def store_dictionary(conn: psycopg.Connection, codec: compress.Codec, data: bytes,
+                     samples: int) -> int:
+    """Add a dictionary (in the caller's transaction) and to `codec`; return its id."""
+    row = conn.execute("INSERT INTO dictionaries(created, samples, dict)"
+                       " VALUES (now()::text, %s, %s) RETURNING id", (samples, data)).fetchone()
+    assert row is not None
+    codec.add(int(row[0]), data)
+    return int(row[0])
+
+
+def _copy_compressed(conn: psycopg.Connection, codec: compress.Codec, select: str,
+                     copy_sql: str) -> None:
+    """Copy rows whose last two columns are (raw text, record JSON), as a compressed body."""
+    with conn.cursor(name="cablegram_migration") as read:
+        read.execute(select)
+        while rows := read.fetchmany(500):
+            with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+                for r in rows:
+                    copy.write_row((*r[:-2], *codec.compress(compress.pack(r[-2], r[-1]))))
+
+
+def _v3(conn: psycopg.Connection) -> None:
+    """Each text stored once, compressed (see the module docstring)."""
+    for statement in _V3.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    codec = compress.Codec(lambda: dictionaries(conn))
+    row = conn.execute("SELECT count(*) FROM cables").fetchone()
+    if row and row[0] >= compress.TRAIN_AT:
+        samples = [compress.pack(raw, rec) for raw, rec in conn.execute(
+            "SELECT raw_text, record_json FROM cables ORDER BY id LIMIT %s", (compress.TRAIN_AT,))]
+        store_dictionary(conn, codec, compress.train(samples), len(samples))
+    cols = ", ".join(STORE_COLUMNS)
+    _copy_compressed(
+        conn, codec, f"SELECT id, {cols}, tsv::text, subject_tsv::text, raw_text, record_json"
+        " FROM cables ORDER BY id",
+        f"COPY cables_v3 (id, {cols}, tsv, subject_tsv, dict_id, body) FROM STDIN")
+    _copy_compressed(
+        conn, codec, "SELECT id, cable_id, reference_id, content_hash, released, raw_text,"
+        " record_json FROM versions ORDER BY id",
+        "COPY versions_v3 (id, cable_id, reference_id, content_hash, released, dict_id, body)"
+        " FROM STDIN")
+    for statement in ("DROP TABLE cables", "DROP TABLE versions",
+                      "ALTER TABLE cables_v3 RENAME TO cables",
+                      "ALTER TABLE versions_v3 RENAME TO versions",
+                      "CREATE UNIQUE INDEX versions_cable ON versions(cable_id, content_hash)"):
+        conn.execute(statement)
+    conn.execute("SELECT setval(pg_get_serial_sequence('versions', 'id'),"
+                 " coalesce((SELECT max(id) FROM versions), 0) + 1, false)")
+    create_lookup_indexes(conn)
+
+
+MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -11,13 +11,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from cablegram.directory.classification import rank_or_highest
 from cablegram.model import Cable
 from cablegram.sources.metadata import complete
 
-__all__ = ["Prepared", "classification_rank", "content_hash", "dumps", "position_of", "prepare"]
+__all__ = ["CableRow", "Prepared", "classification_rank", "content_hash", "dumps", "position_of", "prepare"]
 
 try:
     import orjson
@@ -74,6 +74,38 @@ def _released(source: dict[str, Any] | None) -> str | None:
     return str(value) if value else None
 
 
+class CableRow(NamedTuple):
+    """A cable's row as ingest prepares it: the columns of `cables` but its id (assigned by the
+    writer). Each backend stores `raw_text` and `record_json` together, compressed
+    (`compress.py`); the other columns as they are."""
+
+    reference_id: str
+    created: str | None
+    classification: str | None
+    classification_label: str
+    caveats: str
+    origin_station: str | None
+    origin_name: str | None
+    origin_label: str
+    precedence: str | None
+    subject: str | None
+    tags: str
+    tag_text: str
+    sections: int | None
+    paragraph_count: int
+    defect_count: int
+    released: str | None
+    content_hash: str
+    record_json: str
+    raw_text: str
+
+    @property
+    def columns(self) -> tuple[Any, ...]:
+        """The values stored as columns (all but `record_json` and `raw_text`), in the order
+        of `STORE_COLUMNS`."""
+        return tuple(self)[:-2]
+
+
 @dataclass(slots=True)
 class Prepared:
     """One raw record, ready to write: a cable's rows, or a quarantine entry (`reason` set)."""
@@ -84,7 +116,7 @@ class Prepared:
     reason: str | None = None
     reference_id: str | None = None
     released: str | None = None
-    cable: tuple[Any, ...] = ()
+    cable: CableRow | None = None
     facet: dict[str, Any] = field(default_factory=dict)
     addressees: list[tuple[Any, ...]] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
@@ -93,15 +125,14 @@ class Prepared:
     people: list[tuple[Any, ...]] = field(default_factory=list)  # (role, position, name, office)
     offices: list[tuple[Any, ...]] = field(default_factory=list)  # (role, code, copies)
     defects: list[tuple[Any, ...]] = field(default_factory=list)
+    #: What a backend derived from the text in the parsing worker (PostgreSQL: its tsvectors).
+    index: tuple[Any, ...] = ()
 
 
 #: Columns of `cables` that `Prepared.cable` fills, in order (id is assigned by the writer).
-CABLE_COLUMNS = (
-    "reference_id", "created", "classification", "classification_label", "caveats",
-    "origin_station", "origin_name", "origin_label", "precedence", "subject", "tags", "tag_text",
-    "sections", "paragraph_count", "defect_count", "released", "content_hash", "record_json",
-    "raw_text",
-)
+CABLE_COLUMNS = CableRow._fields
+#: The ones stored as columns (`record_json` and `raw_text` are the compressed body).
+STORE_COLUMNS = CABLE_COLUMNS[:-2]
 
 
 def _default_year(source: dict[str, Any] | None) -> int | None:
@@ -133,7 +164,7 @@ def rows_for(cable: Cable, raw_text: str, digest: str, released: str | None,
     day = int(created[:10].replace("-", "")) if created[:10].replace("-", "").isdigit() else 0
     p = Prepared(digest, raw_text, source, reference_id=cable.reference_id,
                  released=released)
-    p.cable = (
+    p.cable = CableRow(
         cable.reference_id, cable.created, cable.classification, cls_label,
         " ".join(cable.caveats), origin.station, origin.name, label, cable.precedence,
         cable.subject, " ".join(tags), " ".join(words), cable.sections, len(cable.paragraphs),
@@ -227,16 +258,22 @@ def warm_up_parser() -> None:
 def prepare_batch(
     items: list[tuple[str, dict[str, Any] | None, str | None, str | None]],
     parse: Callable[..., Cable] | None = None,
+    finish: Callable[[Prepared], None] | None = None,
 ) -> list[Prepared]:
-    """Worker entry point: prepare a batch of (text, source, error, digest or None)."""
+    """Worker entry point: prepare a batch of (text, source, error, digest or None); `finish`
+    (a backend's `prepare_hook`, module-level) adds what it derives from each cable's rows."""
     if parse is None:
         from cablegram.telegram.parse import parse as parse_
         parse = parse_
     out = [prepare(text, source, error, digest, parse) for text, source, error, digest in items]
+    if finish is not None:
+        for p in out:
+            if p.cable:
+                finish(p)
     for p in out:  # the caller has the raw texts: don't send them back through a pipe
         p.raw_text = ""
         if p.cable:
-            p.cable = (*p.cable[:-1], "")
+            p.cable = p.cable._replace(raw_text="")
     return out
 
 
@@ -244,5 +281,5 @@ def restore_raw(p: Prepared, text: str) -> Prepared:
     """Put back the raw text that `prepare_batch` left out."""
     p.raw_text = text
     if p.cable:
-        p.cable = (*p.cable[:-1], text)
+        p.cable = p.cable._replace(raw_text=text)
     return p

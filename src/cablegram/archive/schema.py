@@ -2,15 +2,17 @@
 
 The schema is plain so that the file opens in Datasette or any SQLite tool:
 
-- `cables`: one row per cable (the current text): metadata columns, `record_json` (the full
-  `Cable.to_dict()`), `raw_text` (the telegram as read) and `content_hash` (its SHA-256).
+- `cables`: one row per cable (the current text): metadata columns, `content_hash` (the raw
+  text's SHA-256) and, since version 5, `body`: the raw text and the record JSON (the full
+  `Cable.to_dict()`) compressed together with zstd dictionary `dict_id` (`compress.py`,
+  `dictionaries`). The views `cable_texts` and `version_texts` show them decompressed.
 - `addressees`, `tags`, `refs`, `paragraphs`, `defects`: the record's parts, one row each.
 - `sources`: provenance of every record read (format, file, position, the source's own metadata).
 - `versions`: earlier texts of re-released cables; `quarantine`: records that could not be stored.
 - `cable_facets`: a narrow, integer-coded copy of the facet columns (origin, classification,
   caveats, day) that facet counting and filtering read instead of the wide `cables` rows.
 - `origins`, `classifications`, `caveat_bits`: the small dimension tables that code them.
-- `cables_fts`: FTS5 over `cables(subject, tag_text, raw_text)` (external content, BM25 weighting
+- `cables_fts`: FTS5 over `cable_texts(subject, tag_text, raw_text)` (external content, BM25 weighting
   subject 10, tags and their meanings 4, text 1).
 - `paragraph_texts` (version 3, a view): every paragraph with its text, from `record_json`
   (`paragraphs` holds number, marking and heading only, so the texts are not stored twice).
@@ -303,8 +305,122 @@ def _v4(db: sqlite3.Connection) -> None:
     )
 
 
+#: Schema version 5: `cables` and `versions` keep the columns of version 4 but `record_json` and
+#: `raw_text`, which are one compressed `body` (see `compress.py`), and the dictionaries.
+_V5 = """
+CREATE TABLE cables_v5 (
+    id INTEGER PRIMARY KEY,
+    reference_id TEXT NOT NULL UNIQUE,
+    created TEXT,
+    classification TEXT,
+    classification_label TEXT,
+    caveats TEXT,
+    origin_station TEXT,
+    origin_name TEXT,
+    origin_label TEXT,
+    precedence TEXT,
+    subject TEXT,
+    tags TEXT,
+    tag_text TEXT,
+    sections INTEGER,
+    paragraph_count INTEGER,
+    defect_count INTEGER,
+    released TEXT,
+    content_hash TEXT NOT NULL,
+    dict_id INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE versions_v5 (
+    id INTEGER PRIMARY KEY,
+    cable_id INTEGER NOT NULL REFERENCES cables(id),
+    reference_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    released TEXT,
+    dict_id INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE TABLE dictionaries (
+    id INTEGER PRIMARY KEY,
+    created TEXT NOT NULL,
+    samples INTEGER NOT NULL,
+    dict BLOB NOT NULL
+)
+"""
+
+#: Columns of `cables` besides id, dict_id and body.
+STORE_COLUMNS = (
+    "reference_id", "created", "classification", "classification_label", "caveats",
+    "origin_station", "origin_name", "origin_label", "precedence", "subject", "tags", "tag_text",
+    "sections", "paragraph_count", "defect_count", "released", "content_hash",
+)
+
+#: The rows of version 4 with their texts, decompressed by the SQL functions that
+#: `compress.Codec.register` defines on a connection (the full-text index reads `cable_texts`).
+#: Without them, any SQLite tool still reads every other table and column.
+TEXT_VIEWS = f"""
+CREATE VIEW cable_texts AS
+SELECT id, {", ".join(STORE_COLUMNS)},
+       cable_record(dict_id, body) AS record_json, cable_text(dict_id, body) AS raw_text
+FROM cables;
+CREATE VIEW version_texts AS
+SELECT id, cable_id, reference_id, content_hash, released,
+       cable_record(dict_id, body) AS record_json, cable_text(dict_id, body) AS raw_text
+FROM versions;
+{PARAGRAPH_TEXTS_VIEW.replace("FROM cables c", "FROM cable_texts c")}
+"""
+
+#: The full-text index over `cable_texts` (version 5; `cables` before).
+FTS_V5 = """
+CREATE VIRTUAL TABLE cables_fts USING fts5(
+    subject, tag_text, raw_text,
+    content='cable_texts', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+INSERT INTO cables_fts(cables_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0)')
+"""
+
+def _v5(db: sqlite3.Connection) -> None:
+    """Each text stored once, compressed: a cable's raw text and record JSON become one zstd
+    body (`compress.py`) with a dictionary trained on the archive's first cables; the views
+    `cable_texts` and `version_texts` decompress them, and the full-text index reads the texts
+    through `cable_texts` (rebuilt: its `content=` changes; the terms are the same)."""
+    from cablegram.archive import compress
+
+    for statement in _statements(_V5):
+        db.execute(statement)
+    codec = compress.Codec(compress.sqlite_dictionaries(db))
+    codec.register(db)  # the new full-text index reads through `cable_texts`
+    if db.execute("SELECT count(*) FROM cables").fetchone()[0] >= compress.TRAIN_AT:
+        samples = [compress.pack(raw, rec) for raw, rec in db.execute(
+            "SELECT raw_text, record_json FROM cables ORDER BY id LIMIT ?", (compress.TRAIN_AT,))]
+        compress.store_sqlite_dictionary(db, codec, compress.train(samples), len(samples))
+    cols = ", ".join(STORE_COLUMNS)
+    marks = ", ".join("?" * (len(STORE_COLUMNS) + 3))
+    cur = db.execute(f"SELECT id, {cols}, raw_text, record_json FROM cables ORDER BY id")
+    while rows := cur.fetchmany(500):
+        db.executemany(f"INSERT INTO cables_v5(id, {cols}, dict_id, body) VALUES ({marks})",
+                       [(*r[:-2], *codec.compress(compress.pack(r[-2], r[-1]))) for r in rows])
+    cur = db.execute("SELECT id, cable_id, reference_id, content_hash, released, raw_text,"
+                     " record_json FROM versions ORDER BY id")
+    while rows := cur.fetchmany(500):
+        db.executemany("INSERT INTO versions_v5(id, cable_id, reference_id, content_hash,"
+                       " released, dict_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [(*r[:5], *codec.compress(compress.pack(r[5], r[6]))) for r in rows])
+    for statement in ("DROP VIEW paragraph_texts", "DROP TABLE cables_fts", "DROP TABLE cables",
+                      "DROP TABLE versions", "ALTER TABLE cables_v5 RENAME TO cables",
+                      "ALTER TABLE versions_v5 RENAME TO versions",
+                      "CREATE INDEX cables_created ON cables(created)",
+                      "CREATE UNIQUE INDEX versions_cable ON versions(cable_id, content_hash)",
+                      *_statements(TEXT_VIEWS), *_statements(FTS_V5)):
+        db.execute(statement)
+    upto = db.execute("SELECT indexed_upto FROM fts_state").fetchone()
+    db.execute("INSERT INTO cables_fts(rowid, subject, tag_text, raw_text)"
+               " SELECT id, subject, tag_text, raw_text FROM cable_texts WHERE id <= ?",
+               (int(upto[0]) if upto else 0,))
+
+
 # Migration n takes the schema from version n-1 to n. Append; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

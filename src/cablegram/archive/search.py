@@ -1,5 +1,9 @@
 """Searching the SQLite archive: ranked hits with snippets, totals, paging, sorting.
 
+Every function takes the backend interface (`cablegram.archive.backend.SQLBackend`), not the
+archive class, and an optional reader's match source (`cablegram.archive.reader`): one search
+path for an open archive and for a reader of a controlled one.
+
 The ranked page comes from FTS5 (`ORDER BY rank` = BM25, subject weighted 10, tags 4, text 1);
 facet counts come from `facets.py`, which never touches the wide `cables` rows.
 """
@@ -10,7 +14,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from cablegram.archive import facets as facets_mod
 from cablegram.archive.base import (
@@ -24,19 +28,23 @@ from cablegram.archive.base import (
 )
 from cablegram.archive.budget import QueryCancelled, QueryTimeout, time_budget
 from cablegram.archive.query import Plan, QueryError, compile_query, parse_query
-from cablegram.archive.snippets import fold, paragraph_snippet, positive_terms, term_pattern
+from cablegram.archive.snippets import hit_snippet as _snippet
+from cablegram.archive.snippets import positive_terms, term_pattern
+from cablegram.archive.sqlite_reader import for_reader, matches, tables
+from cablegram.model import Cable
 
 if TYPE_CHECKING:
-    from cablegram.archive.sqlite import SQLiteArchive
+    from cablegram.archive.backend import SQLBackend
+    from cablegram.archive.reader import ReaderSource
 
-__all__ = ["compile_for", "iter_ids", "search", "stats", "suggest"]
+__all__ = ["compile_for", "iter_ids", "search", "suggest"]
 
 MAX_LIMIT = 1000
 _SPACES = re.compile(r"\s+")
 T = TypeVar("T")
 
 
-def guarded(archive: SQLiteArchive, what: str, work: Callable[[], T]) -> T:
+def guarded(archive: SQLBackend, what: str, work: Callable[[], T]) -> T:
     """`work()` (reads only) within the archive's time budget (`QueryTimeout` past it).
 
     Once more when SQLite fails it with "SQL logic error": SQLite 3.40's FTS5 fails the first
@@ -58,7 +66,7 @@ def guarded(archive: SQLiteArchive, what: str, work: Callable[[], T]) -> T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def compile_for(archive: SQLiteArchive, query: str, filters: str | None,
+def compile_for(archive: SQLBackend, query: str, filters: str | None,
                 access: AccessFilter | None) -> Plan:
     """Parse and compile `query` AND `filters`, with the access filter as one more condition."""
     plan = compile_query(parse_query(query or ""), archive)
@@ -73,8 +81,12 @@ def compile_for(archive: SQLiteArchive, query: str, filters: str | None,
     return plan
 
 
-def _ranked(archive: SQLiteArchive, plan: Plan, match: str,
-            need: int) -> list[tuple[int, float | None]]:
+def _ranked(archive: SQLBackend, plan: Plan, match: str, need: int,
+            reader: ReaderSource | None = None) -> list[tuple[int, float | None]]:
+    if reader is not None:
+        m = matches(plan, reader, match)
+        return archive.db.execute(f"SELECT {m.id}, {m.rank} {m.sql} ORDER BY {m.rank}, {m.id} LIMIT ?",
+                                  (*m.params, need)).fetchall()
     join = "" if not plan.where else " JOIN cable_facets f ON f.id = fts.rowid"
     sql = (f"SELECT fts.rowid, fts.rank FROM cables_fts fts{join}"
            f" WHERE cables_fts MATCH ? AND {plan.sql_where()} ORDER BY fts.rank LIMIT ?")
@@ -83,59 +95,80 @@ def _ranked(archive: SQLiteArchive, plan: Plan, match: str,
     return rows
 
 
-def _page_ids(archive: SQLiteArchive, plan: Plan, sort: Sort, limit: int,
-              offset: int) -> list[tuple[int, float | None]]:
-    where = plan.sql_where()
+def _page_ids(archive: SQLBackend, plan: Plan, sort: Sort, limit: int,
+              offset: int, reader: ReaderSource | None = None) -> list[tuple[int, float | None]]:
     if plan.match is None:
         order = "f.day DESC, f.id DESC" if sort != "date" else "f.day, f.id"
-        sql = (f"SELECT f.id, NULL FROM cable_facets f WHERE {where}"
+        sql = (f"SELECT f.id, NULL FROM cable_facets f WHERE {plan.sql_where()}"
                f" ORDER BY {order} LIMIT ? OFFSET ?")
         return archive.db.execute(sql, (*plan.params, limit, offset)).fetchall()
     need = offset + limit
     if sort == "bm25":
-        return _ranked(archive, plan, plan.match, need)[offset:]
+        return _ranked(archive, plan, plan.match, need, reader)[offset:]
     if sort == "rank":
         # Subject hits first, each tier by BM25: ranking then scores only the (usually few)
         # cables whose subject matches, and the rest only when those do not fill the page.
         in_subject = f"({plan.match}) AND (subject : ({plan.match}))"
-        first = _ranked(archive, plan, in_subject, need)
+        first = _ranked(archive, plan, in_subject, need, reader)
         if len(first) < need:
             rest = f"({plan.match}) NOT (subject : ({plan.match}))"
-            first += _ranked(archive, plan, rest, need - len(first))
+            first += _ranked(archive, plan, rest, need - len(first), reader)
         return first[offset:]
     order = {"date": "f.day, f.id", "-date": "f.day DESC, f.id DESC"}[sort]
-    sql = (f"SELECT fts.rowid, fts.rank FROM cables_fts fts JOIN cable_facets f"
-           f" ON f.id = fts.rowid WHERE cables_fts MATCH ? AND {where}"
-           f" ORDER BY {order} LIMIT ? OFFSET ?")
-    return archive.db.execute(sql, (plan.match, *plan.params, limit, offset)).fetchall()
+    m = matches(plan, reader)
+    return archive.db.execute(f"SELECT {m.id}, {m.rank} {m.sql} ORDER BY {order} LIMIT ? OFFSET ?",
+                              (*m.params, limit, offset)).fetchall()
 
 
-def _hits(archive: SQLiteArchive, plan: Plan, page: list[tuple[int, float | None]],
-          queries: Sequence[str | None] = ()) -> list[Hit]:
+def _fts_snippets(archive: SQLBackend, table: str, match: str, ids: list[int]) -> dict[int, str]:
+    """FTS5 snippets of the raw text of `ids` in `table` (`cables_fts` or a reader's index)."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    bare = table.split(".", 1)[-1]
+    if "*" in match:
+        # a prefix query re-expands its terms on every rowid lookup: scan the id range once
+        return {r[0]: r[1] for r in archive.db.execute(
+            f"SELECT rowid, CASE WHEN rowid IN ({marks}) THEN"
+            f" snippet({bare}, 2, ?, ?, '…', 32) END FROM {table}"
+            f" WHERE {bare} MATCH ? AND rowid BETWEEN ? AND ?",
+            (*ids, MARK_START, MARK_END, match, min(ids), max(ids))) if r[1] is not None}
+    return dict(archive.db.execute(
+        f"SELECT rowid, snippet({bare}, 2, ?, ?, '…', 32) FROM {table}"
+        f" WHERE {bare} MATCH ? AND rowid IN ({marks})",
+        (MARK_START, MARK_END, match, *ids)))
+
+
+def _hits(archive: SQLBackend, plan: Plan, page: list[tuple[int, float | None]],
+          queries: Sequence[str | None] = (), reader: ReaderSource | None = None) -> list[Hit]:
+    """The page's hits: of R (cables partly withheld from the reader) from their redacted records
+    and the reader's index only."""
     if not page:
         return []
     ids = [i for i, _ in page]
     marks = ",".join("?" * len(ids))
+    in_r = [i for i in ids if reader is not None and i in reader.ids]
     snippets: dict[int, str] = {}
-    if plan.match and "*" in plan.match:
-        # a prefix query re-expands its terms on every rowid lookup: scan the id range once
-        snippets = {r[0]: r[1] for r in archive.db.execute(
-            f"SELECT rowid, CASE WHEN rowid IN ({marks}) THEN"
-            " snippet(cables_fts, 2, ?, ?, '…', 32) END FROM cables_fts"
-            " WHERE cables_fts MATCH ? AND rowid BETWEEN ? AND ?",
-            (*ids, MARK_START, MARK_END, plan.match, min(ids), max(ids))) if r[1] is not None}
-    elif plan.match:
-        snippets = dict(archive.db.execute(
-            "SELECT rowid, snippet(cables_fts, 2, ?, ?, '…', 32) FROM cables_fts"
-            f" WHERE cables_fts MATCH ? AND rowid IN ({marks})",
-            (MARK_START, MARK_END, plan.match, *ids)))
+    if plan.match:
+        snippets = _fts_snippets(archive, "cables_fts", plan.match, [i for i in ids if i not in in_r])
+        if reader is not None:
+            snippets.update(_fts_snippets(archive, tables(reader)[0], plan.match, in_r))
     pattern = term_pattern(t for q in queries if q for t in positive_terms(parse_query(q)))
     rows = {r[0]: r for r in archive.db.execute(
         "SELECT id, reference_id, created, origin_label, classification_label, subject,"
         " substr(json_extract(record_json, '$.summary'), 1, 240),"
         " CASE WHEN ? THEN json_extract(record_json, '$.paragraphs') END"
-        f" FROM cables WHERE id IN ({marks})",
+        f" FROM cable_texts WHERE id IN ({marks})",
         (pattern is not None, *ids))}
+    if in_r:
+        from cablegram.access import is_withheld  # access imports the archive package
+
+        assert reader is not None
+        for i, record in archive.db.execute(
+                f"SELECT id, record_json FROM {tables(reader)[1]} WHERE id IN ({','.join('?' * len(in_r))})", in_r):
+            shown = Cable.from_dict(json.loads(record))
+            texts = json.dumps([{"text": p.text} for p in shown.paragraphs if not is_withheld(p)])
+            rows[i] = (*rows[i][:5], shown.subject, (shown.summary or "")[:240] or None, texts)
     out = []
     for i, score in page:
         r = rows[i]
@@ -145,24 +178,9 @@ def _hits(archive: SQLiteArchive, plan: Plan, page: list[tuple[int, float | None
     return out
 
 
-def _snippet(header: str, pattern: re.Pattern[str] | None, subject: str, summary: str,
-             paragraphs_json: str | None) -> str:
-    """The paragraph around the first match; else, when the match is only in the subject (the
-    hit's title already), the summary; else FTS5's snippet of where the match is (TAGS, REF…)."""
-    texts = [p.get("text") or "" for p in json.loads(paragraphs_json)] if paragraphs_json else []
-    found = paragraph_snippet(texts, pattern)
-    if found:
-        return found
-    if pattern is not None and subject and pattern.search(fold(subject)) and summary:
-        return summary
-    if MARK_START not in header and summary:  # matched only in TAGS meanings: show the summary
-        return summary
-    return header
-
-
-def search(archive: SQLiteArchive, query: str, *, filters: str | None = None,
+def search(archive: SQLBackend, query: str, *, filters: str | None = None,
            facets: Sequence[str] = (), limit: int = 20, offset: int = 0, sort: Sort = "rank",
-           access: AccessFilter | None = None) -> SearchResult:
+           access: AccessFilter | None = None, reader: ReaderSource | None = None) -> SearchResult:
     """Search the archive with the query language (see `cablegram.archive.query`).
 
     Returns `limit` hits from `offset` in `sort` order, the total number of matches and the
@@ -174,6 +192,9 @@ def search(archive: SQLiteArchive, query: str, *, filters: str | None = None,
     hits only unless they do not fill the page; "bm25" is plain BM25 over every match (slower
     on large match sets); "date" / "-date" oldest / newest first. Without words in the query,
     "rank" and "bm25" mean newest first.
+
+    With `reader` (a `cablegram.archive.reader` match source for `access`), the cables partly
+    withheld from that reader match, count, rank and show snippets only as the reader sees them.
     """
     if sort not in ("rank", "bm25", "date", "-date"):
         raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
@@ -182,34 +203,36 @@ def search(archive: SQLiteArchive, query: str, *, filters: str | None = None,
         raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS)}")
     if not 0 <= limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
-    plan = compile_for(archive, query, filters, access)
+    plan = for_reader(compile_for(archive, query, filters, _checked_access(access, reader)), reader)
 
     def run() -> SearchResult:
-        page = _page_ids(archive, plan, sort, limit, offset) if limit else []
-        total, counts = facets_mod.count(archive, plan, facets)
-        return SearchResult(query=query, total=total, hits=_hits(archive, plan, page, (query, filters)),
+        page = _page_ids(archive, plan, sort, limit, offset, reader) if limit else []
+        total, counts = facets_mod.count(archive, plan, facets, reader)
+        return SearchResult(query=query, total=total, hits=_hits(archive, plan, page, (query, filters), reader),
                             facets=counts, offset=offset, limit=limit)
 
     return guarded(archive, query, run)
 
 
-def iter_ids(archive: SQLiteArchive, query: str, *, access: AccessFilter | None = None,
-             chunk: int = 500) -> Iterator[list[int]]:
+def iter_ids(archive: SQLBackend, query: str, *, access: AccessFilter | None = None,
+             chunk: int = 500, reader: ReaderSource | None = None) -> Iterator[list[int]]:
     """The ids of every match, oldest first, in chunks (all found within the time budget)."""
-    plan = compile_for(archive, query, None, access)
-    if plan.match is None:
-        sql = f"SELECT f.id FROM cable_facets f WHERE {plan.sql_where()} ORDER BY f.day, f.id"
-        params: tuple[Any, ...] = tuple(plan.params)
-    else:
-        sql = ("SELECT f.id FROM cables_fts fts JOIN cable_facets f ON f.id = fts.rowid"
-               f" WHERE cables_fts MATCH ? AND {plan.sql_where()} ORDER BY f.day, f.id")
-        params = (plan.match, *plan.params)
-    ids = guarded(archive, query, lambda: [r[0] for r in archive.db.execute(sql, params)])
+    plan = for_reader(compile_for(archive, query, None, _checked_access(access, reader)), reader)
+    m = matches(plan, reader)
+    sql = f"SELECT f.id {m.sql} ORDER BY f.day, f.id"
+    ids = guarded(archive, query, lambda: [r[0] for r in archive.db.execute(sql, m.params)])
     for start in range(0, len(ids), chunk):
         yield ids[start:start + chunk]
 
 
-def suggest(archive: SQLiteArchive, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
+def _checked_access(access: AccessFilter | None, reader: ReaderSource | None) -> AccessFilter | None:
+    """The access filter of a search; a reader's source is only for its own access (fail closed)."""
+    if reader is not None and reader.access != access:
+        raise QueryError("the reader's match source is for another access")
+    return access
+
+
+def suggest(archive: SQLBackend, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
     """Type-ahead suggestions: (kind, value) for origins, tags and reference ids."""
     p = prefix.strip()
     if not p:
@@ -217,7 +240,7 @@ def suggest(archive: SQLiteArchive, prefix: str, *, limit: int = 10) -> list[tup
     return guarded(archive, prefix, lambda: _suggest(archive, p, limit))
 
 
-def _suggest(archive: SQLiteArchive, p: str, limit: int) -> list[tuple[str, str]]:
+def _suggest(archive: SQLBackend, p: str, limit: int) -> list[tuple[str, str]]:
     like = p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     out: list[tuple[str, str]] = []
     low = p.lower()
@@ -235,25 +258,3 @@ def _suggest(archive: SQLiteArchive, p: str, limit: int) -> list[tuple[str, str]
     return out[:limit]
 
 
-def stats(archive: SQLiteArchive, *, access: AccessFilter | None = None) -> dict[str, Any]:
-    """Totals and counts by year, origin, classification and tag (top 20)."""
-    return guarded(archive, "", lambda: _stats(archive, access))
-
-
-def _stats(archive: SQLiteArchive, access: AccessFilter | None) -> dict[str, Any]:
-    result = search(archive, "", facets=("year", "origin", "classification", "tag", "caveat"),
-                    limit=0, access=access)
-    db = archive.db
-    return {
-        "cables": result.total,
-        "by_year": {f.value: f.count for f in result.facets["year"]},
-        "by_origin": {f.value: f.count for f in result.facets["origin"][:20]},
-        "origins": len(result.facets["origin"]),
-        "by_classification": {f.value: f.count for f in result.facets["classification"]},
-        "by_caveat": {f.value: f.count for f in result.facets["caveat"]},
-        "top_tags": {f.value: f.count for f in result.facets["tag"][:20]},
-        "references": db.execute("SELECT count(*) FROM refs").fetchone()[0],
-        "versions": db.execute("SELECT count(*) FROM versions").fetchone()[0],
-        "quarantined": db.execute("SELECT count(*) FROM quarantine").fetchone()[0],
-        "sources": db.execute("SELECT count(*) FROM sources").fetchone()[0],
-    }

@@ -12,6 +12,7 @@ hits.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,8 @@ from collections.abc import Iterable, Sequence
 from cablegram.archive.base import MARK_END, MARK_START
 from cablegram.archive.query import And, Node, Not, Or, Term
 
-__all__ = ["fold", "paragraph_snippet", "positive_terms", "term_pattern"]
+__all__ = ["body_snippet", "fold", "hit_snippet", "paragraph_snippet", "positive_terms",
+           "term_pattern"]
 
 _WORD = re.compile(r"\w+")
 
@@ -37,6 +39,8 @@ def positive_terms(node: Node | None) -> list[Term]:
 
 def fold(text: str) -> str:
     """Lower case without diacritics, one character for one (so offsets stay those of `text`)."""
+    if text.isascii():  # most cables: ASCII lower case is one for one
+        return text.lower()
     out = []
     for ch in text:
         base = unicodedata.normalize("NFD", ch)[:1] or ch
@@ -81,3 +85,29 @@ def paragraph_snippet(texts: Sequence[str], pattern: re.Pattern[str] | None, *, 
         out.append(text[pos:end])
         return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(spans) else "")
     return None
+
+
+def body_snippet(pattern: re.Pattern[str] | None, subject: str, summary: str,
+                 paragraphs_json: str | None) -> str | None:
+    """The paragraph around the first match; else, when the match is only in the subject (the
+    hit's title already), the summary; None when the match is elsewhere (TAGS, REF, the header):
+    then the backend's own snippet of where it is decides (`hit_snippet`)."""
+    texts = [p.get("text") or "" for p in json.loads(paragraphs_json)] if paragraphs_json else []
+    found = paragraph_snippet(texts, pattern)
+    if found:
+        return found
+    if pattern is not None and subject and pattern.search(fold(subject)) and summary:
+        return summary
+    return None
+
+
+def hit_snippet(header: str, pattern: re.Pattern[str] | None, subject: str, summary: str,
+                paragraphs_json: str | None) -> str:
+    """A hit's snippet: `body_snippet`, else the full-text index's snippet `header` (FTS5's
+    `snippet()`, PostgreSQL's `ts_headline`) when it marks a match, else the summary."""
+    found = body_snippet(pattern, subject, summary, paragraphs_json)
+    if found:
+        return found
+    if MARK_START not in header and summary:  # matched only in TAGS meanings: show the summary
+        return summary
+    return header

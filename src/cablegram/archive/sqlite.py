@@ -6,18 +6,17 @@ holds the connection, the writer and the lookups they share.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cablegram.archive import compress, graph, reading, schema, search, sqlite_reader
 from cablegram.archive import dims as dims_mod
-from cablegram.archive import graph, schema, search
 from cablegram.archive.base import AccessFilter, References, SearchResult, Sort, Thread, VersionInfo
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
-from cablegram.archive.records import CABLE_COLUMNS, Prepared, dumps, position_of
+from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
 from cablegram.archive.sqlite_loading import READER_CACHE_KIB, READER_MMAP_BYTES
 from cablegram.model import Cable
 from cablegram.transactions import immediate
@@ -25,18 +24,20 @@ from cablegram.transactions import immediate
 if TYPE_CHECKING:
     import pandas
 
+    from cablegram.archive.reader import ReaderSource
+
 __all__ = ["SQLiteArchive"]
 
-#: Page size of a new archive. Cables are large rows (raw text and record JSON, ~20 KB): 32 KiB
-#: pages hold one with no overflow chain, take an eighth of the page writes of 4 KiB ones and
-#: make the full-text index build ~20% cheaper; the file is ~15% larger. Searching is unchanged.
+#: Page size of a new archive: 32 KiB pages take an eighth of the page writes of 4 KiB ones and
+#: make the full-text index build ~20% cheaper. Searching is unchanged.
 PAGE_SIZE = 32 * 1024
 _CHILD_TABLES = ("addressees", "tags", "paragraphs", "defects", "people", "offices")
 _INSERT_CABLE = (
-    f"INSERT INTO cables(id, {', '.join(CABLE_COLUMNS)}) "
-    f"VALUES (?, {', '.join('?' * len(CABLE_COLUMNS))})"
+    f"INSERT INTO cables(id, {', '.join(STORE_COLUMNS)}, dict_id, body) "
+    f"VALUES (?, {', '.join('?' * len(STORE_COLUMNS))}, ?, ?)"
 )
-_UPDATE_CABLE = f"UPDATE cables SET {', '.join(c + ' = ?' for c in CABLE_COLUMNS)} WHERE id = ?"
+_UPDATE_CABLE = (f"UPDATE cables SET {', '.join(c + ' = ?' for c in STORE_COLUMNS)},"
+                 " dict_id = ?, body = ? WHERE id = ?")
 
 
 class SQLiteArchive:
@@ -55,6 +56,11 @@ class SQLiteArchive:
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             schema.migrate(self.db)
+        #: Compresses and decompresses the stored bodies; the views `cable_texts` and
+        #: `version_texts` (and the full-text index) decompress through the SQL functions it
+        #: registers here.
+        self.codec = compress.Codec(compress.sqlite_dictionaries(self.db))
+        self.codec.register(self.db)
         self.db.execute(f"PRAGMA cache_size = {-READER_CACHE_KIB}")
         self.db.execute("PRAGMA temp_store = MEMORY")
         self.db.execute(f"PRAGMA mmap_size = {READER_MMAP_BYTES}")
@@ -82,6 +88,10 @@ class SQLiteArchive:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query (the SQL shared with PostgreSQL, `?` placeholders)."""
+        return self.db.execute(sql, params).fetchall()
 
     def generation(self) -> tuple[int, int]:
         """Changes when the data changes (here or in another connection): a cache key."""
@@ -241,7 +251,7 @@ class SQLiteArchive:
             return 0
         n = self.db.execute(
             "INSERT INTO cables_fts(rowid, subject, tag_text, raw_text)"
-            " SELECT id, subject, tag_text, raw_text FROM cables WHERE id > ? ORDER BY id",
+            " SELECT id, subject, tag_text, raw_text FROM cable_texts WHERE id > ? ORDER BY id",
             (upto,),
         ).rowcount
         self.db.execute("UPDATE fts_state SET indexed_upto = ?", (top,))
@@ -258,6 +268,7 @@ class SQLiteArchive:
     def _write_items(self, items: Sequence[Prepared], counts: Counter[str]) -> None:
         db = self.db
         self.dims()  # what other writers added since the last batch
+        self._train_dictionary(items)
         upto = self._fts_upto()
         top = db.execute("SELECT coalesce(max(id), 0) FROM cables").fetchone()[0]
         next_id = max(int(top), upto) + 1
@@ -311,11 +322,11 @@ class SQLiteArchive:
             counts["updated"] += 1
             if p.released and current_released and p.released < current_released:
                 # an older release read after a newer one: keep it as a version only
+                assert p.cable is not None
                 db.execute(
                     "INSERT INTO versions(cable_id, reference_id, content_hash, released,"
-                    " record_json, raw_text) VALUES (?, ?, ?, ?, ?, ?)",
-                    (cable_id, p.reference_id, p.content_hash, p.released, p.cable[-2],
-                     p.raw_text),
+                    " dict_id, body) VALUES (?, ?, ?, ?, ?, ?)",
+                    (cable_id, p.reference_id, p.content_hash, p.released, *self._body(p.cable)),
                 )
                 continue
             self._replace(cable_id, p, indexed=cable_id <= upto)
@@ -329,30 +340,59 @@ class SQLiteArchive:
     def _replace(self, cable_id: int, p: Prepared, *, indexed: bool) -> None:
         """A re-release: keep the current text as a version, store `p` in its place."""
         db = self.db
+        assert p.cable is not None
         db.execute(
-            "INSERT INTO versions(cable_id, reference_id, content_hash, released, record_json,"
-            " raw_text) SELECT id, reference_id, content_hash, released, record_json, raw_text"
+            "INSERT INTO versions(cable_id, reference_id, content_hash, released, dict_id,"
+            " body) SELECT id, reference_id, content_hash, released, dict_id, body"
             " FROM cables WHERE id = ?", (cable_id,),
         )
         if indexed:
             db.execute(
                 "INSERT INTO cables_fts(cables_fts, rowid, subject, tag_text, raw_text)"
-                " SELECT 'delete', id, subject, tag_text, raw_text FROM cables WHERE id = ?",
+                " SELECT 'delete', id, subject, tag_text, raw_text FROM cable_texts WHERE id = ?",
                 (cable_id,),
             )
         for table in _CHILD_TABLES:
             db.execute(f"DELETE FROM {table} WHERE cable_id = ?", (cable_id,))
         db.execute("DELETE FROM refs WHERE from_id = ?", (p.reference_id,))
         db.execute("DELETE FROM cable_facets WHERE id = ?", (cable_id,))
-        db.execute(_UPDATE_CABLE, (*p.cable, cable_id))
+        db.execute(_UPDATE_CABLE, (*p.cable.columns, *self._body(p.cable), cable_id))
         rows = _Rows()
         rows.add(self, cable_id, p, new=False)
         rows.flush(db)
-        if indexed:  # subject, tag_text, raw_text sit at these positions of CABLE_COLUMNS
+        if indexed:
             db.execute(
                 "INSERT INTO cables_fts(rowid, subject, tag_text, raw_text) VALUES (?, ?, ?, ?)",
-                (cable_id, p.cable[9], p.cable[11], p.cable[-1]),
+                (cable_id, p.cable.subject, p.cable.tag_text, p.cable.raw_text),
             )
+
+    def _body(self, row: CableRow) -> tuple[int, bytes]:
+        """(dict_id, body) of a cable's text and record, compressed."""
+        return self.codec.compress(compress.pack(row.raw_text, row.record_json))
+
+    def _train_dictionary(self, items: Sequence[Prepared]) -> None:
+        """Train the archive's first compression dictionary once it has `TRAIN_AT` cables
+        (stored, and new in this batch), and recompress the few stored before it."""
+        if self.codec.current:
+            return
+        db = self.db
+        stored = int(db.execute("SELECT count(*) FROM cables").fetchone()[0])
+        new = [p.cable for p in items if p.reason is None and p.cable is not None]
+        if stored + len(new) < compress.TRAIN_AT:
+            return
+        self.codec.reload()  # another writer may have trained it
+        if self.codec.current:
+            return
+        samples = [self.codec.decompress(d, b) for d, b in db.execute(
+            "SELECT dict_id, body FROM cables ORDER BY id")]
+        samples += [compress.pack(c.raw_text, c.record_json)
+                    for c in new[:max(0, compress.TRAIN_AT - len(samples))]]
+        compress.store_sqlite_dictionary(db, self.codec, compress.train(samples), len(samples))
+        for table in ("cables", "versions"):
+            rows = db.execute(f"SELECT id, dict_id, body FROM {table}").fetchall()
+            db.executemany(f"UPDATE {table} SET dict_id = ?, body = ? WHERE id = ?",
+                           [(*self.codec.compress(self.codec.decompress(d, b)), i)
+                            for i, d, b in rows])
 
     def _dim_id(self, kind: str, key: str, extra: tuple[Any, ...]) -> int:
         """The id of origin or classification `key` (its label), added when new.
@@ -402,18 +442,9 @@ class SQLiteArchive:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def _visible_row(self, reference_id: str, columns: str,
-                     access: AccessFilter | None) -> tuple[Any, ...] | None:
-        return self.db.execute(
-            f"SELECT {columns} FROM cables c JOIN cable_facets f ON f.id = c.id"
-            f" WHERE c.reference_id = ? AND {self.access_sql(access)}",
-            (reference_id.replace(" ", "").upper(),),
-        ).fetchone()
-
     def get(self, reference_id: str, *, access: AccessFilter | None = None) -> Cable | None:
         """The current record of a cable, or None when absent or hidden by `access`."""
-        row = self._visible_row(reference_id, "c.record_json", access)
-        return Cable.from_dict(json.loads(row[0])) if row else None
+        return reading.get(self, reference_id, access)
 
     def quarantine_reason(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
         """Why the record the source names `reference_id` was quarantined, or None. Its
@@ -428,38 +459,31 @@ class SQLiteArchive:
 
     def raw_text(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
         """The raw telegram text as read, or None."""
-        row = self._visible_row(reference_id, "c.raw_text", access)
-        return row[0] if row else None
+        return reading.raw_text(self, reference_id, access)
 
     def versions(self, reference_id: str, *,
                  access: AccessFilter | None = None) -> list[VersionInfo]:
         """Every known text of a cable, oldest first (by release date, then by when read)."""
-        row = self._visible_row(reference_id, "c.id, c.reference_id, c.content_hash, c.released,"
-                                " c.raw_text", access)
-        if row is None:
-            return []
-        out = [VersionInfo(r[0], r[1], r[2], r[3], False) for r in self.db.execute(
-            "SELECT reference_id, content_hash, released, raw_text FROM versions"
-            " WHERE cable_id = ? ORDER BY coalesce(released, ''), id", (row[0],))]
-        out.append(VersionInfo(row[1], row[2], row[3], row[4], True))
-        return out
+        return reading.versions(self, reference_id, access)
 
     def search(self, query: str, *, filters: str | None = None, facets: Sequence[str] = (),
                limit: int = 20, offset: int = 0, sort: Sort = "rank",
-               access: AccessFilter | None = None) -> SearchResult:
+               access: AccessFilter | None = None, reader: ReaderSource | None = None) -> SearchResult:
         """Search; see `cablegram.archive.search.search`."""
         return search.search(self, query, filters=filters, facets=facets, limit=limit,
-                             offset=offset, sort=sort, access=access)
+                             offset=offset, sort=sort, access=access, reader=reader)
 
-    def iter_records(self, query: str = "", *,
-                     access: AccessFilter | None = None) -> Iterator[Cable]:
-        """Every matching cable's full record, by date."""
-        for ids in search.iter_ids(self, query, access=access):
-            marks = ",".join("?" * len(ids))
-            rows = dict(self.db.execute(
-                f"SELECT id, record_json FROM cables WHERE id IN ({marks})", ids))
-            for i in ids:
-                yield Cable.from_dict(json.loads(rows[i]))
+    def reader_source(self, access: AccessFilter) -> ReaderSource:
+        """The match source of what `access` sees (see `cablegram.archive.reader`), built when the
+        archive changed since the last one."""
+        return sqlite_reader.reader_source(self, access)
+
+    def iter_records(self, query: str = "", *, access: AccessFilter | None = None,
+                     reader: ReaderSource | None = None) -> Iterator[Cable]:
+        """Every matching cable's full record (as stored), by date; with `reader`, the matches
+        as that reader sees them."""
+        for ids in search.iter_ids(self, query, access=access, reader=reader):
+            yield from reading.records(self, ids)
 
     def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
         """Type-ahead: origins, tags and reference ids that start with `prefix`."""
@@ -477,7 +501,7 @@ class SQLiteArchive:
 
     def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
         """Counts by year, origin, classification, top tags; quarantine and versions."""
-        return search.stats(self, access=access)
+        return search.guarded(self, "", lambda: reading.stats(self, access))
 
     def to_pandas(self, query: str = "", *,
                   access: AccessFilter | None = None) -> pandas.DataFrame:
@@ -506,7 +530,8 @@ class _Rows:
     def add(self, archive: SQLiteArchive, cable_id: int, p: Prepared, *, new: bool = True) -> None:
         f = p.facet
         if new:
-            self.cables.append((cable_id, *p.cable))
+            assert p.cable is not None
+            self.cables.append((cable_id, *p.cable.columns, *archive._body(p.cable)))
         self.facets.append((
             cable_id, archive._dim_id("origin", f["origin"], (f["station"],)),
             archive._dim_id("class", f["class_label"], (f["classification"], f["rank"])),

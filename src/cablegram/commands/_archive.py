@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from cablegram.archive import SQLiteArchive, archive_location, open_archive
+from cablegram.archive import archive_location, open_archive
 from cablegram.cli import CommandError
 
 
@@ -30,14 +30,11 @@ def add_reader_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _access_mode(archive: SQLiteArchive) -> str:
-    if not isinstance(archive, SQLiteArchive):  # the desk is on SQLite only, for now
-        return "open"
-    try:
-        row = archive.db.execute("SELECT value FROM desk_settings WHERE key = 'access_mode'").fetchone()
-    except sqlite3.OperationalError:  # no desk in this file: an open research archive
-        return "open"
-    return row[0] if row else "open"
+def _access_mode(archive: Any) -> str:
+    """The open archive's access mode (`cablegram.desk.access_mode`, on either backend)."""
+    from cablegram.desk.db import access_mode
+
+    return access_mode(archive.path)
 
 
 @contextmanager

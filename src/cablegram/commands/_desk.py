@@ -5,29 +5,45 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from cablegram.archive import archive_location
 from cablegram.cli import CommandError
 from cablegram.commands._archive import add_archive_option
 from cablegram.desk import DeskDB, DeskError, User, get_user, open_desk
+from cablegram.desk.db import redacted
 
 __all__ = ["add_common", "as_user", "desk_errors", "opened", "read_password"]
 
 
 def add_common(p: argparse.ArgumentParser, *, user: bool = False) -> None:
-    """`--archive PATH`, and `--as USER` for commands acting as someone."""
+    """`--archive PATH` (a SQLite file or a `postgresql://` URL), and `--as USER` for commands
+    acting as someone."""
     add_archive_option(p)
     if user:
         p.add_argument("--as", dest="as_user", metavar="USER", default=os.environ.get("CABLEGRAM_USER"),
                        help="act as this desk user (default: $CABLEGRAM_USER)")
 
 
+def _pg_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import psycopg
+    except ImportError:
+        return ()
+    return (psycopg.Error,)
+
+
 @contextmanager
 def opened(args: argparse.Namespace) -> Iterator[DeskDB]:
-    """The desk in the archive file; DeskError becomes a one-line CommandError."""
-    desk = open_desk(args.archive)
+    """The desk of the archive (a SQLite file or a `postgresql://` URL); DeskError becomes a
+    one-line CommandError."""
+    try:
+        desk = open_desk(args.archive)
+    except (ConnectionError, ImportError, sqlite3.DatabaseError, *_pg_errors()) as exc:
+        raise CommandError(f"cannot open the desk of {redacted(archive_location(args.archive))}: {exc}") from None
     try:
         yield desk
     except DeskError as exc:

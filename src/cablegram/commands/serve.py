@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -35,21 +37,27 @@ def register(subparsers: Any) -> None:
     add_server_options(p)
     p.add_argument("--query-timeout", type=float, metavar="SECONDS", default=DEFAULT_QUERY_TIMEOUT,
                    help=f"stop a search after this long (default {DEFAULT_QUERY_TIMEOUT:g}; 0: never)")
+    p.add_argument("--workers", type=int, metavar="N", default=1,
+                   help="serve from N processes sharing the port, each with its own pool of "
+                   "archive connections (default 1; SIGTERM or Ctrl-C stops them all)")
     p.set_defaults(func=run)
 
 
 def serve(location: str, host: str, port: int, templates: str | None,
           announce: str = "serving", query_timeout: float | None = DEFAULT_QUERY_TIMEOUT,
-          cors: list[str] | None = None) -> None:
-    """Build the app for `location` and run uvicorn until interrupted."""
+          cors: list[str] | None = None, workers: int = 1) -> None:
+    """Build the app for `location` and run uvicorn until interrupted; with `workers` > 1, that
+    many processes (`cablegram.web.app.app_from_environment` builds each one's app)."""
     import socket
 
     import uvicorn
 
     from cablegram.web import Settings, create_app
+    from cablegram.web.app import SERVE_ARCHIVE, SERVE_OPTIONS
 
     if templates and not Path(templates).is_dir():
         raise CommandError(f"no template directory {templates}")
+    options = {"templates": templates, "query_timeout": query_timeout or None, "cors": cors or []}
     try:
         app = create_app(location, settings=Settings(templates=templates, query_timeout=query_timeout or None,
                                                      extra={"cors_origins": cors or []}))
@@ -65,15 +73,40 @@ def serve(location: str, host: str, port: int, templates: str | None,
     except OSError as exc:
         raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     shown = f"[{host}]" if ":" in host else host
-    print(f"cablegram: {announce} {location} at http://{shown}:{sock.getsockname()[1]}/"
-          "  (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    if workers > 1:
+        app.state.pool.close()  # the archive opens: each worker opens its own
+        from uvicorn.supervisors import Multiprocess
+
+        os.environ[SERVE_ARCHIVE] = location  # what each spawned worker builds its app from
+        os.environ[SERVE_OPTIONS] = json.dumps(options)
+        config = uvicorn.Config("cablegram.web.app:app_from_environment", factory=True,
+                                workers=workers, log_level="warning", access_log=False)
+        _announce(announce, location, shown, sock, f"{workers} workers, ")
+        Multiprocess(config, sockets=[sock]).run()
+        return
+    _announce(announce, location, shown, sock, "")
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _announce(announce: str, location: str, shown: str, sock: Any, workers: str) -> None:
+    print(f"cablegram: {announce} {_redacted(location)} at http://{shown}:{sock.getsockname()[1]}/"
+          f"  ({workers}Ctrl-C to stop)", file=sys.stderr, flush=True)
+
+
+def _redacted(location: str) -> str:
+    if location.startswith(("postgresql://", "postgres://")):
+        from cablegram.archive.postgres import redacted
+
+        return redacted(location)
+    return location
 
 
 def run(args: argparse.Namespace) -> int:
     if args.query_timeout < 0:
         raise CommandError("--query-timeout must be 0 (no limit) or more seconds")
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
     serve(archive_location(args.archive), args.host, args.port, args.templates,
-          query_timeout=args.query_timeout, cors=args.cors)
+          query_timeout=args.query_timeout, cors=args.cors, workers=args.workers)
     return 0

@@ -4,16 +4,15 @@
     >>> desk = open_desk("cablegram.db")                         # doctest: +SKIP
     >>> moscow = add_post(desk, "AMEMBASSY MOSCOW")              # doctest: +SKIP
 
-The desk keeps its tables (`desk_*`, see `cablegram.desk.schema`) in the archive's SQLite file;
+The desk keeps its tables (`desk_*`, see `cablegram.desk.schema`) beside the archive's, in its
+SQLite file or its PostgreSQL database (`open_desk("postgresql://...")`, `cablegram.desk.schema_pg`);
 released SIPDIS cables enter the archive itself. Reading goes through `cablegram.access`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from cablegram.desk.compose import DraftFormatError, build_cable, load_draft_text, normalize, to_yaml
-from cablegram.desk.db import ACCESS_MODES, DeskDB, DeskError
+from cablegram.desk.db import ACCESS_MODES, DeskDB, DeskError, access_mode, open_desk
 from cablegram.desk.drafts import STATES, Draft, DraftConflict, get_draft, list_drafts, load_draft, save_draft
 from cablegram.desk.inbox import InboxItem, inbox, open_message, reply
 from cablegram.desk.people import (
@@ -59,6 +58,7 @@ __all__ = [
     "Release",
     "Token",
     "User",
+    "access_mode",
     "add_member",
     "add_post",
     "add_user",
@@ -95,9 +95,3 @@ __all__ = [
     "validate",
 ]
 
-
-def open_desk(path: str | Path | None = None) -> DeskDB:
-    """The desk in the archive file at `path` (default: `$CABLEGRAM_ARCHIVE` or ./cablegram.db)."""
-    from cablegram.archive import archive_location
-
-    return DeskDB(archive_location(path))

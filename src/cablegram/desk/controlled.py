@@ -5,14 +5,13 @@ totals, facets, graph, exports). This wrapper adds what SQL cannot: portions of 
 above the reader are withheld (`cablegram.access.redact`) in records, raw text (re-rendered from
 the redacted record, never the stored original), versions, snippets and subjects of hits; search,
 its totals, facets and exports match a partly withheld cable only on its redacted text
-(`cablegram.desk.controlled_search`); type-ahead
+(the backend's reader match source, `cablegram.archive.reader`); type-ahead
 only offers what the reader can find; statistics count only readable cables. The reader bound at
 construction overrides any `access` a caller passes, so a view that forgets it still cannot leak.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -20,8 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from cablegram.access import access_filter, can_read, is_withheld, needs_redaction, redact, shown_text
 from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, Archive, Hit, SearchResult, Sort
-from cablegram.archive.query import Plan
-from cablegram.desk.controlled_search import ReaderIndex, reader_index
 from cablegram.model import Cable
 from cablegram.telegram.parse import parse
 
@@ -29,6 +26,7 @@ if TYPE_CHECKING:
     import pandas
 
     from cablegram.archive.base import References, Thread, VersionInfo
+    from cablegram.archive.reader import ReaderSource
 
 __all__ = ["ControlledArchive", "redacted_snippet"]
 
@@ -110,38 +108,36 @@ class ControlledArchive:
             out.append(replace(v, raw_text=shown_text(self.access, cable, v.raw_text)))
         return out
 
+    def _source(self) -> ReaderSource:
+        """The inner archive's match source for this reader (the backend builds and caches it)."""
+        assert self.access is not None
+        build = getattr(self.inner, "reader_source", None)
+        if build is None:  # fail closed: no backend search can be exact for this reader
+            raise NotImplementedError(f"{type(self.inner).__name__} cannot search as a reader sees it")
+        return build(self.access)  # type: ignore[no-any-return]
+
     def search(self, query: str, *, filters: str | None = None, facets: Sequence[str] = (), limit: int = 20,
                offset: int = 0, sort: Sort = "rank", access: AccessFilter | None = None) -> SearchResult:
         """Hits the reader may see, matched, counted and ordered on the text as the reader sees it.
 
-        A cable with a portion withheld from the reader matches only through its redacted text
-        (see `cablegram.desk.controlled_search`); its snippet and subject come from that text too."""
-        result = self.inner.search(query, filters=filters, facets=facets, limit=limit, offset=offset,
-                                   sort=sort, access=self._acc(access))
+        The backend matches a cable with a portion withheld from the reader only through its
+        redacted text (its reader's match source, `cablegram.archive.reader`); subjects and
+        snippets of those hits come from that text too."""
         if self.access is None:
-            return result
-        index, plan = self._exact(query, filters)
-        found = index.matches(plan)
-        if not found.differ and (not found.shown or sort in ("date", "-date") or plan.match is None):
-            # the archive's own matches, counts and order are already those of the reader's view
-            # (hits of partly withheld cables: subject, snippet and score from the redacted text)
-            by_id = dict(self._ids([h.reference_id for h in result.hits]))
-            hits = [index.hits(plan, [(i, found.shown[i])])[0] if (i := by_id[h.reference_id]) in index.ids
-                    else h for h in result.hits]
-            return replace(result, hits=self._checked(hits, index, f"{query} {filters or ''}"))
-        ordered = index.ordered(plan, sort)
-        ids = [i for i, _ in ordered]
-        hits = self._checked(index.hits(plan, ordered[offset:offset + limit]), index, f"{query} {filters or ''}")
-        return replace(result, total=len(ids), hits=hits,
-                       facets=index.facets(self.inner, ids, facets) if facets else {})
+            return self.inner.search(query, filters=filters, facets=facets, limit=limit, offset=offset, sort=sort,
+                                     access=access)
+        source = self._source()
+        result = self.inner.search(query, filters=filters, facets=facets, limit=limit, offset=offset, sort=sort,
+                                   access=self.access, reader=source)  # type: ignore[call-arg]
+        return replace(result, hits=self._checked(result.hits, source, f"{query} {filters or ''}"))
 
-    def _checked(self, hits: list[Hit], index: ReaderIndex, query: str) -> list[Hit]:
-        """Fail closed: a hit outside the reader's index of partly withheld cables is checked against
-        its record, and shown redacted should its record say otherwise."""
+    def _checked(self, hits: list[Hit], source: ReaderSource, query: str) -> list[Hit]:
+        """Fail closed: a hit outside the reader's match source is checked against its record, and
+        shown redacted should its record say otherwise (a change after the source was built)."""
         assert self.access is not None
         out = []
         for h in hits:
-            if h.reference_id not in index.reference_ids:
+            if h.reference_id not in source.reference_ids:
                 cable = self.inner.get(h.reference_id, access=self.access)
                 if cable is None or not can_read(self.access, cable):
                     continue
@@ -151,32 +147,12 @@ class ControlledArchive:
             out.append(h)
         return out
 
-    def _exact(self, query: str, filters: str | None = None) -> tuple[ReaderIndex, Plan]:
-        from cablegram.archive.search import compile_for
-
-        if not hasattr(self.inner, "access_sql") or getattr(self.inner, "db", None) is None:
-            raise NotImplementedError("exact controlled search needs an SQLite archive")
-        assert self.access is not None
-        return reader_index(self.inner, self.access), compile_for(self.inner, query, filters, self.access)
-
-    def _ids(self, reference_ids: list[str]) -> list[tuple[str, int]]:
-        if not reference_ids:
-            return []
-        marks = ",".join("?" * len(reference_ids))
-        return self.inner.db.execute(f"SELECT reference_id, id FROM cables WHERE reference_id IN ({marks})",
-                                     reference_ids).fetchall()  # type: ignore[no-any-return]
-
     def iter_records(self, query: str = "", *, access: AccessFilter | None = None) -> Iterator[Cable]:
         """Every record the reader may see that matches as they see it, redacted, by date."""
-        if self.access is not None:
-            index, plan = self._exact(query)
-            if index.matches(plan).differ:
-                for c in index.records(index.exact_ids(plan)):
-                    shown = self._shown(c)
-                    if shown is not None:
-                        yield shown
-                return
-        for c in self.inner.iter_records(query, access=self._acc(access)):
+        if self.access is None:
+            yield from self.inner.iter_records(query, access=access)
+            return
+        for c in self.inner.iter_records(query, access=self.access, reader=self._source()):  # type: ignore[call-arg]
             shown = self._shown(c)
             if shown is not None:
                 yield shown
@@ -184,8 +160,8 @@ class ControlledArchive:
     def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
         """Type-ahead over what the reader can find: filtered first, then the first `limit`.
 
-        Checks read no record (so they are not reads): reference ids against the archive's access
-        SQL, origins and tags by whether a search of them finds anything."""
+        Checks read no record (so they are not reads): each is whether a search for it
+        (`id:`, `origin:`, `tag:`) under the reader's access finds anything."""
         if self.access is None:
             return self.inner.suggest(prefix, limit=limit)
         checked: dict[tuple[str, str], bool] = {}
@@ -202,20 +178,10 @@ class ControlledArchive:
     def _findable(self, items: list[tuple[str, str]]) -> dict[tuple[str, str], bool]:
         assert self.access is not None
         out: dict[tuple[str, str], bool] = {}
-        ids = [v for k, v in items if k == "reference_id"]
-        if ids and hasattr(self.inner, "access_sql") and getattr(self.inner, "db", None) is not None:
-            marks = ",".join("?" * len(ids))
-            readable = {r[0] for r in self.inner.db.execute(
-                f"SELECT c.reference_id FROM cables c JOIN cable_facets f ON f.id = c.id"
-                f" WHERE c.reference_id IN ({marks}) AND {self.inner.access_sql(self.access)}", ids)}
-        else:
-            readable = {i for i in ids if self.inner.get(i, access=self.access) is not None}
         for kind, value in items:
-            if kind == "reference_id":
-                out[kind, value] = value in readable
-            else:
-                q = f'origin:"{value}"' if kind == "origin" else f"tag:{value}"
-                out[kind, value] = self.inner.search(q, limit=0, access=self.access).total > 0
+            field = {"reference_id": "id", "origin": "origin", "tag": "tag"}.get(kind)
+            q = f'{field}:"{value}"' if field and '"' not in value else None
+            out[kind, value] = q is not None and self.inner.search(q, limit=0, access=self.access).total > 0
         return out
 
     def references(self, reference_id: str, *, access: AccessFilter | None = None) -> References:
@@ -246,22 +212,12 @@ class ControlledArchive:
         return replace(t, nodes=nodes)
 
     def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
-        """Counts over readable cables only (references, versions, sources too; no quarantine)."""
+        """Counts over readable cables only (the backend counts references, versions and sources
+        of those; quarantine is not counted for a reader)."""
         acc = self._acc(access)
         out = self.inner.stats(access=acc)
-        db = getattr(self.inner, "db", None)
-        if acc is None or db is None or not hasattr(self.inner, "access_sql"):
-            return out
-        visible = (f"SELECT c.reference_id FROM cables c JOIN cable_facets f ON f.id = c.id"
-                   f" WHERE {self.inner.access_sql(acc)}")
-        out["references"] = db.execute(f"SELECT count(*) FROM refs WHERE from_id IN ({visible})").fetchone()[0]
-        out["versions"] = sum(can_read(acc, Cable(classification=cls, caveats=tuple(json.loads(cav or "[]"))))
-                              for cls, cav in db.execute(
-                                  "SELECT json_extract(record_json, '$.classification'),"
-                                  " json_extract(record_json, '$.caveats') FROM versions"
-                                  f" WHERE reference_id IN ({visible})"))
-        out["sources"] = db.execute(f"SELECT count(*) FROM sources WHERE reference_id IN ({visible})").fetchone()[0]
-        out["quarantined"] = 0
+        if acc is not None:
+            out["quarantined"] = 0
         return out
 
     def to_pandas(self, query: str = "", *, access: AccessFilter | None = None) -> pandas.DataFrame:

@@ -12,6 +12,7 @@ is refused with `DraftConflict` (optimistic concurrency: two people editing one 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,6 +22,7 @@ from cablegram.desk.db import DeskDB, DeskError, now_iso
 from cablegram.desk.people import Post, User, get_post, get_user
 from cablegram.desk.validate import Problem, validate
 from cablegram.model import Cable, Origin
+from cablegram.transactions import archive_rows
 
 __all__ = ["STATES", "Draft", "DraftConflict", "check", "get_draft", "list_drafts", "load_draft", "origin_of",
            "reference_visible", "save_draft"]
@@ -75,7 +77,7 @@ def _draft(desk: DeskDB, row: tuple[Any, ...]) -> Draft:
               row[8], row[9], row[10], row[11], row[12], bool(row[13]), row[14])
     d.clearances = [{"user": u, "comment": c, "at": at} for u, c, at in desk.query(
         "SELECT u.username, k.comment, k.at FROM desk_clearances k JOIN desk_users u ON u.id = k.user_id"
-        " WHERE k.draft_id = ? ORDER BY k.rowid", (d.id,))]
+        " WHERE k.draft_id = ? ORDER BY k.rowid", (d.id,))]  # PostgreSQL: an explicit rowid column
     return d
 
 
@@ -143,13 +145,12 @@ def reference_finder(desk: DeskDB, archive: Any = None, reader: Any = None) -> A
     archive's cables and the desk's releases that `reader` may know of (for a REF given without a
     year). A cable hidden from the reader never lends its year: that would confirm it exists."""
     def find(station: str, serial: int) -> str | None:
-        pattern = f"[0-9][0-9]{station}{serial}"
-        rows = desk.query("SELECT reference_id, created FROM desk_drafts WHERE reference_id GLOB ?", (pattern,))
+        pattern, exact = f"__{station}{serial}", re.compile(rf"\d\d{re.escape(station)}{serial}")
+        rows = desk.query("SELECT reference_id, created FROM desk_drafts WHERE reference_id LIKE ?", (pattern,))
         if archive is not None:
-            inner = getattr(archive, "inner", archive)
-            rows += inner.db.execute("SELECT reference_id, created FROM cables WHERE reference_id GLOB ?",
-                                     (pattern,)).fetchall()
-        seen = [r for r in rows if reference_visible(desk, archive, reader, r[0])]
+            rows += archive_rows(archive, "SELECT reference_id, created FROM cables WHERE reference_id LIKE ?",
+                                 (pattern,))
+        seen = [r for r in rows if exact.fullmatch(r[0]) and reference_visible(desk, archive, reader, r[0])]
         return max(seen, key=lambda r: r[1] or "")[0] if seen else None
     return find
 
@@ -222,7 +223,8 @@ def save_draft(desk: DeskDB, user: User, data: dict[str, Any], *, draft_id: int 
         if draft_id is None:
             draft_id = db.execute(
                 "INSERT INTO desk_drafts(state, post_id, author_id, reply_to, record_json, created_at, updated_at)"
-                " VALUES ('draft', ?, ?, ?, ?, ?, ?)", (post.id, user.id, reply_to, record, now, now)).lastrowid
+                " VALUES ('draft', ?, ?, ?, ?, ?, ?) RETURNING id",
+                (post.id, user.id, reply_to, record, now, now)).fetchone()[0]
             desk.audit("draft.create", user=user, draft_id=draft_id, db=db,
                        detail={"errors": sum(p.level == "error" for p in problems)})
         else:

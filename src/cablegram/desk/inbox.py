@@ -97,7 +97,7 @@ def open_message(desk: DeskDB, user: User, reference_id: str) -> tuple[Cable, st
     text = draft.wire_text or "" if shown is draft.cable else render(shown)
     with desk.transaction() as db:
         if row is not None:
-            db.execute("INSERT OR IGNORE INTO desk_reads VALUES (?, ?, ?)", (row[0], user.id, now_iso()))
+            db.execute("INSERT INTO desk_reads VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (row[0], user.id, now_iso()))
         if is_classified(draft.cable):
             desk.audit("read", user=user, draft_id=draft.id, reference_id=draft.reference_id, db=db,
                        detail={"classification": draft.cable.classification_label,

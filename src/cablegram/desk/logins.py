@@ -12,11 +12,10 @@ address's failures are forgotten `LOCK_MINUTES` after its last one. Admins unloc
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from cablegram.desk.db import DeskDB, DeskError, now_iso
+from cablegram.desk.db import DeskDB, DeskError, Tx, now_iso
 from cablegram.desk.people import User, authenticate, get_user
 
 __all__ = ["ADDRESS_LOCK_AFTER", "FREE_TRIES", "LOCK_AFTER", "LOCK_MINUTES", "MAX_DELAY", "LoginRefused",
@@ -56,7 +55,7 @@ def _now() -> datetime:
     return _time(now_iso())
 
 
-def _failures(db: sqlite3.Connection, key: str) -> _Failures | None:
+def _failures(db: Tx, key: str) -> _Failures | None:
     row = db.execute("SELECT failures, last_at, locked_until FROM desk_login_failures WHERE key = ?",
                      (key,)).fetchone()
     if row is None:
@@ -76,7 +75,7 @@ def _wait(f: _Failures | None, now: datetime) -> int:
     return max(0, int((f.last_at + timedelta(seconds=delay) - now).total_seconds()))
 
 
-def _fail(db: sqlite3.Connection, key: str, lock_after: int, now: datetime) -> bool:
+def _fail(db: Tx, key: str, lock_after: int, now: datetime) -> bool:
     """Count a failure; True when it locks the key."""
     f = _failures(db, key)
     stale = f is not None and (f.locked_until or f.last_at + timedelta(minutes=LOCK_MINUTES)) <= now
@@ -130,9 +129,9 @@ def login(desk: DeskDB, username: str, password: str, address: str | None = None
                 if old is None:
                     db.execute("DELETE FROM desk_login_failures WHERE key = ?", (k,))
                 else:
-                    db.execute("UPDATE desk_login_failures SET failures = max(failures - 1, 0), last_at = ?,"
-                               " locked_until = ? WHERE key = ?", (_iso(old.last_at), _iso(old.locked_until)
-                                                                  if old.locked_until else None, k))
+                    db.execute("UPDATE desk_login_failures SET failures = CASE WHEN failures > 0 THEN failures - 1"
+                               " ELSE 0 END, last_at = ?, locked_until = ? WHERE key = ?",
+                               (_iso(old.last_at), _iso(old.locked_until) if old.locked_until else None, k))
     return user
 
 

@@ -185,7 +185,7 @@ def add_post(desk: DeskDB, name: str, routing_indicator: str | None = None, *,
         raise DeskError(f"post {name} ({ri}) already exists", "name")
     with desk.transaction() as db:
         pid = db.execute("INSERT INTO desk_posts(name, routing_indicator, station, label, collective)"
-                         " VALUES (?, ?, ?, ?, ?)", (name, ri, station, label, int(is_coll))).lastrowid
+                         " VALUES (?, ?, ?, ?, ?) RETURNING id", (name, ri, station, label, int(is_coll))).fetchone()
         desk.audit("post.add", detail={"name": name, "routing_indicator": ri}, db=db)
     post = get_post(desk, name)
     assert post is not None and pid is not None
@@ -199,7 +199,7 @@ def set_members(desk: DeskDB, collective: Post, members: list[str]) -> list[Post
     found = [p for p in (get_post(desk, m) for m in members) if p is not None and not p.collective]
     with desk.transaction() as db:
         db.execute("DELETE FROM desk_collective_members WHERE collective_id = ?", (collective.id,))
-        db.executemany("INSERT OR IGNORE INTO desk_collective_members VALUES (?, ?)",
+        db.executemany("INSERT INTO desk_collective_members VALUES (?, ?) ON CONFLICT DO NOTHING",
                        [(collective.id, p.id) for p in found])
     return found
 
@@ -207,7 +207,8 @@ def set_members(desk: DeskDB, collective: Post, members: list[str]) -> list[Post
 def add_member(desk: DeskDB, collective: Post, member: Post) -> None:
     """Add one post to a collective."""
     with desk.transaction() as db:
-        db.execute("INSERT OR IGNORE INTO desk_collective_members VALUES (?, ?)", (collective.id, member.id))
+        db.execute("INSERT INTO desk_collective_members VALUES (?, ?) ON CONFLICT DO NOTHING",
+                   (collective.id, member.id))
 
 
 def members_of(desk: DeskDB, collective: Post) -> list[Post]:
@@ -359,8 +360,9 @@ def create_token(desk: DeskDB, user: User, label: str = "", *, days: int = TOKEN
     token = "cg_" + secrets.token_urlsafe(32)
     expires = (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with desk.transaction() as db:
-        tid = db.execute("INSERT INTO desk_tokens(token_hash, user_id, label, created, expires) VALUES (?, ?, ?, ?, ?)",
-                         (_digest(token), user.id, label, now_iso(), expires)).lastrowid
+        (tid,) = db.execute("INSERT INTO desk_tokens(token_hash, user_id, label, created, expires)"
+                            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                            (_digest(token), user.id, label, now_iso(), expires)).fetchone()
         desk.audit("token.create", user=user, detail={"id": tid, "label": label, "expires": expires}, db=db)
     return token
 

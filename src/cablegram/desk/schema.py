@@ -1,4 +1,6 @@
-"""The desk's tables, in the archive's SQLite file beside the archive's own (all prefixed `desk_`).
+"""The desk's tables, in the archive's SQLite file beside the archive's own (all prefixed `desk_`);
+the same tables in a PostgreSQL archive are `cablegram.desk.schema_pg`'s (a migration added here
+is added there too, under the same version number).
 
 - `desk_settings(key, value)`: `access_mode` (`open` or `controlled`), `secret_key` (signs web
   sessions).

@@ -1,6 +1,7 @@
 """The workflow: draft -> cleared -> released -> transmitted -> delivered, each step audited.
 
-`release` runs in one `BEGIN IMMEDIATE` transaction: it takes the originating station's next
+`release` runs in one desk write transaction (`BEGIN IMMEDIATE` on SQLite, the desk's advisory
+lock on PostgreSQL: `DeskDB.transaction`): it takes the originating station's next
 serial number and each addressee channel's next sequence number, so concurrent releases (threads
 or processes) queue for the write lock and numbers have no gaps and no duplicates. It then renders
 the wire text (routing header, sections), expands collectives, and delivers to each addressee
@@ -10,14 +11,13 @@ post's inbox. SIPDIS cables are stored in the searchable archive after the commi
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from cablegram.access import can_read, needs_redaction
 from cablegram.desk.compose import normalize
-from cablegram.desk.db import DeskDB, DeskError, now_iso
+from cablegram.desk.db import DeskDB, DeskError, Tx, now_iso
 from cablegram.desk.drafts import Draft, check, load_draft
 from cablegram.desk.people import User, get_post
 from cablegram.desk.validate import blocking
@@ -77,8 +77,8 @@ def _draft_for(desk: DeskDB, draft_id: int, user: User, role: str) -> Draft:
     return draft
 
 
-def _next(db: sqlite3.Connection, post_id: int, ri: str) -> int:
-    db.execute("INSERT OR IGNORE INTO desk_channels VALUES (?, ?, 1)", (post_id, ri))
+def _next(db: Tx, post_id: int, ri: str) -> int:
+    db.execute("INSERT INTO desk_channels VALUES (?, ?, 1) ON CONFLICT DO NOTHING", (post_id, ri))
     (n,) = db.execute("SELECT next_sequence FROM desk_channels WHERE from_post_id = ? AND to_routing_indicator = ?",
                       (post_id, ri)).fetchone()
     db.execute("UPDATE desk_channels SET next_sequence = ? WHERE from_post_id = ? AND to_routing_indicator = ?",
@@ -86,7 +86,7 @@ def _next(db: sqlite3.Connection, post_id: int, ri: str) -> int:
     return int(n)
 
 
-def _numbered(db: sqlite3.Connection, post_id: int, addresses: tuple[Address, ...]) -> tuple[Address, ...]:
+def _numbered(db: Tx, post_id: int, addresses: tuple[Address, ...]) -> tuple[Address, ...]:
     """Addresses with their channel sequence numbers (collectives get none, as on the wire)."""
     out = []
     for a in addresses:
@@ -200,8 +200,8 @@ def release(desk: DeskDB, draft_id: int, user: User, *, when: datetime | None = 
         desk.audit("transmit", user=user, draft_id=draft_id, reference_id=sent.reference_id, db=db,
                    detail={"sections": sent.sections, "routing": list(sent.header.routing_indicators)})
         recipients = _recipients(desk, sent)
-        db.executemany("INSERT OR IGNORE INTO desk_inbox(draft_id, post_id, kind, via, precedence_rank,"
-                       " delivered_at) VALUES (?, ?, ?, ?, ?, ?)",
+        db.executemany("INSERT INTO desk_inbox(draft_id, post_id, kind, via, precedence_rank,"
+                       " delivered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                        [(draft_id, pid, kind, via, PRECEDENCE_RANK.get(prec, 3), now)
                         for pid, kind, via, prec in recipients])
         db.execute("UPDATE desk_drafts SET state = 'delivered' WHERE id = ?", (draft_id,))

@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cablegram.transactions import archive_rows
+
 __all__ = ["DEMO_PEOPLE", "Login", "build_desk", "logins"]
 
 POSTS = ("AMEMBASSY MOSCOW", "SECSTATE WASHDC", "AMEMBASSY KYIV", "CIS COLLECTIVE")
@@ -64,16 +66,15 @@ def logins(path: str | Path) -> list[Login]:
 
 def _next_serial(archive: Any, station: str) -> int:
     """One after the highest serial of `station` in the archive, so released ids never clash."""
-    rows = archive.db.execute("SELECT reference_id FROM cables WHERE reference_id LIKE ?",
-                              (f"__{station}%",)).fetchall()
+    rows = archive_rows(archive, "SELECT reference_id FROM cables WHERE reference_id LIKE ?", (f"__{station}%",))
     serials = [int(m.group(1)) for (rid,) in rows if (m := re.fullmatch(rf"\d\d{station}(\d+)", rid))]
     return max(serials, default=0) + 1
 
 
 def _newest(archive: Any, station: str) -> str | None:
-    row = archive.db.execute("SELECT reference_id FROM cables WHERE reference_id GLOB ? ORDER BY created DESC"
-                             " LIMIT 1", (f"[0-9][0-9]{station}[0-9]*",)).fetchone()
-    return row[0] if row else None
+    rows = archive_rows(archive, "SELECT reference_id FROM cables WHERE reference_id LIKE ?"
+                        " ORDER BY created IS NULL, created DESC", (f"__{station}%",))
+    return next((rid for (rid,) in rows if re.fullmatch(rf"\d\d{station}\d.*", rid)), None)
 
 
 def _ref(reference_id: str | None) -> list[str]:

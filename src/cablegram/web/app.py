@@ -35,7 +35,12 @@ from cablegram.archive.budget import QueryCancelled, QueryTimeout, cancelled
 from cablegram.web import auth, filters, views
 from cablegram.web.core import ArchivePool, NavLink, Settings, WebError, page
 
-__all__ = ["SECURITY_HEADERS", "create_app"]
+__all__ = ["SECURITY_HEADERS", "SERVE_ARCHIVE", "SERVE_OPTIONS", "app_from_environment", "create_app"]
+
+#: What `cablegram serve --workers N` tells its worker processes: the archive's location, and
+#: the options (JSON: templates, query_timeout, cors) each worker builds its app with.
+SERVE_ARCHIVE = "CABLEGRAM_SERVE_ARCHIVE"
+SERVE_OPTIONS = "CABLEGRAM_SERVE_OPTIONS"
 
 HERE = Path(__file__).resolve().parent
 
@@ -213,3 +218,18 @@ def create_app(archive: str | Path | Archive, *, settings: Settings | None = Non
     app.add_middleware(Disconnects)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `cablegram serve --workers N` process (uvicorn's app factory): the archive
+    at `$CABLEGRAM_SERVE_ARCHIVE` (else `$CABLEGRAM_ARCHIVE`), the options in
+    `$CABLEGRAM_SERVE_OPTIONS`. Each worker has its own pool of archive connections."""
+    import json
+    import os
+
+    from cablegram.archive import archive_location
+
+    options = json.loads(os.environ.get(SERVE_OPTIONS) or "{}")
+    settings = Settings(templates=options.get("templates"), query_timeout=options.get("query_timeout"),
+                        extra={"cors_origins": options.get("cors") or []})
+    return create_app(archive_location(os.environ.get(SERVE_ARCHIVE)), settings=settings)

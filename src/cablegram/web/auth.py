@@ -1,11 +1,11 @@
 """Who is asking: sessions, API tokens and CSRF for the web app, and `install(app)`.
 
-`create_app` calls `install(app)` itself (never a discovery loop), which opens the desk in the
-archive's file and adds `DeskAuth`, an ASGI middleware that resolves the request's actor once (a
-`Bearer` API token, or the signed session cookie) into `request.state`, keeps anonymous readers
-out of a controlled archive (401 for the API, a redirect to /login for pages) and turns shared
-collections off there. The archive side of access control (every read through the actor's
-`ControlledArchive`, audited) is `cablegram.web.access`.
+`create_app` calls `install(app)` itself (never a discovery loop), which opens the desk of the
+archive (its SQLite file or PostgreSQL database) and adds `DeskAuth`, an ASGI middleware that
+resolves the request's actor once (a `Bearer` API token, or the signed session cookie) into
+`request.state`, keeps anonymous readers out of a controlled archive (401 for the API, a
+redirect to /login for pages) and turns shared collections off there. The archive side of access
+control (every read through the actor's `ControlledArchive`, audited) is `cablegram.web.access`.
 
 Sessions: the cookie holds a random session id and its HMAC-SHA256 under the archive's secret
 key (HttpOnly, SameSite=Lax); the session row holds the CSRF token that every desk form carries.
@@ -17,15 +17,16 @@ import hashlib
 import hmac
 import sqlite3
 import threading
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from cablegram.desk import DeskDB, User, user_for_token
+from cablegram.desk import DeskDB, User, access_mode, open_desk, user_for_token
+from cablegram.desk.db import redacted
 from cablegram.desk.sessions import Session, session_user
+from cablegram.transactions import is_postgres
 from cablegram.web import access
 from cablegram.web.core import WebError
 
@@ -33,30 +34,35 @@ __all__ = ["SESSION_COOKIE", "DeskAuth", "DeskHandle", "check_csrf", "cookie_val
            "desk_of", "install", "require_user", "session_id"]
 
 SESSION_COOKIE = "cg_session"
-#: Paths anyone may open, even in a controlled archive.
-PUBLIC = ("/login", "/static/", "/favicon", "/openapi.json", "/about")
+#: Paths anyone may open, even in a controlled archive (`/feeds/` checks its own tokens).
+PUBLIC = ("/login", "/static/", "/favicon", "/openapi.json", "/about", "/feeds/")
 
 
 class DeskHandle:
-    """One desk connection per thread (SQLite connections must not interleave transactions)."""
+    """The app's desk: on SQLite one connection per thread (SQLite connections must not
+    interleave transactions); on PostgreSQL one `DeskDB` (a pool) that threads share."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
-        self.get()  # create (or upgrade) the tables now
+        first = self.get()  # create (or upgrade) the tables now
+        self._shared = first if first.shareable else None
 
     def get(self) -> DeskDB:
+        shared = getattr(self, "_shared", None)
+        if shared is not None:
+            return shared
         desk = getattr(self._local, "desk", None)
         if desk is None:
-            desk = self._local.desk = DeskDB(self.path)
+            desk = self._local.desk = open_desk(self.path)
         return desk
 
 
 def desk_of(request: Request) -> DeskDB:
-    """The desk of this app, or 503 when the archive is not a file."""
+    """The desk of this app, or 503 when the archive has none (an archive object, not a location)."""
     handle: DeskHandle | None = getattr(request.app.state, "desk", None)
     if handle is None:
-        raise WebError(503, "the desk needs an archive file")
+        raise WebError(503, "the desk needs an archive file or database")
     return handle.get()
 
 
@@ -165,28 +171,32 @@ class DeskAuth:
 
 
 def _refuse_controlled_readonly(path: str) -> None:
-    """A read-only file has no desk: refuse to serve it if it is controlled (fail closed)."""
-    db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
-    try:
-        row = db.execute("SELECT value FROM desk_settings WHERE key = 'access_mode'").fetchone()
-    except sqlite3.OperationalError:
-        row = None
-    finally:
-        db.close()
-    if row and row[0] == "controlled":
-        raise RuntimeError(f"{path} is a controlled archive: serving it needs write access to the file "
+    """An archive we may not write to has no desk: refuse to serve it if it is controlled (fail
+    closed)."""
+    if access_mode(path) == "controlled":
+        raise RuntimeError(f"{redacted(path)} is a controlled archive: serving it needs write access to it "
                            "(sessions, audit log)")
 
 
+def _cannot_write(path: str) -> tuple[type[BaseException], ...]:
+    """The errors that say the desk cannot be opened for writing at `path`."""
+    if not is_postgres(path):
+        return (sqlite3.OperationalError,)
+    import psycopg
+
+    return (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction)
+
+
 def install(app: FastAPI) -> None:
-    """Open the desk in the archive's file; install the middleware, the pool wrapper, the access hook.
-    An archive that is not a file has no desk (and no access control: it cannot be controlled)."""
+    """Open the desk of the archive (its SQLite file or its PostgreSQL database); install the
+    middleware, the pool wrapper, the access hook. An archive given as an object (not a
+    location) has no desk (and no access control: it cannot be controlled)."""
     path = getattr(app.state.pool, "path", None)
-    if not path or path.startswith(("postgresql://", "postgres://")):  # no desk on PostgreSQL yet
+    if not path:
         return
     try:
         handle = DeskHandle(path)
-    except sqlite3.OperationalError:
+    except _cannot_write(path):
         _refuse_controlled_readonly(path)
         return
     app.state.desk = handle

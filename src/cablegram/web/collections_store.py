@@ -1,5 +1,6 @@
-"""Named collections of cables that readers save, kept in the archive's SQLite file in two
-tables of their own (`web_collections`, `web_collection_items`), created when missing."""
+"""Named collections of cables that readers save, kept in the archive (its SQLite file or its
+PostgreSQL schema) in two tables of their own (`web_collections`, `web_collection_items`),
+created when missing. The SQL is one for both backends (`?` placeholders, `ON CONFLICT`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
-from cablegram.transactions import immediate
+from cablegram.transactions import PgCursor, immediate, is_postgres
 
-__all__ = ["NAME", "CollectionStore", "valid_name"]
+__all__ = ["NAME", "CollectionStore", "create_tables", "valid_name"]
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,63}$")
 _SCHEMA = (
@@ -19,6 +21,14 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS web_collection_items (name TEXT NOT NULL, reference_id TEXT NOT"
     " NULL, added TEXT NOT NULL, PRIMARY KEY (name, reference_id))",
 )
+
+
+def _pg_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import psycopg
+    except ImportError:
+        return ()
+    return (psycopg.Error,)
 
 
 def valid_name(name: str) -> bool:
@@ -31,7 +41,8 @@ def _now() -> str:
 
 
 class CollectionStore:
-    """Collections in the SQLite file at `path` (None: collections are unavailable)."""
+    """Collections in the archive at `path`, a SQLite file or a `postgresql://` URL (None:
+    collections are unavailable)."""
 
     def __init__(self, path: str | None) -> None:
         self.path = path
@@ -42,19 +53,38 @@ class CollectionStore:
         return self.path is not None
 
     @contextmanager
-    def _db(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+    def _db(self, write: bool = False) -> Iterator[Any]:
+        """A connection taking `?` SQL for the block (one transaction when `write`)."""
         if self.path is None:
             raise OSError("this archive has no file to keep collections in")
+        if is_postgres(self.path):
+            import psycopg
+
+            with psycopg.connect(self.path, autocommit=True, connect_timeout=10) as conn:
+                pg = PgCursor(conn)
+                self._create(pg)
+                if write:
+                    with conn.transaction():
+                        yield pg
+                else:
+                    yield pg
+            return
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         try:
-            if not self._ready or write:
-                if not self._ready:
-                    for statement in _SCHEMA:
-                        db.execute(statement)
-                    self._ready = True
-            yield db
+            self._create(db)
+            if write:
+                with immediate(db):
+                    yield db
+            else:
+                yield db
         finally:
             db.close()
+
+    def _create(self, db: Any) -> None:
+        if not self._ready:
+            for statement in _SCHEMA:
+                db.execute(statement)
+            self._ready = True
 
     def names(self) -> list[str]:
         """Every collection's name, in order."""
@@ -63,7 +93,7 @@ class CollectionStore:
         try:
             with self._db() as db:
                 return [r[0] for r in db.execute("SELECT name FROM web_collections ORDER BY name")]
-        except sqlite3.Error:
+        except (sqlite3.Error, *_pg_errors()):
             return []
 
     def summary(self) -> list[tuple[str, int, str]]:
@@ -87,15 +117,15 @@ class CollectionStore:
 
     def add(self, name: str, reference_id: str) -> None:
         """Save a cable into a collection (created if new); saving twice keeps one."""
-        with self._db(write=True) as db, immediate(db):
-            db.execute("INSERT OR IGNORE INTO web_collections VALUES (?, ?)", (name, _now()))
-            db.execute("INSERT OR IGNORE INTO web_collection_items VALUES (?, ?, ?)",
+        with self._db(write=True) as db:
+            db.execute("INSERT INTO web_collections VALUES (?, ?) ON CONFLICT DO NOTHING", (name, _now()))
+            db.execute("INSERT INTO web_collection_items VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                        (name, reference_id, _now()))
 
     def create(self, name: str) -> None:
         """An empty collection."""
         with self._db(write=True) as db:
-            db.execute("INSERT OR IGNORE INTO web_collections VALUES (?, ?)", (name, _now()))
+            db.execute("INSERT INTO web_collections VALUES (?, ?) ON CONFLICT DO NOTHING", (name, _now()))
 
     def remove(self, name: str, reference_id: str) -> None:
         """Take a cable out of a collection."""
@@ -105,6 +135,12 @@ class CollectionStore:
 
     def delete(self, name: str) -> None:
         """Delete a collection and its list (the cables stay in the archive)."""
-        with self._db(write=True) as db, immediate(db):
+        with self._db(write=True) as db:
             db.execute("DELETE FROM web_collection_items WHERE name = ?", (name,))
             db.execute("DELETE FROM web_collections WHERE name = ?", (name,))
+
+
+def create_tables(location: str) -> None:
+    """Create the collections' tables in the archive at `location` (a file or a URL), if missing."""
+    with CollectionStore(location)._db():
+        pass

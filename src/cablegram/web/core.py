@@ -107,6 +107,7 @@ class ArchivePool:
             self.path: str | None = source
             self._size = max(1, size)
             shared = open_archive(source, readonly=True, pool_size=self._size)
+            shared.query_timeout = query_timeout
             self._all.append(shared)
             for _ in range(self._size):
                 self._free.put(shared)

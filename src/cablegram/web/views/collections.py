@@ -25,7 +25,7 @@ FormText = Annotated[str, Form(max_length=64)]
 
 
 def setup(app: FastAPI) -> None:
-    """Keep the collections in the archive's own file."""
+    """Keep the collections in the archive itself (its SQLite file or its PostgreSQL schema)."""
     app.state.collections = CollectionStore(app.state.pool.path)
 
 

@@ -13,7 +13,6 @@ next `advise train`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from cablegram.advise.features import LEVELS, level_of
 from cablegram.advise.filters import FILTERS, TABLE, scored
 from cablegram.advise.model import AdviceModel
 from cablegram.advise.tables import ddl, tables
+from cablegram.archive import reading
 from cablegram.model import Cable
 
 _CREATE = f"""
@@ -61,12 +61,12 @@ def _records(archive: Any) -> Iterator[list[tuple[int, Cable]]]:
     t = tables(archive)
     last = -1
     while True:
-        rows = t.rows("SELECT id, record_json FROM cables WHERE id > ? ORDER BY id LIMIT ?",
-                      (last, _BATCH))
-        if not rows:
+        ids = [int(r[0]) for r in t.rows("SELECT id FROM cables WHERE id > ? ORDER BY id LIMIT ?",
+                                          (last, _BATCH))]
+        if not ids:
             return
-        last = rows[-1][0]
-        yield [(int(i), Cable.from_dict(json.loads(j))) for i, j in rows]
+        last = ids[-1]
+        yield list(zip(ids, reading.records(archive, ids), strict=True))  # stored compressed
 
 
 def score_archive(archive: Any, model: AdviceModel, version: int) -> int:

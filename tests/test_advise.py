@@ -35,19 +35,48 @@ def test_stripping_a_real_cable_keeps_the_words_and_drops_the_stamps(
     assert strip_markings("E.O. 12958: N/A") == ""  # N/A would say "unclassified"
 
 
+def test_markings_the_first_stripper_let_through_are_stripped() -> None:
+    # each of these survived the first stripper and told the model the level (found by shuffling)
+    for marking, words in [
+            ("1. (S/ NATO/AUS) The minister spoke.", "1. THE MINISTER SPOKE."),
+            ("Classified By: Counselor Richard Mills, for reasons 1. 4 (b) and (d)\nHMG is aware.",
+             "HMG IS AWARE."),
+            ("E.O. 11652: GDS\nTAGS: PFOR", "TAGS: PFOR"),
+            ("E.O. 12958: DE...\nSUBJECT: TALKS", "SUBJECT: TALKS"),
+            ("1.4 (B) 1.4(D) DECLASSIFY 11/07/2018\nThe talks went well.", "THE TALKS WENT WELL."),
+            ("SENSITIVE\nSIPDIS\nThe talks went well.", "THE TALKS WENT WELL.")]:
+        assert strip_markings(marking) == words, marking
+    # prose keeps its words: only a line of its own is a caveat
+    assert strip_markings("a sensitive issue") == "A SENSITIVE ISSUE"
+
+
 def test_no_marking_survives_in_any_dev_cable(dev_archive: SQLiteArchive) -> None:  # noqa: F811
     leaks = [(c.reference_id, m.group()) for c in dev_archive.iter_records()
              if (m := _LEAK.search(drafter_text(c)))]
     assert leaks == []
 
 
+_SWALLOWED = re.compile(r"\(\s*[A-Z]{1,3}(?:/[A-Z/]*)?\s*\)|T?AGS?\s*:|\bTAG\s|\bE\.O\.", re.I)
+
+
 def _marking_block(cable: Cable) -> str:
-    """A cable's markings written the way cables write them."""
+    """A cable's markings written the way cables write them.
+
+    Where the parser swallowed the next line into a marking field (a Classified By text running on
+    into `(C) HMG is aware...`, an E.O. text running on into `TAGS: ECON ...`), that text is not a
+    marking: the marking is written from the parsed parts instead."""
     lines = [cable.classification_label or cable.classification or "", *cable.caveats]
     if cable.eo:
-        lines.append(f"E.O. {cable.eo.order or '12958'}: {cable.eo.text}")
+        eo = cable.eo.text
+        if _SWALLOWED.search(eo):
+            eo = f"DECL: {cable.eo.declassify_on or 'OADR'}"
+        lines.append(f"E.O. {cable.eo.order or '12958'}: {eo}")
     if cable.classified_by:
-        lines.append(f"Classified By: {cable.classified_by.text}")
+        by = cable.classified_by
+        text = by.text
+        if len(text) > 200 or _SWALLOWED.search(text):
+            text = f"{by.title or ''} {', '.join(by.names)}, Reasons {' and '.join(by.reasons)}."
+        lines.append(f"Classified By: {text}")
     lines.append(f"{cable.classification or ''} - ENTIRE TEXT.")
     return "\n".join(lines)
 
@@ -67,8 +96,6 @@ def _remarked(cable: Cable, donor: Cable, rng: random.Random) -> Cable:
                    subject=subject, paragraphs=paragraphs, header=donor.header)
 
 
-@pytest.mark.xfail(strict=False, reason="14 of 600 cables still differ: DECL free text (DECL: TWENTY "
-                   "YEARS), DNG: lines, and parser artifacts where a body sits in classified_by")
 def test_shuffling_the_markings_of_the_training_cables_changes_nothing(
         dev_archive: SQLiteArchive) -> None:  # noqa: F811
     cables = [c for c in dev_archive.iter_records() if level_of(c)]
@@ -95,6 +122,13 @@ def test_shuffling_the_markings_of_the_training_cables_changes_nothing(
     np.testing.assert_allclose(n1, n2, atol=1e-12)
 
 
+def dev_paragraphs(path: Path, reference_id: str) -> list[tuple[int, str]]:
+    with SQLiteArchive(path, readonly=True) as archive:
+        cable = archive.get(reference_id)
+    assert cable is not None
+    return [(p.number or k, " ".join(p.text.split())) for k, p in enumerate(cable.paragraphs, start=1)]
+
+
 @pytest.fixture(scope="module")
 def small_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An archive of the dev corpus's first 600 records (a quick model to train)."""
@@ -117,6 +151,7 @@ def test_train_stores_a_versioned_model_and_advise_prints_one_object_a_cable(
     assert before.returncode == 1 and "advise train" in before.stderr
     trained = json.loads(run_cli("advise", "train", "--archive", str(small_archive), "--json").stdout)
     assert trained["version"] == 1 and trained["trained_on"] > 500
+    assert trained["scored"] == trained["trained_on"]  # every released cable of a known level
     assert 0.5 < trained["roc_auc"] <= 1
     import sqlite3
     db = sqlite3.connect(small_archive)
@@ -134,5 +169,15 @@ def test_train_stores_a_versioned_model_and_advise_prints_one_object_a_cable(
         assert sum(r["p"].values()) == pytest.approx(1, abs=1e-3)
         assert r["p_classified"] == pytest.approx(r["p"]["CONFIDENTIAL"] + r["p"]["SECRET"], abs=1e-3)
         assert 0 <= r["noforn"] <= 1
+        assert len(r["terms"]) <= 5 and len(r["paragraphs"]) <= 5
+        assert [p["weight"] for p in r["paragraphs"]] == sorted(
+            (p["weight"] for p in r["paragraphs"]), reverse=True)
+        assert all(p["weight"] > 0 for p in r["paragraphs"])
+    # the paragraphs that push up are the cable's own, by number, and hold its words
+    first = dev_paragraphs(small_archive, ids[0])
+    for p in rows[0]["paragraphs"]:
+        assert any(p["excerpt"][:40] in text for n, text in first if n == p["number"])
+    text = run_cli("advise", ids[0], "--archive", str(small_archive)).stdout
+    assert text.startswith(f"{ids[0]}: advise ") and "pushed up by: " in text
     missing = run_cli("advise", "99NOWHERE1", "--archive", str(small_archive), check=False)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr

@@ -1,5 +1,13 @@
 """The advice model: TF-IDF word and character n-grams plus record features, and calibrated
-linear classifiers for the level and for NOFORN."""
+linear classifiers (a linear SVM, Platt-scaled) in a small hierarchy:
+
+- P(classified): CONFIDENTIAL or SECRET against UNCLASSIFIED or SBU, learnt directly, since it is
+  the figure the advice is judged by (recall of classified cables at a false-positive rate);
+- P(SECRET | classified) and P(SBU | unclassified), each learnt on its side;
+- P(NOFORN).
+
+The level probabilities multiply out: P(SECRET) = P(classified) P(SECRET | classified), and so
+on; they sum to one and P(CONFIDENTIAL) + P(SECRET) is P(classified) exactly."""
 
 from __future__ import annotations
 
@@ -16,11 +24,24 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from cablegram.advise.features import CLASSIFIED, LEVELS, level_of, noforn_of, record_features
-from cablegram.advise.strip import drafter_text
+from cablegram.advise.strip import drafter_text, strip_markings
 from cablegram.model import Cable
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 CHAR_LIMIT = 6000  # character n-grams read the opening of a cable: most of the cost, little gain after
+
+
+@dataclass(frozen=True)
+class Push:
+    """A paragraph that pushes the advice up: its number, the opening of its text, and its share
+    of the score towards CONFIDENTIAL or above (the sum of its terms' contributions)."""
+
+    number: int
+    excerpt: str
+    weight: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "excerpt": self.excerpt, "weight": round(self.weight, 4)}
 
 
 @dataclass(frozen=True)
@@ -33,6 +54,7 @@ class Advice:
     noforn: float
     marked: str | None = None  # the cable's own level, when it has one
     terms: tuple[str, ...] = field(default=())  # the terms that push it up the most
+    paragraphs: tuple[Push, ...] = field(default=())  # the paragraphs that push it up the most
 
     @property
     def p_classified(self) -> float:
@@ -47,12 +69,36 @@ class Advice:
         return {"reference_id": self.reference_id, "advised": self.advised,
                 "p_classified": round(self.p_classified, 4),
                 "p": {k: round(v, 4) for k, v in self.p.items()}, "noforn": round(self.noforn, 4),
-                "marked": self.marked, "below_advice": self.below_advice, "terms": list(self.terms)}
+                "marked": self.marked, "below_advice": self.below_advice, "terms": list(self.terms),
+                "paragraphs": [p.to_dict() for p in self.paragraphs]}
 
 
 def _calibrated(c: float) -> CalibratedClassifierCV:
     svm = LinearSVC(C=c, class_weight="balanced", random_state=0)
     return CalibratedClassifierCV(svm, method="sigmoid", cv=3)
+
+
+class _Head:
+    """One calibrated binary question (a constant when its training cables give one answer)."""
+
+    def __init__(self, c: float, x: sparse.csr_matrix, y: np.ndarray) -> None:
+        self.constant: float | None = None
+        self.model: CalibratedClassifierCV | None = None
+        if y.sum() < 3 or y.sum() > len(y) - 3:
+            self.constant = float(y.mean()) if len(y) else 0.0
+        else:
+            self.model = _calibrated(c).fit(x, y)
+
+    def p(self, x: sparse.csr_matrix) -> np.ndarray:
+        if self.model is None:
+            return np.full(x.shape[0], self.constant or 0.0)
+        return self.model.predict_proba(x)[:, list(self.model.classes_).index(True)]
+
+    def weights(self) -> np.ndarray | None:
+        """The linear weights towards True (mean over the calibration folds)."""
+        if self.model is None:
+            return None
+        return np.mean([cal.estimator.coef_[0] for cal in self.model.calibrated_classifiers_], axis=0)
 
 
 class AdviceModel:
@@ -65,11 +111,11 @@ class AdviceModel:
         self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3,
                                      sublinear_tf=True, max_features=200_000, dtype=np.float32)
         self.record = DictVectorizer(dtype=np.float32)
-        self.level: CalibratedClassifierCV | None = None
-        self.noforn: CalibratedClassifierCV | None = None
+        self.heads: dict[str, _Head] = {}
         self.trained_on = 0
         self.fit_seconds = 0.0
         self._word_names: np.ndarray | None = None
+        self._push: np.ndarray | None = None
 
     def _texts(self, cables: Sequence[Cable]) -> list[str]:
         return [drafter_text(c) for c in cables]
@@ -100,57 +146,81 @@ class AdviceModel:
             kept = list(zip(cables, labels, flags, strict=True))
         x = self.features([c for c, _, _ in kept], fit=True)
         y = np.array([lv for _, lv, _ in kept])
-        self.level = _calibrated(self.c).fit(x, y)
-        nf = np.array([f for _, _, f in kept])
-        self.noforn = _calibrated(self.c).fit(x, nf) if 3 <= nf.sum() < len(nf) - 3 else None
+        classified = np.isin(y, CLASSIFIED)
+        self.heads = {
+            "classified": _Head(self.c, x, classified),
+            "secret": _Head(self.c, x[classified], y[classified] == "SECRET"),
+            "sbu": _Head(self.c, x[~classified], y[~classified] == "SBU"),
+            "noforn": _Head(self.c, x, np.array([f for _, _, f in kept], dtype=bool)),
+        }
         self.trained_on = len(kept)
         self.fit_seconds = time.perf_counter() - start
+        self._push = self._word_names = None
         return self
+
+    def _levels(self, x: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        if not self.heads:
+            raise RuntimeError("the model is not trained")
+        pc = self.heads["classified"].p(x)
+        ps = self.heads["secret"].p(x)
+        pb = self.heads["sbu"].p(x)
+        p = np.column_stack([(1 - pc) * (1 - pb), (1 - pc) * pb, pc * (1 - ps), pc * ps])
+        return p, self.heads["noforn"].p(x)
 
     def probabilities(self, cables: Sequence[Cable]) -> tuple[np.ndarray, np.ndarray]:
         """Per cable: P(level) over LEVELS (columns in LEVELS order) and P(NOFORN)."""
-        if self.level is None:
-            raise RuntimeError("the model is not trained")
-        x = self.features(cables)
-        raw = self.level.predict_proba(x)
-        p = np.zeros((len(cables), len(LEVELS)))
-        for j, cls in enumerate(self.level.classes_):
-            p[:, LEVELS.index(str(cls))] = raw[:, j]
-        if self.noforn is None:
-            nf = np.zeros(len(cables))
-        else:
-            nf = self.noforn.predict_proba(x)[:, list(self.noforn.classes_).index(True)]
-        return p, nf
+        return self._levels(self.features(cables))
 
-    def top_terms(self, cable: Cable, n: int = 5) -> tuple[str, ...]:
-        """The words and phrases of the cable that push it most towards CONFIDENTIAL or above."""
-        if self.level is None:
-            return ()
-        x = self.words.transform(self._texts([cable]))
-        coefs = []
-        for cal in self.level.calibrated_classifiers_:
-            est = cal.estimator
-            classes = list(self.level.classes_)
-            rows = [classes.index(c) for c in CLASSIFIED if c in classes]
-            w = est.coef_[rows].mean(axis=0) - np.delete(est.coef_, rows, axis=0).mean(axis=0)
-            coefs.append(w[: x.shape[1]])
-        weight = np.mean(coefs, axis=0)
-        row = x.tocoo()
-        scored = sorted(zip(row.col, row.data * weight[row.col], strict=True), key=lambda t: -t[1])
-        names = self._names()
-        return tuple(str(names[i]) for i, s in scored[:n] if s > 0)
+    def _word_push(self) -> np.ndarray:
+        """Each word feature's weight towards CONFIDENTIAL or above (computed once)."""
+        if self._push is None:
+            w = self.heads["classified"].weights()
+            n = len(self.words.vocabulary_)
+            self._push = np.zeros(n) if w is None else np.asarray(w[:n], dtype=float)
+        return self._push
 
     def _names(self) -> np.ndarray:
-        if getattr(self, "_word_names", None) is None:
+        if self._word_names is None:
             self._word_names = self.words.get_feature_names_out()
         return self._word_names
 
+    def pushes(self, cable: Cable, x: sparse.csr_matrix, n: int = 5) -> tuple[tuple[str, ...],
+                                                                            tuple[Push, ...]]:
+        """The `n` words or phrases, and the `n` paragraphs, of `cable` (its feature row `x`)
+        that push it most towards CONFIDENTIAL or above. A paragraph's push is the sum of the
+        pushes of the terms it holds."""
+        weight = self._word_push()
+        row = x[:, : len(weight)].tocoo()
+        push = dict(zip(row.col.tolist(), (row.data * weight[row.col]).tolist(), strict=True))
+        top = sorted(((s, i) for i, s in push.items() if s > 0), reverse=True)[:n]
+        names = self._names()
+        terms = tuple(str(names[i]) for _, i in top)
+        analyze = self.words.build_analyzer()
+        vocabulary = self.words.vocabulary_
+        paragraphs = []
+        for k, p in enumerate(cable.paragraphs, start=1):
+            cols = {vocabulary[g] for g in analyze(strip_markings(p.text)) if g in vocabulary}
+            score = sum(push.get(i, 0.0) for i in cols)
+            if score > 0:
+                excerpt = " ".join(p.text.split())
+                excerpt = excerpt if len(excerpt) <= 160 else excerpt[:157].rstrip() + "..."
+                paragraphs.append(Push(p.number or k, excerpt, score))
+        paragraphs.sort(key=lambda q: -q.weight)
+        return terms, tuple(paragraphs[:n])
+
+    def top_terms(self, cable: Cable, n: int = 5) -> tuple[str, ...]:
+        """The words and phrases of the cable that push it most towards CONFIDENTIAL or above."""
+        return self.pushes(cable, self.features([cable]), n)[0]
+
     def advise(self, cables: Sequence[Cable], terms: bool = False) -> list[Advice]:
-        p, nf = self.probabilities(cables)
+        """The advice for each cable; with `terms`, the terms and paragraphs that push it up."""
+        x = self.features(cables)
+        p, nf = self._levels(x)
         out = []
         for i, cable in enumerate(cables):
             probs = {level: float(p[i, j]) for j, level in enumerate(LEVELS)}
             advised = LEVELS[int(np.argmax(p[i]))]
+            words, paragraphs = self.pushes(cable, x[i]) if terms else ((), ())
             out.append(Advice(cable.reference_id, advised, probs, float(nf[i]), level_of(cable),
-                              self.top_terms(cable) if terms else ()))
+                              words, paragraphs))
         return out

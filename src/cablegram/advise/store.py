@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,17 +17,18 @@ import joblib
 import sklearn
 
 from cablegram.advise.model import MODEL_VERSION, AdviceModel
+from cablegram.advise.tables import ddl, tables
 
 TABLE = "advise_models"
 _CREATE = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
-    version INTEGER PRIMARY KEY AUTOINCREMENT,
+    version {{serial}},
     format INTEGER NOT NULL,
     trained_at TEXT NOT NULL,
     trained_on INTEGER NOT NULL,
     sklearn_version TEXT NOT NULL,
     metrics_json TEXT NOT NULL,
-    model BLOB NOT NULL
+    model {{blob}} NOT NULL
 )"""
 
 
@@ -41,30 +41,33 @@ class StoredModel:
     model: AdviceModel
 
 
-def save_model(db: sqlite3.Connection, model: AdviceModel, metrics: dict[str, Any]) -> int:
-    """Store a new version; return its number."""
+def save_model(archive: Any, model: AdviceModel, metrics: dict[str, Any]) -> int:
+    """Store a new version in `archive` (either backend); return its number."""
     buffer = io.BytesIO()
     joblib.dump(model, buffer, compress=3)
-    with db:
-        db.execute(_CREATE)
-        cur = db.execute(
+    t = tables(archive)
+    with t.writing() as w:
+        w.execute(ddl(_CREATE, t.postgres))
+        w.execute(
             f"INSERT INTO {TABLE} (format, trained_at, trained_on, sklearn_version, metrics_json,"
             " model) VALUES (?, ?, ?, ?, ?, ?)",
             (MODEL_VERSION, datetime.now(UTC).isoformat(timespec="seconds"), model.trained_on,
              sklearn.__version__, json.dumps(metrics), buffer.getvalue()))
-    return int(cur.lastrowid or 0)
+        row = w.execute(f"SELECT max(version) FROM {TABLE}").fetchone()
+    return int(row[0])
 
 
-def load_model(db: sqlite3.Connection, version: int | None = None) -> StoredModel | None:
+def load_model(archive: Any, version: int | None = None) -> StoredModel | None:
     """The latest stored model (or `version`), None when there is none or it is of another format."""
-    try:
-        row = db.execute(
-            f"SELECT version, trained_at, trained_on, metrics_json, model FROM {TABLE}"
-            " WHERE format = ? AND (? IS NULL OR version = ?) ORDER BY version DESC LIMIT 1",
-            (MODEL_VERSION, version, version)).fetchone()
-    except sqlite3.OperationalError:  # no table: never trained
+    t = tables(archive)
+    if not t.exists(TABLE):  # never trained
         return None
-    if row is None:
+    rows = t.rows(
+        f"SELECT version, trained_at, trained_on, metrics_json, model FROM {TABLE}"
+        " WHERE format = ? AND (version = ? OR ? < 0) ORDER BY version DESC LIMIT 1",
+        (MODEL_VERSION, version or 0, -1 if version is None else 0))
+    if not rows:
         return None
-    model = joblib.load(io.BytesIO(row[4]))
-    return StoredModel(row[0], row[1], row[2], json.loads(row[3]), model)
+    row = rows[0]
+    model = joblib.load(io.BytesIO(bytes(row[4])))
+    return StoredModel(int(row[0]), row[1], int(row[2]), json.loads(row[3]), model)

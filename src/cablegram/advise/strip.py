@@ -34,27 +34,34 @@ _PARTS = (
     # Classified By: ... Reason(s) 1.4 (b) and (d).  (the classifier's name and title are markings)
     # on a line of its own, the whole line; in a flattened text, up to the reasons
     r"classified\s+by\b[^\n]{0,300}(?=\n|$)",
-    r"classified\s+by\b.{0,240}?\b(?:reasons?|1\.[45]|e\.?\s?o\.?)\s*:?\s*(?:1\.[45]\s*)?"
+    r"classified\s+by\b.{0,240}?\b(?:reasons?|1\.\s?[45]|e\.?\s?o\.?)\s*:?\s*(?:1\.\s?[45]\s*)?"
     r"(?:\(?[ \t]*[a-h]\b[ \t]*\)?(?:[ \t]*(?:,|/|and|&|\+)[ \t]*)?)*\.?",
     r"classified\s+by\b:?[^\n]{0,120}",
-    r"\breasons?:?\s*1\.[45]\s*(?:\(?[ \t]*[a-h]\b[ \t]*\)?(?:[ \t]*(?:,|/|and|&|\+)[ \t]*)?)*\.?",
+    r"\breasons?:?\s*1\.\s?[45]\s*(?:\(?[ \t]*[a-h]\b[ \t]*\)?(?:[ \t]*(?:,|/|and|&|\+)[ \t]*)?)*\.?",
     # E.O. 12958: DECL: 01/08/2028, E.O. 12958: N/A, E.O. 12958 AS AMENDED; DECLASSIFIED ...
+    # (on a line of its own, the whole line: `E.O. 12958: DE...`, `E.O. 11652: GDS`)
+    r"\be\.?\s?o\.?\s*1\d{4}\b[^\n]{0,60}(?=\n|$)",
     r"\be\.?\s?o\.?\s*1\d{4}\b\s*:?\s*(?:as\s+amended[;:,]?\s*)?"
     r"(?:n/?a\b|declassified[^\n.]*\.?|decl(?:assify)?\s*(?:on)?\s*:?[^\n]{0,40})?",
-    r"\b(?:decl(?:assify)?\s*(?:on)?|dng)\s*:[^\n]{0,40}|\b1\.[45]\s*\(\s*[a-h]\s*\)|\bdecl\s*:?\s*(?:oadr|x[1-8]|\d{1,2}/\d{1,2}/\d{2,4})\b",
+    r"\b(?:decl(?:assify)?\s*(?:on)?|dng)\s*:[^\n]{0,40}|\b1\.\s?[45]\s*\(\s*[a-h]\s*\)",
+    r"\bdecl(?:assify)?(?:\s+on)?\s*:?\s*(?:oadr|x[1-8]|\d{1,2}/\d{1,2}/\d{2,4})\b",
+    # the 1970s General Declassification Schedule: GDS, XGDS-1, XGDS 2
+    r"\bx?gds(?:\s*-\s*[1-4]|\s[1-4]\b)?\b",
     # handling lines of the unclassified-but-sensitive
     r"\bsensitive\s+but\s+unclassified\b|\bfor\s+official\s+use\s+only\b",
     r"\b(?:please\s+)?(?:protect|handle|treat)\s+accordingly\b",
     r"\bnot\s+for\s+(?:internet|public)\s+(?:distribution|release)\b",
     r"\bentire\s+text\b",
     # portion marks: (C), (S//NF), (SBU), (secret//rel germany), (U//FOUO)
-    r"\(\s*(?:TS|S|C|U|SBU|LOU|FOUO|" + _LEVEL + r")(?:\s*/{1,2}\s*[a-z ,]{1,40})?\s*\)",
+    r"\(\s*(?:TS|S|C|U|SBU|LOU|FOUO|" + _LEVEL + r")(?:\s*/{1,2}\s*[a-z ,/]{1,40})?\s*\)",
     # the routing header's security field (ZNY CCCCC), when the parser left a header in the body
     r"\bZN[YR]\s+[A-Z]{5}\b|\b(?:CCCCC|SSSSS|EEEEE|UUUUU)\b",
     # bare portion marks without brackets: S/NF, C//NF, NF
     r"\b(?:TS|S|C|U|SBU)\s*/{1,2}\s*NF\b|\bNF\b",
     # letter-spaced classification lines
     *(_spaced(w) for w in ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET")),
+    # a caveat line of its own: SENSITIVE
+    r"(?:^|(?<=\n))[ \t]*sensitive[ \t]*(?=\n|$)",
     # caveat words beside a control (SIPDIS SENSITIVE), then the levels and controls themselves
     r"\bsensitive\b(?=[\s/,]+" + _CONTROL + r"\b)|(?<=" + "SIPDIS" + r")[\s/,]+sensitive\b",
     r"\b" + _LEVEL + r"\b",

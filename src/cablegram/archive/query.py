@@ -37,7 +37,7 @@ MAX_DEPTH = 16
 MIN_PREFIX = 3
 
 FIELDS = ("origin", "tag", "class", "caveat", "from", "to", "ref", "subject", "id", "drafter", "approver", "office",
-          "person", "place", "org")
+          "person", "place", "org", "advice")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
@@ -439,6 +439,10 @@ def _field_sql(f: Field, r: Resolver, params: list[object], d: Dialect) -> str:
     if name == "office":
         params.append(_office_code(value))
         return "f.id IN (SELECT cable_id FROM offices WHERE code = ?)"
+    if name == "advice":  # the advice's own table (cablegram.advise.scores), when trained
+        from cablegram.advise.filters import advice_sql
+
+        return advice_sql(value, r, f.position)
     if name == "to":
         names = r.addressee_names(value)
         named = d.names_in("name", names, params) + " OR " if names else ""

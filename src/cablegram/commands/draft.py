@@ -102,17 +102,30 @@ def run(args: argparse.Namespace) -> int:
         with open_archive(desk.path) as archive:
             draft, problems = save_draft(desk, user, data, draft_id=draft_id, archive=archive,
                                          version=args.version if args.id else None)
+            advice = _advice(archive, draft)
         wire = preview(desk, draft) if args.show else ""
     errors = [p for p in problems if p.level == "error"]
     if args.json:
-        print(json.dumps({"draft": draft.to_dict(), "problems": [p.to_dict() for p in problems]}, ensure_ascii=False))
+        print(json.dumps({"draft": draft.to_dict(), "problems": [p.to_dict() for p in problems],
+                          "advice": advice.to_dict() if advice else None}, ensure_ascii=False))
     else:
         warnings = len(problems) - len(errors)
         again = " (your draft with this subject, updated; --new for another)" if draft_id and args.id is None else ""
         print(f"draft {draft.id} saved ({draft.state}){again}: {len(errors)} error(s), {warnings} warning(s)")
         for p in problems:
             print(f"  {p.level}: {p.field}: {p.message}")
+        if advice:
+            from cablegram.commands.advise import format_advice
+
+            print("classification advice: " + format_advice(advice))
         if args.show:
             print()
             print(wire, end="")
     return 1 if errors else 0
+
+
+def _advice(archive: Any, draft: Any) -> Any:
+    """The classification advice on the draft, when the archive has a model (never a block)."""
+    from cablegram.advise.desk import draft_advice
+
+    return None if draft.withheld else draft_advice(archive, draft.cable)

@@ -109,8 +109,19 @@ def _draft_page(request: Request, draft: Draft | None, form: dict[str, str], pro
     wire = preview(desk, draft) if draft is not None else ""
     return _page(request, "desk/draft.html", status=status, title=f"Draft {draft.id}" if draft else "New draft",
                  draft=draft, form=form, problems=problems, by_field=_problems_by_field(problems), wire=wire,
+                 advice=_advice(desk, draft),
                  precedences=PRECEDENCES, classifications=CLASSIFICATIONS, message=message,
                  errors=sum(p.level == "error" for p in problems))
+
+
+def _advice(desk: Any, draft: Draft | None) -> Any:
+    """The classification advice on the draft as its reader sees it (never a block)."""
+    if draft is None or draft.withheld:
+        return None
+    from cablegram.advise.desk import draft_advice
+
+    with open_archive(desk.path, readonly=True) as archive:
+        return draft_advice(archive, draft.cable)
 
 
 @router.get("/desk", response_class=HTMLResponse)

@@ -52,6 +52,10 @@ def _u_draft_with_secret_paragraph() -> dict[str, Any]:
             "signers": ["BEYRLE"]}
 
 
+#: The desk's people and the two the site adds (a copy: the shared dict stays as other modules know it).
+SITE_PASSWORDS = {**PASSWORDS, "uma": "uma-pass-6", "alex": "alex-pass-7"}
+
+
 @pytest.fixture()
 def site(backend_location: str) -> tuple[Any, dict[str, Any], str]:
     """A desk on a SQLite file and on a PostgreSQL schema: the web, the CLI and the desk alike."""
@@ -60,7 +64,6 @@ def site(backend_location: str) -> tuple[Any, dict[str, Any], str]:
                              password="uma-pass-6")
     people["alex"] = add_user(desk, "alex", post="MOSCOW", roles="drafter", clearance="SECRET", caveats="NOFORN",
                               password="alex-pass-7")
-    PASSWORDS.update({"uma": "uma-pass-6", "alex": "alex-pass-7"})
     return desk, people, backend_location
 
 
@@ -70,7 +73,7 @@ def _csrf(text: str) -> str:
 
 def _login(client: TestClient, who: str, password: str | None = None) -> Any:
     csrf = _csrf(client.get("/login").text)
-    return client.post("/login", data={"username": who, "password": password or PASSWORDS[who], "csrf": csrf,
+    return client.post("/login", data={"username": who, "password": password or SITE_PASSWORDS[who], "csrf": csrf,
                                        "next": "/desk"}, follow_redirects=False)
 
 
@@ -181,7 +184,7 @@ def test_failed_logins_are_throttled_then_locked_and_an_admin_unlocks(site, caps
     client = TestClient(create_app(path))
     for _ in range(desk_logins.FREE_TRIES):
         assert _login(client, "anna", "wrong").status_code == 401
-    early = _login(client, "anna", PASSWORDS["anna"])  # even the right password must wait now
+    early = _login(client, "anna", SITE_PASSWORDS["anna"])  # even the right password must wait now
     assert early.status_code == 429 and early.headers["retry-after"] == "2"
     assert "wait 2 second(s)" in early.text and "too many failed logins" in early.text
     delays = []
@@ -193,7 +196,7 @@ def test_failed_logins_are_throttled_then_locked_and_an_admin_unlocks(site, caps
         delays.append(int(retry.headers["retry-after"]))
     assert delays == [4, 8, 16, 32, 60, 60, desk_logins.LOCK_MINUTES * 60]  # growing, capped, then a lock
     clock.advance(desk_logins.MAX_DELAY)
-    r = _login(client, "anna", PASSWORDS["anna"])  # still locked: the lock has its own end
+    r = _login(client, "anna", SITE_PASSWORDS["anna"])  # still locked: the lock has its own end
     assert r.status_code == 429 and "is locked for 14 more minute(s)" in r.text and "an admin can unlock" in r.text
     assert "anna" in desk_logins.locked_users(desk)
     assert main(["users", "list", "--archive", str(path)]) == 0
@@ -201,7 +204,7 @@ def test_failed_logins_are_throttled_then_locked_and_an_admin_unlocks(site, caps
     assert main(["users", "unlock", "anna", "--archive", str(path)]) == 0
     assert f"{desk_logins.LOCK_AFTER} failed login(s) forgotten" in capsys.readouterr().out
     clock.advance(desk_logins.MAX_DELAY)  # the address's own delay
-    assert _login(client, "anna", PASSWORDS["anna"]).status_code == 303
+    assert _login(client, "anna", SITE_PASSWORDS["anna"]).status_code == 303
     actions = [e["action"] for e in desk.audit_log(limit=100)]
     assert "login.locked" in actions and "login.unlock" in actions
 
@@ -226,9 +229,9 @@ def test_failed_logins_from_one_address_are_throttled_across_usernames(site, mon
         clock.advance(desk_logins.MAX_DELAY)
         assert desk_logins.login(desk, f"nobody{i}", "guess", "203.0.113.9") is None
     with pytest.raises(desk_logins.LoginRefused) as refused:
-        desk_logins.login(desk, "erin", PASSWORDS["erin"], "203.0.113.9")
+        desk_logins.login(desk, "erin", SITE_PASSWORDS["erin"], "203.0.113.9")
     assert "your address" in refused.value.message and refused.value.retry_after > 0
-    assert desk_logins.login(desk, "erin", PASSWORDS["erin"], "198.51.100.1") is not None  # another address
+    assert desk_logins.login(desk, "erin", SITE_PASSWORDS["erin"], "198.51.100.1") is not None  # another address
 
 
 # --- item 8: sessions and tokens end ---------------------------------------------------------------

@@ -90,8 +90,12 @@ def test_every_page_and_api_example_of_web_md_answers_on_the_demo(tmp_path: Path
     text = (ROOT / "docs" / "web.md").read_text(encoding="utf-8")
     paths = sorted({p for p in re.findall(r"`(/[^`\s]*)`", text)
                     if not p.startswith(("/collections/", "/api/collections/", "/static/"))
-                    and p != "/api/" and "..." not in p})
+                    and p != "/api/" and "..." not in p and "{" not in p})  # {id}: a pattern
     assert any("/cable/" in p for p in paths) and any(p.startswith("/api/cables/") for p in paths)
+    signed_in = ("/alerts", "/api/alerts")  # the docs say "(logged in)": there, and asking for it
     with TestClient(create_app(str(tmp_path / "demo.db"))) as client:
-        missing = {p: r.status_code for p in paths if (r := client.get(p.split("#")[0])).status_code != 200}
+        answers = {p: client.get(p.split("#")[0]).status_code for p in paths}
+    missing = {p: code for p, code in answers.items()
+               if code != (401 if p.startswith(signed_in) else 200)}
     assert not missing, missing
+    assert any(p.startswith(signed_in) for p in answers)

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cablegram.archive.base import AccessFilter, Hit
+from cablegram.archive.similar_view import ReaderIndex, reader_index
 
 __all__ = ["SIMILAR", "Similar", "distinctive_terms", "fold", "similar"]
 
@@ -76,68 +76,70 @@ def _text(cable: Any) -> str:
     return "\n".join(parts)
 
 
-def _vocab(db: Any) -> bool:
-    """An `fts5vocab` table over the archive's index, in the connection's temp schema."""
-    try:
-        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.cablegram_vocab USING fts5vocab(main, cables_fts, row)")
-    except Exception:
-        return False
-    return True
+def _counts(cable: Any) -> Counter[str]:
+    return Counter(t for t in fold(_text(cable)) if len(t) > 2 and t not in _STOP and not _NUMBER.match(t))
 
 
-#: Document frequencies already looked up, per archive file and state (the vocabulary table counts
-#: a word's documents by reading its whole entry: a millisecond for a common word on a large
-#: archive, so a server keeps what it has looked up until the archive changes).
-_DF_CACHE: dict[str, tuple[int, dict[str, int]]] = {}
-_DF_CACHE_WORDS = 200_000
-
-
-def _doc_freqs(archive: Any, terms: list[str]) -> tuple[dict[str, int], int] | None:
-    """Document frequency of each term and the number of indexed cables, or None without a vocab."""
-    inner = getattr(archive, "inner", archive)
-    db = getattr(inner, "db", None)
-    if not isinstance(db, sqlite3.Connection) or not _vocab(db):
-        return None
-    # the highest row id stands for the number of cables (ids are handed out in order): a count
-    # would read the whole table on every page
-    (top,) = db.execute("SELECT coalesce(max(id), 0) FROM cable_facets").fetchone()
-    total = max(int(top), 1)
-    key = str(getattr(inner, "path", id(db)))
-    state, known = _DF_CACHE.get(key, (-1, {}))
-    if state != total or len(known) > _DF_CACHE_WORDS:
-        known = {}
-        _DF_CACHE[key] = (total, known)
-    missing = [t for t in terms if t not in known]
-    if missing:
-        marks = ",".join("?" * len(missing))
-        found = dict(db.execute(f"SELECT term, doc FROM temp.cablegram_vocab WHERE term IN ({marks})", missing))
-        known.update((t, int(found.get(t, 0))) for t in missing)
-    return {t: known[t] for t in terms}, total
-
-
-def distinctive_terms(archive: Any, cable: Any, n: int = TERMS) -> list[str]:
-    """The cable's `n` most distinctive words (TF-IDF against the archive's index)."""
-    counts = Counter(t for t in fold(_text(cable)) if len(t) > 2 and t not in _STOP and not _NUMBER.match(t))
-    if not counts:
-        return []
-    candidates = [t for t, _ in counts.most_common(_CANDIDATES)]
-    found = _doc_freqs(archive, candidates)
-    if found is None:
-        ranked = sorted(candidates, key=lambda t: (-counts[t], -len(t), t))
-        return ranked[:n]
-    freqs, total = found
-    # a word no other cable has finds nothing
-    scored = sorted(((counts[t] * math.log(total / freqs[t]), t) for t in candidates if freqs.get(t, 0) > 1),
-                    key=lambda x: (-x[0], x[1]))
-    out: list[str] = []
+def _weighed(view: ReaderIndex, counts: Counter[str], n: int) -> list[tuple[str, float, tuple[int, ...]]]:
+    """The cable's `n` most distinctive words with their weights and the cables the reader sees that
+    hold them: TF-IDF over what the reader may see, heaviest first while their cables stay within
+    `POSTINGS` in all."""
+    total = max(view.total, 1)
+    lists = {t: view.cables(t, POSTINGS) for t, _ in counts.most_common(_CANDIDATES)}
+    # a word no other cable has finds nothing; a word of more than POSTINGS cables is never taken
+    scored = sorted(((counts[t] * math.log(total / len(ids)), t) for t, ids in lists.items()
+                     if ids is not None and len(ids) > 1), key=lambda x: (-x[0], x[1]))
+    out: list[tuple[str, float, tuple[int, ...]]] = []
     budget = POSTINGS
     for _, t in scored:
-        if freqs[t] <= budget:
-            out.append(t)
-            budget -= freqs[t]
+        ids = lists[t]
+        assert ids is not None
+        if len(ids) <= budget:
+            out.append((t, (1 + math.log(counts[t])) * math.log(total / len(ids)), ids))
+            budget -= len(ids)
             if len(out) == n:
                 break
     return out
+
+
+def distinctive_terms(archive: Any, cable: Any, n: int = TERMS) -> list[str]:
+    """The cable's `n` most distinctive words (TF-IDF over the cables the reader of `archive` may
+    see; without an FTS5 index, by their count in the cable)."""
+    counts = _counts(cable)
+    if not counts:
+        return []
+    view = reader_index(archive)
+    if view is None:
+        ranked = sorted((t for t, _ in counts.most_common(_CANDIDATES)), key=lambda t: (-counts[t], -len(t), t))
+        return ranked[:n]
+    return [t for t, _, _ in _weighed(view, counts, n)]
+
+
+def _ranked(view: ReaderIndex, weighed: list[tuple[str, float, tuple[int, ...]]], own: int,
+            limit: int) -> list[tuple[int, float]]:
+    """Row ids of the cables that share the most weight of the words (newest first among equals)."""
+    scores: dict[int, float] = {}
+    for _, weight, ids in weighed:
+        for i in ids:
+            scores[i] = scores.get(i, 0.0) + weight
+    scores.pop(own, None)
+    return sorted(scores.items(), key=lambda x: (-x[1], -x[0]))[:limit]
+
+
+def _hits(archive: Any, terms: list[str], ranked: list[tuple[int, float]], access: AccessFilter | None) -> list[Hit]:
+    """The hits of `ranked` (row id, score) as the reader's search shows them, in that order."""
+    db = archive.db
+    marks = ",".join("?" * len(ranked))
+    refs = dict(db.execute(f"SELECT id, reference_id FROM cables WHERE id IN ({marks})", [i for i, _ in ranked]))
+    wanted = [(refs[i], s) for i, s in ranked if i in refs]
+    shown: dict[str, Hit] = {}
+    for start in range(0, len(wanted), 30):  # the query language allows 32 terms in filters
+        chunk = [r for r, _ in wanted[start:start + 30]]
+        result = archive.search(" OR ".join(terms), filters=" OR ".join(f"id:{r}" for r in chunk),
+                                limit=len(chunk), sort="date", access=access)
+        shown.update((h.reference_id, h) for h in result.hits)
+    # the score is ours: the index's BM25 would weigh words by every cable, hidden ones too
+    return [replace(shown[r], score=round(s, 3)) for r, s in wanted if r in shown]
 
 
 def similar(archive: Any, reference_id: str, *, access: AccessFilter | None = None,
@@ -145,10 +147,24 @@ def similar(archive: Any, reference_id: str, *, access: AccessFilter | None = No
     """The `limit` cables most like `reference_id` that the reader may see (None: no such cable).
 
     `archive` is what the reader reads through (a `ControlledArchive` in a controlled archive)."""
+    if access is not None and getattr(archive, "inner", None) is None:
+        from cablegram.desk.controlled import ControlledArchive  # a plain archive and an access: read as that reader
+
+        archive = ControlledArchive(archive, access)
     cable = archive.get(reference_id, access=access)
     if cable is None:
         return None
     rid = cable.reference_id or reference_id
+    view = reader_index(archive)
+    if view is not None:
+        counts = _counts(cable)
+        weighed = _weighed(view, counts, TERMS) if counts else []
+        if not weighed:
+            return Similar(rid, (), ())
+        terms = [t for t, _, _ in weighed]
+        own = archive.db.execute("SELECT id FROM cables WHERE reference_id = ?", (rid,)).fetchone()
+        ranked = _ranked(view, weighed, own[0] if own else -1, limit)
+        return Similar(rid, tuple(terms), tuple(_hits(archive, terms, ranked, access)) if ranked else ())
     terms = distinctive_terms(archive, cable)
     if not terms:
         return Similar(rid, (), ())

@@ -12,6 +12,7 @@ Without --archive it builds /tmp/cablegram-bench/similar-xN.db from the dev corp
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -76,8 +77,10 @@ def main() -> None:
             started = time.perf_counter()
             plain(archive, rid)
             base.append(time.perf_counter() - started)
-    print(f"{path}: {len(ids)} cables, {args.cables} cables' similar lists")
-    for label, xs in (("similar (TF-IDF, postings budget)", ours), ("baseline (12 most frequent words)", base)):
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{path}: {len(ids)} cables, {args.cables} cables' similar lists; load average {load}"
+          f" on {os.cpu_count()} cores")
+    for label, xs in (("similar (TF-IDF as the reader sees)", ours), ("baseline (12 most frequent words)", base)):
         mean = statistics.mean(xs) * 1000
         print(f"{label:<36} p50 {ms(xs, .5):7.1f} ms  p95 {ms(xs, .95):7.1f} ms  mean {mean:7.1f} ms")
     print(f"ratio {statistics.mean(ours) / statistics.mean(base):.2f}; target p95 under 100 ms:"

@@ -12,11 +12,13 @@ first); the cable itself is left out (its versions share its reference id).
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from cablegram.archive.base import AccessFilter, Hit
@@ -31,9 +33,11 @@ TERMS = 12
 #: Index entries the more-like-this query may read (the sum of its words' document frequencies):
 #: what keeps it fast on a large archive, by preferring the rarer of the distinctive words.
 POSTINGS = 3000
+#: Cables one word of it may be found in (a word in more is too common to tell cables apart; its
+#: count is read no further than this).
+WORD_POSTINGS = 1000
 #: Candidate words looked up in the index (the most frequent in the cable).
-_CANDIDATES = 60
-_NUMBER = re.compile(r"^\d+$")
+_CANDIDATES = 40
 _TOKEN = re.compile(r"[^\W_]+")
 _ASCII = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("""
@@ -50,9 +54,18 @@ def fold(text: str) -> list[str]:
     letters and digits, lower case, diacritics removed."""
     if text.isascii():
         return _ASCII.findall(text.lower())
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = _OTHER.sub(lambda m: _plain(m.group()), text)
     return _TOKEN.findall(plain.casefold())
+
+
+_OTHER = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=8192)
+def _plain(ch: str) -> str:
+    """A character decomposed (NFKD) without its combining marks (one at a time: the same as the
+    whole text's, whose only reordering is of the marks left out)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +90,11 @@ def _text(cable: Any) -> str:
 
 
 def _counts(cable: Any) -> Counter[str]:
-    return Counter(t for t in fold(_text(cable)) if len(t) > 2 and t not in _STOP and not _NUMBER.match(t))
+    """How often the cable (as the reader sees it) uses each word that may be distinctive."""
+    counts = Counter(fold(_text(cable)))
+    for t in [t for t in counts if len(t) < 3 or t in _STOP or t.isdigit()]:
+        del counts[t]
+    return counts
 
 
 def _weighed(view: ReaderIndex, counts: Counter[str], n: int) -> list[tuple[str, float, tuple[int, ...]]]:
@@ -85,18 +102,19 @@ def _weighed(view: ReaderIndex, counts: Counter[str], n: int) -> list[tuple[str,
     hold them: TF-IDF over what the reader may see, heaviest first while their cables stay within
     `POSTINGS` in all."""
     total = max(view.total, 1)
-    lists = {t: view.cables(t, POSTINGS) for t, _ in counts.most_common(_CANDIDATES)}
-    # a word no other cable has finds nothing; a word of more than POSTINGS cables is never taken
-    scored = sorted(((counts[t] * math.log(total / len(ids)), t) for t, ids in lists.items()
-                     if ids is not None and len(ids) > 1), key=lambda x: (-x[0], x[1]))
+    freqs = {t: view.count(t, WORD_POSTINGS) for t, _ in counts.most_common(_CANDIDATES)}
+    # a word no other cable has finds nothing; a word of more than WORD_POSTINGS cables is never taken
+    scored = sorted(((counts[t] * math.log(total / df), t) for t, df in freqs.items() if 1 < df <= WORD_POSTINGS),
+                    key=lambda x: (-x[0], x[1]))
     out: list[tuple[str, float, tuple[int, ...]]] = []
     budget = POSTINGS
     for _, t in scored:
-        ids = lists[t]
-        assert ids is not None
-        if len(ids) <= budget:
-            out.append((t, (1 + math.log(counts[t])) * math.log(total / len(ids)), ids))
-            budget -= len(ids)
+        df = freqs[t]
+        if df <= budget:
+            ids = view.cables(t, WORD_POSTINGS)
+            assert ids is not None and len(ids) == df
+            out.append((t, (1 + math.log(counts[t])) * math.log(total / df), ids))
+            budget -= df
             if len(out) == n:
                 break
     return out
@@ -123,23 +141,18 @@ def _ranked(view: ReaderIndex, weighed: list[tuple[str, float, tuple[int, ...]]]
         for i in ids:
             scores[i] = scores.get(i, 0.0) + weight
     scores.pop(own, None)
-    return sorted(scores.items(), key=lambda x: (-x[1], -x[0]))[:limit]
+    return [(i, score) for score, i in heapq.nlargest(limit, ((score, i) for i, score in scores.items()))]
 
 
-def _hits(archive: Any, terms: list[str], ranked: list[tuple[int, float]], access: AccessFilter | None) -> list[Hit]:
+def _hits(archive: Any, terms: list[str], ranked: list[tuple[int, float]]) -> list[Hit]:
     """The hits of `ranked` (row id, score) as the reader's search shows them, in that order."""
-    db = archive.db
-    marks = ",".join("?" * len(ranked))
-    refs = dict(db.execute(f"SELECT id, reference_id FROM cables WHERE id IN ({marks})", [i for i, _ in ranked]))
-    wanted = [(refs[i], s) for i, s in ranked if i in refs]
-    shown: dict[str, Hit] = {}
-    for start in range(0, len(wanted), 30):  # the query language allows 32 terms in filters
-        chunk = [r for r, _ in wanted[start:start + 30]]
-        result = archive.search(" OR ".join(terms), filters=" OR ".join(f"id:{r}" for r in chunk),
-                                limit=len(chunk), sort="date", access=access)
-        shown.update((h.reference_id, h) for h in result.hits)
+    ids = [i for i, _ in ranked]
+    refs = dict(archive.db.execute(f"SELECT id, reference_id FROM cables WHERE id IN ({','.join('?' * len(ids))})",
+                                   ids))
+    scores = {refs.get(i): s for i, s in ranked}
+    hits = archive.hits_of(" OR ".join(terms), ids)
     # the score is ours: the index's BM25 would weigh words by every cable, hidden ones too
-    return [replace(shown[r], score=round(s, 3)) for r, s in wanted if r in shown]
+    return [replace(h, score=round(scores[h.reference_id], 3)) for h in hits]
 
 
 def similar(archive: Any, reference_id: str, *, access: AccessFilter | None = None,
@@ -164,7 +177,7 @@ def similar(archive: Any, reference_id: str, *, access: AccessFilter | None = No
         terms = [t for t, _, _ in weighed]
         own = archive.db.execute("SELECT id FROM cables WHERE reference_id = ?", (rid,)).fetchone()
         ranked = _ranked(view, weighed, own[0] if own else -1, limit)
-        return Similar(rid, tuple(terms), tuple(_hits(archive, terms, ranked, access)) if ranked else ())
+        return Similar(rid, tuple(terms), tuple(_hits(archive, terms, ranked)) if ranked else ())
     terms = distinctive_terms(archive, cable)
     if not terms:
         return Similar(rid, (), ())

@@ -43,38 +43,52 @@ class ReaderIndex:
     reader_fts: str | None = None  # R's index (schema-qualified), when the reader has an R
     reader_rows: str | None = None  # R's rows table
     total: int = 0  # cables the reader may see
-    _lists: dict[tuple[str, int], tuple[int, ...] | None] = field(default_factory=dict)
+    _lists: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict)
+    _counts: dict[tuple[str, int], int] = field(default_factory=dict)
     _entries: int = 0
+
+    def _matches(self, select: str, term: str, limit: int) -> list[tuple[int]]:
+        """`select` (`count(*)` or `id`) over the first `limit` cables the reader sees holding `term`."""
+        match = _quoted(term)
+        if self.access_sql == "1":
+            return self.db.execute(f"SELECT {select} FROM (SELECT rowid AS id FROM cables_fts"
+                                   " WHERE cables_fts MATCH ? LIMIT ?)", (match, limit)).fetchall()
+        outside = (f"SELECT m.rowid AS id FROM cables_fts m JOIN cable_facets f ON f.id = m.rowid"
+                   f" WHERE cables_fts MATCH ? AND {self.access_sql}")
+        params: tuple[object, ...] = (match,)
+        if self.reader_rows is not None and self.reader_fts is not None:
+            bare = self.reader_fts.split(".", 1)[1]
+            outside += (f" AND m.rowid NOT IN (SELECT id FROM {self.reader_rows})"
+                        f" UNION ALL SELECT rowid FROM {self.reader_fts} WHERE {bare} MATCH ?")
+            params += (match,)
+        return self.db.execute(f"SELECT {select} FROM ({outside} LIMIT ?)", (*params, limit)).fetchall()
+
+    def count(self, term: str, limit: int) -> int:
+        """How many cables the reader may see hold `term`, counted up to `limit + 1` (more: `limit + 1`)."""
+        key = (term, -limit)
+        if key not in self._counts:
+            self._keep(1)
+            self._counts[key] = int(self._matches("count(*)", term, limit + 1)[0][0])
+        return self._counts[key]
 
     def cables(self, term: str, limit: int) -> tuple[int, ...] | None:
         """Row ids of the cables the reader may see that hold `term`; None when more than `limit`."""
+        if self.count(term, limit) > limit:
+            return None
         key = (term, limit)
-        if key in self._lists:
-            return self._lists[key]
-        match = _quoted(term)
-        if self.reader_rows is None:
-            sql = "SELECT rowid FROM cables_fts WHERE cables_fts MATCH ? LIMIT ?"
-            if self.access_sql != "1":
-                sql = (f"SELECT m.rowid FROM cables_fts m JOIN cable_facets f ON f.id = m.rowid"
-                       f" WHERE cables_fts MATCH ? AND {self.access_sql} LIMIT ?")
-            ids = [i for (i,) in self.db.execute(sql, (match, limit + 1))]
-        else:
-            assert self.reader_fts is not None
-            ids = [i for (i,) in self.db.execute(
-                f"SELECT m.rowid FROM cables_fts m JOIN cable_facets f ON f.id = m.rowid"
-                f" WHERE cables_fts MATCH ? AND {self.access_sql}"
-                f" AND m.rowid NOT IN (SELECT id FROM {self.reader_rows}) LIMIT ?", (match, limit + 1))]
-            if len(ids) <= limit:
-                bare = self.reader_fts.split(".", 1)[1]
-                ids += [i for (i,) in self.db.execute(
-                    f"SELECT rowid FROM {self.reader_fts} WHERE {bare} MATCH ? LIMIT ?", (match, limit + 1 - len(ids)))]
-        found = tuple(ids) if len(ids) <= limit else None
-        if self._entries > _KEEP_ENTRIES:
-            self._lists.clear()
-            self._entries = 0
-        self._lists[key] = found
-        self._entries += len(found or ()) + 1
+        found = self._lists.get(key)
+        if found is None:
+            found = tuple(i for (i,) in self._matches("id", term, limit + 1))
+            self._keep(len(found))
+            self._lists[key] = found
         return found
+
+    def _keep(self, entries: int) -> None:
+        if self._entries + entries > _KEEP_ENTRIES:
+            self._lists.clear()
+            self._counts.clear()
+            self._entries = 0
+        self._entries += entries
 
 
 def reader_index(archive: Any) -> ReaderIndex | None:

@@ -18,6 +18,7 @@ bench adds a desk and alerts to it).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import shutil
@@ -75,25 +76,32 @@ def setup(path: Path, n: int, controlled: bool) -> list[Any]:
     return users
 
 
-def run(path: Path, releases: list[str], controlled: bool, n: int) -> tuple[list[float], list[float], int]:
+def run(path: Path, releases: list[str], controlled: bool,
+        n: int) -> tuple[list[float], list[float], list[float], int]:
     users = setup(path, n, controlled)
     desk = DeskDB(path)
     searches = desk.query("SELECT user_id, query FROM desk_saved_searches")
     by_id = {u.id: u for u in users}
-    ours, base, made = [], [], 0
+    ours, base, cpus, made = [], [], [], 0
     with open_archive(path) as archive:
         match_new(desk, archive, [releases[0]], webhooks=False)  # warm: caches, the reader indexes
         for rid in releases[1:]:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             made += len(match_new(desk, archive, [rid], webhooks=False))
             ours.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu)
         for rid in releases[1:4]:  # the baseline is slow: three releases
             started = time.perf_counter()
             for user_id, query in searches:
                 _confirmed(_reader_archive(archive, by_id[user_id], controlled), query, [rid])
             base.append(time.perf_counter() - started)
     desk.close()
-    return ours, base, made
+    return ours, base, cpus, made
+
+
+def load() -> str:
+    """The load average (1, 5, 15 minutes): on a shared machine, what the wall times went through."""
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def ms(xs: list[float], q: float) -> float:
@@ -116,14 +124,17 @@ def main() -> None:
         with open_archive(source, readonly=True) as archive:
             ids = [r for (r,) in archive.db.execute("SELECT reference_id FROM cables")]
         releases = random.Random(3).sample(ids, args.releases + 1)
-        print(f"{len(ids)} cables, {args.searches} saved searches of 20 readers, {args.releases} releases")
+        print(f"{len(ids)} cables, {args.searches} saved searches of 20 readers, {args.releases} releases;"
+              f" load average {load()} on {os.cpu_count()} cores")
         for controlled in (False, True):
             path = Path(tmp) / f"{'controlled' if controlled else 'open'}.db"
             shutil.copyfile(source, path)
-            ours, base, made = run(path, releases, controlled, args.searches)
+            ours, base, cpus, made = run(path, releases, controlled, args.searches)
             mode = "controlled" if controlled else "open"
             print(f"{mode:<10} match_new per release  p50 {ms(ours, .5):7.1f} ms  p95 {ms(ours, .95):7.1f} ms"
                   f"  mean {statistics.mean(ours) * 1000:7.1f} ms  ({made} alerts)")
+            print(f"{mode:<10} its CPU time           p50 {ms(cpus, .5):7.1f} ms  p95 {ms(cpus, .95):7.1f} ms"
+                  f"  mean {statistics.mean(cpus) * 1000:7.1f} ms  (load average {load()})")
             print(f"{mode:<10} baseline (every saved query through the reader's search)"
                   f"  mean {statistics.mean(base) * 1000:7.1f} ms per release")
             mean = statistics.mean(ours) * 1000

@@ -7,7 +7,7 @@ tag and origin filters, drawn from the words of the corpus's subjects, leaving o
 than 1% of subjects use), in an open archive and in a
 controlled one (readers of four clearances). The baseline, run here too, is the plain way: each
 saved query through the reader's search restricted to the new id (no word pass).
-Target: under 50 ms per release with 1,000 saved searches.
+Target: under 50 ms per release with 1,000 saved searches. Part of the desk bench (`bench/desk.py`).
 
     python bench/alerts.py [--archive dev.db] [--releases 40] [--searches 1000]
 
@@ -108,28 +108,24 @@ def ms(xs: list[float], q: float) -> float:
     return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))] * 1000
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--archive", type=Path, help="an archive of the dev corpus (default: ingest one)")
-    parser.add_argument("--releases", type=int, default=40)
-    parser.add_argument("--searches", type=int, default=1000)
-    args = parser.parse_args()
+def report(archive_path: Path | None, releases: int = 40, searches: int = 1000) -> None:
+    """Print the figures (`archive_path`: an archive of the dev corpus, copied; None: ingest one)."""
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "dev.db"
-        if args.archive:
-            shutil.copyfile(args.archive, source)
+        if archive_path:
+            shutil.copyfile(archive_path, source)
         else:
             with open_archive(source) as archive:
                 ingest(archive, dev_records())
         with open_archive(source, readonly=True) as archive:
             ids = [r for (r,) in archive.db.execute("SELECT reference_id FROM cables")]
-        releases = random.Random(3).sample(ids, args.releases + 1)
-        print(f"{len(ids)} cables, {args.searches} saved searches of 20 readers, {args.releases} releases;"
+        sample = random.Random(3).sample(ids, releases + 1)
+        print(f"{len(ids)} cables, {searches} saved searches of 20 readers, {releases} releases;"
               f" load average {load()} on {os.cpu_count()} cores")
         for controlled in (False, True):
             path = Path(tmp) / f"{'controlled' if controlled else 'open'}.db"
             shutil.copyfile(source, path)
-            ours, base, cpus, made = run(path, releases, controlled, args.searches)
+            ours, base, cpus, made = run(path, sample, controlled, searches)
             mode = "controlled" if controlled else "open"
             print(f"{mode:<10} match_new per release  p50 {ms(ours, .5):7.1f} ms  p95 {ms(ours, .95):7.1f} ms"
                   f"  mean {statistics.mean(ours) * 1000:7.1f} ms  ({made} alerts)")
@@ -141,6 +137,15 @@ def main() -> None:
             print(f"{mode:<10} ratio {statistics.mean(ours) / statistics.mean(base):.3f};"
                   f" target under 50 ms per release: mean {'met' if mean < 50 else 'NOT met'},"
                   f" p95 {'met' if ms(ours, .95) < 50 else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--archive", type=Path, help="an archive of the dev corpus (default: ingest one)")
+    parser.add_argument("--releases", type=int, default=40)
+    parser.add_argument("--searches", type=int, default=1000)
+    args = parser.parse_args()
+    report(args.archive, args.releases, args.searches)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ POSTINGS = 3000
 #: count is read no further than this).
 WORD_POSTINGS = 1000
 #: Candidate words looked up in the index (the most frequent in the cable).
-_CANDIDATES = 40
+_CANDIDATES = 24
 _TOKEN = re.compile(r"[^\W_]+")
 _ASCII = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("""

@@ -10,6 +10,8 @@ Two figures per reader (CONFIDENTIAL and SECRET without NOFORN), each against a 
 
     python bench/access.py [--archive dev.db]
 
+Part of the desk bench (`bench/desk.py`, with the alerts at release time).
+
 Without --archive it ingests the dev corpus into a temporary file first.
 """
 
@@ -52,7 +54,7 @@ def old_candidates(archive: object, reader: Reader) -> int:
     ids = {r[0] for r in db.execute(
         "SELECT DISTINCT p.cable_id FROM paragraphs p JOIN cable_facets f ON f.id = p.cable_id"
         f" WHERE {sql} AND p.marking IN (SELECT value FROM json_each(?))", (json.dumps(hidden),))}
-    for i, mark in db.execute("SELECT c.id, json_extract(c.record_json, '$.subject_marking') FROM cables c"
+    for i, mark in db.execute("SELECT c.id, json_extract(c.record_json, '$.subject_marking') FROM cable_texts c"
                               f" JOIN cable_facets f ON f.id = c.id WHERE {sql}"):
         if mark and not portion_visible(acc, mark):
             ids.add(i)
@@ -97,6 +99,15 @@ def bench_reader(archive: object, rows: list[tuple[str, str]], reader: Reader) -
           f"(baseline, parse only: {t_base:5.2f} s; x{t_shown / t_base:.2f})")
 
 
+def report(path: Path) -> None:
+    """Print the figures for the archive at `path`."""
+    with open_archive(path, readonly=True) as archive:
+        rows = archive.db.execute("SELECT raw_text, record_json FROM cable_texts").fetchall()
+        print(f"{len(rows)} cables in {path}")
+        for reader in (Reader("CONFIDENTIAL"), Reader("SECRET")):
+            bench_reader(archive, rows, reader)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--archive", type=Path)
@@ -106,11 +117,7 @@ def main() -> None:
         path = Path(tempfile.mkdtemp()) / "dev.db"
         with open_archive(path) as archive:
             ingest(archive, dev_records())
-    with open_archive(path, readonly=True) as archive:
-        rows = archive.db.execute("SELECT raw_text, record_json FROM cables").fetchall()
-        print(f"{len(rows)} cables in {path}")
-        for reader in (Reader("CONFIDENTIAL"), Reader("SECRET")):
-            bench_reader(archive, rows, reader)
+    report(path)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ from archive_fixtures import dev_archive, dev_archive_path, run_cli  # noqa: F40
 from cablegram.access import can_read
 from cablegram.archive import SQLiteArchive, open_archive
 from cablegram.archive.similar import distinctive_terms, fold, similar
-from cablegram.desk import add_user, create_token, open_desk
+from cablegram.desk import add_post, add_user, create_token, open_desk
 from cablegram.desk.controlled import ControlledArchive
+from cablegram.model import Cable
 from cablegram.web.app import create_app
 from corpus import DEV, SHARED
 from test_access_leaks import Reader, build, expectations, make_cables
@@ -144,3 +145,68 @@ def test_similar_cables_on_both_backends(backend_location: str) -> None:
     client = TestClient(create_app(backend_location))
     got = client.get(f"/api/cable/{rid}/similar").json()
     assert [h["reference_id"] for h in got["similar"]] == [h.reference_id for h in found.hits]
+
+
+def _talk(base: Cable, level: int, text: str) -> Cable:
+    """A cable (parsed back from its telegram text) at `level` (0 UNCLASSIFIED .. 2 SECRET) whose
+    one paragraph is `text`."""
+    from dataclasses import replace
+
+    from cablegram.model import EO, ClassifiedBy, Paragraph
+    from cablegram.telegram.parse import parse
+    from cablegram.telegram.render import render
+    from test_access_leaks import LEVELS, MARKS
+
+    cable = replace(
+        base, classification=LEVELS[level], caveats=("SIPDIS",), subject_marking=MARKS[level],
+        subject=f"TALKS REPORT {base.serial}", paragraphs=(Paragraph(1, MARKS[level], None, text),),
+        summary=None, comment=None, references=(),
+        eo=EO("12958", "2030-01-01", "DECL: 01/01/2030") if level else EO("12958", None, "N/A"),
+        classified_by=ClassifiedBy(("John Doe",), "Ambassador", ("1.4(b)",), "Ambassador John Doe, Reasons 1.4 (b)")
+        if level else None)
+    text_ = render(cable)
+    return parse(text_).with_source({"text": text_})
+
+
+def test_a_hidden_cable_does_not_change_a_readers_similar_list(backend_location: str) -> None:
+    """The words a reader's similar list is searched by, and its order, come only from what the
+    reader may see: a SECRET cable full of one of the words changes nothing a CONFIDENTIAL reader
+    gets, through the API, the cable page and the CLI. (Document frequencies read from the whole
+    index counted the SECRET cable: the word fell behind its equal, and BM25 re-scored the list.)"""
+    from cablegram.synth import synthesize
+    from test_access_leaks import ingest_cables
+
+    bases = [item.cable for item in synthesize(9, seed=3, versions=0)]
+    watched = "The mission reviewed kestrelwing kestrelwing kestrelwing and ospreywing ospreywing ospreywing"
+    visible = [_talk(bases[0], 0, watched)]
+    visible += [_talk(bases[i], i % 2, f"The envoy raised kestrelwing once in talks {i}") for i in (1, 2, 3)]
+    visible += [_talk(bases[i], i % 2, f"The envoy raised ospreywing once in talks {i}") for i in (4, 5, 6)]
+    hidden = _talk(bases[7], 2, "Secret notes on " + " ".join(["kestrelwing"] * 120))
+    ingest_cables(backend_location, visible)
+    desk = open_desk(backend_location)
+    add_post(desk, "SECSTATE WASHDC")
+    desk.set_access_mode("controlled")
+    user = add_user(desk, "simleak", post="STATE", clearance="CONFIDENTIAL")
+    headers = {"Authorization": f"Bearer {create_token(desk, user)}"}
+    desk.close()
+    rid = visible[0].reference_id or ""
+
+    def answers() -> tuple[str, str, str]:
+        client = TestClient(create_app(backend_location))
+        api = client.get(f"/api/cable/{rid}/similar", headers=headers)
+        page = client.get(f"/cable/{rid}", headers=headers)
+        assert api.status_code == page.status_code == 200
+        section = page.text.split("<h2>Similar cables</h2>", 1)[1].split("</section>", 1)[0]
+        cli = run_cli("similar", rid, "--json", "--archive", backend_location, "--as", "simleak").stdout
+        return api.text, section, cli
+
+    before = answers()
+    got = json.loads(before[0])
+    assert {"kestrelwing", "ospreywing"} <= set(got["terms"])
+    assert {h["reference_id"] for h in got["similar"]} == {c.reference_id for c in visible[1:]}
+    ingest_cables(backend_location, [hidden])
+    with open_archive(backend_location, readonly=True) as archive:
+        assert archive.get(hidden.reference_id or "") is not None  # it is there, above the reader
+    after = answers()
+    for what, old, new in zip(("API", "cable page", "CLI"), before, after, strict=True):
+        assert new == old, f"the {what} answer changed with a hidden cable: {old!r} -> {new!r}"

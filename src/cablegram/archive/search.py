@@ -29,8 +29,8 @@ from cablegram.archive.base import (
 )
 from cablegram.archive.budget import QueryCancelled, QueryTimeout, time_budget
 from cablegram.archive.query import Plan, QueryError, compile_query, parse_query
+from cablegram.archive.snippets import body_snippet, positive_terms, term_pattern
 from cablegram.archive.snippets import hit_snippet as _snippet
-from cablegram.archive.snippets import positive_terms, term_pattern
 from cablegram.archive.sqlite_reader import for_reader, matches, tables
 from cablegram.model import Cable
 
@@ -149,11 +149,6 @@ def _hits(archive: SQLBackend, plan: Plan, page: list[tuple[int, float | None]],
     ids = [i for i, _ in page]
     marks = ",".join("?" * len(ids))
     in_r = [i for i in ids if reader is not None and i in reader.ids]
-    snippets: dict[int, str] = {}
-    if plan.match:
-        snippets = _fts_snippets(archive, "cables_fts", plan.match, [i for i in ids if i not in in_r])
-        if reader is not None:
-            snippets.update(_fts_snippets(archive, tables(reader)[0], plan.match, in_r))
     pattern = term_pattern(t for q in queries if q for t in positive_terms(parse_query(q)))
     rows = {r[0]: r for r in archive.db.execute(
         "SELECT id, reference_id, created, origin_label, classification_label, subject,"
@@ -170,10 +165,19 @@ def _hits(archive: SQLBackend, plan: Plan, page: list[tuple[int, float | None]],
             shown = Cable.from_dict(json.loads(record))
             texts = json.dumps([{"text": p.text} for p in shown.paragraphs if not is_withheld(p)])
             rows[i] = (*rows[i][:5], shown.subject, (shown.summary or "")[:240] or None, texts)
+    # the paragraph around the first match; the index's own snippet (it reads and tokenizes the
+    # whole text) only for the hits whose match is elsewhere
+    body = {i: body_snippet(pattern, rows[i][5] or "", rows[i][6] or "", rows[i][7]) for i in ids}
+    snippets: dict[int, str] = {}
+    rest = [i for i in ids if not body[i]]
+    if plan.match and rest:
+        snippets = _fts_snippets(archive, "cables_fts", plan.match, [i for i in rest if i not in in_r])
+        if reader is not None:
+            snippets.update(_fts_snippets(archive, tables(reader)[0], plan.match, [i for i in rest if i in in_r]))
     out = []
     for i, score in page:
         r = rows[i]
-        snippet = _snippet(snippets.get(i) or "", pattern, r[5] or "", r[6] or "", r[7])
+        snippet = body[i] or _snippet(snippets.get(i) or "", None, r[5] or "", r[6] or "", None)
         out.append(Hit(r[1], r[2], r[3], r[4], r[5], _SPACES.sub(" ", snippet).strip(),
                        -score if score is not None else None))
     return out
@@ -213,6 +217,21 @@ def search(archive: SQLBackend, query: str, *, filters: str | None = None,
                             facets=counts, offset=offset, limit=limit)
 
     return guarded(archive, query, run)
+
+
+def hits_of(archive: SQLBackend, query: str, ids: Sequence[int], *, access: AccessFilter | None = None,
+            reader: ReaderSource | None = None) -> list[Hit]:
+    """The hits of the cables with row ids `ids`, in that order, as `search` for `query` shows them
+    (subjects and snippets; a cable of R as the reader sees it), without searching, counting or
+    ranking: for a caller that chose the cables itself. Those `access` hides are left out."""
+    if not ids:
+        return []
+    plan = for_reader(compile_for(archive, query, None, _checked_access(access, reader)), reader)
+    marks = ",".join("?" * len(ids))
+    shown = {i for (i,) in archive.db.execute(
+        f"SELECT f.id FROM cable_facets f WHERE f.id IN ({marks}) AND {archive.access_sql(access)}", list(ids))}
+    return guarded(archive, query, lambda: _hits(archive, plan, [(i, None) for i in ids if i in shown],
+                                                 (query,), reader))
 
 
 def iter_ids(archive: SQLBackend, query: str, *, access: AccessFilter | None = None,

@@ -12,15 +12,17 @@ first); the cable itself is left out (its versions share its reference id).
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
-import sqlite3
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from cablegram.archive.base import AccessFilter, Hit
+from cablegram.archive.similar_view import ReaderIndex, reader_index
 
 __all__ = ["SIMILAR", "Similar", "distinctive_terms", "fold", "similar"]
 
@@ -31,9 +33,11 @@ TERMS = 12
 #: Index entries the more-like-this query may read (the sum of its words' document frequencies):
 #: what keeps it fast on a large archive, by preferring the rarer of the distinctive words.
 POSTINGS = 3000
+#: Cables one word of it may be found in (a word in more is too common to tell cables apart; its
+#: count is read no further than this).
+WORD_POSTINGS = 1000
 #: Candidate words looked up in the index (the most frequent in the cable).
-_CANDIDATES = 60
-_NUMBER = re.compile(r"^\d+$")
+_CANDIDATES = 24
 _TOKEN = re.compile(r"[^\W_]+")
 _ASCII = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("""
@@ -50,9 +54,18 @@ def fold(text: str) -> list[str]:
     letters and digits, lower case, diacritics removed."""
     if text.isascii():
         return _ASCII.findall(text.lower())
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = _OTHER.sub(lambda m: _plain(m.group()), text)
     return _TOKEN.findall(plain.casefold())
+
+
+_OTHER = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=8192)
+def _plain(ch: str) -> str:
+    """A character decomposed (NFKD) without its combining marks (one at a time: the same as the
+    whole text's, whose only reordering is of the marks left out)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,68 +89,70 @@ def _text(cable: Any) -> str:
     return "\n".join(parts)
 
 
-def _vocab(db: Any) -> bool:
-    """An `fts5vocab` table over the archive's index, in the connection's temp schema."""
-    try:
-        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.cablegram_vocab USING fts5vocab(main, cables_fts, row)")
-    except Exception:
-        return False
-    return True
+def _counts(cable: Any) -> Counter[str]:
+    """How often the cable (as the reader sees it) uses each word that may be distinctive."""
+    counts = Counter(fold(_text(cable)))
+    for t in [t for t in counts if len(t) < 3 or t in _STOP or t.isdigit()]:
+        del counts[t]
+    return counts
 
 
-#: Document frequencies already looked up, per archive file and state (the vocabulary table counts
-#: a word's documents by reading its whole entry: a millisecond for a common word on a large
-#: archive, so a server keeps what it has looked up until the archive changes).
-_DF_CACHE: dict[str, tuple[int, dict[str, int]]] = {}
-_DF_CACHE_WORDS = 200_000
-
-
-def _doc_freqs(archive: Any, terms: list[str]) -> tuple[dict[str, int], int] | None:
-    """Document frequency of each term and the number of indexed cables, or None without a vocab."""
-    inner = getattr(archive, "inner", archive)
-    db = getattr(inner, "db", None)
-    if not isinstance(db, sqlite3.Connection) or not _vocab(db):
-        return None
-    # the highest row id stands for the number of cables (ids are handed out in order): a count
-    # would read the whole table on every page
-    (top,) = db.execute("SELECT coalesce(max(id), 0) FROM cable_facets").fetchone()
-    total = max(int(top), 1)
-    key = str(getattr(inner, "path", id(db)))
-    state, known = _DF_CACHE.get(key, (-1, {}))
-    if state != total or len(known) > _DF_CACHE_WORDS:
-        known = {}
-        _DF_CACHE[key] = (total, known)
-    missing = [t for t in terms if t not in known]
-    if missing:
-        marks = ",".join("?" * len(missing))
-        found = dict(db.execute(f"SELECT term, doc FROM temp.cablegram_vocab WHERE term IN ({marks})", missing))
-        known.update((t, int(found.get(t, 0))) for t in missing)
-    return {t: known[t] for t in terms}, total
-
-
-def distinctive_terms(archive: Any, cable: Any, n: int = TERMS) -> list[str]:
-    """The cable's `n` most distinctive words (TF-IDF against the archive's index)."""
-    counts = Counter(t for t in fold(_text(cable)) if len(t) > 2 and t not in _STOP and not _NUMBER.match(t))
-    if not counts:
-        return []
-    candidates = [t for t, _ in counts.most_common(_CANDIDATES)]
-    found = _doc_freqs(archive, candidates)
-    if found is None:
-        ranked = sorted(candidates, key=lambda t: (-counts[t], -len(t), t))
-        return ranked[:n]
-    freqs, total = found
-    # a word no other cable has finds nothing
-    scored = sorted(((counts[t] * math.log(total / freqs[t]), t) for t in candidates if freqs.get(t, 0) > 1),
+def _weighed(view: ReaderIndex, counts: Counter[str], n: int) -> list[tuple[str, float, tuple[int, ...]]]:
+    """The cable's `n` most distinctive words with their weights and the cables the reader sees that
+    hold them: TF-IDF over what the reader may see, heaviest first while their cables stay within
+    `POSTINGS` in all."""
+    total = max(view.total, 1)
+    freqs = {t: view.count(t, WORD_POSTINGS) for t, _ in counts.most_common(_CANDIDATES)}
+    # a word no other cable has finds nothing; a word of more than WORD_POSTINGS cables is never taken
+    scored = sorted(((counts[t] * math.log(total / df), t) for t, df in freqs.items() if 1 < df <= WORD_POSTINGS),
                     key=lambda x: (-x[0], x[1]))
-    out: list[str] = []
+    out: list[tuple[str, float, tuple[int, ...]]] = []
     budget = POSTINGS
     for _, t in scored:
-        if freqs[t] <= budget:
-            out.append(t)
-            budget -= freqs[t]
+        df = freqs[t]
+        if df <= budget:
+            ids = view.cables(t, WORD_POSTINGS)
+            assert ids is not None and len(ids) == df
+            out.append((t, (1 + math.log(counts[t])) * math.log(total / df), ids))
+            budget -= df
             if len(out) == n:
                 break
     return out
+
+
+def distinctive_terms(archive: Any, cable: Any, n: int = TERMS) -> list[str]:
+    """The cable's `n` most distinctive words (TF-IDF over the cables the reader of `archive` may
+    see; without an FTS5 index, by their count in the cable)."""
+    counts = _counts(cable)
+    if not counts:
+        return []
+    view = reader_index(archive)
+    if view is None:
+        ranked = sorted((t for t, _ in counts.most_common(_CANDIDATES)), key=lambda t: (-counts[t], -len(t), t))
+        return ranked[:n]
+    return [t for t, _, _ in _weighed(view, counts, n)]
+
+
+def _ranked(view: ReaderIndex, weighed: list[tuple[str, float, tuple[int, ...]]], own: int,
+            limit: int) -> list[tuple[int, float]]:
+    """Row ids of the cables that share the most weight of the words (newest first among equals)."""
+    scores: dict[int, float] = {}
+    for _, weight, ids in weighed:
+        for i in ids:
+            scores[i] = scores.get(i, 0.0) + weight
+    scores.pop(own, None)
+    return [(i, score) for score, i in heapq.nlargest(limit, ((score, i) for i, score in scores.items()))]
+
+
+def _hits(archive: Any, terms: list[str], ranked: list[tuple[int, float]]) -> list[Hit]:
+    """The hits of `ranked` (row id, score) as the reader's search shows them, in that order."""
+    ids = [i for i, _ in ranked]
+    refs = dict(archive.db.execute(f"SELECT id, reference_id FROM cables WHERE id IN ({','.join('?' * len(ids))})",
+                                   ids))
+    scores = {refs.get(i): s for i, s in ranked}
+    hits = archive.hits_of(" OR ".join(terms), ids)
+    # the score is ours: the index's BM25 would weigh words by every cable, hidden ones too
+    return [replace(h, score=round(scores[h.reference_id], 3)) for h in hits]
 
 
 def similar(archive: Any, reference_id: str, *, access: AccessFilter | None = None,
@@ -145,10 +160,24 @@ def similar(archive: Any, reference_id: str, *, access: AccessFilter | None = No
     """The `limit` cables most like `reference_id` that the reader may see (None: no such cable).
 
     `archive` is what the reader reads through (a `ControlledArchive` in a controlled archive)."""
+    if access is not None and getattr(archive, "inner", None) is None:
+        from cablegram.desk.controlled import ControlledArchive  # a plain archive and an access: read as that reader
+
+        archive = ControlledArchive(archive, access)
     cable = archive.get(reference_id, access=access)
     if cable is None:
         return None
     rid = cable.reference_id or reference_id
+    view = reader_index(archive)
+    if view is not None:
+        counts = _counts(cable)
+        weighed = _weighed(view, counts, TERMS) if counts else []
+        if not weighed:
+            return Similar(rid, (), ())
+        terms = [t for t, _, _ in weighed]
+        own = archive.db.execute("SELECT id FROM cables WHERE reference_id = ?", (rid,)).fetchone()
+        ranked = _ranked(view, weighed, own[0] if own else -1, limit)
+        return Similar(rid, tuple(terms), tuple(_hits(archive, terms, ranked)) if ranked else ())
     terms = distinctive_terms(archive, cable)
     if not terms:
         return Similar(rid, (), ())

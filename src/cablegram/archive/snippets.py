@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from cablegram.archive.base import MARK_END, MARK_START
 from cablegram.archive.query import And, Node, Not, Or, Term
@@ -41,11 +43,18 @@ def fold(text: str) -> str:
     """Lower case without diacritics, one character for one (so offsets stay those of `text`)."""
     if text.isascii():  # most cables: ASCII lower case is one for one
         return text.lower()
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFD", ch)[:1] or ch
-        out.append(base.lower() if len(base.lower()) == 1 else ch)
-    return "".join(out)
+    # each other character folded once (they are few), then ASCII lower case
+    return _OTHER.sub(lambda m: _fold_char(m.group()), text).translate(_ASCII_LOWER)
+
+
+_OTHER = re.compile(r"[^\x00-\x7f]")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    base = unicodedata.normalize("NFD", ch)[:1] or ch
+    return base.lower() if len(base.lower()) == 1 else ch
 
 
 def term_pattern(terms: Iterable[Term]) -> re.Pattern[str] | None:
@@ -56,10 +65,12 @@ def term_pattern(terms: Iterable[Term]) -> re.Pattern[str] | None:
         if not words:
             continue
         body = r"\W+".join(re.escape(w) for w in words)
-        alternatives.append(rf"(?<!\w){body}" + (r"\w*" if t.prefix else r"(?!\w)"))
+        alternatives.append(body + (r"\w*" if t.prefix else r"(?!\w)"))
     if not alternatives:
         return None
-    return re.compile("|".join(sorted(set(alternatives), key=len, reverse=True)))
+    # the word start once, before the alternatives (not in each: tried at every position, it was
+    # most of the time a snippet took)
+    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(set(alternatives), key=len, reverse=True)) + ")")
 
 
 def paragraph_snippet(texts: Sequence[str], pattern: re.Pattern[str] | None, *, words: int = 32,

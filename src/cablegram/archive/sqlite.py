@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cablegram.archive import compress, graph, reading, schema, search, sqlite_reader
 from cablegram.archive import dims as dims_mod
-from cablegram.archive.base import AccessFilter, References, SearchResult, Sort, Thread, VersionInfo
+from cablegram.archive.base import AccessFilter, Hit, References, SearchResult, Sort, Thread, VersionInfo
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
 from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
 from cablegram.archive.sqlite_loading import READER_CACHE_KIB, READER_MMAP_BYTES
@@ -472,6 +472,11 @@ class SQLiteArchive:
         """Search; see `cablegram.archive.search.search`."""
         return search.search(self, query, filters=filters, facets=facets, limit=limit,
                              offset=offset, sort=sort, access=access, reader=reader)
+
+    def hits_of(self, query: str, ids: Sequence[int], *, access: AccessFilter | None = None,
+                reader: ReaderSource | None = None) -> list[Hit]:
+        """The hits of chosen row ids; see `cablegram.archive.search.hits_of`."""
+        return search.hits_of(self, query, ids, access=access, reader=reader)
 
     def reader_source(self, access: AccessFilter) -> ReaderSource:
         """The match source of what `access` sees (see `cablegram.archive.reader`), built when the

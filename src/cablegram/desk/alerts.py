@@ -30,16 +30,19 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+import weakref
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from cablegram.access import Marking, access_filter, allowed, cable_marking, needs_redaction
 from cablegram.archive.query import QueryError, parse_query
-from cablegram.desk.alerts_match import QueryIndex, Words, decide, index_words, may_match, query_index, words_of
+from cablegram.desk.alerts_match import QueryIndex, Words, decide, may_match, new_index, query_index, words_of
 from cablegram.desk.db import DeskDB, DeskError, now_iso
-from cablegram.desk.people import User, get_user
+from cablegram.desk.people import User, get_user, list_users
 from cablegram.directory.classification import rank_or_highest
 
 __all__ = [
@@ -274,23 +277,67 @@ def _confirmed(reader_archive: Any, query: str, ids: list[str]) -> set[str]:
     return out
 
 
-def _indexed(archive: Any, query: str, access: Any, rows: dict[int, str]) -> set[str] | None:
-    """The ids among `rows` (archive row id -> reference id) that `query` matches in the archive's
-    own index under `access`, asked of those rows only (a rowid lookup in FTS5, not a search of
-    the whole index); None where the backend has no such path (then the reader's search decides).
+#: The temporary FTS5 table (on the archive's connection) holding the new cables' indexed texts.
+_NEW = "temp.cablegram_alerts_new"
+#: Field filters whose compiled SQL depends only on the query, the access and the dimension tables
+#: (a plan of any other is compiled again each time).
+_PLAIN_FIELDS = frozenset({"origin", "from", "to", "class", "caveat", "tag", "id", "ref", "subject"})
+_PLANS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
+
+
+def _fields(node: Any) -> set[str]:
+    from cablegram.archive.query import Field, Not, Term
+
+    if node is None or isinstance(node, Term):
+        return set()
+    if isinstance(node, Field):
+        return {node.name}
+    if isinstance(node, Not):
+        return _fields(node.node)
+    return set().union(*(_fields(n) for n in node.nodes))
+
+
+def _plan(archive: Any, query: str, node: Any, access: Any) -> Any:
+    """`compile_for(archive, query, None, access)`, kept per archive object while its dimension
+    tables keep their size (they only grow: origins, classifications, caveats are added, never
+    renumbered) for queries whose filters compile from those alone."""
+    from cablegram.archive.search import compile_for
+
+    if not _fields(node) <= _PLAIN_FIELDS:
+        return compile_for(archive, query, None, access)
+    key = (query, access, tuple(len(v) for v in archive.dims().values()))
+    per = _PLANS.setdefault(archive, {})
+    plan = per.get(key)
+    if plan is None:
+        if len(per) > 20_000:
+            per.clear()
+        plan = per[key] = compile_for(archive, query, None, access)
+    return plan
+
+
+def _indexed(archive: Any, query: str, node: Any, access: Any, rows: dict[int, str]) -> set[str] | None:
+    """The ids among `rows` (archive row id -> reference id) that `query` matches under `access`,
+    its words matched in the new cables' own index (`_NEW`: the same texts and tokenizer as the
+    archive's, so the same answer) and its filters on the archive's rows; None where the backend
+    has no such path (then the reader's search decides).
 
     Exact for a reader who sees the whole cable: the index holds the text they see."""
-    from cablegram.archive.search import compile_for
+    from cablegram.archive.reader import rewrite
+    from cablegram.archive.sqlite_reader import TEXT_SQL
 
     db = getattr(archive, "db", None)
     if not isinstance(db, sqlite3.Connection) or not hasattr(archive, "access_sql"):
         return None
-    plan = compile_for(archive, query, None, access)
+    own = f"f.id IN (SELECT rowid FROM {_NEW} WHERE {_NEW.split('.')[1]} MATCH ?)"
+    try:
+        plan = rewrite(_plan(archive, query, node, access), "?", {TEXT_SQL: own}, ("cables_fts",))
+    except QueryError:
+        return None
     ids = ",".join(str(int(i)) for i in rows)
     where, params = [f"f.id IN ({ids})"], []
     if plan.match:
-        where.append("f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ? AND rowid BETWEEN ? AND ?)")
-        params += [plan.match, min(rows), max(rows)]
+        where.append(own)
+        params.append(plan.match)
     found = db.execute(f"SELECT f.id FROM cable_facets f WHERE {' AND '.join(where)} AND {plan.sql_where()}",
                        (*params, *plan.params)).fetchall()
     return {rows[i] for (i,) in found}
@@ -300,6 +347,16 @@ def _tag_words(tags: Iterable[str]) -> str:
     from cablegram.directory import tag_meaning
 
     return " ".join(f"{t} {tag_meaning(t) or ''}" for t in tags)
+
+
+@dataclass(frozen=True, slots=True)
+class _Matched:
+    """What matching reads of a saved search."""
+
+    id: int
+    user_id: int
+    name: str
+    query: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,13 +393,11 @@ def _new_cables(archive: Any, reference_ids: Iterable[str]) -> list[_New]:
     rows = _row_ids(archive, wanted)
     cables = [(rid, c) for rid in wanted if (c := archive.get(rid)) is not None]
     if rows and all(rid in rows for rid, _ in cables):  # SQLite: the words as its index holds them
-        marks = ",".join("?" * len(cables))
-        texts = {i: (s, t, r) for i, s, t, r in archive.db.execute(
-            f"SELECT id, subject, tag_text, raw_text FROM cable_texts WHERE id IN ({marks})",
-            [rows[r] for r, _ in cables])}
-        words = index_words(texts[rows[rid]] for rid, _ in cables)
-    else:
+        found = new_index(archive.db, _NEW, [rows[rid] for rid, _ in cables])
+        words = [found[rows[rid]] for rid, _ in cables]
+    else:  # no row in the temporary index: the reader's search decides what the words cannot
         words = [indexed_words(archive, c) for _, c in cables]
+        rows = {}
     return [_New(rid, rows.get(rid, -1), c, c.classification, tuple(c.caveats), frozenset(c.tags), w, cable_marking(c))
             for (rid, c), w in zip(cables, words, strict=True)]
 
@@ -383,7 +438,8 @@ def _decide(archive: Any, user: User, access: Any, controlled: bool, query: str,
         if key not in whole_view:
             whole_view[key] = n.row >= 0 and (access is None or not needs_redaction(access, n.cable))
         if not whole_view[key]:
-            partial.append(n.reference_id)
+            if not n.words.exact or may_match(node, n.words):  # what it lacks whole, it lacks withheld
+                partial.append(n.reference_id)
             continue
         verdict = decide(node, n.words, n.tags, n.reference_id)
         if verdict is None:
@@ -391,7 +447,7 @@ def _decide(archive: Any, user: User, access: Any, controlled: bool, query: str,
         elif verdict:
             found.add(n.reference_id)
     if whole:
-        indexed = _indexed(archive, query, access, whole)
+        indexed = _indexed(archive, query, node, access, whole)
         if indexed is None:
             partial += list(whole.values())
         else:
@@ -404,38 +460,50 @@ def _decide(archive: Any, user: User, access: Any, controlled: bool, query: str,
 def match_new(desk: DeskDB, archive: Any, reference_ids: Iterable[str], *, webhooks: bool = True) -> list[Alert]:
     """Alerts for the saved searches of active readers that the new cables match (as each reader
     sees them); committed in one transaction; webhooks fired afterwards. Returns the new alerts."""
-    rows = desk.query(f"SELECT {_SEARCH_COLS} FROM desk_saved_searches s JOIN desk_users u ON u.id = s.user_id"
-                      " WHERE u.active = 1 ORDER BY s.id")
+    # what matching needs of each (a release reads them all: the rest is read for the alerts made)
+    rows = desk.query("SELECT s.id, s.user_id, s.name, s.query FROM desk_saved_searches s"
+                      " JOIN desk_users u ON u.id = s.user_id WHERE u.active = 1 ORDER BY s.id", ())
     if not rows:
         return []
     new = _new_cables(archive, reference_ids)
     if not new:
         return []
     controlled = desk.access_mode == "controlled"
-    users: dict[int, User | None] = {}
+    try:
+        return _match(desk, archive, rows, new, controlled, webhooks)
+    finally:
+        if any(n.row >= 0 for n in new):  # the new texts leave the temporary index
+            with suppress(sqlite3.OperationalError):
+                archive.db.execute(f"DELETE FROM {_NEW}")
+
+
+def _match(desk: DeskDB, archive: Any, rows: list[Any], new: list[_New], controlled: bool,
+           webhooks: bool) -> list[Alert]:
+    users: dict[int, User | None] = {u.id: u for u in list_users(desk)}  # as they are now: one query
+    accesses: dict[int, Any] = {}
     whole_view: dict[tuple[Any, str], bool] = {}
-    found: list[tuple[SavedSearch, _New]] = []
+    found: list[tuple[_Matched, _New]] = []
     maybe: dict[int, list[_New]] = {}
     if isinstance(getattr(archive, "db", None), sqlite3.Connection):
-        index = _query_index(tuple(r[3] for r in rows))
+        index = _query_index(tuple(map(itemgetter(3), rows)))
         for n in new:
             for i in index.candidates(n.words):
                 maybe.setdefault(i, []).append(n)
     else:  # another backend's search stems words (PostgreSQL): no word pass, its own search decides
         maybe = {i: list(new) for i in range(len(rows))}
     for i in sorted(maybe):
-        search = _search(rows[i])
+        search = _Matched(*rows[i])
         node = _parsed(search.query)
         if node is QueryError:
             continue
-        if search.user_id not in users:
-            users[search.user_id] = get_user(desk, search.user_id)
-        user = users[search.user_id]
-        if user is None:
+        user = users.get(search.user_id)
+        if user is None or not user.active:
             continue
-        access = access_filter(user) if controlled else None
+        if user.id not in accesses:
+            accesses[user.id] = access_filter(user) if controlled else None
+        access = accesses[user.id]
         candidates = [n for n in maybe[i] if (access is None or allowed(access, n.marking))
-                      and _tags_allow(node, n.tags) and (not n.words.exact or may_match(node, n.words))]
+                      and _tags_allow(node, n.tags)]
         if not candidates:
             continue
         try:

@@ -9,8 +9,8 @@ starts with it, AND all parts, OR some part; a field filter or a NOT might hold 
 they pass. The pass never drops a cable that the search would match (it over-approximates).
 
 `decide` goes further where the words settle it: given the cable's words exactly as the archive's
-index holds them (`index_words`: its subject, TAGS text and raw text put through FTS5's own
-tokenizer in a throwaway in-memory table), a query of plain words, prefixes, AND, OR and NOT (and
+index holds them (`new_index`: its subject, TAGS text and raw text put through FTS5's own
+tokenizer, in a temporary table of the archive's connection), a query of plain words, prefixes, AND, OR and NOT (and
 `tag:` and `id:` filters) is true or false of the cable exactly as the full-text search would say;
 a phrase of several words, a column, another field filter, or query text that is not plain ASCII
 leaves it undecided (None), and the reader's own search decides (`cablegram.desk.alerts`).
@@ -28,7 +28,7 @@ from functools import lru_cache
 from cablegram.archive.query import And, Field, Node, Not, Or, Term
 from cablegram.archive.similar import fold
 
-__all__ = ["TOKENIZER", "Anchors", "QueryIndex", "Words", "anchors", "decide", "index_words", "may_match",
+__all__ = ["TOKENIZER", "Anchors", "QueryIndex", "Words", "anchors", "decide", "may_match", "new_index",
            "query_index", "words_of"]
 
 #: Must agree with `cables_fts` in `cablegram.archive.schema` (a test checks it).
@@ -41,7 +41,7 @@ class Words:
 
     tokens: frozenset[str]
     ordered: tuple[str, ...]
-    exact: bool = False  # the tokens are FTS5's own (`index_words`), not this module's imitation
+    exact: bool = False  # the tokens are FTS5's own (`new_index`), not this module's imitation
 
     def has_prefix(self, prefix: str) -> bool:
         i = bisect.bisect_left(self.ordered, prefix)
@@ -78,21 +78,31 @@ def may_match(node: Node | None, words: Words) -> bool:
     return True  # pragma: no cover - every node kind is handled above
 
 
-def index_words(rows: Iterable[tuple[str | None, str | None, str | None]]) -> list[Words]:
-    """The `Words` of each (subject, tag_text, raw_text) row exactly as FTS5 tokenizes them."""
-    db = sqlite3.connect(":memory:")
-    try:
-        db.execute(f"CREATE VIRTUAL TABLE t USING fts5(subject, tag_text, raw_text, tokenize='{TOKENIZER}')")
-        db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
-        out = []
-        for row in rows:
-            db.execute("DELETE FROM t")
-            db.execute("INSERT INTO t(rowid, subject, tag_text, raw_text) VALUES (1, ?, ?, ?)", row)
-            tokens = {t for (t,) in db.execute("SELECT DISTINCT term FROM v")}
-            out.append(Words(frozenset(tokens), tuple(sorted(tokens)), exact=True))
-        return out
-    finally:
-        db.close()
+def new_index(db: sqlite3.Connection, table: str, ids: list[int]) -> dict[int, Words]:
+    """Put the archive's cables `ids` (their subject, TAGS text and raw text, from `cable_texts`)
+    into the temporary FTS5 table `table` (`temp.NAME`, made on first use with the tokenizer of
+    the archive's own `cables_fts`), in place of what it held; returns each one's `Words` exactly
+    as FTS5 tokenizes them. A query matched against `table` then matches these cables as the
+    archive's index would."""
+    from cablegram.archive.sqlite_reader import _fts_settings
+
+    bare = table.split(".", 1)[1]
+    if db.execute("SELECT 1 FROM sqlite_temp_master WHERE name = ?", (bare,)).fetchone() is None:
+        tokenize, _rank = _fts_settings(db)
+        db.execute(f"CREATE VIRTUAL TABLE {table} USING fts5(subject, tag_text, raw_text, tokenize='{tokenize}')")
+        db.execute(f"CREATE VIRTUAL TABLE {table}_words USING fts5vocab(temp, {bare}, instance)")
+        db.execute(f"CREATE VIRTUAL TABLE {table}_terms USING fts5vocab(temp, {bare}, row)")
+    db.execute(f"DELETE FROM {table}")
+    marks = ",".join("?" * len(ids))
+    db.execute(f"INSERT INTO {table}(rowid, subject, tag_text, raw_text)"
+               f" SELECT id, subject, tag_text, raw_text FROM cable_texts WHERE id IN ({marks})", ids)
+    tokens: dict[int, set[str]] = {i: set() for i in ids}
+    if len(ids) == 1:  # one cable (a release): its terms, without the place of each
+        tokens[ids[0]].update(t for (t,) in db.execute(f"SELECT term FROM {table}_terms"))
+    else:
+        for doc, term in db.execute(f"SELECT DISTINCT doc, term FROM {table}_words"):
+            tokens[doc].add(term)
+    return {i: Words(frozenset(t), tuple(sorted(t)), exact=True) for i, t in tokens.items()}
 
 
 def decide(node: Node | None, words: Words, tags: frozenset[str], reference_id: str) -> bool | None:

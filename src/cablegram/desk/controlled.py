@@ -131,6 +131,15 @@ class ControlledArchive:
                                    access=self.access, reader=source)  # type: ignore[call-arg]
         return replace(result, hits=self._checked(result.hits, source, f"{query} {filters or ''}"))
 
+    def hits_of(self, query: str, ids: Sequence[int]) -> list[Hit]:
+        """The hits of chosen row ids of the inner archive (a backend that has `hits_of`), as the
+        reader's search for `query` shows them; those the reader may not see are left out."""
+        if self.access is None:
+            return self.inner.hits_of(query, ids)  # type: ignore[attr-defined, no-any-return]
+        source = self._source()
+        hits = self.inner.hits_of(query, ids, access=self.access, reader=source)  # type: ignore[attr-defined]
+        return self._checked(hits, source, query)
+
     def _checked(self, hits: list[Hit], source: ReaderSource, query: str) -> list[Hit]:
         """Fail closed: a hit outside the reader's match source is checked against its record, and
         shown redacted should its record say otherwise (a change after the source was built)."""

@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 
 from cablegram.archive.base import AccessFilter
-from cablegram.archive.postgres_query import PgPlan, tsvector_literal
+from cablegram.archive.postgres_query import POSTGRES, PgPlan, tsvector_literal
 from cablegram.archive.reader import Candidate, ReaderSource, reader_key, rewrite, withheld_rows
 
 __all__ = ["TEXT_SQL", "for_reader", "match_source", "reader_source", "texts"]
@@ -43,8 +43,8 @@ CREATE UNLOGGED TABLE IF NOT EXISTS reader_texts (
 _LOCK = threading.Lock()
 _SOURCES: weakref.WeakKeyDictionary[Any, dict[str, ReaderSource]] = weakref.WeakKeyDictionary()
 
-#: The conditions `postgres_query.compile_pg` writes that read a cable's text or references.
-TEXT_SQL = "f.id IN (SELECT id FROM cables WHERE tsv @@ %s::tsquery)"
+#: The conditions `postgres_query.POSTGRES` writes that read a cable's text or references.
+TEXT_SQL = POSTGRES.text_sql
 REF_SQL = ("f.id IN (SELECT c.id FROM refs JOIN cables c ON c.reference_id = refs.from_id"
            " WHERE refs.to_id = %s)")
 

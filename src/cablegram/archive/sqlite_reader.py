@@ -20,7 +20,7 @@ from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from cablegram.archive.base import AccessFilter
-from cablegram.archive.query import Plan
+from cablegram.archive.query import SQLITE, Plan
 from cablegram.archive.reader import Candidate, ReaderSource, reader_key, rewrite, withheld_rows
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def _drop(db: sqlite3.Connection, source: ReaderSource) -> None:
 # --- querying: the archive's index outside R, the reader's inside ---------------------------------
 
 #: The conditions `query.compile_query` writes that read a cable's text or references (in `where`).
-TEXT_SQL = "f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ?)"
+TEXT_SQL = SQLITE.text_sql
 REF_SQL = "f.id IN (SELECT c.id FROM refs JOIN cables c ON c.reference_id = refs.from_id WHERE refs.to_id = ?)"
 
 

@@ -26,8 +26,6 @@ from cablegram.archive import compress, graph, postgres_reader, postgres_schema,
 from cablegram.archive import dims as dims_mod
 from cablegram.archive import postgres_search as pg_search
 from cablegram.archive.base import (
-    ENTITY_FACETS,
-    FACETS,
     AccessFilter,
     References,
     SearchResult,
@@ -36,10 +34,9 @@ from cablegram.archive.base import (
     VersionInfo,
 )
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
-from cablegram.archive.postgres_query import PgPlan, compile_pg, index_prepared, merge, pg_text
-from cablegram.archive.query import QueryError, parse_query
+from cablegram.archive.postgres_query import POSTGRES, index_prepared, pg_text
+from cablegram.archive.query import check_search, compile_for
 from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
-from cablegram.archive.search import MAX_LIMIT
 from cablegram.model import Cable
 from cablegram.transactions import pg_sql
 
@@ -96,6 +93,8 @@ class PostgresArchive:
 
     #: Run by the ingest's parsing workers on each parsed cable: its tsvectors (see `ingest`).
     prepare_hook = staticmethod(index_prepared)
+    #: How the query compiler writes this backend's SQL (tsquery).
+    dialect = POSTGRES
 
     def __init__(self, url: str, *, readonly: bool = False, pool_size: int = 4) -> None:
         self.url = self.path = url
@@ -279,19 +278,6 @@ class PostgresArchive:
         """Every known text of a cable, oldest first (by release date, then by when read)."""
         return reading.versions(self, reference_id, access)
 
-    def compile(self, query: str, filters: str | None = None,
-                access: AccessFilter | None = None, reader: ReaderSource | None = None) -> PgPlan:
-        """Parse and compile `query` AND `filters`, with the access filter as one condition (and
-        with `reader`, a match source for that access, its text conditions as the reader sees R)."""
-        if reader is not None and reader.access != access:
-            raise QueryError("the reader's match source is for another access")
-        plan = compile_pg(parse_query(query or ""), self)
-        if filters:
-            plan = merge(plan, compile_pg(parse_query(filters), self))
-        if access is not None:
-            plan.where.append(self.access_sql(access))
-        return postgres_reader.for_reader(plan, reader)
-
     def reader_source(self, access: AccessFilter) -> ReaderSource:
         """The match source of what `access` sees (see `cablegram.archive.reader`), built when the
         archive changed since the last one."""
@@ -302,14 +288,8 @@ class PostgresArchive:
                access: AccessFilter | None = None, reader: ReaderSource | None = None) -> SearchResult:
         """Search with the query language; the same contract as `SQLiteArchive.search` (`reader`:
         see `cablegram.archive.reader`)."""
-        if sort not in ("rank", "bm25", "date", "-date"):
-            raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
-        unknown = [f for f in facets if f not in FACETS + ENTITY_FACETS]
-        if unknown:
-            raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS + ENTITY_FACETS)}")
-        if not 0 <= limit <= MAX_LIMIT or offset < 0:
-            raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
-        plan = self.compile(query, filters, access, reader)
+        check_search(facets, sort, limit, offset)
+        plan = compile_for(self, query, filters, access, reader)
         gen = self.generation()
         with pg_search.session(self, query) as s:
             total, counts = pg_search.counts(self, s, plan, facets, gen, reader)
@@ -323,7 +303,7 @@ class PostgresArchive:
                      reader: ReaderSource | None = None) -> Iterator[Cable]:
         """Every matching cable's full record (as stored), by date; with `reader`, the matches as
         that reader sees them."""
-        plan = self.compile(query, None, access, reader)
+        plan = compile_for(self, query, None, access, reader)
         frm, params, _ = pg_search.source(plan, reader=reader)
         with pg_search.session(self, query) as s:
             ids = [r[0] for r in s.all(f"SELECT f.id {frm} ORDER BY f.day, f.id", params,

@@ -19,13 +19,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cablegram.archive.query import Dialect, Node, Plan, Resolver, Term
+from cablegram.archive.query import Dialect, Node, Plan, Term
 from cablegram.archive.records import Prepared
 from cablegram.transactions import pg_sql
 
-__all__ = ["POSTGRES", "PgPlan", "PostgresDialect", "compile_pg", "index_prepared", "pg_text", "tokens", "tsquery_for",
+if TYPE_CHECKING:
+    from cablegram.archive.reader import ReaderSource
+
+__all__ = ["POSTGRES", "PgPlan", "PostgresDialect", "index_prepared", "pg_text", "tokens", "tsquery_for",
            "tsvector_literal"]
 
 _WORD = re.compile(r"[^\W_]+")
@@ -179,6 +182,11 @@ class PostgresDialect(Dialect):
     def negated(self, expr: str) -> str:
         return f"!({expr})"
 
+    def for_reader(self, plan: Plan, reader: ReaderSource | None) -> Plan:
+        from cablegram.archive.postgres_reader import for_reader  # it imports this module
+
+        return for_reader(plan, reader)
+
     def sql(self, text: str) -> str:
         return pg_sql(text)
 
@@ -205,13 +213,3 @@ class PgPlan(Plan):
 
     def sql_where(self) -> str:
         return " AND ".join(self.where) if self.where else "TRUE"
-
-
-def compile_pg(node: Node | None, resolver: Resolver) -> PgPlan:
-    """Compile an AST for PostgreSQL (`Dialect.compile`)."""
-    return POSTGRES.compile(node, resolver)  # type: ignore[return-value]
-
-
-def merge(plan: PgPlan, extra: PgPlan) -> PgPlan:
-    """`plan` AND `extra` (the `filters` of a search)."""
-    return POSTGRES.merge(plan, extra)  # type: ignore[return-value]

@@ -20,7 +20,8 @@ from typing import Any
 import psycopg
 
 from cablegram.archive.base import AccessFilter
-from cablegram.archive.postgres_query import POSTGRES, PgPlan, tsvector_literal
+from cablegram.archive.postgres_query import POSTGRES, tsvector_literal
+from cablegram.archive.query import Plan
 from cablegram.archive.reader import Candidate, ReaderSource, reader_key, rewrite, withheld_rows
 
 __all__ = ["TEXT_SQL", "for_reader", "match_source", "reader_source", "texts"]
@@ -75,7 +76,7 @@ def texts(source: ReaderSource) -> str:
             f" FROM cables c LEFT JOIN reader_texts r ON r.id = c.id AND r.reader = {k})")
 
 
-def for_reader(plan: PgPlan, source: ReaderSource | None) -> PgPlan:
+def for_reader(plan: Plan, source: ReaderSource | None) -> Plan:
     """`plan` with every text and reference condition of its `where` matched as the reader sees R
     (`reader.rewrite`: fails closed on a condition it does not know)."""
     if source is None:

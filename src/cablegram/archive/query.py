@@ -19,12 +19,19 @@ the limit.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from cablegram.archive.base import ENTITY_FACETS, FACETS
+
+if TYPE_CHECKING:
+    from cablegram.archive.base import AccessFilter
+    from cablegram.archive.reader import ReaderSource
 
 __all__ = [
-    "FIELDS", "MAX_DEPTH", "MAX_LENGTH", "MAX_TERMS", "MIN_PREFIX", "SQLITE", "Dialect", "Plan", "QueryError",
-    "Resolver", "SQLiteDialect", "compile_query", "parse_query",
+    "FIELDS", "MAX_DEPTH", "MAX_LENGTH", "MAX_LIMIT", "MAX_TERMS", "MIN_PREFIX", "SQLITE", "Dialect", "Plan",
+    "QueryError", "Resolver", "SQLiteDialect", "check_search", "compile_for", "compile_query", "parse_query",
 ]
 
 #: Limits of one query (and of the filters beside it): characters; distinct terms, counting each
@@ -348,10 +355,10 @@ def _date_bound(value: str, upper: bool, pos: int) -> int:
 class Dialect:
     """How one backend says a compiled query. The walks are here, once: which text goes to the
     ranked match, the AND/OR/NOT of text terms and of SQL conditions, field filters, merging a
-    search's filters. A subclass renders the leaves and the operators:
+    search's filters, the access condition. A subclass renders the leaves and the operators:
     text terms and their AND/OR/NOT (`term`, `any_of`, `all_of`, `negated`), the condition that
     matches a text expression (`text_sql`), parameter marks (`sql`), the false constant, how a
-    column is matched against a list of names or a substring."""
+    column is matched against a list of names or a substring, and the reader's rewriting."""
 
     false = "0"
     contains = "instr(upper({col}), ?) > 0"  # {col} holds the (upper-case) parameter
@@ -375,6 +382,10 @@ class Dialect:
 
     def negated(self, expr: str) -> str | None:
         """NOT `expr` on its own; None where the backend cannot say it."""
+        raise NotImplementedError
+
+    def for_reader(self, plan: Plan, reader: ReaderSource | None) -> Plan:
+        """`plan` matched as the reader of `reader` sees the cables partly withheld from them."""
         raise NotImplementedError
 
     def sql(self, text: str) -> str:
@@ -481,6 +492,11 @@ class SQLiteDialect(Dialect):
     def negated(self, expr: str) -> str | None:
         return None
 
+    def for_reader(self, plan: Plan, reader: ReaderSource | None) -> Plan:
+        from cablegram.archive.sqlite_reader import for_reader  # it imports this module
+
+        return for_reader(plan, reader)
+
 
 SQLITE = SQLiteDialect()
 
@@ -559,3 +575,43 @@ def _person_sql(role: str, value: str, params: list[object], d: Dialect) -> str:
 def compile_query(node: Node | None, resolver: Resolver, dialect: Dialect = SQLITE) -> Plan:
     """Compile an AST in `dialect`: positive text at the top goes to the match (ranked), the rest to SQL."""
     return dialect.compile(node, resolver)
+
+
+class Compiling(Resolver, Protocol):
+    """An archive as `compile_for` uses it: its dialect, resolver and access condition."""
+
+    dialect: Dialect
+
+    def access_sql(self, access: AccessFilter | None) -> str: ...
+
+
+#: The most hits one search returns.
+MAX_LIMIT = 1000
+
+
+def check_search(facets: Sequence[str], sort: str, limit: int, offset: int) -> None:
+    """Raise `QueryError` for an unknown facet or sort, or a limit or offset out of range: the
+    arguments of a search beside its query, on any backend."""
+    if sort not in ("rank", "bm25", "date", "-date"):
+        raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
+    unknown = [f for f in facets if f not in FACETS + ENTITY_FACETS]
+    if unknown:
+        raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS + ENTITY_FACETS)}")
+    if not 0 <= limit <= MAX_LIMIT or offset < 0:
+        raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
+
+
+def compile_for(archive: Compiling, query: str, filters: str | None, access: AccessFilter | None,
+                reader: ReaderSource | None = None) -> Plan:
+    """Parse and compile `query` AND `filters` in the archive's dialect, with the access filter as
+    one more condition, and with `reader` (a match source for that same access, see
+    `cablegram.archive.reader`) its text conditions as the reader sees the cables partly withheld."""
+    if reader is not None and reader.access != access:
+        raise QueryError("the reader's match source is for another access")
+    d = archive.dialect
+    plan = d.compile(parse_query(query or ""), archive)
+    if filters:
+        plan = d.merge(plan, d.compile(parse_query(filters), archive))
+    if access is not None:
+        plan.where.append(archive.access_sql(access))
+    return d.for_reader(plan, reader)

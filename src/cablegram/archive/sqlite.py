@@ -16,6 +16,7 @@ from cablegram.archive import compress, graph, reading, schema, search, sqlite_r
 from cablegram.archive import dims as dims_mod
 from cablegram.archive.base import AccessFilter, References, SearchResult, Sort, Thread, VersionInfo
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
+from cablegram.archive.query import SQLITE
 from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
 from cablegram.archive.sqlite_loading import READER_CACHE_KIB, READER_MMAP_BYTES
 from cablegram.model import Cable
@@ -42,6 +43,9 @@ _UPDATE_CABLE = (f"UPDATE cables SET {', '.join(c + ' = ?' for c in STORE_COLUMN
 
 class SQLiteArchive:
     """An archive in one SQLite file (created and migrated on open)."""
+
+    #: How the query compiler writes this backend's SQL (FTS5).
+    dialect = SQLITE
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = str(path)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
@@ -22,7 +22,8 @@ import psycopg
 from cablegram.archive.base import AccessFilter
 from cablegram.archive.postgres_query import POSTGRES, tsvector_literal
 from cablegram.archive.query import Plan
-from cablegram.archive.reader import Candidate, ReaderSource, reader_key, rewrite, withheld_rows
+from cablegram.archive.reader import ReaderSource, candidates, reader_key, rewrite, withheld_rows
+from cablegram.transactions import pg_sql
 
 __all__ = ["TEXT_SQL", "for_reader", "match_source", "reader_source", "texts"]
 
@@ -88,14 +89,14 @@ def for_reader(plan: Plan, source: ReaderSource | None) -> Plan:
     return rewrite(plan, "%s", {TEXT_SQL: text, REF_SQL: ref}, ("tsv", "refs"))
 
 
-def _candidates(archive: Any, conn: psycopg.Connection, access_sql: str) -> Iterator[Candidate]:
-    with conn.cursor(name="reader_candidates") as cur:  # server-side: the archive need not fit in memory
-        cur.itersize = 500
-        cur.execute("SELECT c.id, c.classification, c.caveats, c.dict_id, c.body, c.tag_text"
-                    f" FROM cables c JOIN cable_facets f ON f.id = c.id WHERE {access_sql}")
-        for i, cls, caveats, dict_id, body, tag_text in cur:
-            raw, record = archive.codec.record(dict_id, bytes(body))
-            yield Candidate(i, cls, caveats, raw, record, tag_text)
+def _streamed(conn: psycopg.Connection) -> Callable[[str], Iterator[tuple[Any, ...]]]:
+    """Rows of `?` SQL on `conn` through a server-side cursor: the archive need not fit in memory."""
+    def rows(sql: str) -> Iterator[tuple[Any, ...]]:
+        with conn.cursor(name="reader_candidates") as cur:
+            cur.itersize = 500
+            cur.execute(pg_sql(sql))
+            yield from cur
+    return rows
 
 
 def reader_source(archive: Any, access: AccessFilter) -> ReaderSource:
@@ -114,7 +115,7 @@ def reader_source(archive: Any, access: AccessFilter) -> ReaderSource:
             conn.execute(statement)  # type: ignore[call-overload]
         row = conn.execute("SELECT generation FROM reader_state WHERE reader = %s", (key,)).fetchone()
         if row is None or row[0] != generation:
-            rows = withheld_rows(access, _candidates(archive, conn, access_sql))
+            rows = withheld_rows(access, candidates(_streamed(conn), archive.codec, access_sql))
             conn.execute("DELETE FROM reader_texts WHERE reader = %s", (key,))
             with conn.cursor() as cur, cur.copy(
                     "COPY reader_texts (reader, id, reference_id, subject, tsv, subject_tsv, raw_text,"

@@ -312,18 +312,7 @@ class PostgresArchive:
 
     def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
         """Type-ahead: origins, tags and reference ids that start with `prefix`."""
-        p = prefix.strip()
-        if not p:
-            return []
-        out = dims_mod.suggest_origins(self.dims(), p)
-        out += [("tag", r[0]) for r in self._all(
-            "SELECT DISTINCT tag FROM tags WHERE tag >= %s AND tag < %s ORDER BY tag LIMIT %s",
-            (p.upper(), p.upper() + "\uffff", limit))]
-        like = p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").upper() + "%"
-        out += [("reference_id", r[0]) for r in self._all(
-            "SELECT reference_id FROM cables WHERE reference_id LIKE %s"
-            " ORDER BY reference_id LIMIT %s", (like, limit))]
-        return out[:limit]
+        return reading.suggest(self, prefix, limit)
 
     def references(self, reference_id: str, *,
                    access: AccessFilter | None = None) -> References:

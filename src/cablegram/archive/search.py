@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from cablegram.archive import facets as facets_mod
+from cablegram.archive import reading
 from cablegram.archive.base import (
     MARK_END,
     MARK_START,
@@ -203,28 +204,7 @@ def iter_ids(archive: SQLBackend, query: str, *, access: AccessFilter | None = N
 
 
 def suggest(archive: SQLBackend, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
-    """Type-ahead suggestions: (kind, value) for origins, tags and reference ids."""
-    p = prefix.strip()
-    if not p:
+    """Type-ahead suggestions (`reading.suggest`) within the archive's time budget."""
+    if not prefix.strip():
         return []
-    return guarded(archive, prefix, lambda: _suggest(archive, p, limit))
-
-
-def _suggest(archive: SQLBackend, p: str, limit: int) -> list[tuple[str, str]]:
-    like = p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    out: list[tuple[str, str]] = []
-    low = p.lower()
-    for label, station in archive.dims()["origin"].values():
-        if label.lower().startswith(low) or (station or "").lower().startswith(low) or \
-                any(w.startswith(low) for w in label.lower().split()):
-            out.append(("origin", label))
-    out.sort()
-    out += [("tag", r[0]) for r in archive.db.execute(
-        "SELECT DISTINCT tag FROM tags WHERE tag >= ? AND tag < ? ORDER BY tag LIMIT ?",
-        (p.upper(), p.upper() + "\uffff", limit))]
-    out += [("reference_id", r[0]) for r in archive.db.execute(
-        "SELECT reference_id FROM cables WHERE reference_id LIKE ? ESCAPE '\\'"
-        " ORDER BY reference_id LIMIT ?", (like.upper(), limit))]
-    return out[:limit]
-
-
+    return guarded(archive, prefix, lambda: reading.suggest(archive, prefix, limit))

@@ -22,21 +22,19 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from cablegram.archive import compress, graph, postgres_reader, postgres_schema, reading
+from cablegram.archive import compress, postgres_reader, postgres_schema, reading
 from cablegram.archive import dims as dims_mod
 from cablegram.archive import postgres_search as pg_search
 from cablegram.archive.base import (
     AccessFilter,
-    References,
     SearchResult,
     Sort,
-    Thread,
-    VersionInfo,
 )
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
 from cablegram.archive.postgres_query import POSTGRES, index_prepared, pg_text
 from cablegram.archive.query import check_search, compile_for
 from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
+from cablegram.archive.shared import ArchiveBase
 from cablegram.model import Cable
 from cablegram.transactions import pg_sql
 
@@ -88,7 +86,7 @@ def _configure(conn: psycopg.Connection) -> None:
         conn.execute("SET default_toast_compression = 'lz4'")
 
 
-class PostgresArchive:
+class PostgresArchive(ArchiveBase):
     """An archive in a PostgreSQL database (created and migrated on open)."""
 
     #: Run by the ingest's parsing workers on each parsed cable: its tsvectors (see `ingest`).
@@ -129,12 +127,6 @@ class PostgresArchive:
     def close(self) -> None:
         """Close every pooled connection."""
         self.pool.close()
-
-    def __enter__(self) -> PostgresArchive:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only query written with `?` placeholders (the SQL shared with SQLite,
@@ -182,15 +174,6 @@ class PostgresArchive:
 
     # --- resolver for the query compiler ------------------------------------------------------
 
-    def origin_ids(self, value: str) -> list[int]:
-        return dims_mod.origin_ids(self.dims(), value)
-
-    def class_ids(self, value: str) -> list[int]:
-        return dims_mod.class_ids(self.dims(), value)
-
-    def caveat_bit(self, value: str) -> int | None:
-        return dims_mod.caveat_bit(self.dims(), value)
-
     def released_dates(self, reference_ids: Sequence[str]) -> dict[str, str | None]:
         """When each of `reference_ids` was released (those in the archive)."""
         rows = self._all("SELECT reference_id, released FROM cables WHERE reference_id = ANY(%s)",
@@ -203,13 +186,6 @@ class PostgresArchive:
             names = (r[0] for r in self._all("SELECT DISTINCT name FROM addressees"))
             self._addressees = (gen, dims_mod.known_names(names))
         return dims_mod.addressee_names(self._addressees[1], value)
-
-    def access_sql(self, access: AccessFilter | None) -> str:
-        """SQL over `f` (cable_facets) hiding what `access` may not see ("TRUE" when open)."""
-        if access is None:
-            return "TRUE"
-        mask = dims_mod.forbidden_mask(self.dims(), access)
-        return f"(f.class_rank <= {int(access.max_rank)} AND (f.caveat_mask & {mask}) = 0)"
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -265,19 +241,6 @@ class PostgresArchive:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def get(self, reference_id: str, *, access: AccessFilter | None = None) -> Cable | None:
-        """The current record of a cable, or None when absent or hidden by `access`."""
-        return reading.get(self, reference_id, access)
-
-    def raw_text(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
-        """The raw telegram text as read, or None."""
-        return reading.raw_text(self, reference_id, access)
-
-    def versions(self, reference_id: str, *,
-                 access: AccessFilter | None = None) -> list[VersionInfo]:
-        """Every known text of a cable, oldest first (by release date, then by when read)."""
-        return reading.versions(self, reference_id, access)
-
     def reader_source(self, access: AccessFilter) -> ReaderSource:
         """The match source of what `access` sees (see `cablegram.archive.reader`), built when the
         archive changed since the last one."""
@@ -313,16 +276,6 @@ class PostgresArchive:
     def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
         """Type-ahead: origins, tags and reference ids that start with `prefix`."""
         return reading.suggest(self, prefix, limit)
-
-    def references(self, reference_id: str, *,
-                   access: AccessFilter | None = None) -> References:
-        """What a cable cites and what cites it."""
-        return graph.references(self, reference_id, access=access)
-
-    def thread(self, reference_id: str, depth: int = 2, *,
-               access: AccessFilter | None = None) -> Thread:
-        """The reference graph around a cable, `depth` steps both ways."""
-        return graph.thread(self, reference_id, depth, access=access)
 
     def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
         """Counts by year, origin, classification, top tags; quarantine and versions."""

@@ -160,6 +160,7 @@ class PostgresDialect(Dialect):
     """tsquery over `cables.tsv`: `&`, `|`, `!`, phrases with `<->`, prefixes with `:*`; with
     `weight` "A", terms match in the subject only."""
 
+    true = "TRUE"
     false = "FALSE"
     contains = "strpos(upper({col}), ?) > 0"
     text_sql = "f.id IN (SELECT id FROM cables WHERE tsv @@ %s::tsquery)"

@@ -360,6 +360,7 @@ class Dialect:
     matches a text expression (`text_sql`), parameter marks (`sql`), the false constant, how a
     column is matched against a list of names or a substring, and the reader's rewriting."""
 
+    true = "1"
     false = "0"
     contains = "instr(upper({col}), ?) > 0"  # {col} holds the (upper-case) parameter
     #: The condition over `f` that matches a text expression (one parameter).

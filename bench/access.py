@@ -28,8 +28,7 @@ from pathlib import Path
 
 from cablegram.access import can_read, portion_visible, redact, shown_text
 from cablegram.archive import ingest, open_archive
-from cablegram.archive.reader import withheld_rows
-from cablegram.archive.sqlite_reader import candidates
+from cablegram.archive.reader import candidates, withheld_rows
 from cablegram.model import Cable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -76,7 +75,8 @@ def bench_reader(archive: object, rows: list[tuple[str, str]], reader: Reader) -
     acc = access_filter(reader)
     assert acc is not None
     t_old, n_old = timed(lambda: old_candidates(archive, reader))
-    t_new, rows_r = timed(lambda: withheld_rows(acc, candidates(archive, acc)))
+    t_new, rows_r = timed(lambda: withheld_rows(acc, candidates(
+        archive.db.execute, archive.codec, archive.access_sql(acc))))  # type: ignore[attr-defined]
     print(f"{reader.clearance:12} reader source: {t_new:6.2f} s for {len(rows_r)} cables "  # type: ignore[arg-type]
           f"(baseline, markings only, finding {n_old} cables: {t_old:5.2f} s)")
 

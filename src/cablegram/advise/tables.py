@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from cablegram.transactions import PgCursor
+
 
 class Tables(Protocol):
     """What advice needs of an archive's connection."""
@@ -57,18 +59,6 @@ class _SQLite:
         self.db.execute("COMMIT")
 
 
-class _PgWriter:
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.conn.execute(sql.replace("?", "%s"), tuple(params))
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self.conn.cursor() as cur:
-            cur.executemany(sql.replace("?", "%s"), [tuple(r) for r in rows])
-
-
 class _Postgres:
     postgres = True
 
@@ -84,7 +74,7 @@ class _Postgres:
     @contextmanager
     def writing(self) -> Iterator[Any]:
         with self.archive.pool.connection() as conn, conn.transaction():
-            yield _PgWriter(conn)
+            yield PgCursor(conn)
 
 
 def tables(archive: Any) -> Tables:

@@ -113,42 +113,34 @@ def mention_rows(cable: Cable) -> list[Mention]:
 # --- the backends ------------------------------------------------------------------------------
 
 class _Db:
-    """The few statements this module runs, on a SQLite archive (`db`) or a PostgreSQL one (`pool`)."""
+    """The few statements this module runs, on a SQLite archive (`db`) or a PostgreSQL one (`pool`),
+    all written with `?` marks (`transactions.pg_sql` translates them for PostgreSQL)."""
 
     def __init__(self, archive: Any) -> None:
         self.archive = archive
         self.pg = hasattr(archive, "pool")
 
-    def sql(self, text: str) -> str:
-        return text.replace("%", "%%").replace("?", "%s") if self.pg else text
-
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
+        """A write transaction: yields what runs `?` SQL (`execute`, `executemany`) on either backend."""
+        from cablegram.transactions import PgCursor, immediate
+
         if self.pg:
             with self.archive.pool.connection() as conn, conn.transaction():
-                yield conn
+                yield PgCursor(conn)
                 conn.execute("UPDATE archive_state SET generation = generation + 1")
         else:
-            from cablegram.transactions import immediate
-
             with immediate(self.archive.db) as db:
                 yield db
             self.archive._writes += 1  # the archive's cache key: counts and facets read again
 
     def many(self, conn: Any, text: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        if self.pg:
-            with conn.cursor() as cur:
-                cur.executemany(self.sql(text), rows)
-        else:
+        if rows:
             conn.executemany(text, rows)
 
     def all(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of `text` (`?` marks; SQLite's spelling)."""
-        if self.pg:
-            return list(self.archive._all(self.sql(text), params))
-        return list(self.archive.db.execute(text, params).fetchall())
+        return list(self.archive.fetch(text, params))
 
 
 def supported(archive: Any) -> bool:

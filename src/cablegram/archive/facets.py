@@ -9,9 +9,10 @@ over the `tags(cable_id, tag)` index. Counts for the empty query are cached unti
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
+from cablegram.archive import dims as dims_mod
 from cablegram.archive import entities_store
 from cablegram.archive.base import ENTITY_FACETS, FacetCount
 from cablegram.archive.query import Plan
@@ -21,16 +22,10 @@ if TYPE_CHECKING:
     from cablegram.archive.backend import SQLBackend
     from cablegram.archive.reader import ReaderSource
 
-__all__ = ["TAG_LIMIT", "count"]
+__all__ = ["TAG_LIMIT", "count", "joined_counts"]
 
 #: Tags are the one open-ended facet: only the most frequent are returned.
 TAG_LIMIT = 100
-
-
-def _sorted(counter: Counter[str], by_value: bool = False) -> list[FacetCount]:
-    items = sorted(counter.items()) if by_value else sorted(
-        counter.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [FacetCount(v, n) for v, n in items if n]
 
 
 def _combos(archive: SQLBackend,
@@ -66,6 +61,24 @@ def _fast_groups(archive: SQLBackend, plan: Plan) -> list[tuple[int, ...]]:
     return [(*combos[c], n) for c, n in counted.items()]
 
 
+def joined_counts(run: Callable[[str, list[Any]], list[tuple[Any, ...]]],
+                  joined: Callable[[str], tuple[str, Sequence[Any]]],
+                  wanted: Iterable[str]) -> dict[str, list[FacetCount]]:
+    """The facets counted through a join from the matching `f` rows, for both backends: `tag`
+    (the TAG_LIMIT most frequent) and the entity facets. `joined(join)` is the backend's FROM/WHERE
+    over the matches with `join` added to its tables, and its parameters; `run` its rows."""
+    wanted = set(wanted)
+    out: dict[str, list[FacetCount]] = {}
+    if "tag" in wanted:
+        frm, params = joined("JOIN tags t ON t.cable_id = f.id")
+        out["tag"] = [FacetCount(t, n) for t, n in run(
+            f"SELECT t.tag, count(*) AS n {frm} GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT {TAG_LIMIT}",
+            list(params))]
+    if wanted & set(ENTITY_FACETS):
+        out.update(entities_store.facet_counts(run, joined, wanted))
+    return out
+
+
 def count(archive: SQLBackend, plan: Plan, facets: Sequence[str],
           reader: ReaderSource | None = None) -> tuple[int, dict[str, list[FacetCount]]]:
     """The total number of matches and the requested facet counts (with `reader`: of the matches
@@ -85,48 +98,17 @@ def count(archive: SQLBackend, plan: Plan, facets: Sequence[str],
         total = db.execute(f"SELECT count(*) {frm}", params).fetchone()[0]
     else:
         if plan.match is not None and not plan.where and reader is None:
-            cols = ["f.origin_id", "f.class_id", "f.caveat_mask", "f.day / 100"]
             groups = _fast_groups(archive, plan)
-        else:
-            cols = [c for c, name in (("f.origin_id", "origin"),
-                                      ("f.class_id", "classification"),
-                                      ("f.caveat_mask", "caveat")) if name in wanted]
-            if wanted & {"year", "month"}:
-                cols.append("f.day / 100")
-            groups = db.execute(
-                f"SELECT {', '.join(cols)}, count(*) {frm} GROUP BY {', '.join(cols)}", params
-            ).fetchall()
-        total = sum(g[-1] for g in groups)
-        dims = archive.dims()
-        bits = {b: c for c, b in dims["caveat"].items()}
-        counters: dict[str, Counter[str]] = {name: Counter() for name in grouped}
-        for g in groups:
-            n, values = g[-1], dict(zip(cols, g, strict=False))
-            if "origin" in wanted:
-                counters["origin"][dims["origin"][values["f.origin_id"]][0]] += n
-            if "classification" in wanted:
-                counters["classification"][dims["class"][values["f.class_id"]][0]] += n
-            if "caveat" in wanted:
-                mask = values["f.caveat_mask"]
-                for bit, name in bits.items():
-                    if mask >> bit & 1:
-                        counters["caveat"][name] += n
-            if "month" in wanted:
-                ym = values["f.day / 100"]
-                counters["month"][f"{ym // 100:04d}-{ym % 100:02d}"] += n
-            if "year" in wanted:
-                counters["year"][f"{values['f.day / 100'] // 100:04d}"] += n
-        for name, counter in counters.items():
-            out[name] = _sorted(counter, by_value=name in ("year", "month"))
-    if "tag" in wanted:
-        tag_frm = m.joined("JOIN tags t ON t.cable_id = f.id")
-        rows = db.execute(
-            f"SELECT t.tag, count(*) AS n {tag_frm}"
-            f" GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT {TAG_LIMIT}", params).fetchall()
-        out["tag"] = [FacetCount(t, n) for t, n in rows]
-    if wanted & set(ENTITY_FACETS):
-        out.update(entities_store.facet_counts(lambda sql, p: db.execute(sql, p).fetchall(),
-                                               lambda join: (m.joined(join), params), wanted))
+        else:  # grouped by the wanted columns only; the others are a constant `tally` never reads
+            cols = [c if name in wanted else "0" for c, name in (("f.origin_id", "origin"),
+                                                                  ("f.class_id", "classification"),
+                                                                  ("f.caveat_mask", "caveat"))]
+            cols.append("f.day / 100" if wanted & {"year", "month"} else "0")
+            groups = db.execute(f"SELECT {', '.join(cols)}, count(*) {frm}"
+                                f" GROUP BY {', '.join(c for c in cols if c != '0')}", params).fetchall()
+        total, out = dims_mod.tally(archive.dims(), groups, wanted)
+    out.update(joined_counts(lambda sql, p: db.execute(sql, p).fetchall(), lambda join: (m.joined(join), params),
+                             wanted))
     result = total, {name: out[name] for name in facets}
     if key is not None:
         for stale in [k for k in archive._cache if k[0] == "facets" and k[2] != key[2]]:

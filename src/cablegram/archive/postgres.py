@@ -22,24 +22,19 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from cablegram.archive import compress, graph, postgres_reader, postgres_schema, reading
+from cablegram.archive import compress, postgres_reader, postgres_schema, reading
 from cablegram.archive import dims as dims_mod
 from cablegram.archive import postgres_search as pg_search
 from cablegram.archive.base import (
-    ENTITY_FACETS,
-    FACETS,
     AccessFilter,
-    References,
     SearchResult,
     Sort,
-    Thread,
-    VersionInfo,
 )
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
-from cablegram.archive.postgres_query import PgPlan, compile_pg, index_prepared, merge, pg_text
-from cablegram.archive.query import QueryError, parse_query
+from cablegram.archive.postgres_query import POSTGRES, index_prepared, pg_text
+from cablegram.archive.query import check_search, compile_for
 from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
-from cablegram.archive.search import MAX_LIMIT
+from cablegram.archive.shared import ArchiveBase
 from cablegram.model import Cable
 from cablegram.transactions import pg_sql
 
@@ -91,11 +86,13 @@ def _configure(conn: psycopg.Connection) -> None:
         conn.execute("SET default_toast_compression = 'lz4'")
 
 
-class PostgresArchive:
+class PostgresArchive(ArchiveBase):
     """An archive in a PostgreSQL database (created and migrated on open)."""
 
     #: Run by the ingest's parsing workers on each parsed cable: its tsvectors (see `ingest`).
     prepare_hook = staticmethod(index_prepared)
+    #: How the query compiler writes this backend's SQL (tsquery).
+    dialect = POSTGRES
 
     def __init__(self, url: str, *, readonly: bool = False, pool_size: int = 4) -> None:
         self.url = self.path = url
@@ -130,12 +127,6 @@ class PostgresArchive:
     def close(self) -> None:
         """Close every pooled connection."""
         self.pool.close()
-
-    def __enter__(self) -> PostgresArchive:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only query written with `?` placeholders (the SQL shared with SQLite,
@@ -183,15 +174,6 @@ class PostgresArchive:
 
     # --- resolver for the query compiler ------------------------------------------------------
 
-    def origin_ids(self, value: str) -> list[int]:
-        return dims_mod.origin_ids(self.dims(), value)
-
-    def class_ids(self, value: str) -> list[int]:
-        return dims_mod.class_ids(self.dims(), value)
-
-    def caveat_bit(self, value: str) -> int | None:
-        return dims_mod.caveat_bit(self.dims(), value)
-
     def released_dates(self, reference_ids: Sequence[str]) -> dict[str, str | None]:
         """When each of `reference_ids` was released (those in the archive)."""
         rows = self._all("SELECT reference_id, released FROM cables WHERE reference_id = ANY(%s)",
@@ -204,13 +186,6 @@ class PostgresArchive:
             names = (r[0] for r in self._all("SELECT DISTINCT name FROM addressees"))
             self._addressees = (gen, dims_mod.known_names(names))
         return dims_mod.addressee_names(self._addressees[1], value)
-
-    def access_sql(self, access: AccessFilter | None) -> str:
-        """SQL over `f` (cable_facets) hiding what `access` may not see ("TRUE" when open)."""
-        if access is None:
-            return "TRUE"
-        mask = dims_mod.forbidden_mask(self.dims(), access)
-        return f"(f.class_rank <= {int(access.max_rank)} AND (f.caveat_mask & {mask}) = 0)"
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -266,32 +241,6 @@ class PostgresArchive:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def get(self, reference_id: str, *, access: AccessFilter | None = None) -> Cable | None:
-        """The current record of a cable, or None when absent or hidden by `access`."""
-        return reading.get(self, reference_id, access)
-
-    def raw_text(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
-        """The raw telegram text as read, or None."""
-        return reading.raw_text(self, reference_id, access)
-
-    def versions(self, reference_id: str, *,
-                 access: AccessFilter | None = None) -> list[VersionInfo]:
-        """Every known text of a cable, oldest first (by release date, then by when read)."""
-        return reading.versions(self, reference_id, access)
-
-    def compile(self, query: str, filters: str | None = None,
-                access: AccessFilter | None = None, reader: ReaderSource | None = None) -> PgPlan:
-        """Parse and compile `query` AND `filters`, with the access filter as one condition (and
-        with `reader`, a match source for that access, its text conditions as the reader sees R)."""
-        if reader is not None and reader.access != access:
-            raise QueryError("the reader's match source is for another access")
-        plan = compile_pg(parse_query(query or ""), self)
-        if filters:
-            plan = merge(plan, compile_pg(parse_query(filters), self))
-        if access is not None:
-            plan.where.append(self.access_sql(access))
-        return postgres_reader.for_reader(plan, reader)
-
     def reader_source(self, access: AccessFilter) -> ReaderSource:
         """The match source of what `access` sees (see `cablegram.archive.reader`), built when the
         archive changed since the last one."""
@@ -302,14 +251,8 @@ class PostgresArchive:
                access: AccessFilter | None = None, reader: ReaderSource | None = None) -> SearchResult:
         """Search with the query language; the same contract as `SQLiteArchive.search` (`reader`:
         see `cablegram.archive.reader`)."""
-        if sort not in ("rank", "bm25", "date", "-date"):
-            raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
-        unknown = [f for f in facets if f not in FACETS + ENTITY_FACETS]
-        if unknown:
-            raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS + ENTITY_FACETS)}")
-        if not 0 <= limit <= MAX_LIMIT or offset < 0:
-            raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
-        plan = self.compile(query, filters, access, reader)
+        check_search(facets, sort, limit, offset)
+        plan = compile_for(self, query, filters, access, reader)
         gen = self.generation()
         with pg_search.session(self, query) as s:
             total, counts = pg_search.counts(self, s, plan, facets, gen, reader)
@@ -323,7 +266,7 @@ class PostgresArchive:
                      reader: ReaderSource | None = None) -> Iterator[Cable]:
         """Every matching cable's full record (as stored), by date; with `reader`, the matches as
         that reader sees them."""
-        plan = self.compile(query, None, access, reader)
+        plan = compile_for(self, query, None, access, reader)
         frm, params, _ = pg_search.source(plan, reader=reader)
         with pg_search.session(self, query) as s:
             ids = [r[0] for r in s.all(f"SELECT f.id {frm} ORDER BY f.day, f.id", params,
@@ -332,28 +275,7 @@ class PostgresArchive:
 
     def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
         """Type-ahead: origins, tags and reference ids that start with `prefix`."""
-        p = prefix.strip()
-        if not p:
-            return []
-        out = dims_mod.suggest_origins(self.dims(), p)
-        out += [("tag", r[0]) for r in self._all(
-            "SELECT DISTINCT tag FROM tags WHERE tag >= %s AND tag < %s ORDER BY tag LIMIT %s",
-            (p.upper(), p.upper() + "\uffff", limit))]
-        like = p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").upper() + "%"
-        out += [("reference_id", r[0]) for r in self._all(
-            "SELECT reference_id FROM cables WHERE reference_id LIKE %s"
-            " ORDER BY reference_id LIMIT %s", (like, limit))]
-        return out[:limit]
-
-    def references(self, reference_id: str, *,
-                   access: AccessFilter | None = None) -> References:
-        """What a cable cites and what cites it."""
-        return graph.references(self, reference_id, access=access)
-
-    def thread(self, reference_id: str, depth: int = 2, *,
-               access: AccessFilter | None = None) -> Thread:
-        """The reference graph around a cable, `depth` steps both ways."""
-        return graph.thread(self, reference_id, depth, access=access)
+        return reading.suggest(self, prefix, limit)
 
     def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
         """Counts by year, origin, classification, top tags; quarantine and versions."""

@@ -1,8 +1,9 @@
 """The query language on PostgreSQL: the AST of `query.parse_query` -> tsquery + SQL conditions.
 
-The SQLite compiler (`query.compile_query`) writes FTS5; this one writes PostgreSQL full-text
-search over `cables.tsv`, a `tsvector` with a GIN index: words and phrases (`<->`), prefixes
-(`:*`), AND/OR/NOT (`&`, `|`, `!`), subject-only terms (weight `A`).
+The compiler's walks are `query.Dialect`'s, for both backends; SQLite's dialect writes FTS5,
+this one (`PostgresDialect`) writes PostgreSQL full-text search over `cables.tsv`, a `tsvector`
+with a GIN index: words and phrases (`<->`), prefixes (`:*`), AND/OR/NOT (`&`, `|`, `!`),
+subject-only terms (weight `A`).
 
 Parity with SQLite: both sides tokenize the same way, here in Python (`tokens`): FTS5's
 `unicode61 remove_diacritics 2` splits on anything that is not a letter or a digit, lowercases and
@@ -18,24 +19,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cablegram.archive.query import (
-    POSTGRES,
-    And,
-    Field,
-    Node,
-    Not,
-    Or,
-    Plan,
-    Resolver,
-    Term,
-    _is_text,
-    field_sql,
-)
+from cablegram.archive.query import Dialect, Node, Plan, Term
 from cablegram.archive.records import Prepared
+from cablegram.transactions import pg_sql
 
-__all__ = ["PgPlan", "compile_pg", "index_prepared", "pg_text", "tokens", "tsquery_for", "tsvector_literal"]
+if TYPE_CHECKING:
+    from cablegram.archive.reader import ReaderSource
+
+__all__ = ["POSTGRES", "PgPlan", "PostgresDialect", "index_prepared", "pg_text", "tokens", "tsquery_for",
+           "tsvector_literal"]
 
 _WORD = re.compile(r"[^\W_]+")
 #: Positions PostgreSQL keeps in a tsvector (larger ones are clamped to it).
@@ -162,16 +156,55 @@ def _term(t: Term, weight: str = "") -> str:
     return "(" + " & ".join(lexemes) + " & (" + " <-> ".join(parts) + "))"
 
 
+class PostgresDialect(Dialect):
+    """tsquery over `cables.tsv`: `&`, `|`, `!`, phrases with `<->`, prefixes with `:*`; with
+    `weight` "A", terms match in the subject only."""
+
+    true = "TRUE"
+    false = "FALSE"
+    contains = "strpos(upper({col}), ?) > 0"
+    text_sql = "f.id IN (SELECT id FROM cables WHERE tsv @@ %s::tsquery)"
+
+    def __init__(self, weight: str = "") -> None:
+        self.weight = weight
+
+    def plan(self) -> PgPlan:
+        return PgPlan()
+
+    def term(self, t: Term) -> str:
+        return _term(t, self.weight)
+
+    def any_of(self, parts: list[str]) -> str:
+        return "(" + " | ".join(parts) + ")"
+
+    def all_of(self, parts: list[tuple[str, bool]]) -> str:
+        return "(" + " & ".join(self.negated(e) if neg else e for e, neg in parts) + ")"
+
+    def negated(self, expr: str) -> str:
+        return f"!({expr})"
+
+    def for_reader(self, plan: Plan, reader: ReaderSource | None) -> Plan:
+        from cablegram.archive.postgres_reader import for_reader  # it imports this module
+
+        return for_reader(plan, reader)
+
+    def sql(self, text: str) -> str:
+        return pg_sql(text)
+
+    def names_in(self, column: str, names: list[str], params: list[object]) -> str:
+        params.append(names)  # the names as they are stored: an exact = ANY on the index
+        return f"{column} = ANY(?)"
+
+
+POSTGRES = PostgresDialect()
+
+
 def tsquery_for(node: Node, weight: str = "") -> str:
     """The tsquery literal of a text-only node (`weight` "A": matches in the subject only)."""
-    if isinstance(node, Term):
-        return _term(node, weight)
-    if isinstance(node, Not):
-        return f"!({tsquery_for(node.node, weight)})"
-    if isinstance(node, (And, Or)):
-        joiner = " & " if isinstance(node, And) else " | "
-        return "(" + joiner.join(tsquery_for(n, weight) for n in node.nodes) + ")"
-    raise AssertionError(node)  # pragma: no cover - fields are not text
+    expr = (PostgresDialect(weight) if weight else POSTGRES).match(node)
+    if expr is None:  # pragma: no cover - fields are not text
+        raise AssertionError(node)
+    return expr
 
 
 @dataclass
@@ -179,51 +212,5 @@ class PgPlan(Plan):
     """A compiled query: `match` is a tsquery literal over `cables.tsv`, `where` SQL over `f`
     (`cable_facets`) with `%s` parameters; `text` the AST `match` came from."""
 
-    text: Node | None = None
-
     def sql_where(self) -> str:
         return " AND ".join(self.where) if self.where else "TRUE"
-
-
-def _sql(node: Node, r: Resolver, params: list[object]) -> str:
-    if _is_text(node):
-        params.append(tsquery_for(node))
-        return "f.id IN (SELECT id FROM cables WHERE tsv @@ %s::tsquery)"
-    if isinstance(node, Field):
-        return field_sql(node, r, params, POSTGRES)
-    if isinstance(node, Not):
-        return f"NOT ({_sql(node.node, r, params)})"
-    if isinstance(node, Term):  # pragma: no cover - terms are text
-        raise AssertionError(node)
-    joiner = " AND " if isinstance(node, And) else " OR "
-    return "(" + joiner.join(_sql(n, r, params) for n in node.nodes) + ")"
-
-
-def compile_pg(node: Node | None, resolver: Resolver) -> PgPlan:
-    """Compile an AST as `query.compile_query` does for FTS5: the text ANDed at the top level
-    (with at least one positive term) becomes the ranked `match`, the rest SQL conditions."""
-    plan = PgPlan()
-    if node is None:
-        return plan
-    parts = list(node.nodes) if isinstance(node, And) else [node]
-    text = [p for p in parts if _is_text(p) and not isinstance(p, Not)]
-    neg = [p for p in parts if isinstance(p, Not) and _is_text(p)]
-    rest = [p for p in parts if p not in text and p not in neg]
-    if text:
-        plan.text = And(tuple(text + neg)) if (len(text) > 1 or neg) else text[0]
-        plan.match = tsquery_for(plan.text)
-    else:
-        rest += neg
-    for p in rest:
-        plan.where.append(_sql(p, resolver, plan.params))
-    return plan
-
-
-def merge(plan: PgPlan, extra: PgPlan) -> PgPlan:
-    """`plan` AND `extra` (the `filters` of a search)."""
-    if extra.text is not None:
-        plan.text = And((plan.text, extra.text)) if plan.text is not None else extra.text
-        plan.match = tsquery_for(plan.text)
-    plan.where += extra.where
-    plan.params += extra.params
-    return plan

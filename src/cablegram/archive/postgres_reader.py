@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
 
 from cablegram.archive.base import AccessFilter
-from cablegram.archive.postgres_query import PgPlan, tsvector_literal
-from cablegram.archive.reader import Candidate, ReaderSource, reader_key, rewrite, withheld_rows
+from cablegram.archive.postgres_query import POSTGRES, tsvector_literal
+from cablegram.archive.query import Plan
+from cablegram.archive.reader import ReaderSource, candidates, reader_key, rewrite, withheld_rows
+from cablegram.transactions import pg_sql
 
 __all__ = ["TEXT_SQL", "for_reader", "match_source", "reader_source", "texts"]
 
@@ -43,8 +45,8 @@ CREATE UNLOGGED TABLE IF NOT EXISTS reader_texts (
 _LOCK = threading.Lock()
 _SOURCES: weakref.WeakKeyDictionary[Any, dict[str, ReaderSource]] = weakref.WeakKeyDictionary()
 
-#: The conditions `postgres_query.compile_pg` writes that read a cable's text or references.
-TEXT_SQL = "f.id IN (SELECT id FROM cables WHERE tsv @@ %s::tsquery)"
+#: The conditions `postgres_query.POSTGRES` writes that read a cable's text or references.
+TEXT_SQL = POSTGRES.text_sql
 REF_SQL = ("f.id IN (SELECT c.id FROM refs JOIN cables c ON c.reference_id = refs.from_id"
            " WHERE refs.to_id = %s)")
 
@@ -75,7 +77,7 @@ def texts(source: ReaderSource) -> str:
             f" FROM cables c LEFT JOIN reader_texts r ON r.id = c.id AND r.reader = {k})")
 
 
-def for_reader(plan: PgPlan, source: ReaderSource | None) -> PgPlan:
+def for_reader(plan: Plan, source: ReaderSource | None) -> Plan:
     """`plan` with every text and reference condition of its `where` matched as the reader sees R
     (`reader.rewrite`: fails closed on a condition it does not know)."""
     if source is None:
@@ -87,14 +89,14 @@ def for_reader(plan: PgPlan, source: ReaderSource | None) -> PgPlan:
     return rewrite(plan, "%s", {TEXT_SQL: text, REF_SQL: ref}, ("tsv", "refs"))
 
 
-def _candidates(archive: Any, conn: psycopg.Connection, access_sql: str) -> Iterator[Candidate]:
-    with conn.cursor(name="reader_candidates") as cur:  # server-side: the archive need not fit in memory
-        cur.itersize = 500
-        cur.execute("SELECT c.id, c.classification, c.caveats, c.dict_id, c.body, c.tag_text"
-                    f" FROM cables c JOIN cable_facets f ON f.id = c.id WHERE {access_sql}")
-        for i, cls, caveats, dict_id, body, tag_text in cur:
-            raw, record = archive.codec.record(dict_id, bytes(body))
-            yield Candidate(i, cls, caveats, raw, record, tag_text)
+def _streamed(conn: psycopg.Connection) -> Callable[[str], Iterator[tuple[Any, ...]]]:
+    """Rows of `?` SQL on `conn` through a server-side cursor: the archive need not fit in memory."""
+    def rows(sql: str) -> Iterator[tuple[Any, ...]]:
+        with conn.cursor(name="reader_candidates") as cur:
+            cur.itersize = 500
+            cur.execute(pg_sql(sql))
+            yield from cur
+    return rows
 
 
 def reader_source(archive: Any, access: AccessFilter) -> ReaderSource:
@@ -113,7 +115,7 @@ def reader_source(archive: Any, access: AccessFilter) -> ReaderSource:
             conn.execute(statement)  # type: ignore[call-overload]
         row = conn.execute("SELECT generation FROM reader_state WHERE reader = %s", (key,)).fetchone()
         if row is None or row[0] != generation:
-            rows = withheld_rows(access, _candidates(archive, conn, access_sql))
+            rows = withheld_rows(access, candidates(_streamed(conn), archive.codec, access_sql))
             conn.execute("DELETE FROM reader_texts WHERE reader = %s", (key,))
             with conn.cursor() as cur, cur.copy(
                     "COPY reader_texts (reader, id, reference_id, subject, tsv, subject_tsv, raw_text,"

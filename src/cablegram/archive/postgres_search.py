@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from cablegram.archive import dims as dims_mod
-from cablegram.archive import entities_store, postgres_reader
-from cablegram.archive.base import ENTITY_FACETS, MARK_END, MARK_START, FacetCount, Hit, Sort
+from cablegram.archive import postgres_reader
+from cablegram.archive.base import MARK_END, MARK_START, FacetCount, Hit, Sort
 from cablegram.archive.budget import QueryCancelled, QueryTimeout, cancelled
-from cablegram.archive.facets import TAG_LIMIT
+from cablegram.archive.facets import joined_counts
 from cablegram.archive.postgres_query import PgPlan, pg_text
 from cablegram.archive.query import QueryError, parse_query
 from cablegram.archive.snippets import body_snippet, hit_snippet, positive_terms, term_pattern
@@ -175,16 +175,10 @@ def counts(archive: PostgresArchive, s: Session, plan: PgPlan, facets: Sequence[
             total, out = dims_mod.tally(archive.dims(), groups, wanted)
         else:
             total = int(s.all(f"SELECT count(*) {frm}", params, text=text)[0][0])
-    if "tag" in wanted:
-        tag_frm, params, _ = source(plan, join="JOIN tags t ON t.cable_id = f.id", reader=reader)
-        out["tag"] = [FacetCount(t, n) for t, n in s.all(
-            f"SELECT t.tag, count(*) AS n {tag_frm} GROUP BY t.tag ORDER BY n DESC, t.tag"
-            f" LIMIT {TAG_LIMIT}", params, text=text)]
-    if wanted & set(ENTITY_FACETS):
-        def joined(join: str) -> tuple[str, list[Any]]:
-            frm, params, _ = source(plan, reader=reader, join=join)
-            return frm, params
-        out.update(entities_store.facet_counts(lambda sql, p: s.all(sql, p, text=text), joined, wanted))
+    def joined(join: str) -> tuple[str, list[Any]]:
+        frm, params, _ = source(plan, reader=reader, join=join)
+        return frm, params
+    out.update(joined_counts(lambda sql, p: s.all(sql, p, text=text), joined, wanted))
     result = total, {name: out[name] for name in facets}
     if key is not None:
         for stale in [k for k in archive._cache if k[0] == "facets"]:

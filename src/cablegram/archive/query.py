@@ -19,12 +19,19 @@ the limit.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from cablegram.archive.base import ENTITY_FACETS, FACETS
+
+if TYPE_CHECKING:
+    from cablegram.archive.base import AccessFilter
+    from cablegram.archive.reader import ReaderSource
 
 __all__ = [
-    "FIELDS", "MAX_DEPTH", "MAX_LENGTH", "MAX_TERMS", "MIN_PREFIX", "Plan", "QueryError", "Resolver",
-    "compile_query", "parse_query",
+    "FIELDS", "MAX_DEPTH", "MAX_LENGTH", "MAX_LIMIT", "MAX_TERMS", "MIN_PREFIX", "SQLITE", "Dialect", "Plan",
+    "QueryError", "Resolver", "SQLiteDialect", "check_search", "compile_for", "compile_query", "parse_query",
 ]
 
 #: Limits of one query (and of the filters beside it): characters; distinct terms, counting each
@@ -311,20 +318,16 @@ class Resolver(Protocol):
 
 @dataclass
 class Plan:
-    """A compiled query: an FTS5 MATCH expression (or None) AND SQL conditions over `f`."""
+    """A compiled query: the backend's ranked match expression (FTS5 MATCH, tsquery; or None) AND
+    SQL conditions over `f`; `text` the AST `match` came from."""
 
     match: str | None = None
     where: list[str] = field(default_factory=list)
     params: list[object] = field(default_factory=list)
+    text: Node | None = None
 
     def sql_where(self) -> str:
         return " AND ".join(self.where) if self.where else "1"
-
-
-def _fts_term(t: Term) -> str:
-    words = t.text.replace('"', '""')
-    expr = f'"{words}"' + ("*" if t.prefix else "")
-    return f"{t.column} : {expr}" if t.column else expr
 
 
 def _is_text(node: Node) -> bool:
@@ -335,25 +338,6 @@ def _is_text(node: Node) -> bool:
     if isinstance(node, Not):
         return _is_text(node.node)
     return all(_is_text(n) for n in node.nodes)
-
-
-def _fts(node: Node) -> str | None:
-    """An FTS5 expression for a text-only node, or None where FTS5 cannot say it (bare NOT)."""
-    if isinstance(node, Term):
-        return _fts_term(node)
-    if isinstance(node, Or):
-        parts = [_fts(n) for n in node.nodes]
-        return None if None in parts else "(" + " OR ".join(p for p in parts if p) + ")"
-    if isinstance(node, And):
-        pos = [_fts(n) for n in node.nodes if not isinstance(n, Not)]
-        neg = [_fts(n.node) for n in node.nodes if isinstance(n, Not)]
-        if not pos or None in pos or None in neg:
-            return None
-        expr = "(" + " AND ".join(p for p in pos if p) + ")"
-        if neg:
-            expr = f"({expr} NOT ({' OR '.join(n for n in neg if n)}))"
-        return expr
-    return None
 
 
 def _date_bound(value: str, upper: bool, pos: int) -> int:
@@ -368,32 +352,154 @@ def _date_bound(value: str, upper: bool, pos: int) -> int:
     return year * 10000 + month * 100 + day
 
 
-@dataclass(frozen=True)
 class Dialect:
-    """What the backends' SQL for field filters differs in: the parameter mark, the false
-    constant, and how a column is matched against a list of names or a substring."""
+    """How one backend says a compiled query. The walks are here, once: which text goes to the
+    ranked match, the AND/OR/NOT of text terms and of SQL conditions, field filters, merging a
+    search's filters, the access condition. A subclass renders the leaves and the operators:
+    text terms and their AND/OR/NOT (`term`, `any_of`, `all_of`, `negated`), the condition that
+    matches a text expression (`text_sql`), parameter marks (`sql`), the false constant, how a
+    column is matched against a list of names or a substring, and the reader's rewriting."""
 
-    mark: str = "?"
-    false: str = "0"
-    contains: str = "instr(upper({col}), ?) > 0"  # {col} holds the (upper-case) parameter
+    true = "1"
+    false = "0"
+    contains = "instr(upper({col}), ?) > 0"  # {col} holds the (upper-case) parameter
+    #: The condition over `f` that matches a text expression (one parameter).
+    text_sql = ""
+
+    # --- what a backend renders ---------------------------------------------------------------
+
+    def plan(self) -> Plan:
+        return Plan()
+
+    def term(self, t: Term) -> str:
+        raise NotImplementedError
+
+    def any_of(self, parts: list[str]) -> str:
+        raise NotImplementedError
+
+    def all_of(self, parts: list[tuple[str, bool]]) -> str | None:
+        """AND of `parts`, (expression, negated), in query order; None where it cannot say it."""
+        raise NotImplementedError
+
+    def negated(self, expr: str) -> str | None:
+        """NOT `expr` on its own; None where the backend cannot say it."""
+        raise NotImplementedError
+
+    def for_reader(self, plan: Plan, reader: ReaderSource | None) -> Plan:
+        """`plan` matched as the reader of `reader` sees the cables partly withheld from them."""
+        raise NotImplementedError
 
     def sql(self, text: str) -> str:
-        return text.replace("?", self.mark)
+        """`text`, written with `?` marks, in this dialect (SQLite's: as it is)."""
+        return text
 
     def names_in(self, column: str, names: list[str], params: list[object]) -> str:
         """`column` is one of `names`, ignoring case (SQLite: through a NOCASE index)."""
         params.extend(names)
         return f"{column} COLLATE NOCASE IN ({','.join('?' * len(names))})"
 
+    # --- the walks, for every backend ---------------------------------------------------------
 
-class _Postgres(Dialect):
-    def names_in(self, column: str, names: list[str], params: list[object]) -> str:
-        params.append(names)  # the names as they are stored: an exact = ANY on the index
-        return f"{column} = ANY(?)"
+    def match(self, node: Node) -> str | None:
+        """The match expression of a text-only node, or None where the backend cannot say it."""
+        if isinstance(node, Term):
+            return self.term(node)
+        if isinstance(node, Not):
+            inner = self.match(node.node)
+            return None if inner is None else self.negated(inner)
+        if isinstance(node, Or):
+            parts = [self.match(n) for n in node.nodes]
+            return None if None in parts else self.any_of([p for p in parts if p is not None])
+        if isinstance(node, And):
+            negs = [(self.match(n.node), True) if isinstance(n, Not) else (self.match(n), False)
+                    for n in node.nodes]
+            if any(e is None for e, _ in negs):
+                return None
+            return self.all_of([(e, neg) for e, neg in negs if e is not None])
+        return None  # a field is no text
+
+    def where(self, node: Node, r: Resolver, params: list[object]) -> str:
+        """A node as one SQL condition over `f`, its values in `params`."""
+        if _is_text(node):
+            expr = self.match(node)
+            if expr is not None:
+                params.append(expr)
+                return self.text_sql
+        if isinstance(node, Field):
+            return field_sql(node, r, params, self)
+        if isinstance(node, Not):
+            return f"NOT ({self.where(node.node, r, params)})"
+        if isinstance(node, Term):  # pragma: no cover - terms always compile
+            raise AssertionError(node)
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return "(" + joiner.join(self.where(n, r, params) for n in node.nodes) + ")"
+
+    def compile(self, node: Node | None, resolver: Resolver) -> Plan:
+        """Compile an AST: the text ANDed at the top level (with at least one positive term) goes
+        to the ranked `match`, the rest to SQL conditions."""
+        plan = self.plan()
+        if node is None:
+            return plan
+        parts = list(node.nodes) if isinstance(node, And) else [node]
+        text = [p for p in parts if _is_text(p) and not isinstance(p, Not)]
+        neg = [p for p in parts if isinstance(p, Not) and _is_text(p)]
+        rest = [p for p in parts if p not in text and p not in neg]
+        if text:
+            plan.text = And(tuple(text + neg)) if (len(text) > 1 or neg) else text[0]
+            plan.match = self.match(plan.text)
+            if plan.match is None:  # text the backend cannot rank (`a OR -b` in FTS5): conditions
+                plan.text = None
+                rest += text + neg
+        else:
+            rest += neg
+        for p in rest:
+            plan.where.append(self.where(p, resolver, plan.params))
+        return plan
+
+    def merge(self, plan: Plan, extra: Plan) -> Plan:
+        """`plan` AND `extra` (the `filters` of a search)."""
+        if extra.text is not None:
+            plan.text = And((plan.text, extra.text)) if plan.text is not None else extra.text
+            plan.match = self.match(plan.text)
+        plan.where += extra.where
+        plan.params += extra.params
+        return plan
 
 
-SQLITE = Dialect()
-POSTGRES = _Postgres(mark="%s", false="FALSE", contains="strpos(upper({col}), ?) > 0")
+class SQLiteDialect(Dialect):
+    """FTS5: every term a quoted phrase (no user input is ever FTS syntax), NOT only after a
+    positive term (`a NOT b`: FTS5 has no NOT on its own)."""
+
+    text_sql = "f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ?)"
+
+    def term(self, t: Term) -> str:
+        words = t.text.replace('"', '""')
+        expr = f'"{words}"' + ("*" if t.prefix else "")
+        return f"{t.column} : {expr}" if t.column else expr
+
+    def any_of(self, parts: list[str]) -> str:
+        return "(" + " OR ".join(parts) + ")"
+
+    def all_of(self, parts: list[tuple[str, bool]]) -> str | None:
+        pos = [e for e, neg in parts if not neg]
+        if not pos:
+            return None
+        expr = "(" + " AND ".join(pos) + ")"
+        neg = [e for e, negated in parts if negated]
+        if neg:
+            expr = f"({expr} NOT ({' OR '.join(neg)}))"
+        return expr
+
+    def negated(self, expr: str) -> str | None:
+        return None
+
+    def for_reader(self, plan: Plan, reader: ReaderSource | None) -> Plan:
+        from cablegram.archive.sqlite_reader import for_reader  # it imports this module
+
+        return for_reader(plan, reader)
+
+
+SQLITE = SQLiteDialect()
 
 
 def _ids(column: str, ids: list[int], d: Dialect) -> str:
@@ -467,37 +573,46 @@ def _person_sql(role: str, value: str, params: list[object], d: Dialect) -> str:
             + " OR office = ? OR office LIKE ? ESCAPE '\\'))")
 
 
-def _sql(node: Node, r: Resolver, params: list[object]) -> str:
-    if _is_text(node):
-        expr = _fts(node)
-        if expr is not None:
-            params.append(expr)
-            return "f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ?)"
-    if isinstance(node, Field):
-        return field_sql(node, r, params)
-    if isinstance(node, Not):
-        return f"NOT ({_sql(node.node, r, params)})"
-    if isinstance(node, Term):  # pragma: no cover - terms always compile
-        raise AssertionError(node)
-    joiner = " AND " if isinstance(node, And) else " OR "
-    return "(" + joiner.join(_sql(n, r, params) for n in node.nodes) + ")"
+def compile_query(node: Node | None, resolver: Resolver, dialect: Dialect = SQLITE) -> Plan:
+    """Compile an AST in `dialect`: positive text at the top goes to the match (ranked), the rest to SQL."""
+    return dialect.compile(node, resolver)
 
 
-def compile_query(node: Node | None, resolver: Resolver) -> Plan:
-    """Compile an AST: positive text at the top goes to MATCH (ranked), the rest to SQL."""
-    plan = Plan()
-    if node is None:
-        return plan
-    parts = list(node.nodes) if isinstance(node, And) else [node]
-    text = [p for p in parts if _is_text(p) and not isinstance(p, Not)]
-    neg = [p for p in parts if isinstance(p, Not) and _is_text(p)]
-    rest = [p for p in parts if p not in text and p not in neg]
-    if text:
-        plan.match = _fts(And(tuple(text + neg)) if (len(text) > 1 or neg) else text[0])
-        if plan.match is None:  # pragma: no cover - text with positives always compiles
-            rest += text + neg
-    else:
-        rest += neg
-    for p in rest:
-        plan.where.append(_sql(p, resolver, plan.params))
-    return plan
+class Compiling(Resolver, Protocol):
+    """An archive as `compile_for` uses it: its dialect, resolver and access condition."""
+
+    dialect: Dialect
+
+    def access_sql(self, access: AccessFilter | None) -> str: ...
+
+
+#: The most hits one search returns.
+MAX_LIMIT = 1000
+
+
+def check_search(facets: Sequence[str], sort: str, limit: int, offset: int) -> None:
+    """Raise `QueryError` for an unknown facet or sort, or a limit or offset out of range: the
+    arguments of a search beside its query, on any backend."""
+    if sort not in ("rank", "bm25", "date", "-date"):
+        raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
+    unknown = [f for f in facets if f not in FACETS + ENTITY_FACETS]
+    if unknown:
+        raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS + ENTITY_FACETS)}")
+    if not 0 <= limit <= MAX_LIMIT or offset < 0:
+        raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
+
+
+def compile_for(archive: Compiling, query: str, filters: str | None, access: AccessFilter | None,
+                reader: ReaderSource | None = None) -> Plan:
+    """Parse and compile `query` AND `filters` in the archive's dialect, with the access filter as
+    one more condition, and with `reader` (a match source for that same access, see
+    `cablegram.archive.reader`) its text conditions as the reader sees the cables partly withheld."""
+    if reader is not None and reader.access != access:
+        raise QueryError("the reader's match source is for another access")
+    d = archive.dialect
+    plan = d.compile(parse_query(query or ""), archive)
+    if filters:
+        plan = d.merge(plan, d.compile(parse_query(filters), archive))
+    if access is not None:
+        plan.where.append(archive.access_sql(access))
+    return d.for_reader(plan, reader)

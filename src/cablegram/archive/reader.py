@@ -12,7 +12,8 @@ matches the archive's index outside R and the reader's inside R, in the one sear
 snippet code of the backend: totals, facets, order and snippets are those of an archive holding
 only what the reader sees.
 
-This module finds R and renders its rows, once for both backends; the backends store and query them.
+This module finds R (`candidates`, `withheld_rows`) and renders its rows, once for both backends; the
+backends store and query them.
 """
 
 from __future__ import annotations
@@ -21,16 +22,19 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cablegram.archive.base import AccessFilter
 from cablegram.archive.query import Plan, QueryError
 from cablegram.model import Cable
 from cablegram.telegram.render import render
 
-__all__ = ["Candidate", "ReaderRow", "ReaderSource", "reader_key", "rewrite", "withheld_rows"]
+if TYPE_CHECKING:
+    from cablegram.archive.compress import Codec
+
+__all__ = ["Candidate", "ReaderRow", "ReaderSource", "candidates", "reader_key", "rewrite", "withheld_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,18 @@ def reader_key(access: AccessFilter) -> str:
     """A short name for what `access` may see (the same for equal filters, in any process)."""
     spec = f"{access.max_rank}|{','.join(sorted(access.forbidden))}"
     return "r" + hashlib.sha256(spec.encode()).hexdigest()[:16]
+
+
+def candidates(rows: Callable[[str], Iterable[Sequence[Any]]], codec: Codec,
+               access_sql: str) -> Iterator[Candidate]:
+    """The cables a reader may read (`access_sql`, the backend's condition over `f`), as stored:
+    one query for both backends, streamed by the backend's `rows` (`?` SQL in, rows out, the whole
+    archive never in memory at once), each body decompressed by the archive's `codec`."""
+    for i, classification, caveats, dict_id, body, tag_text in rows(
+            "SELECT c.id, c.classification, c.caveats, c.dict_id, c.body, c.tag_text"
+            f" FROM cables c JOIN cable_facets f ON f.id = c.id WHERE {access_sql}"):
+        raw, record = codec.record(int(dict_id), bytes(body))
+        yield Candidate(int(i), classification, caveats, raw, record, tag_text)
 
 
 def withheld_rows(access: AccessFilter, candidates: Iterable[Candidate]) -> list[ReaderRow]:

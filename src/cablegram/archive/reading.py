@@ -12,11 +12,12 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, Protocol
 
+from cablegram.archive import dims as dims_mod
 from cablegram.archive.base import AccessFilter, SearchResult, VersionInfo
 from cablegram.archive.compress import Codec
 from cablegram.model import Cable
 
-__all__ = ["Body", "Stored", "get", "raw_text", "readable_versions", "records", "stats", "versions"]
+__all__ = ["Body", "Stored", "get", "raw_text", "readable_versions", "records", "stats", "suggest", "versions"]
 
 #: `iter_records` reads bodies this many at a time.
 CHUNK = 500
@@ -145,3 +146,20 @@ def readable_versions(access: AccessFilter, rows: Sequence[tuple[Any, ...]]) -> 
 
     return sum(can_read(access, Cable(classification=cls, caveats=tuple(
         cav if isinstance(cav, list) else json.loads(cav or "[]")))) for cls, cav in rows)
+
+
+def suggest(archive: Any, prefix: str, limit: int) -> list[tuple[str, str]]:
+    """Type-ahead suggestions: (kind, value) for origins, tags and reference ids that start with
+    `prefix` (`archive`: `fetch` and `dims`)."""
+    p = prefix.strip()
+    if not p:
+        return []
+    out = dims_mod.suggest_origins(archive.dims(), p)
+    out += [("tag", r[0]) for r in archive.fetch(
+        "SELECT DISTINCT tag FROM tags WHERE tag >= ? AND tag < ? ORDER BY tag LIMIT ?",
+        (p.upper(), p.upper() + "\uffff", limit))]
+    like = p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").upper() + "%"
+    out += [("reference_id", r[0]) for r in archive.fetch(
+        "SELECT reference_id FROM cables WHERE reference_id LIKE ? ESCAPE '\\'"
+        " ORDER BY reference_id LIMIT ?", (like, limit))]
+    return out[:limit]

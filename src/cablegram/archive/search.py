@@ -17,9 +17,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from cablegram.archive import facets as facets_mod
+from cablegram.archive import reading
 from cablegram.archive.base import (
-    ENTITY_FACETS,
-    FACETS,
     MARK_END,
     MARK_START,
     AccessFilter,
@@ -28,19 +27,18 @@ from cablegram.archive.base import (
     Sort,
 )
 from cablegram.archive.budget import QueryCancelled, QueryTimeout, time_budget
-from cablegram.archive.query import Plan, QueryError, compile_query, parse_query
+from cablegram.archive.query import MAX_LIMIT, Plan, QueryError, check_search, compile_for, parse_query
 from cablegram.archive.snippets import body_snippet, positive_terms, term_pattern
 from cablegram.archive.snippets import hit_snippet as _snippet
-from cablegram.archive.sqlite_reader import for_reader, matches, tables
+from cablegram.archive.sqlite_reader import matches, tables
 from cablegram.model import Cable
 
 if TYPE_CHECKING:
     from cablegram.archive.backend import SQLBackend
     from cablegram.archive.reader import ReaderSource
 
-__all__ = ["compile_for", "iter_ids", "search", "suggest"]
+__all__ = ["MAX_LIMIT", "compile_for", "iter_ids", "search", "suggest"]
 
-MAX_LIMIT = 1000
 _SPACES = re.compile(r"\s+")
 T = TypeVar("T")
 
@@ -65,21 +63,6 @@ def guarded(archive: SQLBackend, what: str, work: Callable[[], T]) -> T:
             if attempt == 2 or "logic error" not in str(exc):
                 raise QueryError(f"cannot search for {what!r}: {exc}") from None
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def compile_for(archive: SQLBackend, query: str, filters: str | None,
-                access: AccessFilter | None) -> Plan:
-    """Parse and compile `query` AND `filters`, with the access filter as one more condition."""
-    plan = compile_query(parse_query(query or ""), archive)
-    if filters:
-        extra = compile_query(parse_query(filters), archive)
-        if extra.match:
-            plan.match = f"({plan.match}) AND ({extra.match})" if plan.match else extra.match
-        plan.where += extra.where
-        plan.params += extra.params
-    if access is not None:
-        plan.where.append(archive.access_sql(access))
-    return plan
 
 
 def _ranked(archive: SQLBackend, plan: Plan, match: str, need: int,
@@ -201,14 +184,8 @@ def search(archive: SQLBackend, query: str, *, filters: str | None = None,
     With `reader` (a `cablegram.archive.reader` match source for `access`), the cables partly
     withheld from that reader match, count, rank and show snippets only as the reader sees them.
     """
-    if sort not in ("rank", "bm25", "date", "-date"):
-        raise QueryError(f"unknown sort {sort!r}: use rank, bm25, date or -date")
-    unknown = [f for f in facets if f not in FACETS + ENTITY_FACETS]
-    if unknown:
-        raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS + ENTITY_FACETS)}")
-    if not 0 <= limit <= MAX_LIMIT or offset < 0:
-        raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
-    plan = for_reader(compile_for(archive, query, filters, _checked_access(access, reader)), reader)
+    check_search(facets, sort, limit, offset)
+    plan = compile_for(archive, query, filters, access, reader)
 
     def run() -> SearchResult:
         page = _page_ids(archive, plan, sort, limit, offset, reader) if limit else []
@@ -226,7 +203,7 @@ def hits_of(archive: SQLBackend, query: str, ids: Sequence[int], *, access: Acce
     ranking: for a caller that chose the cables itself. Those `access` hides are left out."""
     if not ids:
         return []
-    plan = for_reader(compile_for(archive, query, None, _checked_access(access, reader)), reader)
+    plan = compile_for(archive, query, None, access, reader)
     marks = ",".join("?" * len(ids))
     shown = {i for (i,) in archive.db.execute(
         f"SELECT f.id FROM cable_facets f WHERE f.id IN ({marks}) AND {archive.access_sql(access)}", list(ids))}
@@ -237,7 +214,7 @@ def hits_of(archive: SQLBackend, query: str, ids: Sequence[int], *, access: Acce
 def iter_ids(archive: SQLBackend, query: str, *, access: AccessFilter | None = None,
              chunk: int = 500, reader: ReaderSource | None = None) -> Iterator[list[int]]:
     """The ids of every match, oldest first, in chunks (all found within the time budget)."""
-    plan = for_reader(compile_for(archive, query, None, _checked_access(access, reader)), reader)
+    plan = compile_for(archive, query, None, access, reader)
     m = matches(plan, reader)
     sql = f"SELECT f.id {m.sql} ORDER BY f.day, f.id"
     ids = guarded(archive, query, lambda: [r[0] for r in archive.db.execute(sql, m.params)])
@@ -245,36 +222,8 @@ def iter_ids(archive: SQLBackend, query: str, *, access: AccessFilter | None = N
         yield ids[start:start + chunk]
 
 
-def _checked_access(access: AccessFilter | None, reader: ReaderSource | None) -> AccessFilter | None:
-    """The access filter of a search; a reader's source is only for its own access (fail closed)."""
-    if reader is not None and reader.access != access:
-        raise QueryError("the reader's match source is for another access")
-    return access
-
-
 def suggest(archive: SQLBackend, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
-    """Type-ahead suggestions: (kind, value) for origins, tags and reference ids."""
-    p = prefix.strip()
-    if not p:
+    """Type-ahead suggestions (`reading.suggest`) within the archive's time budget."""
+    if not prefix.strip():
         return []
-    return guarded(archive, prefix, lambda: _suggest(archive, p, limit))
-
-
-def _suggest(archive: SQLBackend, p: str, limit: int) -> list[tuple[str, str]]:
-    like = p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    out: list[tuple[str, str]] = []
-    low = p.lower()
-    for label, station in archive.dims()["origin"].values():
-        if label.lower().startswith(low) or (station or "").lower().startswith(low) or \
-                any(w.startswith(low) for w in label.lower().split()):
-            out.append(("origin", label))
-    out.sort()
-    out += [("tag", r[0]) for r in archive.db.execute(
-        "SELECT DISTINCT tag FROM tags WHERE tag >= ? AND tag < ? ORDER BY tag LIMIT ?",
-        (p.upper(), p.upper() + "\uffff", limit))]
-    out += [("reference_id", r[0]) for r in archive.db.execute(
-        "SELECT reference_id FROM cables WHERE reference_id LIKE ? ESCAPE '\\'"
-        " ORDER BY reference_id LIMIT ?", (like.upper(), limit))]
-    return out[:limit]
-
-
+    return guarded(archive, prefix, lambda: reading.suggest(archive, prefix, limit))

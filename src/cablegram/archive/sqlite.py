@@ -12,11 +12,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cablegram.archive import compress, graph, reading, schema, search, sqlite_reader
+from cablegram.archive import compress, reading, schema, search, sqlite_reader
 from cablegram.archive import dims as dims_mod
-from cablegram.archive.base import AccessFilter, Hit, References, SearchResult, Sort, Thread, VersionInfo
+from cablegram.archive.base import AccessFilter, Hit, SearchResult, Sort
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
+from cablegram.archive.query import SQLITE
 from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
+from cablegram.archive.shared import ArchiveBase
 from cablegram.archive.sqlite_loading import READER_CACHE_KIB, READER_MMAP_BYTES
 from cablegram.model import Cable
 from cablegram.transactions import immediate
@@ -40,8 +42,11 @@ _UPDATE_CABLE = (f"UPDATE cables SET {', '.join(c + ' = ?' for c in STORE_COLUMN
                  " dict_id = ?, body = ? WHERE id = ?")
 
 
-class SQLiteArchive:
+class SQLiteArchive(ArchiveBase):
     """An archive in one SQLite file (created and migrated on open)."""
+
+    #: How the query compiler writes this backend's SQL (FTS5).
+    dialect = SQLITE
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = str(path)
@@ -83,12 +88,6 @@ class SQLiteArchive:
         """Close the connection."""
         self.db.close()
 
-    def __enter__(self) -> SQLiteArchive:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only query (the SQL shared with PostgreSQL, `?` placeholders)."""
         return self.db.execute(sql, params).fetchall()
@@ -127,15 +126,6 @@ class SQLiteArchive:
 
     # --- resolver for the query compiler ------------------------------------------------------
 
-    def origin_ids(self, value: str) -> list[int]:
-        return dims_mod.origin_ids(self.dims(), value)
-
-    def class_ids(self, value: str) -> list[int]:
-        return dims_mod.class_ids(self.dims(), value)
-
-    def caveat_bit(self, value: str) -> int | None:
-        return dims_mod.caveat_bit(self.dims(), value)
-
     def released_dates(self, reference_ids: Sequence[str]) -> dict[str, str | None]:
         """When each of `reference_ids` was released (those in the archive)."""
         marks = ",".join("?" * len(reference_ids))
@@ -148,14 +138,6 @@ class SQLiteArchive:
             names = (r[0] for r in self.db.execute("SELECT DISTINCT name FROM addressees"))
             self._addressees = (version, dims_mod.known_names(names))
         return dims_mod.addressee_names(self._addressees[1], value)
-
-    def access_sql(self, access: AccessFilter | None) -> str:
-        """SQL over `f` (cable_facets) hiding what `access` may not see ("1" when open)."""
-        if access is None:
-            return "1"
-        bits = self.dims()["caveat"]
-        mask = sum(1 << bits[c] for c in access.forbidden if c in bits)
-        return f"(f.class_rank <= {int(access.max_rank)} AND (f.caveat_mask & {mask}) = 0)"
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -442,10 +424,6 @@ class SQLiteArchive:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def get(self, reference_id: str, *, access: AccessFilter | None = None) -> Cable | None:
-        """The current record of a cable, or None when absent or hidden by `access`."""
-        return reading.get(self, reference_id, access)
-
     def quarantine_reason(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
         """Why the record the source names `reference_id` was quarantined, or None. Its
         classification is unverified, so only a reader who sees everything is told."""
@@ -456,15 +434,6 @@ class SQLiteArchive:
             " ORDER BY id DESC LIMIT 1", (reference_id.replace(" ", "").upper(),),
         ).fetchone()
         return str(row[0]) if row else None
-
-    def raw_text(self, reference_id: str, *, access: AccessFilter | None = None) -> str | None:
-        """The raw telegram text as read, or None."""
-        return reading.raw_text(self, reference_id, access)
-
-    def versions(self, reference_id: str, *,
-                 access: AccessFilter | None = None) -> list[VersionInfo]:
-        """Every known text of a cable, oldest first (by release date, then by when read)."""
-        return reading.versions(self, reference_id, access)
 
     def search(self, query: str, *, filters: str | None = None, facets: Sequence[str] = (),
                limit: int = 20, offset: int = 0, sort: Sort = "rank",
@@ -493,16 +462,6 @@ class SQLiteArchive:
     def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
         """Type-ahead: origins, tags and reference ids that start with `prefix`."""
         return search.suggest(self, prefix, limit=limit)
-
-    def references(self, reference_id: str, *,
-                   access: AccessFilter | None = None) -> References:
-        """What a cable cites and what cites it."""
-        return graph.references(self, reference_id, access=access)
-
-    def thread(self, reference_id: str, depth: int = 2, *,
-               access: AccessFilter | None = None) -> Thread:
-        """The reference graph around a cable, `depth` steps both ways."""
-        return graph.thread(self, reference_id, depth, access=access)
 
     def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
         """Counts by year, origin, classification, top tags; quarantine and versions."""

@@ -17,16 +17,13 @@ import weakref
 from contextlib import suppress
 from dataclasses import dataclass
 from itertools import count
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cablegram.archive.base import AccessFilter
-from cablegram.archive.query import Plan
-from cablegram.archive.reader import Candidate, ReaderSource, reader_key, rewrite, withheld_rows
+from cablegram.archive.query import SQLITE, Plan
+from cablegram.archive.reader import ReaderSource, candidates, reader_key, rewrite, withheld_rows
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-__all__ = ["Matches", "candidates", "for_reader", "matches", "reader_source", "tables"]
+__all__ = ["Matches", "for_reader", "matches", "reader_source", "tables"]
 
 _LOCK = threading.Lock()
 _SOURCES: weakref.WeakKeyDictionary[Any, dict[str, ReaderSource]] = weakref.WeakKeyDictionary()
@@ -48,13 +45,6 @@ def _fts_settings(db: sqlite3.Connection) -> tuple[str, str]:
     return (tokenize.group(1) if tokenize else "unicode61"), (rank[0] if rank else "bm25()")
 
 
-def candidates(archive: Any, access: AccessFilter) -> Iterator[Candidate]:
-    for row in archive.db.execute(
-            "SELECT c.id, c.classification, c.caveats, c.raw_text, c.record_json, c.tag_text"
-            f" FROM cable_texts c JOIN cable_facets f ON f.id = c.id WHERE {archive.access_sql(access)}"):
-        yield Candidate(*row)
-
-
 def reader_source(archive: Any, access: AccessFilter) -> ReaderSource:
     """The reader's match source of `archive` as it is now, built and installed when needed."""
     generation = archive.generation()
@@ -64,7 +54,7 @@ def reader_source(archive: Any, access: AccessFilter) -> ReaderSource:
         got = per.get(key)
         if got is not None and got.generation == generation:
             return got
-        rows = withheld_rows(access, candidates(archive, access))
+        rows = withheld_rows(access, candidates(archive.db.execute, archive.codec, archive.access_sql(access)))
         source = ReaderSource(access, f"{key}_{next(_NAMES)}", generation, frozenset(r.id for r in rows),
                               frozenset(r.reference_id for r in rows if r.reference_id))
         _install(archive.db, source, rows)
@@ -101,7 +91,7 @@ def _drop(db: sqlite3.Connection, source: ReaderSource) -> None:
 # --- querying: the archive's index outside R, the reader's inside ---------------------------------
 
 #: The conditions `query.compile_query` writes that read a cable's text or references (in `where`).
-TEXT_SQL = "f.id IN (SELECT rowid FROM cables_fts WHERE cables_fts MATCH ?)"
+TEXT_SQL = SQLITE.text_sql
 REF_SQL = "f.id IN (SELECT c.id FROM refs JOIN cables c ON c.reference_id = refs.from_id WHERE refs.to_id = ?)"
 
 

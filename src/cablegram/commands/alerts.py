@@ -24,6 +24,7 @@ from cablegram.desk.alerts import (
     list_searches,
     mark_read,
     save_search,
+    shown_alerts,
 )
 
 
@@ -66,20 +67,8 @@ def _again(p: argparse.ArgumentParser) -> None:
 
 def _shown(args: argparse.Namespace, alerts: list[Any]) -> list[dict[str, Any]]:
     """What each alert shows, read through the reader's access (absent: they cannot see it)."""
-    out = []
     with open_for_reading(args) as archive:
-        ids = list(dict.fromkeys(a.reference_id for a in alerts))
-        hits = {}
-        for i in range(0, len(ids), 30):
-            chunk = ids[i:i + 30]
-            result = archive.search("", filters=" OR ".join(f"id:{x}" for x in chunk), limit=len(chunk))
-            hits.update((h.reference_id, h) for h in result.hits)
-    for a in alerts:
-        h = hits.get(a.reference_id)
-        if h is not None:
-            out.append({**a.to_dict(), "created": h.created, "origin": h.origin,
-                        "classification": h.classification, "subject": h.subject})
-    return out
+        return shown_alerts(archive, alerts)
 
 
 def run_list(args: argparse.Namespace) -> int:

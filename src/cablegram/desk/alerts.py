@@ -39,6 +39,7 @@ from operator import itemgetter
 from typing import Any
 
 from cablegram.access import Marking, access_filter, allowed, cable_marking, needs_redaction
+from cablegram.archive.base import Hit
 from cablegram.archive.query import QueryError, parse_query
 from cablegram.desk.alerts_match import QueryIndex, Words, decide, may_match, new_index, query_index, words_of
 from cablegram.desk.db import DeskDB, DeskError, now_iso
@@ -47,8 +48,8 @@ from cablegram.directory.classification import rank_or_highest
 
 __all__ = [
     "MAX_SEARCHES", "WEBHOOK_TIMEOUT", "Alert", "SavedSearch", "after_ingest", "alert_count", "delete_search",
-    "feed_token", "get_search", "indexed_words", "list_alerts", "list_searches", "mark_read", "match_new",
-    "save_search", "search_for_feed", "wait_for_webhooks",
+    "feed_token", "get_search", "hits_by_id", "indexed_words", "list_alerts", "list_searches", "mark_read",
+    "match_new", "save_search", "search_for_feed", "shown_alerts", "wait_for_webhooks",
 ]
 
 #: Saved searches one reader may keep.
@@ -265,16 +266,33 @@ def _reader_archive(archive: Any, user: User, controlled: bool) -> Any:
     return ControlledArchive(archive, user)
 
 
-def _confirmed(reader_archive: Any, query: str, ids: list[str]) -> set[str]:
-    """The ids among `ids` that the reader's own search of `query` finds (any backend; in a
-    controlled archive the reader's `ControlledArchive`, exact for partly withheld cables)."""
-    out: set[str] = set()
-    for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i:i + _CHUNK]
-        result = reader_archive.search(query, filters=" OR ".join(f"id:{rid}" for rid in chunk),
-                                       limit=len(chunk), sort="date")
-        out |= {h.reference_id for h in result.hits} & set(chunk)
+def hits_by_id(archive: Any, ids: Iterable[str], query: str = "") -> dict[str, Hit]:
+    """The search hits of `query` among the cables `ids`, by reference id, as `archive` (the
+    reader's) answers it: a cable absent does not match, or the reader cannot see it (any backend;
+    in a controlled archive the reader's `ControlledArchive`, exact for partly withheld cables)."""
+    wanted = list(dict.fromkeys(ids))
+    out: dict[str, Hit] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        chunk = wanted[i:i + _CHUNK]
+        result = archive.search(query, filters=" OR ".join(f"id:{rid}" for rid in chunk),
+                                limit=len(chunk), sort="date")
+        out.update((h.reference_id, h) for h in result.hits if h.reference_id in chunk)
     return out
+
+
+def shown_alerts(archive: Any, alerts: Iterable[Alert]) -> list[dict[str, Any]]:
+    """What each alert shows (the CLI, the page, the API, the feed), read through the reader's
+    `archive`: its row with the cable's date, origin, classification and subject, for the alerts
+    whose cable the reader can still see (fail closed: the others are not listed)."""
+    alerts = list(alerts)
+    hits = hits_by_id(archive, (a.reference_id for a in alerts))
+    return [{**a.to_dict(), "created": h.created, "origin": h.origin, "classification": h.classification,
+             "subject": h.subject} for a in alerts if (h := hits.get(a.reference_id)) is not None]
+
+
+def _confirmed(reader_archive: Any, query: str, ids: list[str]) -> set[str]:
+    """The ids among `ids` that the reader's own search of `query` finds."""
+    return set(hits_by_id(reader_archive, ids, query))
 
 
 #: The temporary FTS5 table (on the archive's connection) holding the new cables' indexed texts.

@@ -22,10 +22,8 @@ from xml.etree import ElementTree as ET
 from fastapi import APIRouter, Body, FastAPI, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from cablegram.archive.base import Hit
 from cablegram.desk import DeskError, User
 from cablegram.desk.alerts import (
-    Alert,
     SavedSearch,
     alert_count,
     delete_search,
@@ -35,6 +33,7 @@ from cablegram.desk.alerts import (
     mark_read,
     save_search,
     search_for_feed,
+    shown_alerts,
 )
 from cablegram.desk.controlled import ControlledArchive
 from cablegram.web.auth import check_csrf, csrf_token, current_user, desk_of, require_user
@@ -42,31 +41,8 @@ from cablegram.web.core import ArchiveDep, WebError, page
 
 router = APIRouter()
 PAGE = 50
-_CHUNK = 30
 
 Text = Annotated[str, Form(max_length=2000)]
-
-
-def _hits(a: Any, alerts: list[Alert]) -> dict[str, Hit]:
-    """The reader's search hits for the alerts' cables (absent: the reader cannot see it)."""
-    ids = list(dict.fromkeys(x.reference_id for x in alerts))
-    out: dict[str, Hit] = {}
-    for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i:i + _CHUNK]
-        result = a.search("", filters=" OR ".join(f"id:{rid}" for rid in chunk), limit=len(chunk), sort="date")
-        out.update((h.reference_id, h) for h in result.hits)
-    return out
-
-
-def _shown(a: Any, alerts: list[Alert]) -> list[dict[str, Any]]:
-    hits = _hits(a, alerts)
-    out = []
-    for x in alerts:
-        h = hits.get(x.reference_id)
-        if h is not None:
-            out.append({**x.to_dict(), "created": h.created, "origin": h.origin,
-                        "classification": h.classification, "subject": h.subject})
-    return out
 
 
 def _search_out(request: Request, s: SavedSearch) -> dict[str, Any]:
@@ -90,7 +66,7 @@ def alerts_page(request: Request, a: ArchiveDep, q: Annotated[str, Query(max_len
     alerts = list_alerts(desk, user, unread=not show_all, limit=PAGE)
     searches = [_search_out(request, s) for s in list_searches(desk, user)]
     return page(request, "alerts.html", title="Alerts", user=user, csrf=csrf_token(request),
-                alerts=_shown(a, alerts), searches=searches, new_query=q, show_all=show_all,
+                alerts=shown_alerts(a, alerts), searches=searches, new_query=q, show_all=show_all,
                 unread=alert_count(desk, user), message=message)
 
 
@@ -145,7 +121,7 @@ def api_alerts(request: Request, a: ArchiveDep, unread: bool = False,
     user = require_user(request)
     desk = desk_of(request)
     found = list_alerts(desk, user, unread=unread, limit=limit, offset=offset)
-    return {"unread": alert_count(desk, user), "alerts": _shown(a, found)}
+    return {"unread": alert_count(desk, user), "alerts": shown_alerts(a, found)}
 
 
 @router.get("/api/alerts/searches", tags=["alerts"], responses=ERRORS)
@@ -210,7 +186,7 @@ def alerts_feed(request: Request, a: ArchiveDep, search_id: Annotated[int, Path(
     if desk.access_mode == "controlled":
         # the pool's archive is nobody's (no session): read as the feed's owner
         reader = ControlledArchive(getattr(a, "inner", a), user)
-    items = _shown(reader, list_alerts(desk, user, search_id=search.id, limit=PAGE))
+    items = shown_alerts(reader, list_alerts(desk, user, search_id=search.id, limit=PAGE))
     return Response(_atom(request, search, user, items), media_type="application/atom+xml")
 
 

@@ -133,7 +133,8 @@ def search_panels(a: Archive, reader: AccessFilter | None, q: str, f: list[str],
             if kind == "place":
                 where = place_point(c.value)
                 if where:
-                    places.append((row["name"], where[1], where[2], c.count, url("/search", q=q, f=[*f, flt], sort=keep)))
+                    href = url("/search", q=q, f=[*f, flt], sort=keep)
+                    places.append((row["name"], where[1], where[2], c.count, href))
             rows.append(row)
         out["entity_facets"][kind] = rows[:15]
     out["places_map"] = world_map(places, width=450, height=180, label="map of the places the cables mention") \

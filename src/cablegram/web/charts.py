@@ -91,10 +91,10 @@ def _xy(lat: float, lon: float, width: float, height: float) -> tuple[float, flo
 
 
 def world_map(points: Sequence[tuple[str, float, float, int, str]], width: int = 900,
-              height: int = 360) -> Markup:
+              height: int = 360, label: str = "map of cable origins") -> Markup:
     """Dots at (label, lat, lon, count, href), area by count, on a coarse outline of the land."""
     parts = [f'<svg class="chart map" viewBox="0 0 {width} {height}" role="img"'
-             ' aria-label="map of cable origins">',
+             f' aria-label="{escape(label)}">',
              f'<rect class="sea" width="{width}" height="{height}"/>']
     for lon in range(-180, 181, 30):
         x, _ = _xy(0, lon, width, height)

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from cablegram import directory
 from cablegram.archive import MARK_END, MARK_START
 
-__all__ = ["facet_filter", "highlight", "install", "level_class", "url"]
+__all__ = ["entity_url", "facet_filter", "highlight", "install", "level_class", "url"]
 
 
 def highlight(snippet: str | None) -> Markup:
@@ -72,7 +72,14 @@ def facet_filter(facet: str, value: str) -> str:
         return f"tag:{_quoted(value)}"
     if facet == "caveat":
         return f"caveat:{_quoted(value)}"
+    if facet in ("person", "place", "org"):
+        return f"{facet}:{_quoted(value)}"
     raise ValueError(facet)
+
+
+def entity_url(kind: str, key: str, suffix: str = "") -> str:
+    """The page of an entity: `/entity/person/lavrov`, `/entity/org/north-atlantic-treaty-organization`."""
+    return f"/entity/{quote(kind, safe='')}/{quote(key.replace(' ', '-'), safe='')}{suffix}"
 
 
 def url(path: str, **params: Any) -> str:
@@ -104,4 +111,4 @@ def install(env: jinja2.Environment) -> None:
         date=lambda s: (s or "")[:10], datetime=lambda s: (s or "")[:16].replace("T", " "),
         quote=lambda s: quote(str(s or ""), safe=""),
     )
-    env.globals.update(url=url, cable_url=cable_url, facet_filter=facet_filter)
+    env.globals.update(url=url, cable_url=cable_url, facet_filter=facet_filter, entity_url=entity_url)

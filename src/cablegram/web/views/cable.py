@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from cablegram import directory
 from cablegram.archive import AccessFilter, Archive
+from cablegram.archive.entity_pages import cable_entities
 from cablegram.archive.similar import similar
 from cablegram.model import Cable
 from cablegram.telegram.render import render
@@ -94,4 +95,5 @@ def cable_page(request: Request, a: ArchiveDep, reader: Reader, reference_id: Re
         class_line=class_line(cable), tags=tags, references=references,
         cited_by=refs.cited_by, versions=len(versions), raw=a.raw_text(rid, access=reader) or "",
         collections=collections, title=cable.subject or rid, similar=similar(a, rid, access=reader),
+        entities=cable_entities(a, rid, reader),
     )

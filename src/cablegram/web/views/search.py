@@ -19,6 +19,7 @@ from cablegram.archive.export import FLAT_COLUMNS, FORMATS, _with_released, expo
 from cablegram.web.charts import fill_months, timeline
 from cablegram.web.core import ArchiveDep, NavLink, Reader, WebError, page
 from cablegram.web.filters import facet_filter, url
+from cablegram.web.views.entities import search_panels
 
 router = APIRouter(include_in_schema=False)
 nav = [NavLink("/search", "Search", 10)]
@@ -76,6 +77,7 @@ def search_page(
                                      sort=None if sort == "rank" else sort)} for x in f]
     pages = -(-result.total // size) if size else 0
     base = {"q": q, "f": f, "sort": None if sort == "rank" else sort}
+    panels = search_panels(a, reader, q, f, sort, result.total, result.facets.get("origin", []))
     return page(
         request, "search.html", q=q, f=f, sort=sort, sorts=SORTS, result=result, facets=facets,
         chips=chips, histogram=histogram, page_number=page_number, tags_counted=tags_counted,
@@ -86,6 +88,7 @@ def search_page(
         next_href=url("/search", **base, page=page_number + 1)
         if page_number < min(pages, MAX_PAGE) else None,
         sort_links={k: url("/search", q=q, f=f, sort=None if k == "rank" else k) for k in SORTS},
+        **panels,
     )
 
 

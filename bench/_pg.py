@@ -1,10 +1,17 @@
 """PostgreSQL for the benches: `--archive postgresql://…` names a server (database); each bench
 archive lives in a schema of its own there, named by the scale (`cablegram_bench_x5`), so that
-bench/search.py and bench/serve.py find what bench/ingest.py loaded. `--drop` removes it."""
+bench/search.py and bench/serve.py find what bench/ingest.py loaded. `--drop` removes it.
+
+Two people benching on one server keep apart with `CABLEGRAM_BENCH_SCHEMA=NAME` (or bench/ingest.py's
+`--schema NAME`): the schemas are then `NAME_x5` and so on."""
 
 from __future__ import annotations
 
+import os
 from urllib.parse import quote
+
+#: The environment variable naming the benches' schema prefix (default `cablegram_bench`).
+SCHEMA_ENV = "CABLEGRAM_BENCH_SCHEMA"
 
 
 def is_pg(location: object) -> bool:
@@ -12,7 +19,10 @@ def is_pg(location: object) -> bool:
 
 
 def schema_name(scale: int, suffix: str = "") -> str:
-    return f"cablegram_bench_x{scale}{suffix}"
+    prefix = os.environ.get(SCHEMA_ENV) or "cablegram_bench"
+    if not prefix.replace("_", "").isalnum():
+        raise SystemExit(f"{SCHEMA_ENV}={prefix!r}: letters, digits and _ only")
+    return f"{prefix.lower()}_x{scale}{suffix}"
 
 
 def schema_url(url: str, schema: str) -> str:

@@ -10,7 +10,7 @@ baseline only stores the texts and indexes them. Prints both times, the ratio (t
     python bench/ingest.py --scale 5 --archive postgresql://user@host/db   # and PostgreSQL
 
 With `--archive postgresql://…` it also loads the same texts into PostgreSQL (schema
-`cablegram_bench_xSCALE` of that database, see `_pg.py`), once with one ingest process and once
+`cablegram_bench_xSCALE` of that database, or `--schema NAME`: `NAME_xSCALE`; see `_pg.py`), once with one ingest process and once
 with two at once (`--shard 1/2` and `--shard 2/2`), and prints them beside the SQLite ingest
 (target: two PostgreSQL processes no slower than one SQLite ingest; every process under 1 GB).
 
@@ -182,7 +182,12 @@ def main() -> int:
     ap.add_argument("--archive", default=None, metavar="postgresql://…",
                     help="also ingest into PostgreSQL (a schema of this database)")
     ap.add_argument("--drop", action="store_true", help="drop the PostgreSQL schema at the end")
+    ap.add_argument("--schema", default=None, metavar="NAME",
+                    help="PostgreSQL schema prefix (default cablegram_bench: NAME_xSCALE), so that"
+                         " two benches on one server keep apart (also CABLEGRAM_BENCH_SCHEMA)")
     args = ap.parse_args()
+    if args.schema:
+        os.environ["CABLEGRAM_BENCH_SCHEMA"] = args.schema
     if not DEV.exists():
         sys.exit(f"no dev corpus at {DEV}")
     args.out.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ import contextlib
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -65,6 +66,12 @@ _COPY = {
     "people": "COPY people (cable_id, role, position, name, office) FROM STDIN",
     "offices": "COPY offices (cable_id, role, code, copies) FROM STDIN",
 }
+
+
+#: The advisory lock every ingest of one archive (schema) holds shared while it loads.
+_INGEST_KEY = "hashtext(current_schema() || '.cablegram.ingest')"
+#: `maintenance_work_mem` of an index build (each of the two connections).
+_BUILD_MEMORY = "256MB"
 
 
 def is_postgres_url(location: str) -> bool:
@@ -116,6 +123,7 @@ class PostgresArchive:
         self._dims_gen: int | None = None
         self._addressees: tuple[int, dims_mod.KnownNames] | None = None
         self._cache: dict[Any, Any] = {}
+        self._ingest_conn: psycopg.Connection | None = None
         #: Seconds a search may take (None: no limit), as `SQLiteArchive.query_timeout`.
         self.query_timeout: float | None = DEFAULT_QUERY_TIMEOUT
         #: Compresses and decompresses the stored bodies (texts and records).
@@ -226,6 +234,20 @@ class PostgresArchive:
                 known.setdefault(h, None)
         return known
 
+    @contextlib.contextmanager
+    def ingest_session(self) -> Iterator[None]:
+        """Held by each ingest for its whole run: a shared advisory lock, on a connection of its
+        own, that tells every ingest of this archive which ones are still loading (see
+        `build_lookup_indexes`)."""
+        conn, outer = psycopg.connect(self.url, autocommit=True), self._ingest_conn
+        try:
+            conn.execute(f"SELECT pg_advisory_lock_shared({_INGEST_KEY})")
+            self._ingest_conn = conn
+            yield
+        finally:
+            self._ingest_conn = outer
+            conn.close()  # and with it any advisory lock it still holds
+
     def drop_lookup_indexes(self) -> None:
         """Drop the readers' indexes before a bulk load into an empty archive."""
         with self.pool.connection() as conn, conn.transaction():
@@ -236,20 +258,46 @@ class PostgresArchive:
                 postgres_schema.drop_lookup_indexes(conn)
 
     def build_lookup_indexes(self) -> int:
-        """Create the readers' indexes a bulk load dropped; return how many were missing."""
+        """Create the readers' indexes a bulk load dropped; return how many were missing.
+
+        Inside `ingest_session`, only the last ingest of those running at once builds them (an
+        ingest that ends while another still loads leaves them to it: built earlier, the other's
+        remaining rows would go in one by one, and each build would wait for its batches). The
+        full-text index is built on a connection of its own while the others are built on this
+        one: it takes most of the time, and the server has more than one core."""
         with self.pool.connection() as conn:
             if not postgres_schema.missing_lookup_indexes(conn):
                 return 0
-            conn.execute("SET maintenance_work_mem = '256MB'")
-            with conn.transaction():  # one builder at a time: concurrent ingests end together
+        session = self._ingest_conn
+        if session is not None:
+            session.execute(f"SELECT pg_advisory_unlock_shared({_INGEST_KEY})")
+            self._ingest_conn = None  # our turn is over, whether or not we build
+            if not session.execute(f"SELECT pg_try_advisory_lock({_INGEST_KEY})").fetchone()[0]:
+                return 0  # another ingest is still loading: it builds them when it ends
+        with self.pool.connection() as conn:
+            conn.execute(f"SET maintenance_work_mem = '{_BUILD_MEMORY}'")
+            with conn.transaction():  # one builder at a time (an ingest, or a copy)
                 conn.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()"
                              " || '.cablegram.indexes'))")
-                n = postgres_schema.create_lookup_indexes(conn)
+                with ThreadPoolExecutor(1) as side:
+                    gin = side.submit(self._build_alone, postgres_schema.FULL_TEXT_INDEX)
+                    n = postgres_schema.create_lookup_indexes(
+                        conn, skip=(postgres_schema.FULL_TEXT_INDEX,))
+                    n += gin.result()
             for (table,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
                                          ).fetchall():  # this archive's tables, not the whole database's
                 conn.execute(f'ANALYZE "{table}"')
             conn.execute("RESET maintenance_work_mem")
         return n
+
+    def _build_alone(self, name: str) -> int:
+        """Build the lookup index `name` (if missing) on a pooled connection of its own."""
+        with self.pool.connection() as conn:
+            conn.execute(f"SET maintenance_work_mem = '{_BUILD_MEMORY}'")
+            try:
+                return postgres_schema.create_lookup_indexes(conn, only=(name,))
+            finally:
+                conn.execute("RESET maintenance_work_mem")
 
     def write_batch(self, items: Sequence[Prepared]) -> Counter[str]:
         """Store a batch in one transaction; count stored/updated/duplicates/quarantined.

@@ -11,8 +11,9 @@ baseline only stores the texts and indexes them. Prints both times, the ratio (t
 
 With `--archive postgresql://…` it also loads the same texts into PostgreSQL (schema
 `cablegram_bench_xSCALE` of that database, or `NAME_xSCALE` with `--schema NAME`; see `_pg.py`),
-once with one ingest process and once with two at once (`--shard 1/2` and `--shard 2/2`), and prints them beside the SQLite ingest
-(target: two PostgreSQL processes no slower than one SQLite ingest; every process under 1 GB).
+once with one ingest process and once with two at once (`--shard 1/2` and `--shard 2/2`), and
+prints them beside the SQLite ingest (target: two PostgreSQL processes no slower than one SQLite
+ingest; every process under 1 GB).
 
 The archives are kept in --out (default /tmp/cablegram-bench) and in that schema for
 bench/search.py and bench/serve.py (`--drop` removes the schema at the end).

@@ -254,13 +254,18 @@ class PostgresArchive:
             conn.close()  # and with it any advisory lock it still holds
 
     def drop_lookup_indexes(self) -> None:
-        """Drop the readers' indexes before a bulk load into an empty archive."""
+        """Drop the readers' indexes before a bulk load into an empty archive, all but the GIN
+        index over the whole cables: its pending list takes each batch's new keys and moves
+        them into the index a few MB at a time (`gin_pending_list_limit`), in the writer's
+        batch, while the parsing workers go on. Built at the end instead, in one process, it
+        was most of the load's time, with one core busy and the other idle (dev corpus, 1,000
+        cables: 58 s and 6.2 s of server CPU with the build at the end; 39 s and 5.2 s)."""
         with self.pool.connection() as conn, conn.transaction():
             # still empty once no other writer can add: concurrent ingests each see an empty
             # archive, and only the first may drop what the others read
             conn.execute("LOCK TABLE cables IN EXCLUSIVE MODE")
             if conn.execute("SELECT 1 FROM cables LIMIT 1").fetchone() is None:
-                postgres_schema.drop_lookup_indexes(conn)
+                postgres_schema.drop_lookup_indexes(conn, keep=(postgres_schema.FULL_TEXT_INDEX,))
 
     def build_lookup_indexes(self) -> int:
         """Create the readers' indexes a bulk load dropped; return how many were missing.

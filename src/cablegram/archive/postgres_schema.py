@@ -136,9 +136,10 @@ def missing_lookup_indexes(conn: psycopg.Connection) -> list[str]:
     return [n for n in LOOKUP_INDEXES if n not in have]
 
 
-def drop_lookup_indexes(conn: psycopg.Connection) -> None:
+def drop_lookup_indexes(conn: psycopg.Connection, *, keep: tuple[str, ...] = ()) -> None:
     for name in LOOKUP_INDEXES:
-        conn.execute(f"DROP INDEX IF EXISTS {name}")
+        if name not in keep:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def create_lookup_indexes(conn: psycopg.Connection, *, only: tuple[str, ...] | None = None,

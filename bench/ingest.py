@@ -10,9 +10,10 @@ baseline only stores the texts and indexes them. Prints both times, the ratio (t
     python bench/ingest.py --scale 5 --archive postgresql://user@host/db   # and PostgreSQL
 
 With `--archive postgresql://…` it also loads the same texts into PostgreSQL (schema
-`cablegram_bench_xSCALE` of that database, see `_pg.py`), once with one ingest process and once
-with two at once (`--shard 1/2` and `--shard 2/2`), and prints them beside the SQLite ingest
-(target: two PostgreSQL processes no slower than one SQLite ingest; every process under 1 GB).
+`cablegram_bench_xSCALE` of that database, or `NAME_xSCALE` with `--schema NAME`; see `_pg.py`),
+once with one ingest process and once with two at once (`--shard 1/2` and `--shard 2/2`), and
+prints them beside the SQLite ingest (target: two PostgreSQL processes no slower than one SQLite
+ingest; every process under 1 GB).
 
 The archives are kept in --out (default /tmp/cablegram-bench) and in that schema for
 bench/search.py and bench/serve.py (`--drop` removes the schema at the end).
@@ -133,10 +134,11 @@ def timed_together(cmds: list[list[str]], env: dict[str, str]) -> tuple[float, f
 
 
 def postgres_runs(url: str, src: Path, scale: int, workers: int | None,
-                  env: dict[str, str]) -> list[tuple[str, float, float, int]]:
+                  env: dict[str, str]) -> list[tuple[str, float, float, int, float | None]]:
     """PostgreSQL ingests of `src`: one process, then two at once (the second stays for the
-    other benches). Each (label, seconds, CPU seconds, peak RSS KiB)."""
-    from _pg import reset_schema, schema_name
+    other benches). Each (label, seconds, CPU seconds, peak RSS KiB, the server's CPU seconds
+    or None when the server is on another machine)."""
+    from _pg import ServerCPU, reset_schema, schema_name
 
     schema = schema_name(scale)
     base = [sys.executable, "-m", "cablegram", "ingest", str(src), "--quiet",
@@ -144,11 +146,14 @@ def postgres_runs(url: str, src: Path, scale: int, workers: int | None,
     out = []
     for label, shards in (("PostgreSQL, 1 process", [[]]),
                           ("PostgreSQL, 2 processes", [["--shard", "1/2"], ["--shard", "2/2"]])):
-        archive = reset_schema(url, schema)
+        name = f"{schema}_ingest"
+        archive = f"{reset_schema(url, schema)}&application_name={name}"
         print(f"{label}: cablegram ingest --archive postgresql://…{schema}"
               + (" --shard I/2" if len(shards) > 1 else ""))
-        seconds, cpu, rss = timed_together([[*base, "--archive", archive, *s] for s in shards], env)
-        out.append((label, seconds, cpu, rss))
+        with ServerCPU(url, name) as server:
+            seconds, cpu, rss = timed_together([[*base, "--archive", archive, *s] for s in shards],
+                                               env)
+        out.append((label, seconds, cpu, rss, server.seconds))
     return out
 
 
@@ -182,7 +187,12 @@ def main() -> int:
     ap.add_argument("--archive", default=None, metavar="postgresql://…",
                     help="also ingest into PostgreSQL (a schema of this database)")
     ap.add_argument("--drop", action="store_true", help="drop the PostgreSQL schema at the end")
+    ap.add_argument("--schema", default=None, metavar="NAME",
+                    help="PostgreSQL schema prefix (default cablegram_bench: NAME_xSCALE), so that"
+                         " two benches on one server keep apart (also CABLEGRAM_BENCH_SCHEMA)")
     args = ap.parse_args()
+    if args.schema:
+        os.environ["CABLEGRAM_BENCH_SCHEMA"] = args.schema
     if not DEV.exists():
         sys.exit(f"no dev corpus at {DEV}")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -227,11 +237,16 @@ def main() -> int:
         from _pg import drop_schema, schema_name, schema_size
 
         print(f"\nPostgreSQL beside SQLite (cablegram ingest, x{args.scale}, {n} texts):")
-        print(f"{'':26}{'seconds':>9}{'cables/s':>10}{'CPU s':>8}{'peak MB':>9}{'vs SQLite':>11}")
-        print(f"{'SQLite, 1 process':26}{ours_s:9.1f}{n / ours_s:10.0f}{ours_cpu:8.1f}"
+        print(f"{'':26}{'seconds':>9}{'cables/s':>10}{'CPU s':>8}{'server CPU s':>14}{'peak MB':>9}"
+              f"{'vs SQLite':>11}")
+        print(f"{'SQLite, 1 process':26}{ours_s:9.1f}{n / ours_s:10.0f}{ours_cpu:8.1f}{'-':>14}"
               f"{max(ours_rss, worker_rss) / 1024:9.0f}{1:10.2f}x")
-        for label, s, cpu, rss in pg:
-            print(f"{label:26}{s:9.1f}{n / s:10.0f}{cpu:8.1f}{rss / 1024:9.0f}{s / ours_s:10.2f}x")
+        for label, s, cpu, rss, server_cpu in pg:
+            server = f"{server_cpu:14.1f}" if server_cpu is not None else f"{'?':>14}"
+            print(f"{label:26}{s:9.1f}{n / s:10.0f}{cpu:8.1f}{server}{rss / 1024:9.0f}"
+                  f"{s / ours_s:10.2f}x")
+        print("(CPU s: the ingest processes and their parsing workers; server CPU s: the database"
+              " server's processes for them, read from /proc when the server is on this machine)")
         print(f"target: PostgreSQL with 2 processes <= 1.00x SQLite's ({pg[1][1] / ours_s:.2f}x);"
               " every process < 1024 MB")
         schema = schema_name(args.scale)

@@ -12,10 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from archive_fixtures import ROOT, need_parser
-from cablegram.archive import open_archive
+from cablegram.archive import open_archive, postgres_schema
+from cablegram.archive.ingest import ingest
+from cablegram.archive.postgres import PostgresArchive
+from cablegram.sources import RawRecord, read_paths
 from corpus import DEV
 from pg_support import fresh_schema
 
@@ -66,3 +70,42 @@ def test_four_concurrent_ingests_equal_one(tmp_path: Path) -> None:
                 c.reference_id: c for c in a.iter_records() if c.reference_id in single}
             assert b.search("president", facets=["origin"]).facets == a.search(
                 "president", facets=["origin"]).facets
+        with psycopg.connect(url) as conn:  # the last of the four built the readers' indexes
+            assert postgres_schema.missing_lookup_indexes(conn) == []
+
+
+def _records(tmp_path: Path, n: int) -> list[RawRecord]:
+    return list(read_paths([str(_slice(tmp_path / f"slice{n}.jsonl", n))]))
+
+
+def test_an_ingest_ending_while_another_loads_leaves_it_the_indexes(tmp_path: Path) -> None:
+    """The readers' indexes dropped for a bulk load are built once, by the last ingest to end:
+    one that ends while another is still loading (here: holds its session) leaves them to it."""
+    need_parser()
+    records = _records(tmp_path, 20)
+    with fresh_schema("last") as url, PostgresArchive(url) as loading, PostgresArchive(url) as quick:
+        with loading.ingest_session():
+            report = ingest(quick, records, workers=0)  # an empty archive: a bulk load
+            assert report.stored == 20
+            with psycopg.connect(url) as conn:
+                missing = postgres_schema.missing_lookup_indexes(conn)
+            assert "cables_created" in missing
+            assert loading.build_lookup_indexes() == len(missing)
+        with psycopg.connect(url) as conn:
+            assert postgres_schema.missing_lookup_indexes(conn) == []
+        assert quick.search("embassy").total == loading.search("embassy").total > 0
+
+
+def test_a_resumed_bulk_load_builds_the_indexes(tmp_path: Path) -> None:
+    """A bulk load killed before its end leaves its rows and no readers' indexes; the next
+    ingest (into an archive no longer empty, so not a bulk load) builds them."""
+    need_parser()
+    records = _records(tmp_path, 30)
+    with fresh_schema("resume") as url, PostgresArchive(url) as archive:
+        assert ingest(archive, records[:15], workers=0).stored == 15
+        with psycopg.connect(url, autocommit=True) as conn:  # as the killed load left them
+            postgres_schema.drop_lookup_indexes(conn)
+        report = ingest(archive, records, workers=0)
+        assert (report.stored, report.duplicates) == (15, 15)
+        with psycopg.connect(url) as conn:
+            assert postgres_schema.missing_lookup_indexes(conn) == []

@@ -174,7 +174,12 @@ def ingest(
     tuning = (loading(db, getattr(archive, "path", None), bulk=bulk) if db is not None
               else contextlib.nullcontext())
     patience = _patient(db) if db is not None else contextlib.nullcontext()
-    with _short_switch_interval(), patience, tuning:
+    # a backend whose concurrent ingests agree on who builds the lookup indexes (PostgreSQL):
+    # the last to end, whether or not it started the bulk load (it may resume one)
+    session = getattr(archive, "ingest_session", None)
+    finishing = bulk or session is not None
+    with _short_switch_interval(), patience, tuning, \
+            (session() if session is not None else contextlib.nullcontext()):
         deferring = hasattr(archive, "defer_index") and hasattr(archive, "index_pending")
         if bulk:  # an empty archive: build the readers' indexes once, at the end
             archive.drop_lookup_indexes()  # type: ignore[attr-defined]
@@ -257,10 +262,10 @@ def ingest(
                 pool = None
             if deferring:
                 archive.index_pending()  # type: ignore[attr-defined]
-            if bulk:
+            if finishing:
                 archive.build_lookup_indexes()  # type: ignore[attr-defined]
         except Exception:
-            if bulk:  # a source error: leave an archive that reads fast (what was stored stays)
+            if finishing:  # a source error: leave an archive that reads fast (what was stored stays)
                 # on a full disk this fails too: the next open builds them (`_catch_up`)
                 with contextlib.suppress(Exception):
                     archive.build_lookup_indexes()  # type: ignore[attr-defined]

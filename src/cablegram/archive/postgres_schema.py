@@ -22,7 +22,7 @@ import psycopg
 from cablegram.archive import compress
 from cablegram.archive.schema import KNOWN_CAVEATS, STORE_COLUMNS
 
-__all__ = ["LOOKUP_INDEXES", "SCHEMA_VERSION", "create_lookup_indexes", "drop_lookup_indexes",
+__all__ = ["FULL_TEXT_INDEX", "LOOKUP_INDEXES", "SCHEMA_VERSION", "create_lookup_indexes", "drop_lookup_indexes",
            "migrate"]
 
 _V1 = """
@@ -126,6 +126,8 @@ _LOOKUP = {
     "offices_code": "CREATE INDEX IF NOT EXISTS offices_code ON offices(code, cable_id)",
 }
 LOOKUP_INDEXES = tuple(_LOOKUP)
+#: The GIN index over the whole cables' words: most of a bulk load's index building.
+FULL_TEXT_INDEX = "cables_tsv"
 
 
 def missing_lookup_indexes(conn: psycopg.Connection) -> list[str]:
@@ -134,13 +136,17 @@ def missing_lookup_indexes(conn: psycopg.Connection) -> list[str]:
     return [n for n in LOOKUP_INDEXES if n not in have]
 
 
-def drop_lookup_indexes(conn: psycopg.Connection) -> None:
+def drop_lookup_indexes(conn: psycopg.Connection, *, keep: tuple[str, ...] = ()) -> None:
     for name in LOOKUP_INDEXES:
-        conn.execute(f"DROP INDEX IF EXISTS {name}")
+        if name not in keep:
+            conn.execute(f"DROP INDEX IF EXISTS {name}")
 
 
-def create_lookup_indexes(conn: psycopg.Connection) -> int:
-    missing = missing_lookup_indexes(conn)
+def create_lookup_indexes(conn: psycopg.Connection, *, only: tuple[str, ...] | None = None,
+                          skip: tuple[str, ...] = ()) -> int:
+    """Create the missing lookup indexes (those of `only`, less those of `skip`); how many."""
+    missing = [n for n in missing_lookup_indexes(conn)
+               if (only is None or n in only) and n not in skip]
     for name in missing:
         conn.execute(_LOOKUP[name])
     return len(missing)

@@ -15,9 +15,7 @@ from typing import Any
 
 import pytest
 
-from pg_support import ENV, fresh_schema, pg_server
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+from pg_support import BACKENDS, ENV, fresh_schema, pg_server
 
 
 @pytest.fixture(params=BACKENDS)

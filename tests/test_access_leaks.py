@@ -14,7 +14,6 @@ import json
 import random
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -40,8 +39,7 @@ from cablegram.synth import synthesize
 from cablegram.telegram.parse import parse
 from cablegram.telegram.render import render
 from cablegram.web.app import create_app
-from conftest import BACKENDS
-from pg_support import fresh_schema
+from pg_support import BACKENDS, backend_location
 
 LEVELS = ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET")
 MARKS = ("U", "C", "S", "TS")
@@ -131,7 +129,7 @@ def ingest_cables(location: str | Path, cables: list[Cable]) -> None:
         ingest(archive, records, workers=0)
 
 
-def build(path: Path, cables: list[Cable]) -> None:
+def build(path: str | Path, cables: list[Cable]) -> None:
     ingest_cables(path, cables)
     desk = open_desk(path)
     add_post(desk, "SECSTATE WASHDC")
@@ -139,7 +137,7 @@ def build(path: Path, cables: list[Cable]) -> None:
     desk.close()
 
 
-def _token_for(path: Path, reader: Reader, name: str) -> str:
+def _token_for(path: str | Path, reader: Reader, name: str) -> str:
     desk = open_desk(path)
     user = add_user(desk, name, post="STATE", clearance=reader.clearance, caveats=sorted(reader.caveats))
     token = create_token(desk, user)
@@ -166,7 +164,7 @@ def _paths(cables: list[Cable], hidden_tokens: set[str]) -> list[tuple[str, str]
     return out
 
 
-def check_reader(path: Path, cables: list[Cable], reader: Reader, name: str) -> int:
+def check_reader(path: str | Path, cables: list[Cable], reader: Reader, name: str) -> int:
     """Query every read path as `reader`; fail on any hidden byte. Returns the requests made."""
     hidden_tokens, hidden_ids, visible = expectations(cables, reader)
     client = TestClient(create_app(path))
@@ -208,16 +206,8 @@ def check_reader(path: Path, cables: list[Cable], reader: Reader, name: str) -> 
 READERS = [Reader(level, frozenset(cav)) for level in LEVELS for cav in ((), ("NOFORN",), ("NOFORN", "EXDIS", "NODIS"))]
 
 
-@pytest.fixture(scope="module")
-def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Cable]]:
-    path = tmp_path_factory.mktemp("leaks") / "controlled.db"
-    cables = make_cables(7, 30)
-    build(path, cables)
-    return path, cables
-
-
-def test_generated_archive_mixes_levels_caveats_and_mismarked_portions(mixed: tuple[Path, list[Cable]]) -> None:
-    _path, cables = mixed
+def test_generated_archive_mixes_levels_caveats_and_mismarked_portions() -> None:
+    cables = make_cables(7, 30)  # the cables of `mixed_archive`
     assert {c.classification for c in cables} == set(LEVELS)
     assert any(set(c.caveats) & {"EXDIS", "NODIS"} for c in cables)
     assert any(p.marking and "NF" in p.marking for c in cables for p in c.paragraphs)
@@ -231,21 +221,32 @@ def test_generated_archive_mixes_levels_caveats_and_mismarked_portions(mixed: tu
 
 
 @pytest.mark.parametrize("reader", READERS, ids=lambda r: f"{r.clearance}-{'+'.join(sorted(r.caveats)) or 'none'}")
-def test_no_read_path_shows_a_reader_anything_above_them(mixed: tuple[Path, list[Cable]], reader: Reader) -> None:
-    path, cables = mixed
+def test_no_read_path_shows_a_reader_anything_above_them(mixed_archive: tuple[str, list[Cable]],
+                                                         reader: Reader) -> None:
+    """The API and the pages, as each of the 12 readers, over each backend (PostgreSQL: archive and
+    desk in one database)."""
+    location, cables = mixed_archive
     name = f"r{abs(hash((reader.clearance, reader.caveats))) % 10**8}"
-    assert check_reader(path, cables, reader, name) > 300
+    assert check_reader(location, cables, reader, name) > 300
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), level=st.sampled_from(LEVELS), caveats=st.sampled_from(CAVEAT_SETS))
-def test_property_random_readers_and_archives_leak_nothing(tmp_path_factory: pytest.TempPathFactory, seed: int,
-                                                           level: str, caveats: tuple[str, ...]) -> None:
-    path = tmp_path_factory.mktemp("prop") / "p.db"
-    cables = make_cables(seed, 12)
-    build(path, cables)
-    check_reader(path, cables, Reader(level, frozenset(caveats)), "prop")
+#: Random archives and readers per backend: on PostgreSQL each example is a new schema (ingest,
+#: desk, ~300 requests), so fewer of them; each still draws its own seed, reader and caveats.
+PROPERTY_EXAMPLES = {"sqlite": 6, "postgres": 3}
+
+
+def test_property_random_readers_and_archives_leak_nothing(archive_backend: str,
+                                                           tmp_path_factory: pytest.TempPathFactory) -> None:
+    @settings(max_examples=PROPERTY_EXAMPLES[archive_backend], deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(seed=st.integers(0, 10_000), level=st.sampled_from(LEVELS), caveats=st.sampled_from(CAVEAT_SETS))
+    def leaks_nothing(seed: int, level: str, caveats: tuple[str, ...]) -> None:
+        cables = make_cables(seed, 12)
+        with backend_location(archive_backend, tmp_path_factory.mktemp("prop"), "prop") as location:
+            build(location, cables)
+            check_reader(location, cables, Reader(level, frozenset(caveats)), "prop")
+
+    leaks_nothing()
 
 
 # --- entities: a name in a withheld paragraph is never an entity the reader can find -----------
@@ -458,14 +459,8 @@ def mixed_archive(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         tuple[str, list[Cable]]]:
     """The 30 mixed cables on each backend, its desk controlled."""
     cables = make_cables(7, 30)
-    with ExitStack() as stack:
-        location = str(tmp_path_factory.mktemp("leaks") / "a.db") if request.param == "sqlite" else \
-            stack.enter_context(fresh_schema())
-        ingest_cables(location, cables)
-        desk = open_desk(location)
-        add_post(desk, "SECSTATE WASHDC")
-        desk.set_access_mode("controlled")
-        desk.close()
+    with backend_location(request.param, tmp_path_factory.mktemp("leaks"), "leaks") as location:
+        build(location, cables)
         yield location, cables
 
 
@@ -476,12 +471,3 @@ def test_no_archive_read_path_shows_a_reader_anything_above_them(mixed_archive: 
     location, cables = mixed_archive
     with open_archive(location, readonly=True) as archive:
         assert check_archive_reader(archive, cables, reader) > 100
-
-
-@pytest.mark.parametrize("reader", READERS[::4], ids=lambda r: f"{r.clearance}-{'+'.join(sorted(r.caveats)) or 'none'}")
-def test_no_web_read_path_shows_a_reader_anything_above_them_on_each_backend(
-        mixed_archive: tuple[str, list[Cable]], reader: Reader) -> None:
-    """The API and the pages over each backend (PostgreSQL: archive and desk in one database)."""
-    location, cables = mixed_archive
-    name = f"w{abs(hash((reader.clearance, reader.caveats))) % 10**8}"
-    assert check_reader(location, cables, reader, name) > 300  # type: ignore[arg-type]

@@ -46,9 +46,8 @@ from cablegram.sources import RawRecord
 from cablegram.telegram.parse import parse
 from cablegram.telegram.render import render
 from cablegram.web.app import create_app
-from conftest import BACKENDS
 from corpus import dev_parsed, needs_shared
-from pg_support import fresh_schema
+from pg_support import BACKENDS, fresh_schema
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,7 @@ from cablegram.sources import RawRecord
 from cablegram.synth import synthesize
 from cablegram.telegram.parse import parse
 from cablegram.telegram.render import render
-from conftest import BACKENDS
-from pg_support import fresh_schema
+from pg_support import BACKENDS, fresh_schema
 from test_access_leaks import ingest_cables, make_cables
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 
 from cablegram.archive import ingest, open_archive
 from cablegram.desk import add_user
@@ -84,7 +83,7 @@ def test_the_reference_check_confirms_no_hidden_cable(backend_location: str) -> 
         assert {p.field for p in problems if "not in the archive" in p.message} == {"references.3"}, problems
 
 
-def test_type_ahead_filters_before_it_takes_the_first_n(tmp_path: Path) -> None:
+def test_type_ahead_filters_before_it_takes_the_first_n(backend_location: str) -> None:
     """Five or more SECRET cables sort before the two UNCLASSIFIED ones of the same year: a low
     reader still gets the two (before the fix: [] at limit 5)."""
     by_year: dict[str, list[Cable]] = {}
@@ -93,7 +92,7 @@ def test_type_ahead_filters_before_it_takes_the_first_n(tmp_path: Path) -> None:
     group = sorted(max(by_year.values(), key=len), key=lambda c: c.reference_id or "")
     assert len(group) >= 7
     cables = [_archived(c, "SECRET" if i < len(group) - 2 else "UNCLASSIFIED") for i, c in enumerate(group)]
-    with open_archive(tmp_path / "s.db") as archive:
+    with open_archive(backend_location) as archive:
         ingest(archive, [RawRecord(render(c), {"format": "text", "file": "t", "line": i})
                          for i, c in enumerate(cables)], workers=0)
         prefix = (cables[0].reference_id or "")[:2]
@@ -104,13 +103,13 @@ def test_type_ahead_filters_before_it_takes_the_first_n(tmp_path: Path) -> None:
         assert len(high.suggest(prefix, limit=5)) == 5
 
 
-def test_stats_count_only_readable_versions(tmp_path: Path) -> None:
+def test_stats_count_only_readable_versions(backend_location: str) -> None:
     """A cable whose earlier text was SECRET and whose current one is UNCLASSIFIED: the earlier
     version is no version for an UNCLASSIFIED reader, in `versions()` or in `stats()`."""
     base = next(iter(synthesize(1, seed=8, versions=0))).cable
     old, new = _archived(base, "SECRET"), _archived(base, "UNCLASSIFIED")
     assert old.reference_id == new.reference_id
-    with open_archive(tmp_path / "v.db") as archive:
+    with open_archive(backend_location) as archive:
         for i, c in enumerate((old, new)):
             ingest(archive, [RawRecord(render(c), {"format": "text", "file": "t", "line": i,
                                                    "metadata": {"released": f"201{i}-01-01"}})], workers=0)

@@ -4,7 +4,6 @@ controlled archives, audited reads; and the policy itself (portion marks, redact
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,9 +34,11 @@ def test_portion_marks_and_redaction_policy() -> None:
 
 
 @pytest.fixture()
-def site(tmp_path: Path):  # type: ignore[no-untyped-def]
-    desk, people = make_desk(tmp_path / "w.db")
-    return desk, people, tmp_path / "w.db"
+def site(backend_location: str):  # type: ignore[no-untyped-def]
+    """A desk with its people, on SQLite and on PostgreSQL."""
+    desk, people = make_desk(backend_location)
+    yield desk, people, backend_location
+    desk.close()
 
 
 def _login(client: TestClient, who: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from itertools import pairwise
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -19,8 +18,8 @@ ROW = re.compile(r'<a class="tag" href="[^"]*">(\w+)</a></td><td>[^<]*</td><td c
                  r'<svg class="hbar"[^>]*><rect width="([\d.]+)" height="6"/></svg></td><td class="n">([\d,]+)</td>')
 
 
-def test_timeline_year_labels_do_not_overlap(dev_archive_path: Path) -> None:
-    with TestClient(create_app(str(dev_archive_path))) as client:
+def test_timeline_year_labels_do_not_overlap(dev_location: str) -> None:
+    with TestClient(create_app(dev_location)) as client:
         html = client.get("/").text
     labels = [(float(x), int(year)) for x, _end, year in LABEL.findall(html)]
     assert len(labels) >= 5
@@ -29,8 +28,8 @@ def test_timeline_year_labels_do_not_overlap(dev_archive_path: Path) -> None:
     assert labels[-1][1] == 2010
 
 
-def test_tag_bars_are_drawn_to_scale(dev_archive_path: Path) -> None:
-    with TestClient(create_app(str(dev_archive_path))) as client:
+def test_tag_bars_are_drawn_to_scale(dev_location: str) -> None:
+    with TestClient(create_app(dev_location)) as client:
         html = client.get("/").text
     rows = {tag: (float(width), int(n.replace(",", ""))) for tag, width, n in ROW.findall(html)}
     assert len(rows) >= 10

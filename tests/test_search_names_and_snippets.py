@@ -1,5 +1,6 @@
 """Issue 11, items 4 and 8 on the dev corpus: from:/to: name a post as the FM line writes it, as its
-station or as its label; snippets come from the paragraphs, not the header."""
+station or as its label; snippets come from the paragraphs, not the header. On SQLite and on
+PostgreSQL (`dev_backend_archive` in conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ import re
 
 import pytest
 
-from archive_fixtures import dev_archive, dev_archive_path
+from archive_fixtures import dev_archive_path
 from cablegram.archive import MARK_END, MARK_START
 from cablegram.archive.query import parse_query
 from cablegram.archive.snippets import paragraph_snippet, positive_terms, term_pattern
 
-__all__ = ["dev_archive", "dev_archive_path"]  # fixtures, imported for pytest
+__all__ = ["dev_archive_path"]  # fixtures, imported for pytest
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def dev_archive(dev_backend_archive):  # type: ignore[no-untyped-def]
+    """The dev corpus archive, on each backend."""
+    return dev_backend_archive
 
 
 def test_from_and_origin_take_the_fm_line_name_station_and_label(dev_archive) -> None:

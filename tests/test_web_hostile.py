@@ -1,6 +1,7 @@
 """Hostile input: SQL, HTML and script payloads in queries, ids and cable text; huge and
 malformed parameters. Each gets a clean 4xx or an escaped page; nothing executes, nothing
-reaches SQL, nothing comes back unescaped."""
+reaches SQL, nothing comes back unescaped. On SQLite and on PostgreSQL (`web_client`,
+`synth_backend_client` in conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,15 @@ from urllib.parse import quote
 
 import pytest
 
-from test_web_support import (
-    HOSTILE_SUBJECT,
-    client,
-    dev_client,
-    dev_slice,
-    hostile_cable_text,
-    synth_client,
-    synthetic,
-)
+from test_web_support import HOSTILE_SUBJECT, dev_client, dev_slice, hostile_cable_text, synth_client, synthetic
 
-__all__ = ["client", "dev_client", "dev_slice", "synth_client", "synthetic"]  # fixtures, imported for pytest
+__all__ = ["dev_client", "dev_slice", "synth_client", "synthetic"]  # fixtures, imported for pytest
+
+
+@pytest.fixture()
+def client(web_client: Any) -> Any:
+    """Each test taking `client` runs on both archives, each on both backends."""
+    return web_client
 
 PAYLOADS = [
     "'; DROP TABLE cables; --",
@@ -95,23 +94,23 @@ def test_too_many_filters_and_pages(client: Any) -> None:
     assert client.get("/cable/" + "A" * 500).status_code == 422
 
 
-def test_hostile_cable_text_is_escaped(synth_client: Any) -> None:
+def test_hostile_cable_text_is_escaped(synth_backend_client: Any) -> None:
     rid, _text = hostile_cable_text()
-    html = synth_client.get(f"/cable/{rid}").text
+    html = synth_backend_client.get(f"/cable/{rid}").text
     assert HOSTILE_SUBJECT not in html
     assert "&lt;script&gt;alert(&#34;subject&#34;)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "{{ 7*7 }}" in html and ">49<" not in html  # not evaluated as a template
-    hits = synth_client.get("/search", params={"q": "onerror"}).text
+    hits = synth_backend_client.get("/search", params={"q": "onerror"}).text
     assert rid in hits and "<img src=x" not in hits
-    assert "<img src=x" not in synth_client.get(f"/cable/{rid}/graph").text
-    raw = synth_client.get(f"/cable/{rid}.txt")
+    assert "<img src=x" not in synth_backend_client.get(f"/cable/{rid}/graph").text
+    raw = synth_backend_client.get(f"/cable/{rid}.txt")
     assert raw.headers["content-type"].startswith("text/plain")
     assert raw.headers["x-content-type-options"] == "nosniff"
 
 
-def test_cross_site_posts_are_refused(synth_client: Any) -> None:
+def test_cross_site_posts_are_refused(synth_backend_client: Any) -> None:
     for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
                     {"Referer": "http://evil.example/page"}):
-        r = synth_client.post("/collections", data={"name": "x"}, headers=headers)
+        r = synth_backend_client.post("/collections", data={"name": "x"}, headers=headers)
         assert r.status_code == 403

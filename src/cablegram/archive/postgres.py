@@ -333,7 +333,7 @@ class PostgresArchive:
     def suggest(self, prefix: str, *, limit: int = 10) -> list[tuple[str, str]]:
         """Type-ahead: origins, tags and reference ids that start with `prefix`."""
         p = prefix.strip()
-        if not p:
+        if not p or "\x00" in p:  # PostgreSQL text holds no NUL: nothing starts with one
             return []
         out = dims_mod.suggest_origins(self.dims(), p)
         out += [("tag", r[0]) for r in self._all(
@@ -361,12 +361,11 @@ class PostgresArchive:
 
     def to_pandas(self, query: str = "", *,
                   access: AccessFilter | None = None) -> pandas.DataFrame:
-        """The matching cables as a DataFrame, one row each (flat metadata + body text)."""
-        import pandas as pd
+        """The matching cables as a DataFrame, one row each (flat metadata + body text), typed as
+        on SQLite: `created`/`released` are UTC timestamps, list columns hold lists."""
+        from cablegram.archive.export import frame
 
-        from cablegram.archive.export import flat_rows
-
-        return pd.DataFrame(list(flat_rows(self.iter_records(query, access=access))))
+        return frame(self, query, access=access)
 
 
 

@@ -82,9 +82,73 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # --- the dev corpus, and the web tests' archives, on each backend ----------------------------
 #
 # One session-scoped archive per backend, built once: `archive_backend` above picks which one a
-# test gets. On SQLite they are the fixtures of `archive_fixtures` (`dev_archive_path`) and
-# `test_web_support` (`synthetic`, `dev_slice`, `synth_client`, `dev_client`): a module using
-# `dev_location` or `web_client` imports those, as it does today.
+# test gets. They are defined here and only here: a fixture imported into a test module is a new
+# fixture of that module, and a session one is then built again for each importing module.
+
+
+@pytest.fixture(scope="session")
+def dev_archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dev corpus ingested once into SQLite (clean, uninterrupted run)."""
+    from archive_fixtures import DEV, ingest_paths, need_parser
+
+    need_parser()
+    path = tmp_path_factory.mktemp("archive") / "dev.db"
+    ingest_paths(path, [DEV])
+    return path
+
+
+@pytest.fixture()
+def dev_archive(dev_archive_path: Path) -> Iterator[Any]:
+    """The SQLite dev corpus archive, open read-only."""
+    from cablegram.archive import open_archive
+
+    archive = open_archive(dev_archive_path, readonly=True)
+    yield archive
+    archive.close()
+
+
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
+    """(archive path, synthetic items) built once: the web tests' synthetic SQLite archive."""
+    from test_web_support import build_synthetic
+
+    path = tmp_path_factory.mktemp("web") / "synthetic.db"
+    return path, build_synthetic(path)
+
+
+@pytest.fixture(scope="session")
+def dev_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 800 dev cables and every re-released version, ingested once into SQLite."""
+    from itertools import islice
+
+    from cablegram.archive import ingest, open_archive
+    from cablegram.sources import read_path
+    from corpus import DEV
+    from test_web_support import VERSIONS
+
+    if not DEV.exists():
+        pytest.skip(f"the shared dev corpus is absent ({DEV})")
+    path = tmp_path_factory.mktemp("web") / "dev-slice.db"
+    records = list(islice(read_path(DEV), 800))
+    if VERSIONS.exists():
+        records += list(read_path(VERSIONS))
+    with open_archive(path) as archive:
+        ingest(archive, records, workers=0)
+    return path
+
+
+@pytest.fixture(scope="session")
+def synth_client(synthetic: tuple[Path, list[Any]]) -> Any:
+    from test_web_support import make_client
+
+    return make_client(synthetic[0])
+
+
+@pytest.fixture(scope="session")
+def dev_client(dev_slice: Path) -> Any:
+    from test_web_support import make_client
+
+    return make_client(dev_slice)
 
 
 def _ingested(prefix: str, records: Any) -> Iterator[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archive_fixtures import DEV, dev_archive, dev_archive_path, ingest_paths, need_parser, run_cli  # noqa: F401
+from archive_fixtures import DEV, ingest_paths, need_parser, run_cli
 from cablegram.advise import AdviceModel, drafter_text, level_of, noforn_of, strip_markings
 from cablegram.archive import SQLiteArchive
 from cablegram.model import Cable
@@ -24,7 +24,7 @@ _LEAK = re.compile(r"CLASSIFIED BY|\bDECL\b|E\.\s?O\.\s*1\d|SIPDIS|NOFORN|EXDIS|
 
 
 def test_stripping_a_real_cable_keeps_the_words_and_drops_the_stamps(
-        dev_archive: SQLiteArchive) -> None:  # noqa: F811
+        dev_archive: SQLiteArchive) -> None:
     raw = dev_archive.raw_text("08BEIJING125")
     assert raw and "Classified By" in raw and "(C)" in raw and "DECL" in raw
     out = strip_markings(raw)
@@ -50,7 +50,7 @@ def test_markings_the_first_stripper_let_through_are_stripped() -> None:
     assert strip_markings("a sensitive issue") == "A SENSITIVE ISSUE"
 
 
-def test_no_marking_survives_in_any_dev_cable(dev_archive: SQLiteArchive) -> None:  # noqa: F811
+def test_no_marking_survives_in_any_dev_cable(dev_archive: SQLiteArchive) -> None:
     leaks = [(c.reference_id, m.group()) for c in dev_archive.iter_records()
              if (m := _LEAK.search(drafter_text(c)))]
     assert leaks == []
@@ -97,7 +97,7 @@ def _remarked(cable: Cable, donor: Cable, rng: random.Random) -> Cable:
 
 
 def test_shuffling_the_markings_of_the_training_cables_changes_nothing(
-        dev_archive: SQLiteArchive) -> None:  # noqa: F811
+        dev_archive: SQLiteArchive) -> None:
     cables = [c for c in dev_archive.iter_records() if level_of(c)]
     rng = random.Random(14)
     sample = rng.sample(cables, 700)

@@ -13,7 +13,6 @@ from archive_fixtures import (
     DEV,
     VERSIONS,
     as_version_4,
-    dev_archive_path,
     ingest_paths,
     need_parser,
     pg_as_version_1,
@@ -24,8 +23,6 @@ from archive_fixtures import (
 from cablegram.archive import compress, open_archive, postgres_schema
 from cablegram.archive.records import content_hash, prepare
 from cablegram.archive.schema import SCHEMA_VERSION
-
-__all__ = ["dev_archive_path"]  # a fixture, imported for pytest
 
 
 def _copy(src: Path, dst: Path) -> Path:

@@ -15,20 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from archive_fixtures import (
-    DEV,
-    ROOT,
-    VERSIONS,
-    dev_archive_path,
-    ingest_paths,
-    need_parser,
-    sqlite_connect,
-    table_digests,
-)
+from archive_fixtures import DEV, ROOT, VERSIONS, ingest_paths, need_parser, sqlite_connect, table_digests
 from cablegram.archive import open_archive
 from cablegram.archive.sqlite import PAGE_SIZE
-
-__all__ = ["dev_archive_path"]  # fixtures, imported for pytest
 
 pytestmark = pytest.mark.slow
 

@@ -15,9 +15,6 @@ from typing import Any
 import pytest
 
 from browser_support import chromium, serving, shot
-from test_web_support import synthetic
-
-__all__ = ["synthetic"]  # fixtures, imported for pytest
 
 pytestmark = pytest.mark.browser
 

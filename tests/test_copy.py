@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from archive_fixtures import dev_archive_path, run_cli, table_digests
+from archive_fixtures import run_cli, table_digests
 from cablegram.archive import compress, open_archive
 from cablegram.archive.copy import CopyError, copy_archive, verify
 from pg_support import fresh_schema
-
-__all__ = ["dev_archive_path"]  # fixtures, imported for pytest
 
 QUERIES = ("georgia", '"south ossetia"', "tag:PGOV election*", "class:secret caveat:noforn",
            "origin:moscow from:2008-08 to:2008-09", "piracy -somalia", "")

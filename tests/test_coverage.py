@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from archive_fixtures import dev_archive_path, run_cli  # noqa: F401
+from archive_fixtures import run_cli
 from cablegram.archive import SQLiteArchive
 from cablegram.coverage import (
     Serial,
@@ -75,7 +75,7 @@ def test_every_held_cable_counts_once(dev_archive: SQLiteArchive) -> None:
     assert total.held == held and 0 < total.share < 0.05  # a leak holds a sliver of the traffic
 
 
-def test_cli_prints_the_estimate(dev_archive_path: Path) -> None:  # noqa: F811
+def test_cli_prints_the_estimate(dev_archive_path: Path) -> None:
     out = run_cli("coverage", "--archive", str(dev_archive_path), "--origin", "MOSCOW",
                   "--year", "2008", "--json").stdout
     [row] = json.loads(out)["rows"]

@@ -13,19 +13,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from archive_fixtures import dev_archive_path, run_cli  # noqa: F401
+from archive_fixtures import run_cli
 from browser_support import chromium, serving, shot
 
 
 @pytest.fixture(scope="module")
-def client(dev_archive_path: Path) -> Iterator[TestClient]:  # noqa: F811
+def client(dev_archive_path: Path) -> Iterator[TestClient]:
     from cablegram.web.app import create_app
 
     with TestClient(create_app(dev_archive_path)) as c:
         yield c
 
 
-def test_api_serves_what_the_cli_prints(client: TestClient, dev_archive_path: Path) -> None:  # noqa: F811
+def test_api_serves_what_the_cli_prints(client: TestClient, dev_archive_path: Path) -> None:
     api = client.get("/api/coverage", params={"origin": "MOSCOW", "year": 2008}).json()
     cli = json.loads(run_cli("coverage", "--archive", str(dev_archive_path), "--origin", "MOSCOW",
                              "--year", "2008", "--json").stdout)
@@ -56,7 +56,7 @@ def test_page_sorts_posts_by_size_and_share(client: TestClient) -> None:
 
 
 @pytest.mark.browser
-def test_coverage_page_in_chromium(dev_archive_path: Path) -> None:  # noqa: F811
+def test_coverage_page_in_chromium(dev_archive_path: Path) -> None:
     with serving(dev_archive_path) as base, chromium() as browser:
         page: Any = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(base + "/coverage")

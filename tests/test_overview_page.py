@@ -8,10 +8,7 @@ from itertools import pairwise
 
 from fastapi.testclient import TestClient
 
-from archive_fixtures import dev_archive_path
 from cablegram.web import create_app
-
-__all__ = ["dev_archive_path"]  # the session fixture, imported for pytest
 
 LABEL = re.compile(r'<text class="axis" x="([\d.]+)" y="154"( text-anchor="end")?>(\d{4})</text>')
 ROW = re.compile(r'<a class="tag" href="[^"]*">(\w+)</a></td><td>[^<]*</td><td class="bar-cell">'

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archive_fixtures import dev_archive, dev_archive_path, run_cli  # noqa: F401  (fixtures)
+from archive_fixtures import run_cli
 from cablegram.archive import QueryError, SQLiteArchive
 from cablegram.archive.budget import QueryCancelled, QueryTimeout, cancelled
 from cablegram.archive.query import MAX_DEPTH, MAX_TERMS, MIN_PREFIX, And, Or, Term, parse_query
@@ -61,14 +61,14 @@ def test_queries_at_the_limits_parse() -> None:
         parse_query(" ".join(f"w{i}" for i in range(MAX_TERMS + 1)))
 
 
-def test_a_word_300_times_finds_what_the_word_finds(dev_archive: SQLiteArchive) -> None:  # noqa: F811
+def test_a_word_300_times_finds_what_the_word_finds(dev_archive: SQLiteArchive) -> None:
     many = " ".join(["iran"] * 300)
     assert compile_for(dev_archive, many, None, None).match == '"iran"'
     once, again = dev_archive.search("iran", facets=["origin"]), dev_archive.search(many, facets=["origin"])
     assert once.total == again.total > 50 and once.hits == again.hits and once.facets == again.facets
 
 
-def test_a_query_over_its_time_budget_is_stopped_inside_sqlite(dev_archive: SQLiteArchive) -> None:  # noqa: F811
+def test_a_query_over_its_time_budget_is_stopped_inside_sqlite(dev_archive: SQLiteArchive) -> None:
     dev_archive.query_timeout = 0.05
     try:
         with pytest.raises(QueryTimeout, match=r"longer than the limit of 0\.05 s"):
@@ -87,7 +87,7 @@ def test_a_query_over_its_time_budget_is_stopped_inside_sqlite(dev_archive: SQLi
     assert dev_archive.search("georgia", limit=1).total > 0
 
 
-def test_a_query_whose_requester_left_stops(dev_archive: SQLiteArchive) -> None:  # noqa: F811
+def test_a_query_whose_requester_left_stops(dev_archive: SQLiteArchive) -> None:
     gone = threading.Event()
     gone.set()
     token = cancelled.set(gone)
@@ -99,7 +99,7 @@ def test_a_query_whose_requester_left_stops(dev_archive: SQLiteArchive) -> None:
     assert dev_archive.search("piracy").total > 0
 
 
-def test_the_cli_says_what_is_wrong_in_one_line(dev_archive_path: Path) -> None:  # noqa: F811
+def test_the_cli_says_what_is_wrong_in_one_line(dev_archive_path: Path) -> None:
     for query, expected in (("(" * 300 + "iran" + ")" * 300, "nested too deeply"),
                             (HEAVY, "longer than the limit of 0.05 s")):
         r = run_cli("search", query, "--sort", "bm25", "--timeout", "0.05",

@@ -8,12 +8,9 @@ import re
 
 import pytest
 
-from archive_fixtures import dev_archive_path
 from cablegram.archive import MARK_END, MARK_START
 from cablegram.archive.query import parse_query
 from cablegram.archive.snippets import paragraph_snippet, positive_terms, term_pattern
-
-__all__ = ["dev_archive_path"]  # fixtures, imported for pytest
 
 pytestmark = pytest.mark.slow
 

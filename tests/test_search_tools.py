@@ -15,10 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from archive_fixtures import dev_archive_path
 from cablegram.web import create_app
-
-__all__ = ["dev_archive_path"]  # the session fixture, imported for pytest
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from archive_fixtures import dev_archive, dev_archive_path, run_cli  # noqa: F401
+from archive_fixtures import run_cli
 from cablegram.access import can_read
 from cablegram.archive import SQLiteArchive, open_archive
 from cablegram.archive.similar import distinctive_terms, fold, similar
@@ -30,7 +30,7 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 
 @needs_dev
-def test_similar_cables_share_the_cables_distinctive_words_and_its_subject_matter(dev_archive: SQLiteArchive) -> None:  # noqa: F811
+def test_similar_cables_share_the_cables_distinctive_words_and_its_subject_matter(dev_archive: SQLiteArchive) -> None:
     rng = random.Random(5)
     ids = [r for (r,) in dev_archive.db.execute("SELECT reference_id FROM cables ORDER BY id")]
     like, unlike = [], []
@@ -61,7 +61,7 @@ def test_similar_cables_share_the_cables_distinctive_words_and_its_subject_matte
 
 
 @needs_dev
-def test_distinctive_words_are_rare_in_the_archive(dev_archive: SQLiteArchive) -> None:  # noqa: F811
+def test_distinctive_words_are_rare_in_the_archive(dev_archive: SQLiteArchive) -> None:
     cable = dev_archive.get("10MOSCOW392") or dev_archive.get(
         dev_archive.db.execute("SELECT reference_id FROM cables LIMIT 1").fetchone()[0])
     assert cable is not None
@@ -73,7 +73,7 @@ def test_distinctive_words_are_rare_in_the_archive(dev_archive: SQLiteArchive) -
 
 
 @needs_dev
-def test_the_api_the_cli_and_the_cable_page_give_the_same_list(dev_archive_path: Path) -> None:  # noqa: F811
+def test_the_api_the_cli_and_the_cable_page_give_the_same_list(dev_archive_path: Path) -> None:
     with open_archive(dev_archive_path, readonly=True) as archive:
         rid = archive.db.execute("SELECT reference_id FROM cables WHERE subject LIKE '%IRAN%' LIMIT 1").fetchone()[0]
         expected = similar(archive, rid)

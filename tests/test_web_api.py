@@ -9,9 +9,6 @@ from typing import Any
 import pytest
 
 from cablegram.archive import FACETS, open_archive
-from test_web_support import dev_client, dev_slice, synth_client, synthetic
-
-__all__ = ["dev_client", "dev_slice", "synth_client", "synthetic"]  # fixtures, imported for pytest
 
 
 @pytest.fixture()

@@ -15,7 +15,6 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from archive_fixtures import dev_archive_path  # noqa: F401  (a fixture)
 from cablegram.web import Settings, create_app
 from test_query_limits import HEAVY
 
@@ -24,7 +23,7 @@ def _q(q: str) -> str:
     return urllib.parse.quote(q)
 
 
-def test_oversized_queries_are_400s_that_name_the_limit(dev_archive_path: Path) -> None:  # noqa: F811
+def test_oversized_queries_are_400s_that_name_the_limit(dev_archive_path: Path) -> None:
     client = TestClient(create_app(dev_archive_path), raise_server_exceptions=False)
     deep = "(" * 300 + "iran" + ")" * 300
     for path in (f"/api/search?q={_q(deep)}", f"/api/facets?q={_q(deep)}",
@@ -39,7 +38,7 @@ def test_oversized_queries_are_400s_that_name_the_limit(dev_archive_path: Path) 
     assert same == {**client.get("/api/search?q=iran&facet=origin").json(), "query": same["query"]}
 
 
-def test_a_search_over_its_budget_is_a_400_that_says_so(dev_archive_path: Path) -> None:  # noqa: F811
+def test_a_search_over_its_budget_is_a_400_that_says_so(dev_archive_path: Path) -> None:
     client = TestClient(create_app(dev_archive_path, settings=Settings(query_timeout=0.05)),
                         raise_server_exceptions=False)
     r = client.get(f"/api/search?q={_q(HEAVY)}&sort=bm25&facet=tag")
@@ -47,7 +46,7 @@ def test_a_search_over_its_budget_is_a_400_that_says_so(dev_archive_path: Path) 
     assert client.get("/api/search?q=piracy").status_code == 200  # the connection serves on
 
 
-def test_a_busy_pool_answers_503_with_retry_after_at_once(dev_archive_path: Path) -> None:  # noqa: F811
+def test_a_busy_pool_answers_503_with_retry_after_at_once(dev_archive_path: Path) -> None:
     app = create_app(dev_archive_path, settings=Settings(pool_size=1, pool_wait=0.2))
     client = TestClient(app, raise_server_exceptions=False)
     assert client.get("/api/search?q=iran").status_code == 200
@@ -94,7 +93,7 @@ def _uvicorn(app: Any) -> Iterator[tuple[int, list[tuple[str, int]]]]:
         thread.join(30)
 
 
-def test_a_search_stops_when_its_client_goes_away(dev_archive_path: Path) -> None:  # noqa: F811
+def test_a_search_stops_when_its_client_goes_away(dev_archive_path: Path) -> None:
     # one connection, no time budget: only the client's going away can stop the heavy search
     app = create_app(dev_archive_path, settings=Settings(pool_size=1, pool_wait=60,
                                                          query_timeout=None))

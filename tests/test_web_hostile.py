@@ -10,9 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from test_web_support import HOSTILE_SUBJECT, dev_client, dev_slice, hostile_cable_text, synth_client, synthetic
-
-__all__ = ["dev_client", "dev_slice", "synth_client", "synthetic"]  # fixtures, imported for pytest
+from test_web_support import HOSTILE_SUBJECT, hostile_cable_text
 
 
 @pytest.fixture()

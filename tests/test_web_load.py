@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 
-from archive_fixtures import dev_archive_path  # noqa: F401  (a fixture)
 from browser_support import serving
 from cablegram.archive import open_archive
 from test_query_limits import HEAVY
@@ -95,7 +94,7 @@ def _q(path: str, q: str, extra: str = "") -> str:
 
 
 @pytest.mark.slow
-def test_hostile_clients_do_not_starve_normal_readers(dev_archive_path: Path) -> None:  # noqa: F811
+def test_hostile_clients_do_not_starve_normal_readers(dev_archive_path: Path) -> None:
     with open_archive(dev_archive_path, readonly=True) as archive:
         refs = [h.reference_id for h in archive.search("embassy", limit=40, sort="date").hits]
     facets = "&facet=origin&facet=classification&facet=year&facet=tag"

@@ -14,9 +14,6 @@ import pytest
 from cablegram.archive import open_archive
 from cablegram.web import NavLink, Settings, create_app
 from cablegram.web.app import SECURITY_HEADERS
-from test_web_support import dev_client, dev_slice, synth_client, synthetic
-
-__all__ = ["dev_client", "dev_slice", "synth_client", "synthetic"]  # fixtures, imported for pytest
 
 
 @pytest.fixture()

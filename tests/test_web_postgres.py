@@ -7,10 +7,6 @@ from typing import Any
 
 import pytest
 
-from test_web_support import dev_client, dev_slice
-
-__all__ = ["dev_client", "dev_slice"]  # fixtures, imported for pytest
-
 pytestmark = pytest.mark.postgres
 
 

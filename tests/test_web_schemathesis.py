@@ -16,9 +16,6 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from cablegram.web import create_app  # noqa: E402
-from test_web_support import synthetic  # noqa: E402
-
-__all__ = ["synthetic"]  # fixtures, imported for pytest
 
 
 @pytest.fixture(scope="module")

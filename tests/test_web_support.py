@@ -1,8 +1,9 @@
-"""Fixtures for the web tests: small archives built once per session, and test clients.
+"""Helpers for the web tests: the archives they serve, and test clients.
 
 Two archives: synthetic cables (with threads, versions and one cable of hostile text), and a
 slice of the real dev corpus with its re-released versions (skipped when ../shared is absent).
-Other web test modules import what they use from here.
+The fixtures serving them (`synthetic`, `dev_slice`, `synth_client`, `dev_client`, and their
+PostgreSQL twins) are in tests/conftest.py, built once a session.
 """
 
 from __future__ import annotations
@@ -10,18 +11,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import replace
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from cablegram.archive import ingest, open_archive
 from cablegram.model import Paragraph
-from cablegram.sources import RawRecord, read_path
+from cablegram.sources import RawRecord
 from cablegram.synth import synthesize
 from cablegram.telegram.render import render
-from corpus import DEV, SHARED
+from corpus import SHARED
 
 VERSIONS = SHARED / "corpus" / "cablegate-versions.jsonl.gz"
 
@@ -55,27 +53,6 @@ def build_synthetic(path: Path, n: int = SYNTH_CABLES, seed: int = 5) -> list[An
     return items
 
 
-@pytest.fixture(scope="session")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
-    """(archive path, synthetic items) built once."""
-    path = tmp_path_factory.mktemp("web") / "synthetic.db"
-    return path, build_synthetic(path)
-
-
-@pytest.fixture(scope="session")
-def dev_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The first 800 dev cables and every re-released version, ingested once."""
-    if not DEV.exists():
-        pytest.skip(f"the shared dev corpus is absent ({DEV})")
-    path = tmp_path_factory.mktemp("web") / "dev-slice.db"
-    records = list(islice(read_path(DEV), 800))
-    if VERSIONS.exists():
-        records += list(read_path(VERSIONS))
-    with open_archive(path) as archive:
-        ingest(archive, records, workers=0)
-    return path
-
-
 def make_client(path: Path) -> Any:
     """A TestClient over the app serving `path`."""
     with warnings.catch_warnings():
@@ -85,22 +62,6 @@ def make_client(path: Path) -> Any:
     from cablegram.web import create_app
 
     return TestClient(create_app(path), raise_server_exceptions=False)
-
-
-@pytest.fixture(scope="session")
-def synth_client(synthetic: tuple[Path, list[Any]]) -> Any:
-    return make_client(synthetic[0])
-
-
-@pytest.fixture(scope="session")
-def dev_client(dev_slice: Path) -> Any:
-    return make_client(dev_slice)
-
-
-@pytest.fixture(params=["synthetic", "dev"])
-def client(request: pytest.FixtureRequest) -> Any:
-    """Each test taking `client` runs on both archives."""
-    return request.getfixturevalue("synth_client" if request.param == "synthetic" else "dev_client")
 
 
 def test_hostile_cable_parses_with_its_text() -> None:

@@ -10,19 +10,18 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from archive_fixtures import need_parser
 from cablegram.archive import ingest, open_archive
+from corpus import ROOT
 from pg_support import fresh_schema
 
 pytestmark = pytest.mark.postgres
 
 N = 5437 if os.environ.get("CABLEGRAM_PARITY_ALL") == "1" else 1200
-ROOT = Path(__file__).resolve().parents[1]
 
 #: Beyond the bench's queries: every field, NOT, prefixes, phrases, punctuation, diacritics.
 EXTRA = [

@@ -14,9 +14,9 @@ from cablegram.archive import open_archive
 from cablegram.archive.query import compile_query, parse_query
 from cablegram.archive.schema import SCHEMA_VERSION
 from cablegram.telegram import parse
-from corpus import PLUSD
+from corpus import PLUSD, TESTS
 
-FIXTURES = Path(__file__).parent / "fixtures" / "seventies"
+FIXTURES = TESTS / "fixtures" / "seventies"
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,8 @@ import yaml
 from cablegram.desk import clear, save_draft
 from cablegram.desk.db import DeskError
 from cablegram.desk.drafts import load_draft
+from corpus import ROOT
 from test_desk_support import make_desk, secret_fields
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(archive: str, *args: str) -> subprocess.CompletedProcess[str]:

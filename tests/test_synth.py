@@ -16,8 +16,8 @@ from cablegram.archive import open_archive
 from cablegram.sources import read_path
 from cablegram.synth import synthesize, write_jsonl, write_text
 from cablegram.telegram.parse import parse
+from corpus import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 _RANK = {"U": 0, "SBU": 0, "C": 1, "S": 2}
 
 

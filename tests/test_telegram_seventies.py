@@ -8,8 +8,6 @@ distribution block (1990 and the `PTQ`/`TED` copies of the 2000s).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from cablegram.model import Cable, Office, Person
@@ -17,9 +15,9 @@ from cablegram.sources import read_path
 from cablegram.telegram import parse
 from cablegram.telegram.offices import parse_office_block, parse_person
 from cablegram.telegram.render import render
-from corpus import PLUSD, dev_parsed, needs_shared
+from corpus import PLUSD, TESTS, dev_parsed, needs_shared
 
-FIXTURES = Path(__file__).parent / "fixtures" / "seventies"
+FIXTURES = TESTS / "fixtures" / "seventies"
 needs_plusd = pytest.mark.skipif(not PLUSD.exists(), reason=f"the PlusD pages are absent: {PLUSD}")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pg_support import BACKENDS, ENV, fresh_schema, pg_server
+from pg_support import BACKENDS, ENV, fresh_schema, ingested, pg_server
 
 
 @pytest.fixture(params=BACKENDS)
@@ -82,8 +82,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # --- the dev corpus, and the web tests' archives, on each backend ----------------------------
 #
 # One session-scoped archive per backend, built once: `archive_backend` above picks which one a
-# test gets. They are defined here and only here: a fixture imported into a test module is a new
-# fixture of that module, and a session one is then built again for each importing module.
+# test gets. They are defined here and only here (the web tests' own archives and clients in
+# tests/web/conftest.py): a fixture imported into a test module is a new fixture of that module,
+# and a session one is then built again for each importing module.
 
 
 @pytest.fixture(scope="session")
@@ -108,60 +109,6 @@ def dev_archive(dev_archive_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]:
-    """(archive path, synthetic items) built once: the web tests' synthetic SQLite archive."""
-    from test_web_support import build_synthetic
-
-    path = tmp_path_factory.mktemp("web") / "synthetic.db"
-    return path, build_synthetic(path)
-
-
-@pytest.fixture(scope="session")
-def dev_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The first 800 dev cables and every re-released version, ingested once into SQLite."""
-    from itertools import islice
-
-    from cablegram.archive import ingest, open_archive
-    from cablegram.sources import read_path
-    from corpus import DEV
-    from test_web_support import VERSIONS
-
-    if not DEV.exists():
-        pytest.skip(f"the shared dev corpus is absent ({DEV})")
-    path = tmp_path_factory.mktemp("web") / "dev-slice.db"
-    records = list(islice(read_path(DEV), 800))
-    if VERSIONS.exists():
-        records += list(read_path(VERSIONS))
-    with open_archive(path) as archive:
-        ingest(archive, records, workers=0)
-    return path
-
-
-@pytest.fixture(scope="session")
-def synth_client(synthetic: tuple[Path, list[Any]]) -> Any:
-    from test_web_support import make_client
-
-    return make_client(synthetic[0])
-
-
-@pytest.fixture(scope="session")
-def dev_client(dev_slice: Path) -> Any:
-    from test_web_support import make_client
-
-    return make_client(dev_slice)
-
-
-def _ingested(prefix: str, records: Any) -> Iterator[str]:
-    """A fresh PostgreSQL schema holding `records` (a callable giving them), dropped at the end."""
-    from cablegram.archive import ingest, open_archive
-
-    with fresh_schema(prefix) as url:
-        with open_archive(url) as archive:
-            ingest(archive, records(), workers=2)
-        yield url
-
-
-@pytest.fixture(scope="session")
 def dev_pg_url() -> Iterator[str]:
     """The dev corpus ingested once per session into a fresh PostgreSQL schema."""
     from archive_fixtures import need_parser
@@ -175,7 +122,7 @@ def dev_pg_url() -> Iterator[str]:
 
         return read_paths([str(DEV)])
 
-    yield from _ingested("dev", records)
+    yield from ingested("dev", records)
 
 
 @pytest.fixture()
@@ -195,56 +142,3 @@ def dev_backend_archive(dev_location: str) -> Iterator[Any]:
     archive = open_archive(dev_location, readonly=True)
     yield archive
     archive.close()
-
-
-@pytest.fixture(scope="session")
-def synth_pg_client() -> Iterator[Any]:
-    """`synth_client` on PostgreSQL: the same synthetic cables (and the hostile one)."""
-    from test_web_support import build_synthetic, make_client
-
-    pg_server()
-    with fresh_schema("synth") as url:
-        build_synthetic(url)  # type: ignore[arg-type]
-        client = make_client(url)  # type: ignore[arg-type]
-        yield client
-        client.app.state.pool.close()
-
-
-@pytest.fixture(scope="session")
-def dev_pg_client() -> Iterator[Any]:
-    """`dev_client` on PostgreSQL: the same slice of the dev corpus with every version."""
-    from test_web_support import make_client
-
-    pg_server()
-
-    def records() -> Any:
-        from itertools import islice
-
-        from cablegram.sources import read_path
-        from corpus import DEV
-        from test_web_support import VERSIONS
-
-        if not DEV.exists():
-            pytest.skip(f"the shared dev corpus is absent ({DEV})")
-        out = list(islice(read_path(DEV), 800))
-        return out + (list(read_path(VERSIONS)) if VERSIONS.exists() else [])
-
-    for url in _ingested("devslice", records):
-        client = make_client(url)  # type: ignore[arg-type]
-        yield client
-        client.app.state.pool.close()
-
-
-@pytest.fixture(params=["synthetic", "dev"])
-def web_client(request: pytest.FixtureRequest, archive_backend: str) -> Any:
-    """A test client over the synthetic archive and over the dev slice, on each backend."""
-    synth = request.param == "synthetic"
-    if archive_backend == "sqlite":
-        return request.getfixturevalue("synth_client" if synth else "dev_client")
-    return request.getfixturevalue("synth_pg_client" if synth else "dev_pg_client")
-
-
-@pytest.fixture()
-def synth_backend_client(request: pytest.FixtureRequest, archive_backend: str) -> Any:
-    """A test client over the synthetic archive, on each backend."""
-    return request.getfixturevalue("synth_client" if archive_backend == "sqlite" else "synth_pg_client")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -66,4 +67,14 @@ def backend_location(backend: str, directory: Path, name: str = "archive") -> It
         yield str(directory / f"{name}.db")
         return
     with fresh_schema(name) as url:
+        yield url
+
+
+def ingested(prefix: str, records: Callable[[], Iterable[Any]]) -> Iterator[str]:
+    """A fresh PostgreSQL schema holding `records` (a callable giving them), dropped at the end."""
+    from cablegram.archive import ingest, open_archive
+
+    with fresh_schema(prefix) as url:
+        with open_archive(url) as archive:
+            ingest(archive, records(), workers=2)
         yield url

@@ -1,6 +1,7 @@
-"""Fixtures for the archive tests: the dev corpus ingested once per session.
+"""Helpers for the archive tests: the shared corpus, storing and ingesting, the CLI, table digests.
 
-Import what you use in a test module: `from archive_fixtures import dev_archive, ...`.
+The fixtures (`dev_archive_path`, `dev_archive`) are in tests/conftest.py, built once a session:
+importing a fixture into a test module would build it again for that module.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -160,19 +160,3 @@ def table_digests(path: Path) -> dict[str, str]:
         out[f"fts:{word}"] = hashlib.sha256(repr(ids).encode()).hexdigest()
     db.close()
     return out
-
-
-@pytest.fixture(scope="session")
-def dev_archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dev corpus ingested once (clean, uninterrupted run)."""
-    need_parser()
-    path = tmp_path_factory.mktemp("archive") / "dev.db"
-    ingest_paths(path, [DEV])
-    return path
-
-
-@pytest.fixture()
-def dev_archive(dev_archive_path: Path) -> Iterator[SQLiteArchive]:
-    archive = open_archive(dev_archive_path, readonly=True)
-    yield archive
-    archive.close()

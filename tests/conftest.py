@@ -15,9 +15,7 @@ from typing import Any
 
 import pytest
 
-from pg_support import ENV, fresh_schema, pg_server
-
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+from pg_support import BACKENDS, ENV, fresh_schema, ingested, pg_server
 
 
 @pytest.fixture(params=BACKENDS)
@@ -84,19 +82,30 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # --- the dev corpus, and the web tests' archives, on each backend ----------------------------
 #
 # One session-scoped archive per backend, built once: `archive_backend` above picks which one a
-# test gets. On SQLite they are the fixtures of `archive_fixtures` (`dev_archive_path`) and
-# `test_web_support` (`synthetic`, `dev_slice`, `synth_client`, `dev_client`): a module using
-# `dev_location` or `web_client` imports those, as it does today.
+# test gets. They are defined here and only here (the web tests' own archives and clients in
+# tests/web/conftest.py): a fixture imported into a test module is a new fixture of that module,
+# and a session one is then built again for each importing module.
 
 
-def _ingested(prefix: str, records: Any) -> Iterator[str]:
-    """A fresh PostgreSQL schema holding `records` (a callable giving them), dropped at the end."""
-    from cablegram.archive import ingest, open_archive
+@pytest.fixture(scope="session")
+def dev_archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dev corpus ingested once into SQLite (clean, uninterrupted run)."""
+    from archive_fixtures import DEV, ingest_paths, need_parser
 
-    with fresh_schema(prefix) as url:
-        with open_archive(url) as archive:
-            ingest(archive, records(), workers=2)
-        yield url
+    need_parser()
+    path = tmp_path_factory.mktemp("archive") / "dev.db"
+    ingest_paths(path, [DEV])
+    return path
+
+
+@pytest.fixture()
+def dev_archive(dev_archive_path: Path) -> Iterator[Any]:
+    """The SQLite dev corpus archive, open read-only."""
+    from cablegram.archive import open_archive
+
+    archive = open_archive(dev_archive_path, readonly=True)
+    yield archive
+    archive.close()
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +122,7 @@ def dev_pg_url() -> Iterator[str]:
 
         return read_paths([str(DEV)])
 
-    yield from _ingested("dev", records)
+    yield from ingested("dev", records)
 
 
 @pytest.fixture()
@@ -133,56 +142,3 @@ def dev_backend_archive(dev_location: str) -> Iterator[Any]:
     archive = open_archive(dev_location, readonly=True)
     yield archive
     archive.close()
-
-
-@pytest.fixture(scope="session")
-def synth_pg_client() -> Iterator[Any]:
-    """`synth_client` on PostgreSQL: the same synthetic cables (and the hostile one)."""
-    from test_web_support import build_synthetic, make_client
-
-    pg_server()
-    with fresh_schema("synth") as url:
-        build_synthetic(url)  # type: ignore[arg-type]
-        client = make_client(url)  # type: ignore[arg-type]
-        yield client
-        client.app.state.pool.close()
-
-
-@pytest.fixture(scope="session")
-def dev_pg_client() -> Iterator[Any]:
-    """`dev_client` on PostgreSQL: the same slice of the dev corpus with every version."""
-    from test_web_support import make_client
-
-    pg_server()
-
-    def records() -> Any:
-        from itertools import islice
-
-        from cablegram.sources import read_path
-        from corpus import DEV
-        from test_web_support import VERSIONS
-
-        if not DEV.exists():
-            pytest.skip(f"the shared dev corpus is absent ({DEV})")
-        out = list(islice(read_path(DEV), 800))
-        return out + (list(read_path(VERSIONS)) if VERSIONS.exists() else [])
-
-    for url in _ingested("devslice", records):
-        client = make_client(url)  # type: ignore[arg-type]
-        yield client
-        client.app.state.pool.close()
-
-
-@pytest.fixture(params=["synthetic", "dev"])
-def web_client(request: pytest.FixtureRequest, archive_backend: str) -> Any:
-    """A test client over the synthetic archive and over the dev slice, on each backend."""
-    synth = request.param == "synthetic"
-    if archive_backend == "sqlite":
-        return request.getfixturevalue("synth_client" if synth else "dev_client")
-    return request.getfixturevalue("synth_pg_client" if synth else "dev_pg_client")
-
-
-@pytest.fixture()
-def synth_backend_client(request: pytest.FixtureRequest, archive_backend: str) -> Any:
-    """A test client over the synthetic archive, on each backend."""
-    return request.getfixturevalue("synth_client" if archive_backend == "sqlite" else "synth_pg_client")

@@ -16,6 +16,8 @@ from cablegram.sources import RawRecord, read_path
 from cablegram.telegram import parse
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The tests' own data (fixtures/, fields/, entities/), wherever a test module sits below it.
+TESTS = ROOT / "tests"
 SHARED = ROOT.parent / "shared"
 DEV = SHARED / "corpus" / "cablegate-dev.jsonl.gz"
 VERSIONS = SHARED / "corpus" / "cablegate-versions.jsonl.gz"

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 ENV = "CABLEGRAM_TEST_PG"
+
+#: The backends a test runs on, for `params=` or `parametrize` (the `archive_backend` fixture of
+#: tests/conftest.py uses them); the PostgreSQL one is marked `postgres`.
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def pg_server() -> str:
@@ -51,3 +57,24 @@ def fresh_schema(prefix: str = "t") -> Iterator[str]:
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+@contextmanager
+def backend_location(backend: str, directory: Path, name: str = "archive") -> Iterator[str]:
+    """Where a new, empty archive of `backend` is: a file in `directory`, or a fresh schema (named
+    after `name`) that is dropped at the end."""
+    if backend == "sqlite":
+        yield str(directory / f"{name}.db")
+        return
+    with fresh_schema(name) as url:
+        yield url
+
+
+def ingested(prefix: str, records: Callable[[], Iterable[Any]]) -> Iterator[str]:
+    """A fresh PostgreSQL schema holding `records` (a callable giving them), dropped at the end."""
+    from cablegram.archive import ingest, open_archive
+
+    with fresh_schema(prefix) as url:
+        with open_archive(url) as archive:
+            ingest(archive, records(), workers=2)
+        yield url

@@ -342,12 +342,11 @@ class PostgresArchive(ArchiveBase):
 
     def to_pandas(self, query: str = "", *,
                   access: AccessFilter | None = None) -> pandas.DataFrame:
-        """The matching cables as a DataFrame, one row each (flat metadata + body text)."""
-        import pandas as pd
+        """The matching cables as a DataFrame, one row each (flat metadata + body text), typed as
+        on SQLite: `created`/`released` are UTC timestamps, list columns hold lists."""
+        from cablegram.archive.export import frame
 
-        from cablegram.archive.export import flat_rows
-
-        return pd.DataFrame(list(flat_rows(self.iter_records(query, access=access))))
+        return frame(self, query, access=access)
 
 
 

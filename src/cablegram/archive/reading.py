@@ -152,7 +152,7 @@ def suggest(archive: Any, prefix: str, limit: int) -> list[tuple[str, str]]:
     """Type-ahead suggestions: (kind, value) for origins, tags and reference ids that start with
     `prefix` (`archive`: `fetch` and `dims`)."""
     p = prefix.strip()
-    if not p:
+    if not p or "\x00" in p:  # PostgreSQL text holds no NUL (nothing starts with one)
         return []
     out = dims_mod.suggest_origins(archive.dims(), p)
     out += [("tag", r[0]) for r in archive.fetch(

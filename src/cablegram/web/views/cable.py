@@ -20,7 +20,8 @@ from cablegram.web.core import ArchiveDep, Reader, WebError, page
 
 router = APIRouter(include_in_schema=False)
 
-RefId = Annotated[str, Path(max_length=64)]
+#: A reference id in a URL: no NUL (PostgreSQL cannot hold one in text; a 422, not a 500).
+RefId = Annotated[str, Path(max_length=64, pattern=r"^[^\x00]*$")]
 _CLASS_LINE = re.compile(r"(?:UNCLAS|U N C L A S|C O N F|CONFIDENTIAL|S E C R E T|SECRET|T O P|TOP SECRET"
                          r"|L I M I T E D|LIMITED OFFICIAL USE)\b")
 

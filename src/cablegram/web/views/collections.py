@@ -20,7 +20,7 @@ from cablegram.web.core import ArchiveDep, NavLink, Reader, WebError, page
 
 router = APIRouter()
 nav = [NavLink("/collections", "Collections", 30)]
-Name = Annotated[str, Path(max_length=64)]
+Name = Annotated[str, Path(max_length=64, pattern=r"^[^\x00]*$")]  # no NUL: PostgreSQL text cannot hold one
 FormText = Annotated[str, Form(max_length=64)]
 
 

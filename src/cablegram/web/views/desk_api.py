@@ -166,7 +166,7 @@ def inbox_items(request: Request, unread: bool | None = None,
 
 
 @router.get("/cables/{reference_id}", responses=ERRORS, summary="Read a delivered cable")
-def read(request: Request, reference_id: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+def read(request: Request, reference_id: Annotated[str, Path(max_length=64, pattern=r"^[^\x00]*$")]) -> dict[str, Any]:
     """The cable as the user may read it (portions above them withheld) and its text; marks it read."""
     user = require_user(request)
     try:

@@ -1,9 +1,14 @@
 """PostgreSQL for the benches: `--archive postgresql://…` names a server (database); each bench
 archive lives in a schema of its own there, named by the scale (`cablegram_bench_x5`), so that
-bench/search.py and bench/serve.py find what bench/ingest.py loaded. `--drop` removes it."""
+bench/search.py and bench/serve.py find what bench/ingest.py loaded. `--drop` removes it.
+
+`CABLEGRAM_BENCH_SCHEMA=NAME` names the schema instead (two people benching on one server each
+keep their own: `NAME_x5`)."""
 
 from __future__ import annotations
 
+import os
+import re
 from urllib.parse import quote
 
 
@@ -12,7 +17,10 @@ def is_pg(location: object) -> bool:
 
 
 def schema_name(scale: int, suffix: str = "") -> str:
-    return f"cablegram_bench_x{scale}{suffix}"
+    prefix = os.environ.get("CABLEGRAM_BENCH_SCHEMA") or "cablegram_bench"
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", prefix):
+        raise SystemExit(f"CABLEGRAM_BENCH_SCHEMA={prefix!r}: lower-case letters, digits, _ only")
+    return f"{prefix}_x{scale}{suffix}"
 
 
 def schema_url(url: str, schema: str) -> str:

@@ -23,7 +23,8 @@ TARGETS = (2_000_000, 20_000_000)
 #: Tables and indexes every search touches (both backends' names).
 HOT = {"cables_fts_data", "cables_fts_idx", "cables_fts_docsize", "cable_facets", "cable_facets_day",
        "cable_facets_origin", "tags_tag", "cables_tsv", "cables_subject_tsv", "cables_pkey",
-       "cable_facets_pkey", "sqlite_autoindex_cables_1", "cables_reference_id_key"}
+       "cable_facets_pkey", "sqlite_autoindex_cables_1", "cables_reference_id_key",
+       "cables_v3_pkey", "cables_v3_reference_id_key"}  # names kept from schema 3's new table
 
 
 def sqlite_sizes(path: str) -> tuple[int, list[tuple[str, str, int]]]:

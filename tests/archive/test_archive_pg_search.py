@@ -1,7 +1,7 @@
 """Searching PostgreSQL (issue 12). The time budget: `query_timeout` becomes each statement's
 `statement_timeout`, so PostgreSQL itself stops a query past it, and the search fails with the
-same `QueryTimeout` as on SQLite; the connection is whole again afterwards. Word pairs: an
-archive indexed before schema 2 gets them when opened."""
+same `QueryTimeout` as on SQLite; the connection is whole again afterwards. An archive indexed
+with word pairs (schemas 2 and 3) loses them when opened (schema 4)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from archive_fixtures import need_parser, pg_as_version_1
+from archive_fixtures import need_parser
 from cablegram.archive import ingest, open_archive
 from cablegram.archive import postgres_search as pg_search
 from cablegram.archive.budget import QueryCancelled, QueryTimeout, cancelled
@@ -78,27 +78,39 @@ def test_a_search_whose_requester_left_stops(pg: Any) -> None:
     assert pg.search("piracy").total > 0
 
 
-def test_an_archive_without_word_pairs_gets_them_on_open(pg: Any) -> None:
-    """Schema 2 indexes neighbouring words as lexemes (two-word phrases found by the GIN index
-    alone); an archive written before is brought up to it when opened."""
+def test_a_version_3_archive_loses_its_word_pairs_on_open_and_searches_alike(pg: Any) -> None:
+    """Schema 2 indexed neighbouring words as lexemes too (most of the archive's bytes); schema 4
+    takes them out again: the same totals and facets, phrases included, and the tsvectors that
+    `tsvector_literal` writes today."""
     import psycopg
 
     from cablegram.archive import postgres_schema
+    from cablegram.archive.postgres_query import tsvector_literal
 
-    before = pg.search('"human rights"', facets=["origin"])
-    assert before.total > 0
-    pg_as_version_1(pg.url)  # the tables as version 1 wrote them: texts uncompressed...
-    with psycopg.connect(pg.url, autocommit=True) as conn:  # ...and no word pairs
-        conn.execute("UPDATE cables SET tsv = ts_delete(tsv, ARRAY(SELECT lexeme FROM unnest(tsv)"
-                     " WHERE lexeme LIKE '% %')), subject_tsv = ts_delete(subject_tsv, ARRAY("
-                     "SELECT lexeme FROM unnest(subject_tsv) WHERE lexeme LIKE '% %'))")
-    pg._cache.clear()
-    assert pg.search('"human rights"', limit=0).total == 0  # what an old archive answers now
-    open_archive(pg.url).close()  # migrates: the pairs (2), then the compressed bodies (3)
+    queries = ['"human rights"', '"human righ"*', '"the united states"', "iran -nuclear",
+               "subject:russia", "georg*"]
+    before = {q: pg.search(q, facets=["origin", "classification"]) for q in queries}
+    assert all(before[q].total > 0 for q in queries)
+    with psycopg.connect(pg.url, autocommit=True) as conn:  # the tsvectors as version 3 wrote them
+        conn.execute(
+            "UPDATE cables c SET tsv = c.tsv || coalesce((WITH o AS (SELECT u.lexeme, p"
+            " FROM unnest(c.tsv) u, unnest(u.positions) p) SELECT array_to_tsvector("
+            "array_agg(DISTINCT x.lexeme || ' ' || y.lexeme)) FROM o x JOIN o y ON y.p = x.p + 1),"
+            " ''::tsvector)")
+        conn.execute("UPDATE schema_version SET version = 3")
+        pairs = "SELECT count(*) FROM cables, unnest(tsv) u WHERE u.lexeme LIKE '% %'"
+        assert conn.execute(pairs).fetchone()[0] > 10_000
+    open_archive(pg.url).close()  # migrates
     with psycopg.connect(pg.url) as conn:
         assert conn.execute("SELECT version FROM schema_version").fetchone() == (
-            postgres_schema.SCHEMA_VERSION,)
+            postgres_schema.SCHEMA_VERSION,) == (4,)
+        assert conn.execute(pairs).fetchone() == (0,)
+        stored = conn.execute("SELECT reference_id, subject, tag_text, tsv::text FROM cables"
+                              " ORDER BY id LIMIT 20").fetchall()
+    for ref, subject, tag_text, tsv in stored:
+        assert tsv == pg.fetch("SELECT ?::tsvector::text",
+                               (tsvector_literal(subject, tag_text, pg.raw_text(ref)),))[0][0]
     pg._cache.clear()
-    pg.codec.reload()  # version 3 trained the archive's dictionary again
-    after = pg.search('"human rights"', facets=["origin"])
-    assert (after.total, after.facets) == (before.total, before.facets)
+    for q in queries:
+        after = pg.search(q, facets=["origin", "classification"])
+        assert (after.total, after.facets) == (before[q].total, before[q].facets), q

@@ -63,36 +63,24 @@ def tsvector_literal(subject: str | None, tag_text: str | None, raw_text: str | 
     the tags and their meanings, D for the text. Columns follow each other, so a phrase never
     spans two of them (as in FTS5).
 
-    Each pair of neighbouring words of a column is a lexeme too (`'human rights'`, with the
-    first position of each column it is in): the GIN index then finds a two-word phrase exactly,
-    instead of every cable with both words, each re-read to check their positions."""
+    Words only (schema 4): schema 2 added each pair of neighbouring words as a lexeme, so that
+    the GIN index alone found a two-word phrase, but the pairs were 3 in 5 lexemes and made the
+    column and its index ~4x larger (241 MB against 61 MB on the dev corpus); a phrase is now
+    the words the index finds, their positions checked (`<->`)."""
     where: dict[str, list[str]] = {}
-    pairs: dict[str, list[str]] = {}
     pos = 0
     for weight, text in (("A", subject), ("B", tag_text), ("", raw_text)):
-        before = ""
-        seen: set[str] = set()
         for word in tokens(text):
             pos += 1
             if len(word) > MAX_WORD // 4 and len(word.encode()) > MAX_WORD:
-                before = ""
                 continue  # PostgreSQL refuses it (FTS5 indexes it: the one word that differs)
             at = where.get(word)
             if at is None:
                 where[word] = at = []
-            mark = _POSITIONS[min(pos, MAX_POSITION)] + weight
             if len(at) < 256:  # what PostgreSQL keeps of one word
-                at.append(mark)
-            if before:
-                pair = before + " " + word
-                if pair not in seen and (len(pair) <= MAX_WORD // 4
-                                         or len(pair.encode()) <= MAX_WORD):
-                    seen.add(pair)
-                    pairs.setdefault(pair, []).append(mark)
-            before = word
+                at.append(_POSITIONS[min(pos, MAX_POSITION)] + weight)
         pos += 1  # a gap, so that `a <-> b` never matches across two columns
-    literal = " ".join(["'" + w + "':" + ",".join(p) for w, p in where.items()]
-                       + ["'" + w + "':" + ",".join(p) for w, p in pairs.items()])
+    literal = " ".join(["'" + w + "':" + ",".join(p) for w, p in where.items()])
     if len(literal) > MAX_TSVECTOR:
         # a giant text: each word once (phrases inside it are lost), within the size limit
         literal, size = "", 0
@@ -141,19 +129,7 @@ def _term(t: Term, weight: str = "") -> str:
     parts = [f"'{x}'" + (":" + w if w else "") for x in words]
     if t.prefix:
         parts[-1] = f"'{words[-1]}':*{w}"
-    if len(parts) == 1:
-        return parts[0]
-    # neighbouring words are indexed as one lexeme (see tsvector_literal): a two-word phrase is
-    # that lexeme; a longer one needs each pair and then the words in order (a re-check)
-    pairs = [words[i] + " " + words[i + 1] for i in range(len(words) - 1)]
-    if any(len(pair.encode()) > MAX_WORD for pair in pairs):
-        return "(" + " <-> ".join(parts) + ")"
-    lexemes = [f"'{pair}'" + (":" + w if w else "") for pair in pairs]
-    if t.prefix:
-        lexemes[-1] = f"'{pairs[-1]}':*{w}"
-    if len(words) == 2:
-        return lexemes[0]
-    return "(" + " & ".join(lexemes) + " & (" + " <-> ".join(parts) + "))"
+    return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
 
 
 class PostgresDialect(Dialect):

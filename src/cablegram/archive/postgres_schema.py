@@ -11,6 +11,9 @@ Version 3, like SQLite's version 5, stores each cable's text and record once, as
 zstd-compressed `body` (`compress.py`) in `cables` and `versions` (PostgreSQL cannot
 decompress it: readers do, in Python). The tsvectors are computed at write time, so the index
 needs no text stored as text.
+
+Version 4 takes the word pairs of version 2 out of the tsvectors again (`_v4`): they were most of
+the archive's bytes. The tsvector columns are LZ4-compressed where the server has LZ4.
 """
 
 from __future__ import annotations
@@ -163,8 +166,9 @@ def _v1(conn: psycopg.Connection) -> None:
 
 
 def _v2(conn: psycopg.Connection) -> None:
-    """The tsvectors again, now with each pair of neighbouring words as a lexeme (a two-word
-    phrase is then found by the GIN index alone; see `postgres_query.tsvector_literal`)."""
+    """The tsvectors again, then with each pair of neighbouring words as a lexeme (a two-word
+    phrase found by the GIN index alone); version 4 took the pairs out again, and this now
+    writes the tsvectors as `postgres_query.tsvector_literal` does today."""
     from cablegram.archive.postgres_query import tsvector_literal
 
     last = 0
@@ -274,7 +278,30 @@ def _v3(conn: psycopg.Connection) -> None:
     create_lookup_indexes(conn)
 
 
-MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_v1, _v2, _v3]
+def _v4(conn: psycopg.Connection) -> None:
+    """The tsvectors without the word-pair lexemes of version 2 (a lexeme with a space: tokens
+    have none), the words' positions and weights unchanged, as `tsvector_literal` now writes
+    them; the table is rewritten (ALTER ... TYPE ... USING), so the bytes go back to the disk.
+    The readers' match sources (derived, unlogged) are rebuilt on their next use."""
+    conn.execute("CREATE FUNCTION pg_temp.cablegram_words(t tsvector) RETURNS tsvector"
+                 " LANGUAGE sql IMMUTABLE AS $$ SELECT ts_delete(t, ARRAY(SELECT lexeme"
+                 " FROM unnest(t) WHERE strpos(lexeme, ' ') > 0)) $$")
+    for name in ("cables_tsv", "cables_subject_tsv"):
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+    if conn.execute("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression'"
+                    " AND 'lz4' = ANY(enumvals)").fetchone():
+        conn.execute("ALTER TABLE cables ALTER COLUMN tsv SET COMPRESSION lz4,"
+                     " ALTER COLUMN subject_tsv SET COMPRESSION lz4")
+    conn.execute("ALTER TABLE cables ALTER COLUMN tsv TYPE tsvector"
+                 " USING pg_temp.cablegram_words(tsv), ALTER COLUMN subject_tsv TYPE tsvector"
+                 " USING pg_temp.cablegram_words(subject_tsv)")
+    conn.execute("DROP FUNCTION pg_temp.cablegram_words(tsvector)")
+    conn.execute("DROP TABLE IF EXISTS reader_texts, reader_state")
+    conn.execute("UPDATE archive_state SET generation = generation + 1")
+    create_lookup_indexes(conn)
+
+
+MIGRATIONS: list[Callable[[psycopg.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

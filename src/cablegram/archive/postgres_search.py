@@ -56,6 +56,10 @@ _HEADLINE = ('StartSel="' + MARK_START + '", StopSel="' + MARK_END + '", MaxWord
 RANK_ALL = 500
 #: `ts_headline` re-reads what it is given (~5 ms a cable for a whole text): the start only.
 SNIPPET_CHARS = 6000
+#: Up to this many matches of a words-only query, the ranked page is looked up by the ids the
+#: counts found (primary key) instead of matching again: a phrase (`<->`) re-reads every
+#: candidate's tsvector to check positions, and that is most of its time.
+REUSE_IDS = 5000
 
 
 class Session:
@@ -67,6 +71,8 @@ class Session:
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds if seconds else None
         self.gone = cancelled.get()
+        #: The ids `counts` found for a words-only query (`page` reuses them: see `REUSE_IDS`).
+        self.ids: list[int] | None = None
 
     def all(self, sql: str, params: Sequence[Any] = (), *,
             text: bool = False) -> list[tuple[Any, ...]]:
@@ -160,6 +166,7 @@ def counts(archive: PostgresArchive, s: Session, plan: PgPlan, facets: Sequence[
         ids = s.all(f"SELECT array_agg(id) FROM {_index(reader)} c WHERE tsv @@ %s::tsquery", (plan.match,),
                     text=True)[0][0] or []
         total = len(ids)
+        s.ids = ids if reader is None else None
         if grouped:
             per_id, combos = _combos(archive, s, gen)
             if ids and max(ids) >= len(per_id):  # cables written since: index them too
@@ -197,6 +204,8 @@ def page(s: Session, plan: PgPlan, sort: Sort, limit: int, offset: int,
             f"SELECT f.id {frm} ORDER BY {order} LIMIT %s OFFSET %s", (*params, limit, offset),
             text=plan.match is not None)]
     frm, params, idc = source(plan, facets=False, cables=True, reader=reader)
+    if s.ids is not None and len(s.ids) <= REUSE_IDS:  # the matches, without matching again
+        frm, params, idc = "FROM cables c WHERE c.id = ANY(%s)", [s.ids], "c.id"
     score = f"ts_rank({_WEIGHTS}, c.tsv, %s::tsquery)"
     if sort == "bm25" or total <= RANK_ALL:
         order, extra = f"score DESC, {idc}", []

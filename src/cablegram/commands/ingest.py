@@ -50,9 +50,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--shard", metavar="I/N", default=None,
                    help="take every N-th record from the I-th (1..N): N machines or processes"
                    " split one list of sources, each running with its own I")
-    p.add_argument("--entities", action="store_true",
-                   help="extract people, places and organisations while ingesting (about 8 ms a"
-                   " cable of CPU, several times the parse; or later: `cablegram entities --rebuild`)")
+    entities = p.add_mutually_exclusive_group()
+    entities.add_argument("--entities", dest="entities", action="store_true", default=False,
+                          help="extract people, places and organisations while ingesting (about 8 ms"
+                          " a cable of CPU, several times the parse; or later: `cablegram entities"
+                          " --rebuild`)")
+    entities.add_argument("--no-entities", dest="entities", action="store_false",
+                          help="do not extract entities (the default for now)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--max-record", metavar="SIZE", default=None,

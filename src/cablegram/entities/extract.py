@@ -81,7 +81,7 @@ def extract(cable: Cable) -> Entities:
         # only words some name is made of (adjacency in the text is checked where runs are built)
         ws = words(t, capitalised_only=not caps, vocab=g.vocab, also=defined)
         if spans:
-            ws = [w for w in ws if not any(a <= w.start < b for a, b in spans)]
+            ws = _outside(ws, spans)
         for value, run in _scan(ws, t, caps, g, defined):
             if len(run) == 1 and quick_fold(run[0].text) in person_words:
                 continue
@@ -166,6 +166,23 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
             i += hit[1]
         else:
             i += 1
+
+
+def _outside(ws: list[Word], spans: list[tuple[int, int]]) -> list[Word]:
+    """The words that start in none of the spans (one pass over both, in order)."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, k, n = [], 0, len(merged)
+    for w in ws:
+        while k < n and merged[k][1] <= w.start:
+            k += 1
+        if k == n or w.start < merged[k][0]:
+            out.append(w)
+    return out
 
 
 def _sentence_start(text: str, start: int) -> bool:

@@ -148,6 +148,21 @@ def known_people() -> dict[str, str]:
 
 
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
+
+
+@cache
+def _known_forms() -> frozenset[str]:
+    """Every capitalised word `from_known` takes for a known surname: as written, in capitals,
+    capitalised, with a possessive or a trailing hyphen (`_CAPITALISED` keeps them on the word)."""
+    out = set()
+    for key, spelling in known_people().items():
+        for base in {spelling, spelling.upper(), spelling.capitalize(), key.capitalize(), key.upper()}:
+            for tail in ("", "'s", "’s", "'S", "’S", "'", "’", "-"):
+                word = base + tail
+                cleaned = clean_name(word)
+                if (cleaned.lower() if cleaned.isascii() else fold(cleaned)) in known_people():
+                    out.add(word)
+    return frozenset(out)
 # `Smith & Wesson`, `Indira Gandhi Hospital`: a surname inside an organisation's name
 _ORG_AFTER = re.compile(
     r"\s*(?:&|(?:[A-Z][a-z]+\s+)?(?:Hospital|Foundation|Corporation|Company|Institute|University|Center|Centre"
@@ -330,18 +345,23 @@ class PersonFinder:
     def from_known(self, pieces: Iterable[tuple[int, str, bool]]) -> None:
         """Bare surnames of known people (`Mubarak`, `MUBARAK'S`), capitalised words only
         in mixed-case text."""
-        known = known_people()
+        forms = _known_forms()
         for number, text, caps in pieces:
+            # the words of the piece as a set, met with the known spellings: positions only for hits
+            hits = forms & set(_CAPITALISED.findall(text))
+            if not hits:
+                continue
             for m in _CAPITALISED.finditer(text):
                 word = m.group()
+                if word not in hits:
+                    continue
                 if caps:
                     if not word.isupper():
                         continue
                 elif word.isupper() and len(word) <= 4:  # an acronym (`MOI`), not `LAVROV`
                     continue
                 word = clean_name(word)
-                key = word.lower() if word.isascii() else fold(word)
-                if key in known and not _ORG_AFTER.match(text, m.end()):
+                if not _ORG_AFTER.match(text, m.end()):
                     self.add(word, number)
 
     def from_caps_speakers(self, piece: Piece) -> None:

@@ -199,3 +199,17 @@ def test_an_acronym_other_cables_define_is_known() -> None:
     # `NDP` alone in 09CAIRO1261; other dev cables define `the National Democratic Party (NDP)`
     # (data/orgs_mined.txt, written by `python -m cablegram.entities._build --orgs`)
     assert "National Democratic Party" in {o.name for o in extract(_cable("09CAIRO1261")).orgs}
+
+
+@pytest.mark.skipif(not SEED_TEXT.exists(), reason=f"the seed cable is absent: {SEED_TEXT}")
+def test_ingest_no_entities_wins_over_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    monkeypatch.setenv("CABLEGRAM_ENTITIES", "1")
+    counts = {}
+    for flag in ("--no-entities", "--entities"):
+        db = tmp_path / f"{flag.strip('-')}.db"
+        assert main(["ingest", str(SEED_TEXT), "--archive", str(db), "--quiet", "--workers", "0", flag]) == 0
+        with sqlite3.connect(db) as conn:
+            counts[flag] = conn.execute("SELECT count(*) FROM entity_mentions").fetchone()[0]
+    assert counts["--no-entities"] == 0 < counts["--entities"]

@@ -69,7 +69,7 @@ def extract(cable: Cable) -> Entities:
             first = name.split(" ", 1)[0]
             if first.isupper() and (parent := g.acronyms.get(first)):  # `MERCOSUR Parliament`: Mercosur too
                 orgs[parent].add(n)
-        if not caps and ("ews" in t or "aily" in t or "eekly" in t or "abloid" in t or "agazine" in t or "paper" in t):
+        if not caps:
             for name, a, b in press_names(t):
                 if not any(a < y and x < b for x, y in spans):
                     orgs[org_names().get(fold(name), name)].add(n)

@@ -36,6 +36,7 @@ _MINISTRY = re.compile(
     rf"\b((?:Ministry|Ministerio|Department|Secretariat)\s+(?:of|for|de)\s+(?:the\s+)?"
     rf"{_CAP}(?:\s+(?:and|&|y|de|of)?\s*{_CAP}){{0,3}})"
 )
+_MINISTRY_WORDS = ("Ministry", "Ministerio", "Department", "Secretariat")
 _MINISTER_OF = re.compile(
     rf"(?<!Prime )(?<!Deputy )\bMinister\s+(?:of|for)\s+(?:the\s+)?({_CAP}(?:\s+(?:and|&)?\s*{_CAP}){{0,2}})")
 _DEFINED = re.compile(
@@ -140,7 +141,8 @@ def head_word_orgs(text: str) -> list[tuple[str, int, int]]:
     Party`, `Special Court for Sierra Leone`) and ministries (`Ministry of Foreign Affairs`),
     with their offsets."""
     out = []
-    for m in _MINISTER_OF.finditer(text):
+    # each pattern only where its first word is in the text: a substring test costs far less than a scan
+    for m in (_MINISTER_OF.finditer(text) if "Minister" in text else ()):
         # `Minister of Culture Cesar Antonio Molina` speaks for the Ministry of Culture
         words = []
         for w in re.split(r"['’]s\b", m.group(1))[0].split():
@@ -152,7 +154,7 @@ def head_word_orgs(text: str) -> list[tuple[str, int, int]]:
         if words:
             portfolio = " ".join(words)
             out.append((f"Ministry of {portfolio}", m.start(1), m.start(1) + len(portfolio)))
-    for m in _MINISTRY.finditer(text):
+    for m in (_MINISTRY.finditer(text) if any(w in text for w in _MINISTRY_WORDS) else ()):
         name = _clean(re.split(r"['’]s\b", m.group(1))[0])
         if name:
             out.append((name, m.start(1), m.start(1) + len(name)))
@@ -305,6 +307,7 @@ march april may june july august september october november december rio sipdis"
 _NOT_TITLE_WORD = re.compile(r"['’]s?$|-[a-z]|^[A-Z]{1,3}$|\d")
 _ADJECTIVE = re.compile(r"(?:ist|ic|ian|an|ine|ese|ish|i|ek)$")
 _OWNER = re.compile(r"\S+['’]s\s+")
+_PRESS_GATE = re.compile(rf"\b{_PRESS_WORD}\b")
 _PRESS_BEFORE = re.compile(rf"\b{_PRESS_WORD}\s+[\"“]?({_TITLE_OF_PAPER})")
 _PRESS_AFTER = re.compile(rf"(?<![\w'’-])({_TITLE_OF_PAPER})(?:\s+and\s+({_TITLE_OF_PAPER}))?[\"”]?\s+{_PRESS_WORD}\b")
 
@@ -314,7 +317,9 @@ def press_names(text: str) -> list[tuple[str, int, int]]:
     "Al-Osboa"`, `the Oea and Qurina newspapers`): a name that is no place, people or common word."""
     from .people import _demonyms, known_people
 
-    out = []
+    out: list[tuple[str, int, int]] = []
+    if not _PRESS_GATE.search(text):
+        return out
     for rx in (_PRESS_BEFORE, _PRESS_AFTER):
         for m in rx.finditer(text):
             for g in range(1, (m.lastindex or 1) + 1):

@@ -124,6 +124,30 @@ def person_key(name: str) -> str | None:
 
 
 _WORDISH = re.compile(r"[A-Za-zÀ-ÿ][\wÀ-ÿ'’-]*[\wÀ-ÿ]|[A-Za-z]")
+
+
+def _whole_word(text: str, word: str) -> bool:
+    """`word` is one of the text's words as `_WORDISH` cuts them (not inside `Lavrov's`, `Lavrovich`)."""
+    return any(_word_at(text, i, word) for i in _positions(text, word))
+
+
+def _positions(text: str, word: str) -> list[int]:
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
+    return out
+
+
+def _word_at(text: str, i: int, word: str) -> bool:
+    """The `_WORDISH` token that covers position i is exactly `word`."""
+    start = i
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_'’-" or "À" <= text[start - 1] <= "ÿ"):
+        start -= 1
+    m = _WORDISH.search(text, start)
+    while m and m.end() <= i:
+        m = _WORDISH.search(text, m.end())
+    return bool(m) and m.start() == i and m.group() == word
 _SPLIT_NAME = re.compile(r"[\s,]+")
 _ARTICLE = re.compile(r"^(?:al|el)-")
 _SPACES = re.compile(r"\s+")
@@ -459,7 +483,8 @@ class PersonFinder:
                     surnames[last.capitalize()] = key
         common = common_words()
         for number, text, caps in pieces:
-            for word in surnames.keys() & set(_WORDISH.findall(text)):  # a set lookup per word, no regex per cable
+            # a substring test per spelling, and a word's bounds checked only where it is there
+            for word in [w for w in surnames if w in text and _whole_word(text, w)]:
                 if caps and fold(word) in common:
                     continue
                 self._by_key[surnames[word]].mentions.add(number)

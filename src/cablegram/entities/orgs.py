@@ -223,12 +223,32 @@ _LINKS = frozenset({"of", "for", "and", "the", "on", "de", "del", "la", "el", "y
                     "to", "in"})
 
 
+_PAREN = re.compile(r"\(\s*(?:[A-Z][A-Za-z]{1,7}|[A-Z]{2,}-[A-Z]+)\s*\)")
+_WINDOW = 400  # longer than any long form the patterns take (ten words)
+
+
+def _definitions(text: str, caps: bool) -> list[re.Match[str]]:
+    """What `finditer` of the definition pattern gives, found from each `(ACRONYM)` back: the
+    long pattern runs only on the text before one, not at every capitalised word."""
+    whole = _DEFINED_CAPS_END if caps else _DEFINED_END
+    out: list[re.Match[str]] = []
+    done = 0
+    for paren in _PAREN.finditer(text):
+        if paren.start() < done:
+            continue
+        m = whole.search(text, max(done, paren.start() - _WINDOW), paren.end())
+        if m:
+            out.append(m)
+            done = m.end()
+    return out
+
+
 def acronym_definitions(text: str, caps: bool = False) -> dict[str, str]:
     """`the Democratic Revolutionary Party (PRD)` -> {'PRD': 'Democratic Revolutionary Party'}:
     where the initials agree and the long form names an organisation, or where every initial
     agrees (`Washington International Renewable Energy Conference (WIREC)`)."""
     found = {}
-    for m in (_DEFINED_CAPS if caps else _DEFINED).finditer(text):
+    for m in _definitions(text, caps):
         acro = m.group(2)
         long_words = (m.group(0)[: m.start(2) - m.start(0)]).rstrip(" (").split()
         strict = _strict(long_words, acro)
@@ -259,6 +279,8 @@ def acronym_definitions(text: str, caps: bool = False) -> dict[str, str]:
 _DEFINED_CAPS = re.compile(
     r"((?:[A-Z][A-Z'’-]+\s+){1,9})\(\s*([A-Z]{2,7}|[A-Z]{2,}-[A-Z]+)\s*\)"
 )
+_DEFINED_CAPS_END = re.compile(_DEFINED_CAPS.pattern + r"\Z")
+_DEFINED_END = re.compile(_DEFINED.pattern + r"\Z")
 
 
 def _strict(words: list[str], acro: str) -> list[str] | None:

@@ -64,6 +64,8 @@ def main() -> int:
         extract(cable)
     t_extract = time.process_time() - t0
     n = len(sample)
+    if not n or not t_parse or not t_extract:
+        return 0
     print(f"\n{n} dev cables (CPU time): parse {1000 * t_parse / n:.2f} ms/cable = {n / t_parse:,.0f} cables/s"
           f" (baseline), extract {1000 * t_extract / n:.2f} ms/cable = {n / t_extract:,.0f} cables/s"
           f" = {100 * t_extract / t_parse:.0f}% of parse time")

@@ -178,6 +178,32 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
     return seconds, usage.ru_maxrss, max(children, before)
 
 
+def entities_share(src: Path, args: argparse.Namespace, env: dict[str, str]) -> None:
+    """Entity extraction's cost at ingest: ours with `--no-entities`, then with `--entities`
+    (each into its own archive in --out), wall and CPU seconds (workers included); the budget
+    (issue 13) is at most 30% more than the ingest without it."""
+    runs = {}
+    for flag in ("--no-entities", "--entities"):
+        db = args.out / f"ours{flag[1:].replace('-', '_')}-x{args.scale}.db"
+        for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            p.unlink(missing_ok=True)
+        print(f"ours {flag}: cablegram ingest {flag}")
+        cpu0 = CPU.get("ingest", 0.0)
+        seconds, _, _ = timed([sys.executable, "-m", "cablegram", "ingest", str(src), "--archive", str(db),
+                               *(["--workers", str(args.workers)] if args.workers is not None else []),
+                               "--quiet", flag], env)
+        runs[flag] = (seconds, CPU.get("ingest", 0.0) - cpu0)
+        CPU["ingest"] = cpu0  # the main comparison keeps its own figure
+    (off_s, off_cpu), (on_s, on_cpu) = runs["--no-entities"], runs["--entities"]
+    print(f"\nentity extraction at ingest (x{args.scale}):")
+    print(f"{'':28}{'wall s':>8}{'CPU s':>8}")
+    print(f"{'ingest --no-entities':28}{off_s:8.1f}{off_cpu:8.1f}")
+    print(f"{'ingest --entities':28}{on_s:8.1f}{on_cpu:8.1f}")
+    print(f"extraction adds {100 * (on_cpu - off_cpu) / off_cpu:.0f}% CPU, {100 * (on_s - off_s) / off_s:.0f}% wall"
+          f" to ingest (budget: at most 30%); its share of the ingest with it:"
+          f" {100 * (on_cpu - off_cpu) / on_cpu:.0f}% CPU")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=int, default=1)
@@ -190,6 +216,9 @@ def main() -> int:
     ap.add_argument("--schema", default=None, metavar="NAME",
                     help="PostgreSQL schema prefix (default cablegram_bench: NAME_xSCALE), so that"
                          " two benches on one server keep apart (also CABLEGRAM_BENCH_SCHEMA)")
+    ap.add_argument("--entities-share", action="store_true",
+                    help="also ingest with --entities and with --no-entities and print entity"
+                    " extraction's share of ingest time (budget: 30%%)")
     args = ap.parse_args()
     if args.schema:
         os.environ["CABLEGRAM_BENCH_SCHEMA"] = args.schema
@@ -218,6 +247,8 @@ def main() -> int:
                          "--fts5"])
     base_s = ins_s + fts_s
     pg = postgres_runs(args.archive, src, args.scale, args.workers, env) if args.archive else []
+    if args.entities_share:
+        entities_share(src, args, env)
     print(f"\nload average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
           " (other jobs slow the 2-process ingest more than the 1-process baseline)")
     print(f"{'':24}{'seconds':>9}{'cables/s':>10}{'MB/s':>8}")

@@ -3,6 +3,8 @@ cables (so the bench does not measure on names learnt from its own answers):
 
     python -m cablegram.entities._build ../shared/corpus/cablegate-dev.jsonl.gz tests/entities
 
+(`--orgs` first writes `data/orgs_mined.txt` instead: see `mine_orgs`.)
+
 A given name is the first word of a name the record carries (classified-by) or that follows a
 title (`Ambassador John Beyrle`), seen in at least two cables. The same pass writes
 `data/known_people.txt`: surnames named after a title or on a classified-by line in at least three
@@ -21,7 +23,7 @@ from cablegram.sources import read_path
 from cablegram.telegram import parse
 
 from .lexicon import common_words, data_lines
-from .orgs import org_names
+from .orgs import HEAD_RX, acronym_definitions, org_acronyms, org_names
 from .people import clean_name, person_key, titled_names
 from .places import place_index
 from .text import fold, is_caps, pieces
@@ -75,5 +77,53 @@ def main(corpus: str, labels: str) -> int:
     return 0
 
 
+
+
+# Long forms that are a title, a treaty or a resolution, though they have a head word.
+_NOT_BODY = re.compile(r"^(?:Chief|Head|Director|Secretary|Minister)\b|\b(?:Agreement|Treaty|Act|Resolutions?)$")
+
+
+def mine_orgs(corpus: str, labels: str) -> int:
+    """Regenerate `data/orgs_mined.txt`: organisations with an acronym that dev cables outside the
+    labelled set define (`the National Democratic Party (NDP)`) in at least three cables, always
+    (three times in four) with one long form that has an organisation's head word.
+
+        python -m cablegram.entities._build --orgs ../shared/corpus/cablegate-dev.jsonl.gz tests/entities
+    """
+    skip = {p.stem for p in Path(labels).glob("*.yaml")}
+    defined: Counter[tuple[str, str]] = Counter()
+    spelled: dict[tuple[str, str], Counter[str]] = {}
+    for record in read_path(corpus):
+        cable = parse(record.text)
+        if cable.reference_id in skip or (record.source.get("metadata") or {}).get("reference_id") in skip:
+            continue
+        seen: set[tuple[str, str]] = set()
+        for _, text in pieces(cable):
+            if "(" in text:
+                for acro, name in acronym_definitions(text, is_caps(text)).items():
+                    seen.add((acro, fold(name)))
+                    spelled.setdefault((acro, fold(name)), Counter())[name] += 1
+        defined.update(seen)
+    by_acronym: dict[str, Counter[str]] = {}
+    for (acro, key), n in defined.items():
+        by_acronym.setdefault(acro, Counter())[key] = n
+    known, common = org_acronyms(), common_words()
+    lines = []
+    for acro, keys in sorted(by_acronym.items()):
+        key, n = keys.most_common(1)[0]
+        name = spelled[(acro, key)].most_common(1)[0][0]
+        if (n >= 3 and n * 4 >= 3 * sum(keys.values()) and acro not in known and acro.lower() not in common
+                and sum(c.isupper() for c in acro) >= 3 and len(name.split()) >= 2 and HEAD_RX.search(name)
+                and not _NOT_BODY.search(name) and key not in place_index()):
+            lines.append(f"{name} | {acro}")
+    out = Path(__file__).with_name("data") / "orgs_mined.txt"
+    out.write_text("# organisation | ACRONYM: defined so in >= 3 dev cables outside tests/entities "
+                   "(see _build.py mine_orgs)\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(lines)} organisations -> {out}")
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--orgs"]:
+        sys.exit(mine_orgs(*sys.argv[2:4]))
     sys.exit(main(*sys.argv[1:3]))

@@ -13,7 +13,7 @@ from cablegram.model import Cable
 from .gazetteer import Gazetteer, gazetteer, quick_fold
 from .lexicon import common_words
 from .model import Entities, Entity
-from .orgs import acronym_definitions, caps_head_word_orgs, head_word_orgs, org_names
+from .orgs import acronym_definitions, caps_head_word_orgs, head_word_orgs, org_names, press_names
 from .people import PersonFinder
 from .places import Place, country_for_tag, is_big, place_index
 from .text import HEADING, fold, is_caps, pieces
@@ -27,6 +27,8 @@ _JOINERS = frozenset({"of", "the", "and", "de", "del", "la", "el", "al", "for", 
 
 Found = dict[str, tuple[Place, set[int]]]
 _NEXT_CAPITAL = re.compile(r"[ -][A-Z]")
+# `parliament` on its own, not `European Parliament` (a name found on its head word) nor `Parliament's`
+_PARLIAMENT = re.compile(r"\b(?:[Pp]arliament|PARLIAMENT)\b(?!['’-])")
 
 
 def extract(cable: Cable) -> Entities:
@@ -64,10 +66,22 @@ def extract(cable: Cable) -> Entities:
             canonical = org_names().get(fold(name), name)
             orgs[canonical].add(n)
             spans.append((a, b))
+            first = name.split(" ", 1)[0]
+            if first.isupper() and (parent := g.acronyms.get(first)):  # `MERCOSUR Parliament`: Mercosur too
+                orgs[parent].add(n)
+        if not caps:
+            for name, a, b in press_names(t):
+                if not any(a < y and x < b for x, y in spans):
+                    orgs[org_names().get(fold(name), name)].add(n)
+                    spans.append((a, b))
+        if _PARLIAMENT.search(t):  # a country's parliament, `PARLIAMENT` in capitals, `by parliament` too
+            for m in _PARLIAMENT.finditer(t):
+                if not any(a <= m.start() < b for a, b in spans):
+                    orgs["Parliament"].add(n)
         # only words some name is made of (adjacency in the text is checked where runs are built)
         ws = words(t, capitalised_only=not caps, vocab=g.vocab, also=defined)
         if spans:
-            ws = [w for w in ws if not any(a <= w.start < b for a, b in spans)]
+            ws = _outside(ws, spans)
         for value, run in _scan(ws, t, caps, g, defined):
             if len(run) == 1 and quick_fold(run[0].text) in person_words:
                 continue
@@ -114,6 +128,10 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
             yield defined[w], ws[i:i + 1]
             i += 1
             continue
+        if "-" in w and w[-1].islower():  # `NDP-affiliated`, `EU-funded`: the acronym before a lower-case word
+            head, _, rest = w.partition("-")
+            if rest.islower() and head.isupper() and len(head) > 1:
+                w = head
         acro = g.acronyms.get(w)
         if acro is not None and len(w) > 1 and not (
                 caps and (w not in g.caps_safe or (folded[i] in common and w != "UN"))):
@@ -148,6 +166,23 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
             i += hit[1]
         else:
             i += 1
+
+
+def _outside(ws: list[Word], spans: list[tuple[int, int]]) -> list[Word]:
+    """The words that start in none of the spans (one pass over both, in order)."""
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    out, k, n = [], 0, len(merged)
+    for w in ws:
+        while k < n and merged[k][1] <= w.start:
+            k += 1
+        if k == n or w.start < merged[k][0]:
+            out.append(w)
+    return out
 
 
 def _sentence_start(text: str, start: int) -> bool:

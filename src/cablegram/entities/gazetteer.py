@@ -52,7 +52,10 @@ def gazetteer() -> Gazetteer:
     common = common_words() | given_names() | frozenset(w.lower() for w in data_lines("not_names.txt"))
     weak = frozenset(k for k, v in names.items() if " " not in k and k in common
                      and not (isinstance(v, Place) and v.kind == "country"))
-    safe = frozenset(_TAG_CODES()) | _CAPS_SAFE
+    # in capitals, an acronym is trusted where it is no word: three letters or more, not a
+    # common word, given name or other word that is no name (`AFP`, `PAC`; not `AID`, `ICE`)
+    safe = frozenset(_TAG_CODES()) | _CAPS_SAFE | frozenset(
+        a for a in org_acronyms() if len(a) >= 3 and a.isalpha() and a.isupper() and a.lower() not in common)
     vocab = frozenset(w for key in names for w in key.split(" ")) | _JOINERS
     return Gazetteer(names, longest, dict(org_acronyms()), weak, safe, vocab)
 

@@ -30,12 +30,13 @@ _LINK = r"(?:of|for|and|the|on|de|del|la|el|y|des|du|da|do)"
 _CAP = r"[A-ZÀ-Þ][\wÀ-ÿ'’-]+"
 _HEAD_ORG = re.compile(
     rf"\b((?:{_CAP}\s+(?:{_LINK}\s+)*){{1,5}}(?:{_HEADS}))\b"
-    rf"(?:\s+(?:of|for)\s+(?:the\s+)?({_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,3}}))?"
+    rf"(?:\s+(?:of|for|on|[Aa]gainst|[Tt]owards?|To)\s+(?:the\s+)?({_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,3}}))?"
 )
 _MINISTRY = re.compile(
     rf"\b((?:Ministry|Ministerio|Department|Secretariat)\s+(?:of|for|de)\s+(?:the\s+)?"
     rf"{_CAP}(?:\s+(?:and|&|y|de|of)?\s*{_CAP}){{0,3}})"
 )
+_MINISTRY_WORDS = ("Ministry", "Ministerio", "Department", "Secretariat")
 _MINISTER_OF = re.compile(
     rf"(?<!Prime )(?<!Deputy )\bMinister\s+(?:of|for)\s+(?:the\s+)?({_CAP}(?:\s+(?:and|&)?\s*{_CAP}){{0,2}})")
 _DEFINED = re.compile(
@@ -74,6 +75,9 @@ def _gazetteer() -> tuple[dict[str, str], dict[str, str]]:
         name, *aliases = [s.strip() for s in line.split("|")]
         entries.append((name, aliases))
     entries.extend(_tag_orgs())
+    for line in data_lines("orgs_mined.txt"):  # mined from dev cables outside the labels (`_build.py --orgs`)
+        name, *aliases = [s.strip() for s in line.split("|")]
+        entries.append((name, aliases))
     for name, aliases in entries:
         canonical = names.get(fold(name), name)
         names.setdefault(fold(name), canonical)
@@ -100,18 +104,34 @@ def _clean(name: str) -> str | None:
         name = name.rsplit(" and the ", 1)[1]
     words = name.split()
     for i, w in enumerate(words):
-        if i and _TITLE_LEAD.fullmatch(w):
+        if i and _TITLE_LEAD.fullmatch(w) and not (w == "General" and i + 1 < len(words)):
             words = words[:i]
             break
-    if len(words) > 2 and fold(" ".join(words[1:])) in org_names():
-        words = words[1:]
+    if len(words) > 2 and words[0].lower() not in _ORG_WORDS and fold(" ".join(words[1:])) in org_names():
+        words = words[1:]  # `Spanish Foreign Ministry`, not `National Democratic Party`
+    if len(words) > 2 and "-" in words[0] and words[0].split("-", 1)[1].islower():
+        words = words[1:]  # `Ultra-nationalist Pan Iranist Party`
+    if len(words) > 4 and words[0] == "The" and words[2] == "Ministry" and fold(" ".join(words[:2])) in _place_keys():
+        words = words[2:]
+    if len(words) > 3 and words[1] in ("Ministry", "Ministerio") and (
+            fold(words[0]) in _place_keys() or fold(words[0]).endswith(("an", "ese", "ish", "i"))):
+        words = words[1:]  # `Netherlands Ministry of Economic Affairs` is its Ministry of Economic Affairs
     if len(words) > 2 and words[1] == "of" and words[0].lower() in _common():
         words = words[3:] if words[2:3] == ["the"] else words[2:]
     for i in range(len(words) - 1, 0, -1):
-        if words[i].lower() in ("of", "for") and _TITLE_LEAD.match(" ".join(words[:i])):
+        if (words[i].lower() in ("of", "for") and _TITLE_LEAD.match(" ".join(words[:i]))
+                and not HEAD_RX.search(" ".join(words[:i]))):  # not `General People's Committee for`
             words = words[i + 1:]
             break
+    if "of" in words[1:-1]:
+        i = words.index("of", 1)
+        if not HEAD_RX.search(" ".join(words[:i])) and HEAD_RX.search(" ".join(words[i + 1:])):
+            words = words[i + 1:]  # `Sayed Abdelhafez of the Multaqa Forum`: the forum
     while words and (words[0].lower() in _BAD_LEAD or _TITLE_LEAD.fullmatch(words[0])):
+        if words[0].lower() == "the" and fold(" ".join(words[:2])) in _place_keys():
+            break  # `The Hague Police`
+        if words[0] == "General" and len(words) > 2:
+            break  # `General People's Congress`
         words.pop(0)
     return " ".join(words) if len(words) >= 2 else None
 
@@ -121,11 +141,12 @@ def head_word_orgs(text: str) -> list[tuple[str, int, int]]:
     Party`, `Special Court for Sierra Leone`) and ministries (`Ministry of Foreign Affairs`),
     with their offsets."""
     out = []
-    for m in _MINISTER_OF.finditer(text):
+    # each pattern only where its first word is in the text: a substring test costs far less than a scan
+    for m in (_MINISTER_OF.finditer(text) if "Minister" in text else ()):
         # `Minister of Culture Cesar Antonio Molina` speaks for the Ministry of Culture
         words = []
         for w in re.split(r"['’]s\b", m.group(1))[0].split():
-            if w.lower() not in _common() or fold(w) in _place_keys():
+            if (w.lower() not in _common() and w.lower() not in _portfolio_words()) or fold(w) in _place_keys():
                 break
             words.append(w)
         while words and words[-1].lower() in ("and", "&"):
@@ -133,19 +154,40 @@ def head_word_orgs(text: str) -> list[tuple[str, int, int]]:
         if words:
             portfolio = " ".join(words)
             out.append((f"Ministry of {portfolio}", m.start(1), m.start(1) + len(portfolio)))
-    for m in _MINISTRY.finditer(text):
+    for m in (_MINISTRY.finditer(text) if any(w in text for w in _MINISTRY_WORDS) else ()):
         name = _clean(re.split(r"['’]s\b", m.group(1))[0])
         if name:
             out.append((name, m.start(1), m.start(1) + len(name)))
     for m in _HEAD_ORG.finditer(text):
-        if any(a <= m.start(1) < b for _, a, b in out):
+        if any(m.start(1) < b and a < m.end(0) for _, a, b in out):
             continue
         whole = m.group(0) if m.group(2) else m.group(1)
+        end = m.end(0) if m.group(2) else m.end(1)
+        # two names run together: `Colombian National Police Counterterrorism Directorate`
+        inner = [h for h in _INNER_HEAD.finditer(whole) if h.end() < len(whole)]
+        if inner and not m.group(2):
+            cut = inner[-1].end()
+            first, second = _clean(whole[:cut]), _clean(whole[cut:])
+            if first and second:
+                start = m.start(0)
+                out.append((first, start + cut - len(first), start + cut))
+                out.append((second, end - len(second), end))
+                continue
         name = _clean(whole)
         if name:
-            end = m.end(0) if m.group(2) else m.end(1)
             out.append((name, end - len(name), end))
     return out
+
+
+# A head word inside a name, followed by a capitalised word (not `of`, `for`): where a second name starts.
+_INNER_HEAD = re.compile(r"\b(?:Police|Ministry|Party|Army|Navy|Forces|Court|University|Bank|Union)(?= [A-Z])")
+
+
+@cache
+def _portfolio_words() -> frozenset[str]:
+    """Words of the ministries the gazetteer knows (`affairs`, `cabinet`): a portfolio goes on
+    over them though they are capitalised more often than not."""
+    return frozenset(w for k in org_names() if k.startswith("ministry ") for w in k.split()[1:])
 
 
 _CAPS_HEAD_ORG = re.compile(
@@ -181,12 +223,32 @@ _LINKS = frozenset({"of", "for", "and", "the", "on", "de", "del", "la", "el", "y
                     "to", "in"})
 
 
+_PAREN = re.compile(r"\(\s*(?:[A-Z][A-Za-z]{1,7}|[A-Z]{2,}-[A-Z]+)\s*\)")
+_WINDOW = 400  # longer than any long form the patterns take (ten words)
+
+
+def _definitions(text: str, caps: bool) -> list[re.Match[str]]:
+    """What `finditer` of the definition pattern gives, found from each `(ACRONYM)` back: the
+    long pattern runs only on the text before one, not at every capitalised word."""
+    whole = _DEFINED_CAPS_END if caps else _DEFINED_END
+    out: list[re.Match[str]] = []
+    done = 0
+    for paren in _PAREN.finditer(text):
+        if paren.start() < done:
+            continue
+        m = whole.search(text, max(done, paren.start() - _WINDOW), paren.end())
+        if m:
+            out.append(m)
+            done = m.end()
+    return out
+
+
 def acronym_definitions(text: str, caps: bool = False) -> dict[str, str]:
     """`the Democratic Revolutionary Party (PRD)` -> {'PRD': 'Democratic Revolutionary Party'}:
     where the initials agree and the long form names an organisation, or where every initial
     agrees (`Washington International Renewable Energy Conference (WIREC)`)."""
     found = {}
-    for m in (_DEFINED_CAPS if caps else _DEFINED).finditer(text):
+    for m in _definitions(text, caps):
         acro = m.group(2)
         long_words = (m.group(0)[: m.start(2) - m.start(0)]).rstrip(" (").split()
         strict = _strict(long_words, acro)
@@ -198,6 +260,8 @@ def acronym_definitions(text: str, caps: bool = False) -> dict[str, str]:
         if caps:
             continue
         letters = [c for c in acro if c.isupper()]
+        if len(letters) < 2:  # `(Parlasur)`: a short name, not an acronym
+            continue
         caps = [i for i, w in enumerate(long_words) if w[0].isupper()]
         if len(caps) < max(2, len(letters) - 1):
             continue
@@ -215,6 +279,8 @@ def acronym_definitions(text: str, caps: bool = False) -> dict[str, str]:
 _DEFINED_CAPS = re.compile(
     r"((?:[A-Z][A-Z'’-]+\s+){1,9})\(\s*([A-Z]{2,7}|[A-Z]{2,}-[A-Z]+)\s*\)"
 )
+_DEFINED_CAPS_END = re.compile(_DEFINED_CAPS.pattern + r"\Z")
+_DEFINED_END = re.compile(_DEFINED.pattern + r"\Z")
 
 
 def _strict(words: list[str], acro: str) -> list[str] | None:
@@ -252,3 +318,45 @@ def _place_keys() -> frozenset[str]:
 def _loosely(letters: list[str], initials: str) -> bool:
     hits = sum(1 for c in letters if c in initials)
     return hits >= len(letters) - 1
+
+
+_PRESS_WORD = r"(?:newspapers?|dailies|daily|weekly|tabloid|magazine|paper)"
+_TITLE_OF_PAPER = r"(?:(?:Al|El|An|As|Ar)-)?[A-Z][\w'’-]+(?:\s+(?:de|do|da|del|al)?\s*[A-Z][\w'’-]+){0,3}"
+# Not a paper's name: a language, a day, a month, an office; a word like `Arabic-language`, `Iceland's`, `TV`.
+_NOT_PAPER = frozenset("""urdu hindi farsi pashto dari arabic persian english french spanish russian turkish
+embassy government opposition state sunday monday tuesday wednesday thursday friday saturday january february
+march april may june july august september october november december rio sipdis""".split())
+_NOT_TITLE_WORD = re.compile(r"['’]s?$|-[a-z]|^[A-Z]{1,3}$|\d")
+_ADJECTIVE = re.compile(r"(?:ist|ic|ian|an|ine|ese|ish|i|ek)$")
+_OWNER = re.compile(r"\S+['’]s\s+")
+_PRESS_GATE = re.compile(rf"\b{_PRESS_WORD}\b")
+_PRESS_BEFORE = re.compile(rf"\b{_PRESS_WORD}\s+[\"“]?({_TITLE_OF_PAPER})")
+_PRESS_AFTER = re.compile(rf"(?<![\w'’-])({_TITLE_OF_PAPER})(?:\s+and\s+({_TITLE_OF_PAPER}))?[\"”]?\s+{_PRESS_WORD}\b")
+
+
+def press_names(text: str) -> list[tuple[str, int, int]]:
+    """Newspapers named beside the word (`the daily newspaper Parool`, `weekly tabloid
+    "Al-Osboa"`, `the Oea and Qurina newspapers`): a name that is no place, people or common word."""
+    from .people import _demonyms, known_people
+
+    out: list[tuple[str, int, int]] = []
+    if not _PRESS_GATE.search(text):
+        return out
+    for rx in (_PRESS_BEFORE, _PRESS_AFTER):
+        for m in rx.finditer(text):
+            for g in range(1, (m.lastindex or 1) + 1):
+                name = m.group(g)
+                if not name:
+                    continue
+                owner = _OWNER.match(name)  # `Saif's Oea`: the paper is Oea
+                start = m.start(g) + (owner.end() if owner else 0)
+                name = name[owner.end():] if owner else name
+                raw = name.split()
+                words = [fold(w) for w in raw]
+                if not raw or (
+                        any(w in _common() or w in _place_keys() or w in _demonyms() or w in _NOT_PAPER for w in words)
+                        or any(_NOT_TITLE_WORD.search(w) for w in raw) or words[-1] in known_people()
+                        or (rx is _PRESS_AFTER and len(raw) == 1 and _ADJECTIVE.search(words[0]))):
+                    continue
+                out.append((name, start, start + len(name)))
+    return out

@@ -124,6 +124,30 @@ def person_key(name: str) -> str | None:
 
 
 _WORDISH = re.compile(r"[A-Za-zÀ-ÿ][\wÀ-ÿ'’-]*[\wÀ-ÿ]|[A-Za-z]")
+
+
+def _whole_word(text: str, word: str) -> bool:
+    """`word` is one of the text's words as `_WORDISH` cuts them (not inside `Lavrov's`, `Lavrovich`)."""
+    return any(_word_at(text, i, word) for i in _positions(text, word))
+
+
+def _positions(text: str, word: str) -> list[int]:
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
+    return out
+
+
+def _word_at(text: str, i: int, word: str) -> bool:
+    """The `_WORDISH` token that covers position i is exactly `word`."""
+    start = i
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_'’-" or "À" <= text[start - 1] <= "ÿ"):
+        start -= 1
+    m = _WORDISH.search(text, start)
+    while m and m.end() <= i:
+        m = _WORDISH.search(text, m.end())
+    return bool(m) and m.start() == i and m.group() == word
 _SPLIT_NAME = re.compile(r"[\s,]+")
 _ARTICLE = re.compile(r"^(?:al|el)-")
 _SPACES = re.compile(r"\s+")
@@ -148,6 +172,21 @@ def known_people() -> dict[str, str]:
 
 
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+")
+
+
+@cache
+def _known_forms() -> frozenset[str]:
+    """Every capitalised word `from_known` takes for a known surname: as written, in capitals,
+    capitalised, with a possessive or a trailing hyphen (`_CAPITALISED` keeps them on the word)."""
+    out = set()
+    for key, spelling in known_people().items():
+        for base in {spelling, spelling.upper(), spelling.capitalize(), key.capitalize(), key.upper()}:
+            for tail in ("", "'s", "’s", "'S", "’S", "'", "’", "-"):
+                word = base + tail
+                cleaned = clean_name(word)
+                if (cleaned.lower() if cleaned.isascii() else fold(cleaned)) in known_people():
+                    out.add(word)
+    return frozenset(out)
 # `Smith & Wesson`, `Indira Gandhi Hospital`: a surname inside an organisation's name
 _ORG_AFTER = re.compile(
     r"\s*(?:&|(?:[A-Z][a-z]+\s+)?(?:Hospital|Foundation|Corporation|Company|Institute|University|Center|Centre"
@@ -330,18 +369,23 @@ class PersonFinder:
     def from_known(self, pieces: Iterable[tuple[int, str, bool]]) -> None:
         """Bare surnames of known people (`Mubarak`, `MUBARAK'S`), capitalised words only
         in mixed-case text."""
-        known = known_people()
+        forms = _known_forms()
         for number, text, caps in pieces:
+            # the words of the piece as a set, met with the known spellings: positions only for hits
+            hits = forms & set(_CAPITALISED.findall(text))
+            if not hits:
+                continue
             for m in _CAPITALISED.finditer(text):
                 word = m.group()
+                if word not in hits:
+                    continue
                 if caps:
                     if not word.isupper():
                         continue
                 elif word.isupper() and len(word) <= 4:  # an acronym (`MOI`), not `LAVROV`
                     continue
                 word = clean_name(word)
-                key = word.lower() if word.isascii() else fold(word)
-                if key in known and not _ORG_AFTER.match(text, m.end()):
+                if not _ORG_AFTER.match(text, m.end()):
                     self.add(word, number)
 
     def from_caps_speakers(self, piece: Piece) -> None:
@@ -439,7 +483,8 @@ class PersonFinder:
                     surnames[last.capitalize()] = key
         common = common_words()
         for number, text, caps in pieces:
-            for word in surnames.keys() & set(_WORDISH.findall(text)):  # a set lookup per word, no regex per cable
+            # a substring test per spelling, and a word's bounds checked only where it is there
+            for word in [w for w in surnames if w in text and _whole_word(text, w)]:
                 if caps and fold(word) in common:
                     continue
                 self._by_key[surnames[word]].mentions.add(number)

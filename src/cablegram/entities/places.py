@@ -28,6 +28,7 @@ class Place:
     lon: float | None = None
 
 
+@cache
 def _countries() -> list[tuple[str, str]]:
     path = resources.files("cablegram.directory").joinpath("data", "countries.csv")
     with path.open(encoding="utf-8") as f:

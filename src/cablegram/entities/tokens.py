@@ -9,8 +9,11 @@ from typing import NamedTuple
 __all__ = ["Word", "words"]
 
 _WORD = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-zÀ-ɏ][\wÀ-ɏ'’&-]*")
+_JOINER = r"(?:of|the|and|de|del|la|el|al|for|y|do|da|dos|les|le)"
+# a joiner counts only before a capitalised word (more joiners between): `Ministry of the Interior`;
+# most `the` and `of` of running text are not kept, which is most of the words
 _NAMEISH = re.compile(
-    r"(?:[A-Z]\.){2,}|[A-ZÀ-Þ][\wÀ-ɏ'’&-]*|\b(?:of|the|and|de|del|la|el|al|for|y|do|da|dos|les|le)\b"
+    rf"(?:[A-Z]\.){{2,}}|[A-ZÀ-Þ][\wÀ-ɏ'’&-]*|\b{_JOINER}\b(?=(?:\s+{_JOINER}\b)*\s+[A-ZÀ-Þ])"
 )
 
 

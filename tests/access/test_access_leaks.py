@@ -611,3 +611,50 @@ def test_the_entity_archive_withholds_named_paragraphs_of_readable_cables(
     _location, cables, where = entity_archive
     assert any(can_read(r, cables[i]) and not paragraph_visible(r, cables[i], cables[i].paragraphs[j])
                for r in READERS[::2] for i, j in where.values())
+
+
+def test_a_given_name_written_only_in_a_withheld_paragraph_never_shows(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An entity's stored name is the fullest spelling its cable uses anywhere: `Ivan Kestrelovsky`
+    from the highest-marked paragraph names the `Ambassador Kestrelovsky` of every other one. A
+    reader who cannot see that paragraph must not get the given name through any other."""
+    from cablegram.archive import entities_store
+    from cablegram.archive.entity_pages import entity_page
+    from cablegram.cli import main
+    from cablegram.desk.controlled import ControlledArchive
+
+    cables, full = [], []
+    for c in make_cables(11, 24):
+        # the paragraph withheld from most of the readers who may read the cable (none: -1)
+        hidden = [sum(can_read(r, c) and not paragraph_visible(r, c, p) for r in READERS) for p in c.paragraphs]
+        top = hidden.index(max(hidden)) if max(hidden) else -1
+        # only such cables name him: then no cable spells him without the given name
+        paragraphs = tuple(replace(p, text=f"{p.text} Ambassador {'Ivan ' if j == top else ''}Kestrelovsky attended.")
+                           for j, p in enumerate(c.paragraphs)) if top >= 0 else c.paragraphs
+        text = render(replace(c, paragraphs=paragraphs))
+        cables.append(parse(text).with_source({"text": text}))
+        full.append(top >= 0)
+    assert sum(full) >= 3, "the generator made too few cables of mixed markings"
+    path = tmp_path / "given.db"
+    build(path, cables)
+    assert main(["entities", "--rebuild", "--archive", str(path)]) == 0
+    capsys.readouterr()
+    exercised = 0
+    for reader in READERS:
+        # the given name may show only where the reader sees a whole cable that writes it
+        allowed = any(f and can_read(reader, c) and all(paragraph_visible(reader, c, p) for p in c.paragraphs)
+                      for c, f in zip(cables, full, strict=True))
+        partly = any(f and can_read(reader, c) and not all(paragraph_visible(reader, c, p) for p in c.paragraphs)
+                     for c, f in zip(cables, full, strict=True))
+        with open_archive(path, readonly=True) as inner:
+            archive = ControlledArchive(inner, reader)
+            top = {k: name for k, name, _ in entities_store.top_entities(archive, "", limit=10_000)["person"]}
+            page = entity_page(archive, "person", "kestrelovsky")
+        if not any(f and can_read(reader, c) and any(paragraph_visible(reader, c, p) for p in c.paragraphs)
+                   for c, f in zip(cables, full, strict=True)):
+            continue
+        assert "kestrelovsky" in top and page is not None, reader
+        for shown in (top["kestrelovsky"], page.name):
+            assert "Ivan" not in shown or allowed, (reader, shown)
+        exercised += partly and not allowed
+    assert exercised, "no reader saw a cable that writes the given name only in parts"

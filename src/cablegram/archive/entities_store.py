@@ -275,17 +275,30 @@ def facet_counts(run: Callable[[str, list[Any]], list[tuple[Any, ...]]],
     return out
 
 
-def names_for(archive: Any, kind: str, keys: Sequence[str]) -> dict[str, str]:
-    """The most frequent spelling of each key."""
-    if not keys:
-        return {}
-    db = _Db(archive)
-    marks = ",".join("?" * len(keys))
+def spellings(archive: Any, kind: str, keys: Sequence[str], access: AccessFilter | None,
+              cable_ids: Sequence[int] | None = None) -> dict[str, str]:
+    """The most frequent spelling of each key (ties: alphabetical) that the reader may see,
+    over the cables `cable_ids` (None: every cable); a key with none keeps its key.
+
+    An entity's name is the fullest spelling its cable uses anywhere (`Ivan Kestrelovsky` for a
+    paragraph's `Ambassador Kestrelovsky`), so a cable counts only when the reader sees every
+    paragraph naming the entity: else a given name written only in a withheld paragraph would show."""
+    base = getattr(archive, "inner", archive)
+    db = _Db(base)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, name, n in db.all(f"SELECT key, name, count(*) FROM entity_mentions WHERE kind = ? AND key IN ({marks})"
-                               " GROUP BY key, name", [kind, *keys]):
-        counts[key][name] += int(n)
-    return {k: c.most_common(1)[0][0] for k, c in counts.items()}
+    among = ""
+    if cable_ids is not None:
+        among = f" AND m.cable_id IN ({','.join(str(int(i)) for i in cable_ids) or 'NULL'})"
+    for i in range(0, len(keys), 500):
+        part = list(keys[i:i + 500])
+        marks = ",".join("?" * len(part))
+        for key, name, n in db.all(
+                f"SELECT m.key, m.name, count(*) FROM entity_mentions m WHERE m.kind = ? AND m.key IN ({marks})"
+                f"{among} GROUP BY m.cable_id, m.key, m.name"
+                f" HAVING min(CASE WHEN {visible_sql(access)} THEN 1 ELSE 0 END) = 1", [kind, *part]):
+            counts[str(key)][str(name)] += int(n)
+    named = {k: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for k, c in counts.items()}
+    return {str(k): named.get(str(k), str(k)) for k in keys}
 
 
 # --- the commands' reads: top entities of a search, one person over time ------------------------
@@ -331,8 +344,9 @@ def top_entities(archive: Any, query: str, *, limit: int = 10) -> dict[str, list
                                  [kind, *part]):
                 counts[str(key)] += int(n)
         top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        names = names_for(base, kind, [k for k, _ in top])
-        out[kind] = [(k, names.get(k, k), n) for k, n in top]
+        # spelled from the search's own cables, as the reader sees them
+        names = spellings(base, kind, [k for k, _ in top], _reader_access(archive), ids)
+        out[kind] = [(k, names[k], n) for k, n in top]
     return out
 
 

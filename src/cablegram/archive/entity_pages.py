@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cablegram.archive.base import AccessFilter
-from cablegram.archive.entities_store import KIND_OF_FIELD, entity_key, visible_sql
+from cablegram.archive.entities_store import KIND_OF_FIELD, entity_key, spellings, visible_sql
 
 __all__ = [
     "KINDS", "CableMention", "EntityPage", "EntityRef", "available", "cable_entities", "entity_page", "names_seen",
@@ -119,18 +119,8 @@ def available(archive: Any) -> bool:
 
 
 def names_seen(archive: Any, kind: str, keys: list[str], access: AccessFilter | None) -> dict[str, str]:
-    """The most frequent spelling of each key among the mentions the reader may see (a spelling
-    only a withheld paragraph uses is never shown)."""
-    base = _base(archive)
-    counts: dict[str, Counter[str]] = {}
-    for i in range(0, len(keys), 500):
-        part = keys[i:i + 500]
-        marks = ",".join("?" * len(part))
-        for key, name, n in base.fetch(
-                f"SELECT m.key, m.name, count(*) FROM entity_mentions m WHERE m.kind = ? AND m.key IN ({marks})"
-                f" AND {visible_sql(access)} GROUP BY m.key, m.name", [kind, *part]):
-            counts.setdefault(str(key), Counter())[str(name)] += int(n)
-    return {k: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for k, c in counts.items()}
+    """The spelling of each key the reader may see (`entities_store.spellings`)."""
+    return spellings(archive, kind, keys, access)
 
 
 def _rows(archive: Any, kind: str, key: str, access: AccessFilter | None) -> list[tuple[Any, ...]]:

@@ -290,6 +290,9 @@ class PostgresArchive:
             plan = merge(plan, compile_pg(parse_query(filters), self))
         if access is not None:
             plan.where.append(self.access_sql(access))
+            from cablegram.advise import filters as advice  # advice: only where the reader sees all
+
+            plan.where = advice.for_reader(plan.where, postgres_reader.withheld_ids(reader))
         return postgres_reader.for_reader(plan, reader)
 
     def reader_source(self, access: AccessFilter) -> ReaderSource:

@@ -68,8 +68,9 @@ def guarded(archive: SQLBackend, what: str, work: Callable[[], T]) -> T:
 
 
 def compile_for(archive: SQLBackend, query: str, filters: str | None,
-                access: AccessFilter | None) -> Plan:
-    """Parse and compile `query` AND `filters`, with the access filter as one more condition."""
+                access: AccessFilter | None, reader: ReaderSource | None = None) -> Plan:
+    """Parse and compile `query` AND `filters`, with the access filter as one more condition (and
+    `advice:` only of the cables the reader may fully see: those outside `reader`'s R)."""
     plan = compile_query(parse_query(query or ""), archive)
     if filters:
         extra = compile_query(parse_query(filters), archive)
@@ -79,6 +80,10 @@ def compile_for(archive: SQLBackend, query: str, filters: str | None,
         plan.params += extra.params
     if access is not None:
         plan.where.append(archive.access_sql(access))
+        from cablegram.advise import filters as advice
+
+        plan.where = advice.for_reader(
+            plan.where, f"SELECT id FROM {tables(reader)[1]}" if reader is not None else None)
     return plan
 
 
@@ -204,7 +209,7 @@ def search(archive: SQLBackend, query: str, *, filters: str | None = None,
         raise QueryError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACETS + ENTITY_FACETS)}")
     if not 0 <= limit <= MAX_LIMIT or offset < 0:
         raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0")
-    plan = for_reader(compile_for(archive, query, filters, _checked_access(access, reader)), reader)
+    plan = for_reader(compile_for(archive, query, filters, _checked_access(access, reader), reader), reader)
 
     def run() -> SearchResult:
         page = _page_ids(archive, plan, sort, limit, offset, reader) if limit else []
@@ -218,7 +223,7 @@ def search(archive: SQLBackend, query: str, *, filters: str | None = None,
 def iter_ids(archive: SQLBackend, query: str, *, access: AccessFilter | None = None,
              chunk: int = 500, reader: ReaderSource | None = None) -> Iterator[list[int]]:
     """The ids of every match, oldest first, in chunks (all found within the time budget)."""
-    plan = for_reader(compile_for(archive, query, None, _checked_access(access, reader)), reader)
+    plan = for_reader(compile_for(archive, query, None, _checked_access(access, reader), reader), reader)
     m = matches(plan, reader)
     sql = f"SELECT f.id {m.sql} ORDER BY f.day, f.id"
     ids = guarded(archive, query, lambda: [r[0] for r in archive.db.execute(sql, m.params)])

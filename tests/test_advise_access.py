@@ -41,11 +41,11 @@ class Reader:
 READERS = [Reader("UNCLASSIFIED"), Reader("CONFIDENTIAL"), Reader("SECRET", frozenset({"NOFORN"}))]
 
 
-def _copies(cables: list[Cable], model: AdviceModel) -> list[Cable]:
+def _copies(cables: list[Cable], advice_model: AdviceModel) -> list[Cable]:
     """CONFIDENTIAL cables (no restricting caveat) advised another level, copied (serial * 10) with
     their first numbered paragraph marked C//NF."""
     out = []
-    for cable, advice in zip(cables, model.advise(cables), strict=True):
+    for cable, advice in zip(cables, advice_model.advise(cables), strict=True):
         if level_of(cable) == "CONFIDENTIAL" and advice.advised != "CONFIDENTIAL" and cable.serial \
                 and cable.paragraphs and cable.paragraphs[0].number is not None \
                 and not set(cable.caveats) & RESTRICTING_CAVEATS and len(out) < 5:

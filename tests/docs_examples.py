@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = (ROOT / "docs" / "archive.md", ROOT / "docs" / "parsing.md", ROOT / "README.md", ROOT / "docs" / "web.md",
         ROOT / "docs" / "entities.md",
-        ROOT / "docs" / "desk.md", ROOT / "docs" / "alerts.md")
+        ROOT / "docs" / "desk.md", ROOT / "docs" / "alerts.md", ROOT / "docs" / "analysis.md")
 ELLIPSES = ("…", "...")
 RUN = ("cablegram", "sed")
 

@@ -42,9 +42,9 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_docs_examples_print_what_the_docs_show(doc: Path, scratch: Path) -> None:
     desk = doc.name == "desk.md"
     cwd = scratch / ("desk" if desk else "work")
-    if doc.name == "README.md" and not (cwd / "cables.db").exists():  # the dev archive, as archive.md builds it
-        if not (cwd / "dev.db").exists():
-            run_cli("ingest", str(DEV), "--archive", str(cwd / "dev.db"), "--quiet")
+    if doc.name in ("README.md", "analysis.md") and not (cwd / "dev.db").exists():  # as archive.md builds it
+        run_cli("ingest", str(DEV), "--archive", str(cwd / "dev.db"), "--quiet")
+    if doc.name == "README.md" and not (cwd / "cables.db").exists():
         shutil.copyfile(cwd / "dev.db", cwd / "cables.db")
     outcomes = run_doc(doc, cwd, {"CABLEGRAM_ARCHIVE": "desk.db"} if desk else {})
     assert outcomes, f"no runnable examples in {doc}"

@@ -164,6 +164,11 @@ class PostgresDialect(Dialect):
 
         return for_reader(plan, reader)
 
+    def withheld_ids(self, reader: ReaderSource | None) -> str | None:
+        from cablegram.archive.postgres_reader import withheld_ids
+
+        return withheld_ids(reader)
+
     def sql(self, text: str) -> str:
         return pg_sql(text)
 

@@ -25,7 +25,7 @@ from cablegram.archive.query import Plan
 from cablegram.archive.reader import ReaderSource, candidates, reader_key, rewrite, withheld_rows
 from cablegram.transactions import pg_sql
 
-__all__ = ["TEXT_SQL", "for_reader", "match_source", "reader_source", "texts"]
+__all__ = ["TEXT_SQL", "for_reader", "match_source", "reader_source", "texts", "withheld_ids"]
 
 _TABLES = """
 CREATE UNLOGGED TABLE IF NOT EXISTS reader_state (reader text PRIMARY KEY, generation bigint NOT NULL);
@@ -75,6 +75,11 @@ def texts(source: ReaderSource) -> str:
             " CASE WHEN r.id IS NULL THEN c.subject ELSE r.subject END AS subject, c.dict_id,"
             " c.body, r.raw_text AS shown_text, r.record_json AS shown_record"
             f" FROM cables c LEFT JOIN reader_texts r ON r.id = c.id AND r.reader = {k})")
+
+
+def withheld_ids(source: ReaderSource | None) -> str | None:
+    """SQL selecting the ids of R (the cables partly withheld from the reader), None without one."""
+    return None if source is None else f"SELECT id FROM reader_texts WHERE reader = {_key(source)}"
 
 
 def for_reader(plan: Plan, source: ReaderSource | None) -> Plan:

@@ -389,6 +389,10 @@ class Dialect:
         """`plan` matched as the reader of `reader` sees the cables partly withheld from them."""
         raise NotImplementedError
 
+    def withheld_ids(self, reader: ReaderSource | None) -> str | None:
+        """SQL selecting the ids of R (the cables partly withheld from the reader), None without one."""
+        raise NotImplementedError
+
     def sql(self, text: str) -> str:
         """`text`, written with `?` marks, in this dialect (SQLite's: as it is)."""
         return text
@@ -497,6 +501,11 @@ class SQLiteDialect(Dialect):
         from cablegram.archive.sqlite_reader import for_reader  # it imports this module
 
         return for_reader(plan, reader)
+
+    def withheld_ids(self, reader: ReaderSource | None) -> str | None:
+        from cablegram.archive.sqlite_reader import tables
+
+        return None if reader is None else f"SELECT id FROM {tables(reader)[1]}"
 
 
 SQLITE = SQLiteDialect()
@@ -615,4 +624,7 @@ def compile_for(archive: Compiling, query: str, filters: str | None, access: Acc
         plan = d.merge(plan, d.compile(parse_query(filters), archive))
     if access is not None:
         plan.where.append(archive.access_sql(access))
+        from cablegram.advise import filters as advice  # advice: only of the cables the reader sees whole
+
+        plan.where = advice.for_reader(plan.where, d.withheld_ids(reader))
     return d.for_reader(plan, reader)

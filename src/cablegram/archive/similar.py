@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from cablegram.archive.base import AccessFilter, Hit
-from cablegram.archive.similar_view import ReaderIndex, reader_index
+from cablegram.archive.similar_view import WordIndex, reader_index
 
 __all__ = ["SIMILAR", "Similar", "distinctive_terms", "fold", "similar"]
 
@@ -97,7 +97,7 @@ def _counts(cable: Any) -> Counter[str]:
     return counts
 
 
-def _weighed(view: ReaderIndex, counts: Counter[str], n: int) -> list[tuple[str, float, tuple[int, ...]]]:
+def _weighed(view: WordIndex, counts: Counter[str], n: int) -> list[tuple[str, float, tuple[int, ...]]]:
     """The cable's `n` most distinctive words with their weights and the cables the reader sees that
     hold them: TF-IDF over what the reader may see, heaviest first while their cables stay within
     `POSTINGS` in all."""
@@ -133,7 +133,7 @@ def distinctive_terms(archive: Any, cable: Any, n: int = TERMS) -> list[str]:
     return [t for t, _, _ in _weighed(view, counts, n)]
 
 
-def _ranked(view: ReaderIndex, weighed: list[tuple[str, float, tuple[int, ...]]], own: int,
+def _ranked(view: WordIndex, weighed: list[tuple[str, float, tuple[int, ...]]], own: int,
             limit: int) -> list[tuple[int, float]]:
     """Row ids of the cables that share the most weight of the words (newest first among equals)."""
     scores: dict[int, float] = {}
@@ -147,8 +147,8 @@ def _ranked(view: ReaderIndex, weighed: list[tuple[str, float, tuple[int, ...]]]
 def _hits(archive: Any, terms: list[str], ranked: list[tuple[int, float]]) -> list[Hit]:
     """The hits of `ranked` (row id, score) as the reader's search shows them, in that order."""
     ids = [i for i, _ in ranked]
-    refs = dict(archive.db.execute(f"SELECT id, reference_id FROM cables WHERE id IN ({','.join('?' * len(ids))})",
-                                   ids))
+    refs = dict(archive.fetch(f"SELECT id, reference_id FROM cables WHERE id IN ({','.join('?' * len(ids))})",
+                              ids))
     scores = {refs.get(i): s for i, s in ranked}
     hits = archive.hits_of(" OR ".join(terms), ids)
     # the score is ours: the index's BM25 would weigh words by every cable, hidden ones too
@@ -175,8 +175,8 @@ def similar(archive: Any, reference_id: str, *, access: AccessFilter | None = No
         if not weighed:
             return Similar(rid, (), ())
         terms = [t for t, _, _ in weighed]
-        own = archive.db.execute("SELECT id FROM cables WHERE reference_id = ?", (rid,)).fetchone()
-        ranked = _ranked(view, weighed, own[0] if own else -1, limit)
+        own = archive.fetch("SELECT id FROM cables WHERE reference_id = ?", (rid,))
+        ranked = _ranked(view, weighed, own[0][0] if own else -1, limit)
         return Similar(rid, tuple(terms), tuple(_hits(archive, terms, ranked)) if ranked else ())
     terms = distinctive_terms(archive, cable)
     if not terms:

@@ -102,7 +102,7 @@ def _weighed(view: WordIndex, counts: Counter[str], n: int) -> list[tuple[str, f
     hold them: TF-IDF over what the reader may see, heaviest first while their cables stay within
     `POSTINGS` in all."""
     total = max(view.total, 1)
-    freqs = {t: view.count(t, WORD_POSTINGS) for t, _ in counts.most_common(_CANDIDATES)}
+    freqs = view.counts([t for t, _ in counts.most_common(_CANDIDATES)], WORD_POSTINGS)
     # a word no other cable has finds nothing; a word of more than WORD_POSTINGS cables is never taken
     scored = sorted(((counts[t] * math.log(total / df), t) for t, df in freqs.items() if 1 < df <= WORD_POSTINGS),
                     key=lambda x: (-x[0], x[1]))

@@ -44,6 +44,9 @@ class WordIndex(Protocol):
     def count(self, term: str, limit: int) -> int:
         """How many cables the reader may see hold `term`, counted up to `limit + 1`."""
 
+    def counts(self, terms: list[str], limit: int) -> dict[str, int]:
+        """`count` of each of `terms` (a backend may read them together)."""
+
     def cables(self, term: str, limit: int) -> tuple[int, ...] | None:
         """Row ids of the cables the reader may see that hold `term`; None when more than `limit`."""
 
@@ -85,6 +88,10 @@ class ReaderIndex:
             self._keep(1)
             self._counts[key] = int(self._matches("count(*)", term, limit + 1)[0][0])
         return self._counts[key]
+
+    def counts(self, terms: list[str], limit: int) -> dict[str, int]:
+        """`count` of each of `terms`."""
+        return {t: self.count(t, limit) for t in terms}
 
     def cables(self, term: str, limit: int) -> tuple[int, ...] | None:
         """Row ids of the cables the reader may see that hold `term`; None when more than `limit`."""

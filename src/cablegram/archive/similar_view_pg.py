@@ -7,8 +7,9 @@ inside R, exactly as their search matches (`postgres_reader.match_source`): neve
 so a hidden cable weighs no word. The word's tsquery is the one the archive's search compiles for
 that word alone (`PostgresArchive.compile`), so it follows the stored tsvector's form.
 
-A word's ids are read once, up to one past the budget (`limit + 1`): its count is how many came
-back, and its list is kept (per archive object, reader and archive state) for the scoring.
+A word's ids are read once, up to one past the budget (`limit + 1`), the candidate words' in one
+statement: its count is how many came back, and its list is kept (per archive object, reader and
+archive state) for the scoring.
 """
 
 from __future__ import annotations
@@ -43,38 +44,47 @@ class PgReaderIndex:
         match = self.archive.compile('"' + term.replace('"', " ") + '"').match
         return str(match) if match else "'-'"
 
-    def _ids(self, term: str, limit: int) -> tuple[int, ...]:
-        """The first `limit` cables the reader sees holding `term`."""
+    def _read(self, terms: list[str], limit: int) -> None:
+        """Keep the first `limit + 1` cables the reader sees holding each of `terms` not yet read:
+        one statement for them all (a GIN lookup per word, as the reader's search matches it)."""
+        missing = list(dict.fromkeys(t for t in terms if (t, limit) not in self._lists))
+        if not missing:
+            return
         if self.match_source is not None:
-            sql = (f"SELECT m.id FROM {self.match_source} m JOIN cable_facets f ON f.id = m.id"
-                   f" WHERE m.tsv @@ %s::tsquery AND {self.access_sql} LIMIT %s")
+            words = (f"SELECT m.id FROM {self.match_source} m JOIN cable_facets f ON f.id = m.id"
+                     f" WHERE m.tsv @@ u.q::tsquery AND {self.access_sql}")
         elif self.access_sql == "TRUE":
-            sql = "SELECT id FROM cables WHERE tsv @@ %s::tsquery LIMIT %s"
+            words = "SELECT c.id FROM cables c WHERE c.tsv @@ u.q::tsquery"
         else:
-            sql = (f"SELECT c.id FROM cables c JOIN cable_facets f ON f.id = c.id"
-                   f" WHERE c.tsv @@ %s::tsquery AND {self.access_sql} LIMIT %s")
-        rows = self.archive._all(sql, (self._tsquery(term), limit), text=True)
-        return tuple(int(i) for (i,) in rows)
+            words = (f"SELECT c.id FROM cables c JOIN cable_facets f ON f.id = c.id"
+                     f" WHERE c.tsv @@ u.q::tsquery AND {self.access_sql}")
+        rows = self.archive._all(f"SELECT u.n, w.id FROM unnest(%s::text[]) WITH ORDINALITY AS u(q, n)"
+                                 f" CROSS JOIN LATERAL ({words} LIMIT %s) w",
+                                 ([self._tsquery(t) for t in missing], limit + 1), text=True)
+        found: dict[int, list[int]] = {}
+        for n, i in rows:
+            found.setdefault(int(n), []).append(int(i))
+        entries = len(rows) + len(missing)
+        if self._entries + entries > _KEEP_ENTRIES:
+            self._lists.clear()
+            self._entries = 0
+        self._entries += entries
+        for n, t in enumerate(missing, 1):
+            self._lists[(t, limit)] = tuple(found.get(n, ()))
 
-    def _read(self, term: str, limit: int) -> tuple[int, ...]:
-        key = (term, limit)
-        found = self._lists.get(key)
-        if found is None:
-            found = self._ids(term, limit + 1)
-            if self._entries + len(found) + 1 > _KEEP_ENTRIES:
-                self._lists.clear()
-                self._entries = 0
-            self._entries += len(found) + 1
-            self._lists[key] = found
-        return found
+    def counts(self, terms: list[str], limit: int) -> dict[str, int]:
+        """`count` of each of `terms`, read together."""
+        self._read(terms, limit)
+        return {t: len(self._lists[(t, limit)]) for t in terms}
 
     def count(self, term: str, limit: int) -> int:
         """How many cables the reader may see hold `term`, counted up to `limit + 1` (more: `limit + 1`)."""
-        return len(self._read(term, limit))
+        return self.counts([term], limit)[term]
 
     def cables(self, term: str, limit: int) -> tuple[int, ...] | None:
         """Row ids of the cables the reader may see that hold `term`; None when more than `limit`."""
-        found = self._read(term, limit)
+        self._read([term], limit)
+        found = self._lists[(term, limit)]
         return None if len(found) > limit else found
 
 

@@ -1,13 +1,14 @@
 """Similar cables: a more-like-this query over a cable's distinctive words.
 
 The cable's words (subject and paragraphs, as the reader sees them) are weighed by TF-IDF: how
-often the cable uses a word, times the log of how rare the word is in the archive. The document
-frequencies come from the archive's own full-text index (SQLite: an `fts5vocab` table over
-`cables_fts`, looked up by term), and the words are taken by weight while the entries they make
-the search read stay within `POSTINGS`; a backend without one ranks words by their count in the cable,
-longer words first, common English words left out. The top words, OR-ed, are searched through
-the reader's access (the archive ranks hits by BM25, so cables sharing more of the rarer words come
-first); the cable itself is left out (its versions share its reference id).
+often the cable uses a word, times the log of how rare the word is among the cables the reader may
+see. The document frequencies and each word's cables come from the archive's own full-text index
+as the reader sees it (`similar_view.reader_index`: FTS5 on SQLite, the tsvector's GIN index on
+PostgreSQL), and the words are taken by weight while the entries they make the search read stay
+within `POSTINGS`; a backend without either ranks words by their count in the cable, longer words
+first, common English words left out, and searches them OR-ed (BM25). A cable's score is the sum of
+the weights of the words it shares; the cable itself is left out (its versions share its reference
+id).
 """
 
 from __future__ import annotations

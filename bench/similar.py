@@ -7,7 +7,8 @@ at x40, 217k cables).
 
 Without --archive it builds /tmp/cablegram-bench/similar-xN.db from the dev corpus copied N times
 (serials rewritten, as bench/ingest.py does) and keeps it for the next run; with `--pg URL`, the
-schema alertsim_similar_xN on that PostgreSQL server (kept, or dropped with `--drop`).
+schema alertsim_similar_xN (or `--schema NAME`) on that PostgreSQL server (kept, or dropped with
+`--drop`).
 """
 
 from __future__ import annotations
@@ -40,11 +41,10 @@ def plain(archive: Any, reference_id: str) -> list[str]:
     return [h.reference_id for h in hits if h.reference_id != reference_id][:10]
 
 
-def build_pg(scale: int, server: str, out: Path) -> str:
-    """The archive in schema `alertsim_similar_xN` of the PostgreSQL `server` (built when absent)."""
+def build_pg(scale: int, server: str, out: Path, schema: str) -> str:
+    """The archive in `schema` of the PostgreSQL `server` (built when absent)."""
     import psycopg
 
-    schema = f"alertsim_similar_x{scale}"
     with psycopg.connect(server, autocommit=True) as conn:
         there = conn.execute("SELECT to_regclass(%s)", (f"{schema}.cables",)).fetchone()[0]
     if there is not None:
@@ -84,12 +84,14 @@ def main() -> None:
     parser.add_argument("--pg", metavar="URL", help="build the archive on this PostgreSQL server instead"
                         " (schema alertsim_similar_xN; `--drop` removes it)")
     parser.add_argument("--drop", action="store_true", help="with --pg: drop the schema afterwards")
+    parser.add_argument("--schema", help="with --pg: the schema's name (default alertsim_similar_xN)")
     parser.add_argument("--warm", action="store_true", help="read the full-text index once first (SQLite)")
     parser.add_argument("--cables", type=int, default=50)
     parser.add_argument("--baseline", type=int, default=50, help="cables the (slow) baseline is run on")
     parser.add_argument("--out", type=Path, default=Path("/tmp/cablegram-bench"))
     args = parser.parse_args()
-    path: Path | str = args.archive or (build_pg(args.scale, args.pg, args.out) if args.pg else
+    schema = args.schema or f"alertsim_similar_x{args.scale}"
+    path: Path | str = args.archive or (build_pg(args.scale, args.pg, args.out, schema) if args.pg else
                                         build(args.scale, args.out))
     with open_archive(path, readonly=True) as archive:
         archive.query_timeout = 600  # the baseline's BM25 over every match takes seconds at x40
@@ -122,7 +124,7 @@ def main() -> None:
     print(f"ratio {statistics.mean(ours) / statistics.mean(base):.2f}; target p95 under 100 ms:"
           f" {'met' if ms(ours, .95) < 100 else 'NOT met'}")
     if args.pg and args.drop:
-        drop_schema(args.pg, f"alertsim_similar_x{args.scale}")
+        drop_schema(args.pg, schema)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from cablegram.archive import dims as dims_mod
 from cablegram.archive import postgres_search as pg_search
 from cablegram.archive.base import (
     AccessFilter,
+    Hit,
     SearchResult,
     Sort,
 )
@@ -320,6 +321,19 @@ class PostgresArchive(ArchiveBase):
             hits = pg_search.hits(self, s, plan, page, (query, filters), reader)
         return SearchResult(query=query, total=total, hits=hits, facets=counts, offset=offset,
                             limit=limit)
+
+    def hits_of(self, query: str, ids: Sequence[int], *, access: AccessFilter | None = None,
+                reader: ReaderSource | None = None) -> list[Hit]:
+        """The hits of the cables with row ids `ids`, in that order, as `search` for `query` shows
+        them (subjects and snippets; a cable of R as the reader sees it), without searching,
+        counting or ranking (`SQLiteArchive.hits_of`). Those `access` hides are left out."""
+        if not ids:
+            return []
+        plan = compile_for(self, query, None, access, reader)
+        with pg_search.session(self, query) as s:
+            shown = {int(i) for (i,) in s.all(f"SELECT f.id FROM cable_facets f WHERE f.id = ANY(%s)"
+                                             f" AND {self.access_sql(access)}", (list(ids),))}
+            return pg_search.hits(self, s, plan, [(i, None) for i in ids if i in shown], (query,), reader)
 
     def iter_records(self, query: str = "", *, access: AccessFilter | None = None,
                      reader: ReaderSource | None = None) -> Iterator[Cable]:

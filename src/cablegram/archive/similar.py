@@ -1,13 +1,14 @@
 """Similar cables: a more-like-this query over a cable's distinctive words.
 
 The cable's words (subject and paragraphs, as the reader sees them) are weighed by TF-IDF: how
-often the cable uses a word, times the log of how rare the word is in the archive. The document
-frequencies come from the archive's own full-text index (SQLite: an `fts5vocab` table over
-`cables_fts`, looked up by term), and the words are taken by weight while the entries they make
-the search read stay within `POSTINGS`; a backend without one ranks words by their count in the cable,
-longer words first, common English words left out. The top words, OR-ed, are searched through
-the reader's access (the archive ranks hits by BM25, so cables sharing more of the rarer words come
-first); the cable itself is left out (its versions share its reference id).
+often the cable uses a word, times the log of how rare the word is among the cables the reader may
+see. The document frequencies and each word's cables come from the archive's own full-text index
+as the reader sees it (`similar_view.reader_index`: FTS5 on SQLite, the tsvector's GIN index on
+PostgreSQL), and the words are taken by weight while the entries they make the search read stay
+within `POSTINGS`; a backend without either ranks words by their count in the cable, longer words
+first, common English words left out, and searches them OR-ed (BM25). A cable's score is the sum of
+the weights of the words it shares; the cable itself is left out (its versions share its reference
+id).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from cablegram.archive.base import AccessFilter, Hit
-from cablegram.archive.similar_view import ReaderIndex, reader_index
+from cablegram.archive.similar_view import WordIndex, reader_index
 
 __all__ = ["SIMILAR", "Similar", "distinctive_terms", "fold", "similar"]
 
@@ -97,12 +98,12 @@ def _counts(cable: Any) -> Counter[str]:
     return counts
 
 
-def _weighed(view: ReaderIndex, counts: Counter[str], n: int) -> list[tuple[str, float, tuple[int, ...]]]:
+def _weighed(view: WordIndex, counts: Counter[str], n: int) -> list[tuple[str, float, tuple[int, ...]]]:
     """The cable's `n` most distinctive words with their weights and the cables the reader sees that
     hold them: TF-IDF over what the reader may see, heaviest first while their cables stay within
     `POSTINGS` in all."""
     total = max(view.total, 1)
-    freqs = {t: view.count(t, WORD_POSTINGS) for t, _ in counts.most_common(_CANDIDATES)}
+    freqs = view.counts([t for t, _ in counts.most_common(_CANDIDATES)], WORD_POSTINGS)
     # a word no other cable has finds nothing; a word of more than WORD_POSTINGS cables is never taken
     scored = sorted(((counts[t] * math.log(total / df), t) for t, df in freqs.items() if 1 < df <= WORD_POSTINGS),
                     key=lambda x: (-x[0], x[1]))
@@ -133,7 +134,7 @@ def distinctive_terms(archive: Any, cable: Any, n: int = TERMS) -> list[str]:
     return [t for t, _, _ in _weighed(view, counts, n)]
 
 
-def _ranked(view: ReaderIndex, weighed: list[tuple[str, float, tuple[int, ...]]], own: int,
+def _ranked(view: WordIndex, weighed: list[tuple[str, float, tuple[int, ...]]], own: int,
             limit: int) -> list[tuple[int, float]]:
     """Row ids of the cables that share the most weight of the words (newest first among equals)."""
     scores: dict[int, float] = {}
@@ -147,8 +148,8 @@ def _ranked(view: ReaderIndex, weighed: list[tuple[str, float, tuple[int, ...]]]
 def _hits(archive: Any, terms: list[str], ranked: list[tuple[int, float]]) -> list[Hit]:
     """The hits of `ranked` (row id, score) as the reader's search shows them, in that order."""
     ids = [i for i, _ in ranked]
-    refs = dict(archive.db.execute(f"SELECT id, reference_id FROM cables WHERE id IN ({','.join('?' * len(ids))})",
-                                   ids))
+    refs = dict(archive.fetch(f"SELECT id, reference_id FROM cables WHERE id IN ({','.join('?' * len(ids))})",
+                              ids))
     scores = {refs.get(i): s for i, s in ranked}
     hits = archive.hits_of(" OR ".join(terms), ids)
     # the score is ours: the index's BM25 would weigh words by every cable, hidden ones too
@@ -175,8 +176,8 @@ def similar(archive: Any, reference_id: str, *, access: AccessFilter | None = No
         if not weighed:
             return Similar(rid, (), ())
         terms = [t for t, _, _ in weighed]
-        own = archive.db.execute("SELECT id FROM cables WHERE reference_id = ?", (rid,)).fetchone()
-        ranked = _ranked(view, weighed, own[0] if own else -1, limit)
+        own = archive.fetch("SELECT id FROM cables WHERE reference_id = ?", (rid,))
+        ranked = _ranked(view, weighed, own[0][0] if own else -1, limit)
         return Similar(rid, tuple(terms), tuple(_hits(archive, terms, ranked)) if ranked else ())
     terms = distinctive_terms(archive, cable)
     if not terms:

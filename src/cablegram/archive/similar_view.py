@@ -1,4 +1,4 @@
-"""The archive's words as one reader sees them, on SQLite: for a word, the cables the reader may see
+"""The archive's words as one reader sees them (`WordIndex`), on SQLite: for a word, the cables the reader may see
 that hold it (as they see them), and how many cables they may see.
 
 What similar cables weigh words by must come from what the reader may see, never from the whole
@@ -11,6 +11,9 @@ their search matches. An open archive (no access) reads `cables_fts` alone.
 A word is only of use while its cables stay within a budget (`limit`): the read stops one past
 it, so a common word costs at most `limit` index entries, and a word's list is kept (per archive
 object, reader and archive state) to score the candidates without reading it again.
+
+PostgreSQL has its own (`similar_view_pg.PgReaderIndex`, the same three answers from its
+tsvector index); `reader_index` gives the one of the archive's backend.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ import sqlite3
 import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["ReaderIndex", "reader_index"]
+__all__ = ["ReaderIndex", "WordIndex", "reader_index"]
 
 #: Index entries kept per reader and archive state (the lists of words within the budget).
 _KEEP_ENTRIES = 4_000_000
@@ -31,6 +34,21 @@ _CACHE: weakref.WeakKeyDictionary[Any, dict[str, ReaderIndex]] = weakref.WeakKey
 
 def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
+
+
+class WordIndex(Protocol):
+    """What similar cables read of the words one reader may see, in one archive state."""
+
+    total: int  # cables the reader may see
+
+    def count(self, term: str, limit: int) -> int:
+        """How many cables the reader may see hold `term`, counted up to `limit + 1`."""
+
+    def counts(self, terms: list[str], limit: int) -> dict[str, int]:
+        """`count` of each of `terms` (a backend may read them together)."""
+
+    def cables(self, term: str, limit: int) -> tuple[int, ...] | None:
+        """Row ids of the cables the reader may see that hold `term`; None when more than `limit`."""
 
 
 @dataclass
@@ -71,6 +89,10 @@ class ReaderIndex:
             self._counts[key] = int(self._matches("count(*)", term, limit + 1)[0][0])
         return self._counts[key]
 
+    def counts(self, terms: list[str], limit: int) -> dict[str, int]:
+        """`count` of each of `terms`."""
+        return {t: self.count(t, limit) for t in terms}
+
     def cables(self, term: str, limit: int) -> tuple[int, ...] | None:
         """Row ids of the cables the reader may see that hold `term`; None when more than `limit`."""
         if self.count(term, limit) > limit:
@@ -91,12 +113,18 @@ class ReaderIndex:
         self._entries += entries
 
 
-def reader_index(archive: Any) -> ReaderIndex | None:
-    """The `ReaderIndex` of what reads through `archive` (a `ControlledArchive` or a plain
-    archive: open) see; None for a backend without an FTS5 index (PostgreSQL)."""
+def reader_index(archive: Any) -> WordIndex | None:
+    """The `WordIndex` of what reads through `archive` (a `ControlledArchive` or a plain
+    archive: open) see; None for a backend with neither index."""
     inner = getattr(archive, "inner", archive)
     db = getattr(inner, "db", None)
     if not isinstance(db, sqlite3.Connection) or not hasattr(inner, "access_sql"):
+        from cablegram.archive.postgres import PostgresArchive
+
+        if isinstance(inner, PostgresArchive):
+            from cablegram.archive.similar_view_pg import pg_reader_index
+
+            return pg_reader_index(archive)
         return None
     access = getattr(archive, "access", None) if inner is not archive else None
     if access is None:

@@ -85,7 +85,7 @@ def redacted(url: str) -> str:
 
 
 def _row(values: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(pg_text(v) for v in values)
+    return tuple(map(pg_text, values))
 
 
 def _configure(conn: psycopg.Connection) -> None:
@@ -293,9 +293,13 @@ class PostgresArchive(ArchiveBase):
         so ids, versions, the dimension tables and the compression dictionary stay consistent
         with many ingest processes."""
         counts: Counter[str] = Counter()
+        # compressed before the lock, so that another writer's turn overlaps this work (once the
+        # archive has its dictionary: the first batches are compressed inside, see `_Writer.body`)
+        bodies = {id(p.cable): self.codec.compress(compress.pack(p.cable.raw_text, p.cable.record_json))
+                  for p in items if p.reason is None and p.cable} if self.codec.current else {}
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("LOCK TABLE cables IN EXCLUSIVE MODE")
-            _Writer(conn, self.codec).write(items, counts)
+            _Writer(conn, self.codec, bodies).write(items, counts)
             conn.execute("UPDATE archive_state SET generation = generation + 1")
         return counts
 
@@ -368,9 +372,11 @@ class _Writer:
     """One batch, inside the writers' lock: the same decisions as `SQLiteArchive.write_batch`
     (idempotent on the content hash, re-releases kept as versions, quarantine)."""
 
-    def __init__(self, conn: psycopg.Connection, codec: compress.Codec) -> None:
+    def __init__(self, conn: psycopg.Connection, codec: compress.Codec,
+                 bodies: dict[int, tuple[int, bytes]] | None = None) -> None:
         self.conn = conn
         self.codec = codec
+        self.bodies = bodies or {}  # id(CableRow) -> (dict_id, body), compressed beforehand
         self.dims = PostgresArchive._load_dims(conn)
         self.by_label = {kind: {row[0]: i for i, row in self.dims[kind].items()}
                          for kind in ("origin", "class")}
@@ -482,8 +488,11 @@ class _Writer:
         rows["offices"].extend(_row((cable_id, *x)) for x in p.offices)
 
     def body(self, row: CableRow) -> tuple[int, bytes]:
-        """(dict_id, body): the text and record, compressed."""
-        return self.codec.compress(compress.pack(row.raw_text, row.record_json))
+        """(dict_id, body): the text and record, compressed (with any dictionary the archive
+        has: each body names its own)."""
+        done = self.bodies.get(id(row))
+        return done if done is not None else self.codec.compress(compress.pack(row.raw_text,
+                                                                                row.record_json))
 
     def train_dictionary(self, items: Sequence[Prepared]) -> None:
         """Train the archive's first dictionary once it has `TRAIN_AT` cables (stored and new

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,8 @@ __all__ = ["POSTGRES", "PgPlan", "PostgresDialect", "index_prepared", "pg_text",
            "tsvector_literal"]
 
 _WORD = re.compile(r"[^\W_]+")
+#: Bytes to `tokens`' separators: every ASCII byte that is not a letter or a digit becomes a space.
+_SPACES = bytes(c if c >= 128 or chr(c).isalnum() else 32 for c in range(256))
 #: Positions PostgreSQL keeps in a tsvector (larger ones are clamped to it).
 MAX_POSITION = 16383
 #: The longest word (bytes) and about the largest tsvector PostgreSQL stores.
@@ -52,10 +55,20 @@ def tokens(text: str | None) -> list[str]:
     """The words of `text` as FTS5's unicode61 tokenizer (remove_diacritics 2) sees them."""
     if not text:
         return []
-    words = _WORD.findall(text.lower())
+    # ASCII punctuation to spaces, then a split: what `_WORD.findall` finds, at half its cost
+    # (each byte of a UTF-8 sequence is >= 128, so letters of other scripts stay whole); a piece
+    # with other characters (`¶`, `’`, `é`) is split and folded as before
+    words = text.lower().encode("utf-8", "surrogatepass").translate(_SPACES) \
+        .decode("utf-8", "surrogatepass").split()
     if text.isascii():
         return words
-    return [w if w.isascii() else _fold(w) for w in words]
+    out: list[str] = []
+    for w in words:
+        if w.isascii():
+            out.append(w)
+        else:
+            out.extend(x if x.isascii() else _fold(x) for x in _WORD.findall(w))
+    return out
 
 
 def tsvector_literal(subject: str | None, tag_text: str | None, raw_text: str | None) -> str:
@@ -67,19 +80,28 @@ def tsvector_literal(subject: str | None, tag_text: str | None, raw_text: str | 
     the GIN index alone found a two-word phrase, but the pairs were 3 in 5 lexemes and made the
     column and its index ~4x larger (241 MB against 61 MB on the dev corpus); a phrase is now
     the words the index finds, their positions checked (`<->`)."""
-    where: dict[str, list[str]] = {}
-    pos = 0
+    where: defaultdict[str, list[str]] = defaultdict(list)
+    pos = 0  # the position of the last word so far
     for weight, text in (("A", subject), ("B", tag_text), ("", raw_text)):
-        for word in tokens(text):
-            pos += 1
-            if len(word) > MAX_WORD // 4 and len(word.encode()) > MAX_WORD:
-                continue  # PostgreSQL refuses it (FTS5 indexes it: the one word that differs)
-            at = where.get(word)
-            if at is None:
-                where[word] = at = []
-            if len(at) < 256:  # what PostgreSQL keeps of one word
-                at.append(_POSITIONS[min(pos, MAX_POSITION)] + weight)
+        words = tokens(text)
+        n = len(words)
+        if n:
+            # each word's position label, ready-made (`17A`); past the last kept position,
+            # PostgreSQL's own clamp
+            labels = _LABELS[weight][pos + 1:pos + 1 + n]
+            if len(labels) < n:
+                labels += [_LABELS[weight][MAX_POSITION]] * (n - len(labels))
+            if max(map(len, words)) > MAX_WORD // 4:  # rare: drop the words PostgreSQL refuses
+                pairs = [(w, x) for w, x in zip(words, labels, strict=True)
+                         if len(w.encode()) <= MAX_WORD]
+                words, labels = [w for w, _ in pairs], [x for _, x in pairs]
+            for word, label in zip(words, labels, strict=True):
+                where[word].append(label)
+            pos += n
         pos += 1  # a gap, so that `a <-> b` never matches across two columns
+    for p in where.values():
+        if len(p) > 256:  # what PostgreSQL keeps of one word
+            del p[256:]
     literal = " ".join(["'" + w + "':" + ",".join(p) for w, p in where.items()])
     if len(literal) > MAX_TSVECTOR:
         # a giant text: each word once (phrases inside it are lost), within the size limit
@@ -95,7 +117,8 @@ def tsvector_literal(subject: str | None, tag_text: str | None, raw_text: str | 
     return literal
 
 
-_POSITIONS = [str(i) for i in range(MAX_POSITION + 1)]
+#: The position labels of each weight: `_LABELS["A"][17] == "17A"` (text: no letter).
+_LABELS = {w: [f"{i}{w}" for i in range(MAX_POSITION + 1)] for w in ("A", "B", "")}
 
 
 def pg_text(value: Any) -> Any:
@@ -105,6 +128,8 @@ def pg_text(value: Any) -> Any:
         return value
     if "\x00" in value:
         value = value.replace("\x00", "\ufffd")
+    if value.isascii():  # no surrogate (a flag of the string: no scan)
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

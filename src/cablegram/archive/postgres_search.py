@@ -38,7 +38,7 @@ from cablegram.archive.budget import QueryCancelled, QueryTimeout, cancelled
 from cablegram.archive.facets import joined_counts
 from cablegram.archive.postgres_query import PgPlan, pg_text
 from cablegram.archive.query import QueryError, parse_query
-from cablegram.archive.snippets import body_snippet, hit_snippet, positive_terms, term_pattern
+from cablegram.archive.snippets import body_snippet, hit_snippet, paragraph_snippet, positive_terms, term_pattern
 
 if TYPE_CHECKING:
     from cablegram.archive.postgres import PostgresArchive
@@ -257,8 +257,16 @@ def hits(archive: PostgresArchive, s: Session, plan: PgPlan, page: list[tuple[in
         bodies[r[0]] = body_snippet(pattern, r[5] or "", summary, paragraphs)
     headers: dict[int, str] = {}
     missing = [i for i, body in bodies.items() if body is None]
-    if plan.match and missing:  # the match is outside the paragraphs: where, PostgreSQL says
-        headers = dict(s.all(  # type: ignore[arg-type]
+    # the match is outside the paragraphs: where, the query's own pattern finds in the text (a
+    # phrase marked whole, as FTS5's snippet does; `ts_headline` marks each word of it apart),
+    # else PostgreSQL says
+    for i in missing:
+        found = paragraph_snippet([texts[i][:SNIPPET_CHARS]], pattern)
+        if found:
+            headers[i] = found
+    missing = [i for i in missing if i not in headers]
+    if plan.match and missing:
+        headers.update(s.all(  # type: ignore[arg-type]
             f"SELECT u.i, ts_headline('simple', u.t, %s::tsquery, '{_HEADLINE}')"
             " FROM unnest(%s::bigint[], %s::text[]) AS u(i, t)",
             (plan.match, missing, [pg_text(texts[i][:SNIPPET_CHARS]) for i in missing])))

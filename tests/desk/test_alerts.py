@@ -23,12 +23,9 @@ from cablegram.archive.query import parse_query
 from cablegram.desk import (
     add_post,
     add_user,
-    clear,
     create_token,
     get_user,
     open_desk,
-    release,
-    save_draft,
     update_user,
 )
 from cablegram.desk.alerts import (
@@ -43,9 +40,10 @@ from cablegram.desk.alerts import (
 )
 from cablegram.desk.alerts_match import may_match
 from cablegram.desk.db import DeskError
+from cablegram.desk.webhooks import ALLOW_ENV
 from cablegram.web.app import create_app
 from corpus import DEV, SHARED, dev_records
-from test_desk_support import make_desk, secret_fields
+from test_desk_support import make_desk, release_gas
 
 needs_dev = pytest.mark.skipif(not DEV.exists(), reason=f"the shared corpus is absent: {SHARED}")
 
@@ -161,7 +159,8 @@ class _Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture()
-def receiver() -> Iterator[str]:
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv(ALLOW_ENV, "127.0.0.1")  # a receiver on this machine, allowed by its operator
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     _Receiver.posts = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -171,23 +170,13 @@ def receiver() -> Iterator[str]:
     server.server_close()
 
 
-def _release_gas(desk: Any, people: dict[str, Any], **changes: Any) -> str:
-    draft, problems = save_draft(desk, people["anna"], {**secret_fields(long=False), **changes})
-    assert not [p for p in problems if p.level == "error"], problems
-    clear(desk, draft.id, people["boris"])
-    with open_archive(desk.path) as archive:
-        done = release(desk, draft.id, people["carla"], archive=archive)
-    assert done.archived
-    return str(done.cable.reference_id)
-
-
 def test_a_release_alerts_the_readers_who_may_read_it_and_posts_the_webhook(tmp_path: Path, receiver: str) -> None:
     desk, people = make_desk(tmp_path / "a.db")
     desk.set_access_mode("controlled")
     save_search(desk, people["dmitri"], "gas", '"gas transit" moscow', webhook=receiver)  # SECRET NOFORN
     save_search(desk, people["erin"], "gas", '"gas transit"', webhook=receiver)  # CONFIDENTIAL: cannot read it
     save_search(desk, people["dmitri"], "wheat", "wheat")
-    rid = _release_gas(desk, people)
+    rid = release_gas(desk, people)
     wait_for_webhooks()
     assert [(a.search_name, a.reference_id) for a in list_alerts(desk, people["dmitri"])] == [("gas", rid)]
     assert list_alerts(desk, people["erin"]) == [] and alert_count(desk, people["erin"]) == 0
@@ -207,16 +196,18 @@ def test_a_release_alerts_the_readers_who_may_read_it_and_posts_the_webhook(tmp_
     assert mark_read(desk, people["dmitri"]) == 1
 
 
-def test_a_webhook_that_fails_is_recorded_and_does_not_hold_up_the_release(tmp_path: Path) -> None:
+def test_a_webhook_that_fails_is_recorded_and_does_not_hold_up_the_release(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
+    monkeypatch.setenv(ALLOW_ENV, "127.0.0.1")
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/hook"
     desk, people = make_desk(tmp_path / "a.db")
     save_search(desk, people["dmitri"], "gas", "gas", webhook=dead)
     started = time.perf_counter()
-    _release_gas(desk, people)
+    release_gas(desk, people)
     assert time.perf_counter() - started < 2.5  # the POST runs after, in its own thread
     wait_for_webhooks()
     row = desk.one("SELECT webhook_at, webhook_error FROM desk_saved_searches WHERE name = 'gas'")
@@ -229,7 +220,7 @@ def test_match_new_is_idempotent_and_ignores_inactive_readers(tmp_path: Path) ->
     save_search(desk, people["dmitri"], "gas", "gas")
     save_search(desk, people["erin"], "gas", "gas")
     update_user(desk, people["erin"], active=False)
-    rid = _release_gas(desk, people)
+    rid = release_gas(desk, people)
     with open_archive(desk.path) as archive:
         assert match_new(desk, archive, [rid]) == []  # already alerted
     assert alert_count(desk, people["dmitri"]) == 1
@@ -243,7 +234,7 @@ def test_the_cli_lists_saves_and_marks_alerts(tmp_path: Path) -> None:
     out = run_cli("alerts", "save", "gas", '"gas transit"', "--as", "dmitri", "--archive", str(path))
     assert out.returncode == 0 and "saved 'gas'" in out.stdout and "/feeds/alerts/1.atom?token=" in out.stdout
     desk = open_desk(path)
-    rid = _release_gas(desk, people)
+    rid = release_gas(desk, people)
     desk.close()
     out = run_cli("alerts", "--as", "dmitri", "--archive", str(path))
     assert out.returncode == 0, out.stderr
@@ -272,7 +263,7 @@ def test_the_api_the_page_and_the_feed(tmp_path: Path) -> None:
     feed = saved.json()["feed"]
     assert client.post("/api/alerts/searches", json={"name": "x", "query": '"open'}, headers=h).json() == {
         "error": "bad query: unclosed quote (at position 1)"}
-    rid = _release_gas(desk, people)
+    rid = release_gas(desk, people)
     got = client.get("/api/alerts", headers=h).json()
     assert got["unread"] == 1 and [a["reference_id"] for a in got["alerts"]] == [rid]
     assert got["alerts"][0]["subject"] == "RUSSIA AND UKRAINE: GAS TALKS RESUME"

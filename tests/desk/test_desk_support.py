@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cablegram.archive import open_archive
-from cablegram.desk import DeskDB, User, add_post, add_user, open_desk
+from cablegram.desk import DeskDB, User, add_post, add_user, clear, open_desk, release, save_draft
 from corpus import SEED_JSON, SHARED  # noqa: F401  (re-exported)
 from corpus import SEED_TEXT as SEED
 
@@ -73,3 +73,14 @@ def seed_text_without_artefacts() -> list[str]:
 
 def seed_record() -> dict[str, Any]:
     return json.loads(SEED_JSON.read_text(encoding="utf-8"))
+
+
+def release_gas(desk: Any, people: dict[str, Any], **changes: Any) -> str:
+    """Draft, clear and release the SECRET gas-talks cable into the desk's archive; its id."""
+    draft, problems = save_draft(desk, people["anna"], {**secret_fields(long=False), **changes})
+    assert not [p for p in problems if p.level == "error"], problems
+    clear(desk, draft.id, people["boris"])
+    with open_archive(desk.path) as archive:
+        done = release(desk, draft.id, people["carla"], archive=archive)
+    assert done.archived
+    return str(done.cable.reference_id)

@@ -17,7 +17,8 @@ An alert row holds the search, the reader, the reference id and the cable's mark
 can be checked against the reader's current access without reading the archive); what an alert
 shows (subject, date) is read through the reader's access when shown. A saved search may name a
 webhook URL: its new alerts are POSTed there as JSON after the alerts are committed, from a
-background thread with a short timeout; the outcome is recorded on the search.
+background thread with a short timeout, to public addresses only (`cablegram.desk.webhooks`); the
+outcome is recorded on the search.
 """
 
 from __future__ import annotations
@@ -27,9 +28,6 @@ import hmac
 import json
 import sqlite3
 import sys
-import threading
-import urllib.error
-import urllib.request
 import weakref
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
@@ -41,6 +39,7 @@ from typing import Any
 from cablegram.access import Marking, access_filter, allowed, cable_marking, needs_redaction
 from cablegram.archive.base import Hit
 from cablegram.archive.query import QueryError, parse_query
+from cablegram.desk import webhooks
 from cablegram.desk.alerts_match import QueryIndex, Words, decide, may_match, new_index, query_index, words_of
 from cablegram.desk.db import DeskDB, DeskError, now_iso
 from cablegram.desk.people import User, get_user, list_users
@@ -55,7 +54,7 @@ __all__ = [
 #: Saved searches one reader may keep.
 MAX_SEARCHES = 200
 #: Seconds a webhook POST may take (connect and answer).
-WEBHOOK_TIMEOUT = 3.0
+WEBHOOK_TIMEOUT = webhooks.TIMEOUT
 #: Ids per `id:` filter of a confirming search (the query language allows 32 terms in filters).
 _CHUNK = 30
 
@@ -105,12 +104,10 @@ def _search(row: Sequence[Any]) -> SavedSearch:
 # --- saved searches ---------------------------------------------------------------------------
 
 def _check_webhook(url: str | None) -> str | None:
-    url = (url or "").strip()
-    if not url:
-        return None
-    if not url.startswith(("http://", "https://")) or len(url) > 2000 or any(c.isspace() for c in url):
-        raise DeskError("a webhook is an http:// or https:// URL (2,000 characters at most)", "webhook")
-    return url
+    try:
+        return webhooks.check_url(url)
+    except webhooks.WebhookRefused as exc:
+        raise DeskError(str(exc), "webhook") from None
 
 
 def save_search(desk: DeskDB, user: User, name: str, query: str, webhook: str | None = None) -> SavedSearch:
@@ -550,9 +547,6 @@ def _match(desk: DeskDB, archive: Any, rows: list[Any], new: list[_New], control
 
 # --- webhooks ---------------------------------------------------------------------------------
 
-_threads: list[threading.Thread] = []
-
-
 def _payload(archive: Any, user: User, controlled: bool, search: SavedSearch, alerts: list[Alert]) -> dict[str, Any]:
     shown = _reader_archive(archive, user, controlled)
     items = []
@@ -568,22 +562,8 @@ def _payload(archive: Any, user: User, controlled: bool, search: SavedSearch, al
             "alerts": items}
 
 
-def _post(url: str, body: bytes) -> str | None:
-    """POST `body`; None when delivered (2xx), else why not."""
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": "cablegram-alerts"})
-    try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        return f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        return str(getattr(exc, "reason", exc))[:200]
-    return None if 200 <= status < 300 else f"HTTP {status}"
-
-
 def _deliver(location: str, jobs: list[tuple[int, str, bytes]]) -> None:
-    outcomes = [(search_id, _post(url, body)) for search_id, url, body in jobs]
+    outcomes = [(search_id, webhooks.post(url, body)) for search_id, url, body in jobs]
     try:
         desk = DeskDB(location)
     except Exception as exc:  # pragma: no cover - the file or the server went away
@@ -617,16 +597,13 @@ def _fire_webhooks(desk: DeskDB, archive: Any, controlled: bool, made: list[Aler
             jobs.append((search.id, str(search.webhook), json.dumps(payload, ensure_ascii=False).encode()))
     if not jobs:
         return
-    # not a daemon: a command that ingested waits for its webhooks (each at most WEBHOOK_TIMEOUT)
-    thread = threading.Thread(target=_deliver, args=(desk.path, jobs), name="cablegram-webhooks")
-    _threads[:] = [t for t in _threads if t.is_alive()] + [thread]
-    thread.start()
+    location = desk.path
+    webhooks.start(lambda: _deliver(location, jobs))
 
 
 def wait_for_webhooks(timeout: float = 30.0) -> None:
     """Wait for webhook POSTs in flight (tests, and commands that want the outcome recorded)."""
-    for t in list(_threads):
-        t.join(timeout)
+    webhooks.wait(timeout)
 
 
 # --- the ingest hook --------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from cablegram.archive.base import (
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
 from cablegram.archive.postgres_query import POSTGRES, index_prepared, pg_text
 from cablegram.archive.query import check_search, compile_for
-from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
+from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, current_key, dumps, position_of
 from cablegram.archive.shared import ArchiveBase
 from cablegram.model import Cable
 from cablegram.transactions import pg_sql
@@ -387,13 +387,13 @@ class _Writer:
         self.train_dictionary(items)
         top = conn.execute("SELECT coalesce(max(id), 0) FROM cables").fetchone()
         next_id = int(top[0] if top else 0) + 1
-        current: dict[str, tuple[int, str, str | None]] = {}
+        current: dict[str, tuple[int, str, str | None, str | None]] = {}
         wanted = list({p.reference_id for p in items if p.reason is None and p.cable})
         if wanted:
-            for cid, ref, h, released in conn.execute(
-                    "SELECT id, reference_id, content_hash, released FROM cables"
+            for cid, ref, h, released, created in conn.execute(
+                    "SELECT id, reference_id, content_hash, released, created FROM cables"
                     " WHERE reference_id = ANY(%s)", (wanted,)):
-                current[ref] = (cid, h, released)
+                current[ref] = (cid, h, released, created)
         sources: list[tuple[Any, ...]] = []
         for p in items:
             if p.reason is not None:
@@ -417,12 +417,12 @@ class _Writer:
             assert p.reference_id is not None
             known = current.get(p.reference_id)
             if known is None:
-                current[p.reference_id] = (next_id, p.content_hash, p.released)
+                current[p.reference_id] = (next_id, p.content_hash, p.released, p.cable.created)
                 self.add(next_id, p, new=True)
                 next_id += 1
                 counts["stored"] += 1
                 continue
-            cable_id, current_hash, current_released = known
+            cable_id, current_hash, current_released, current_created = known
             self.flush()
             if current_hash == p.content_hash or conn.execute(
                     "SELECT 1 FROM versions WHERE cable_id = %s AND content_hash = %s",
@@ -430,16 +430,17 @@ class _Writer:
                 counts["duplicates"] += 1
                 continue
             counts["updated"] += 1
-            if p.released and current_released and p.released < current_released:
+            if current_key(p.released, p.cable.created, p.content_hash) < current_key(
+                    current_released, current_created, current_hash):
                 assert p.cable is not None
-                conn.execute(  # an older release read after a newer one: a version only
+                conn.execute(  # ranks below the current text: a version only
                     "INSERT INTO versions(cable_id, reference_id, content_hash, released,"
                     " dict_id, body) VALUES (%s, %s, %s, %s, %s, %s)",
                     (*_row((cable_id, p.reference_id, p.content_hash, p.released)),
                      *self.body(p.cable)))
                 continue
             self.replace(cable_id, p)
-            current[p.reference_id] = (cable_id, p.content_hash, p.released)
+            current[p.reference_id] = (cable_id, p.content_hash, p.released, p.cable.created)
         self.flush()
         if sources:
             with conn.cursor() as cur:

@@ -137,6 +137,14 @@ CABLE_COLUMNS = CableRow._fields
 STORE_COLUMNS = CABLE_COLUMNS[:-2]
 
 
+def current_key(released: str | None, created: str | None, content_hash: str) -> tuple[str, str, str]:
+    """Which of two texts of one cable is the current one: the greater key wins. The later
+    release first, then the later date-time group, then (two texts alike in both) the greater
+    content hash: so the current text is the same whatever order the texts are read in, and
+    however many processes read them at once. A text with no release date ranks below one with."""
+    return (released or "", created or "", content_hash)
+
+
 def _default_year(source: dict[str, Any] | None) -> int | None:
     meta = (source or {}).get("metadata") or {}
     created = str(meta.get("created") or "")

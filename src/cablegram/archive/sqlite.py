@@ -17,7 +17,7 @@ from cablegram.archive import dims as dims_mod
 from cablegram.archive.base import AccessFilter, Hit, SearchResult, Sort
 from cablegram.archive.budget import DEFAULT_QUERY_TIMEOUT
 from cablegram.archive.query import SQLITE
-from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, dumps, position_of
+from cablegram.archive.records import STORE_COLUMNS, CableRow, Prepared, current_key, dumps, position_of
 from cablegram.archive.shared import ArchiveBase
 from cablegram.archive.sqlite_loading import READER_CACHE_KIB, READER_MMAP_BYTES
 from cablegram.model import Cable
@@ -254,16 +254,16 @@ class SQLiteArchive(ArchiveBase):
         upto = self._fts_upto()
         top = db.execute("SELECT coalesce(max(id), 0) FROM cables").fetchone()[0]
         next_id = max(int(top), upto) + 1
-        # reference id -> (id, content_hash, released) of the cables this batch may touch
-        current: dict[str, tuple[int, str, str | None]] = {}
+        # reference id -> (id, content_hash, released, created) of the cables this batch may touch
+        current: dict[str, tuple[int, str, str | None, str | None]] = {}
         wanted = list({p.reference_id for p in items if p.reason is None and p.cable})
         for i in range(0, len(wanted), 500):
             part = wanted[i:i + 500]
-            for cid, ref, h, released in db.execute(
-                "SELECT id, reference_id, content_hash, released FROM cables WHERE reference_id"
+            for cid, ref, h, released, created in db.execute(
+                "SELECT id, reference_id, content_hash, released, created FROM cables WHERE reference_id"
                 f" IN ({', '.join('?' * len(part))})", part,
             ):
-                current[ref] = (cid, h, released)
+                current[ref] = (cid, h, released, created)
         rows = _Rows()
         sources: list[tuple[Any, ...]] = []
         for p in items:
@@ -288,12 +288,12 @@ class SQLiteArchive(ArchiveBase):
             assert p.reference_id is not None
             known = current.get(p.reference_id)
             if known is None:
-                current[p.reference_id] = (next_id, p.content_hash, p.released)
+                current[p.reference_id] = (next_id, p.content_hash, p.released, p.cable.created)
                 rows.add(self, next_id, p)
                 next_id += 1
                 counts["stored"] += 1
                 continue
-            cable_id, current_hash, current_released = known
+            cable_id, current_hash, current_released, current_created = known
             rows.flush(db)  # what follows reads and rewrites rows of this batch
             if current_hash == p.content_hash or db.execute(
                 "SELECT 1 FROM versions WHERE cable_id = ? AND content_hash = ?",
@@ -302,8 +302,10 @@ class SQLiteArchive(ArchiveBase):
                 counts["duplicates"] += 1
                 continue
             counts["updated"] += 1
-            if p.released and current_released and p.released < current_released:
-                # an older release read after a newer one: keep it as a version only
+            if current_key(p.released, p.cable.created, p.content_hash) < current_key(
+                    current_released, current_created, current_hash):
+                # a text that ranks below the current one (an older release read after a newer
+                # one, say): a version only, whatever order the texts came in
                 assert p.cable is not None
                 db.execute(
                     "INSERT INTO versions(cable_id, reference_id, content_hash, released,"
@@ -312,7 +314,7 @@ class SQLiteArchive(ArchiveBase):
                 )
                 continue
             self._replace(cable_id, p, indexed=cable_id <= upto)
-            current[p.reference_id] = (cable_id, p.content_hash, p.released)
+            current[p.reference_id] = (cable_id, p.content_hash, p.released, p.cable.created)
         rows.flush(db)
         db.executemany(
             "INSERT OR IGNORE INTO sources(content_hash, reference_id, quarantined, format, file,"

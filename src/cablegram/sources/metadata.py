@@ -109,9 +109,16 @@ def complete(cable: Cable, source: dict[str, Any] | None) -> Cable:
     def took(field: str, value: object, why: str = "the text gives none") -> None:
         notes.append(Defect(_CODE, f"{field} {value} from the source's metadata ({why})"))
 
-    if not cable.reference_id and (rid := metadata_reference_id(meta)):
+    rid = metadata_reference_id(meta)
+    if not cable.reference_id and rid:
         changes["reference_id"] = rid
         took("reference_id", rid)
+    elif (rid and cable.reference_id and rid != cable.reference_id and rid[2:] == cable.reference_id[2:]
+          and _date_inferred(cable)):
+        # the text names its post and serial but no year: the year in its id was inferred (from
+        # serial ranges, say), and a wrong guess would file it as a version of another cable
+        changes["reference_id"] = rid
+        took("reference_id", rid, f"the text gives no year; {cable.reference_id} was inferred")
     when = metadata_created(meta)
     if when is not None:
         stamp = when.strftime("%Y-%m-%dT%H:%M:00Z")

@@ -1,6 +1,7 @@
 """Leak tests for what REF lines prove: a REF item withheld from a reader (marked above them) and
-the REF line of a cable they may not read cite nothing for them: not in a cable's references, its
-thread, its graph or `cablegram refs` (JSON, GraphML), on both backends."""
+the REF line of a cable they may not read cite nothing for them. Not in coverage's serials, counts,
+estimates and gap links (`cablegram coverage --as`, `/api/coverage`, `/coverage`), nor in a cable's
+references, its thread, its graph or `cablegram refs` (JSON, GraphML), on both backends."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from cablegram.archive import ingest, open_archive
 from cablegram.cli import main
+from cablegram.coverage import estimate
 from cablegram.desk import add_post, add_user, create_token, open_desk
 from cablegram.sources import RawRecord
 from cablegram.web.app import create_app
@@ -76,6 +78,38 @@ def _client(location: str, user: str) -> tuple[TestClient, dict[str, str]]:
 def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     assert main(argv) == 0, capsys.readouterr().err
     return capsys.readouterr().out
+
+
+def _expected(held: set[int], cited: set[int]) -> dict[str, object]:
+    return estimate("MOSCOW", 2008, held, cited).to_dict()
+
+
+def test_coverage_counts_no_serial_a_reader_may_not_see(archive: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """For `conf` the evidence is the two cables they read and the one REF item they see: the
+    withheld items and the SECRET cable's REF line add no serial, count, gap or link."""
+    low = _expected({100, 120}, {50})
+    high = _expected({100, 120, 141}, {50, 133, 120, 137})
+    assert low != high  # the hidden evidence would show
+    for user, want in (("conf", low), ("top", high)):
+        out = json.loads(_cli(["coverage", "--json", "--archive", archive, "--as", user], capsys))
+        assert out["rows"] == [want], user
+        client, headers = _client(archive, user)
+        api = client.get("/api/coverage", headers=headers)
+        assert api.status_code == 200 and api.json()["rows"] == [want], user
+        page = client.get("/coverage", headers=headers)
+        assert page.status_code == 200
+        gaps = page.text[page.text.index('id="coverage-gaps"'):]
+        ends = set(re.findall(r'class="gap-end">(\w+)<', gaps))
+        seen = {f"08MOSCOW{s}" for s in ((50, 100, 120) if user == "conf" else (50, 100, 120, 133, 137, 141))}
+        assert ends and ends <= seen, (user, ends)
+        low_high = want["interval"]
+        assert f'{want["estimate"]:.0f} ({low_high[0]}–{low_high[1]})' in gaps, user  # type: ignore[index]
+        if user == "conf":
+            for body in (json.dumps(out), api.text, gaps):
+                assert not HIDDEN.search(body), HIDDEN.search(body)
+    desk = open_desk(archive)
+    assert not [e for e in desk.audit_log() if e["action"] == "read"], "coverage shows no cable's text"
+    desk.close()
 
 
 def test_references_threads_and_graphs_show_no_withheld_ref_item(

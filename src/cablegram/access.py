@@ -41,6 +41,7 @@ from cablegram.model import Cable, Paragraph, Reference
 
 __all__ = [
     "WITHHELD",
+    "WITHHELD_TEXT",
     "Marking",
     "access_filter",
     "allowed",
@@ -64,7 +65,9 @@ __all__ = [
 WITHHELD = "[withheld: portion marked {marking} is above your clearance or outside your caveats]"
 _WITHHELD_PREFIX = WITHHELD.split("(", 1)[0]
 _WITHHELD_SUBJECT = "[subject withheld]"
-_WITHHELD_TEXT = "[withheld]"
+#: What a withheld REF item, note or line says in place of its text.
+WITHHELD_TEXT = "[withheld]"
+_WITHHELD_TEXT = WITHHELD_TEXT
 _SPLIT = re.compile(r"[\s/,.-]+")
 # A portion mark anywhere in a text: a level abbreviation in parentheses, alone or followed by
 # caveats after `/`, `//`, `-` or a space (`(S/NF)`, `(S//FGI//NF)`, `(C NF)`, `(s/nf)`).

@@ -153,7 +153,7 @@ def _paths(cables: list[Cable], hidden_tokens: set[str]) -> list[tuple[str, str]
         f"/api/search?q={COMMON}&limit=100&facet=origin&facet=year&facet=month&facet=classification&facet=tag"
         "&facet=caveat", "/api/search?q=&limit=100&sort=date", f"/api/facets?q={COMMON}", "/api/facets",
         "/api/stats", "/", f"/search?q={COMMON}", "/search", "/browse", "/browse/origins", "/browse/tags",
-        "/browse/months", "/api/desk/inbox", "/api/desk/me")]
+        "/browse/months", "/api/desk/inbox", "/api/desk/me", "/api/coverage", "/coverage")]
     out += [(f"/api/suggest?q={p}", p) for p in ("0", "1", "E", "C", "P", "T")]
     for tok in sorted(hidden_tokens)[:12]:
         out += [(f"/api/search?q={tok}", tok), (f"/search?q={tok}", tok)]

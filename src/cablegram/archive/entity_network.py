@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import IO, Any
 
-from cablegram.archive.entities_store import KIND_OF_FIELD, matching_ids, visible_sql
-from cablegram.archive.entity_pages import EntityRef, _base, names_seen, reader_access
+from cablegram.archive.entities_store import KIND_OF_FIELD, matching_ids, spellings, visible_sql
+from cablegram.archive.entity_pages import EntityRef, _base, reader_access
 
 __all__ = ["FORMATS", "Network", "co_mentions", "render", "write"]
 
@@ -68,7 +68,7 @@ def co_mentions(archive: Any, query: str, *, most: int = MOST, cables: int = 10_
     names: dict[str, dict[str, str]] = {}
     for kind in KIND_OF_FIELD:
         keys = [k for (kd, k), _ in kept if kd == kind]
-        names[kind] = names_seen(archive, kind, keys, access) if keys else {}
+        names[kind] = spellings(archive, kind, keys, access) if keys else {}
     nodes = tuple(EntityRef(kd, k, names[kd].get(k, k), n) for (kd, k), n in kept)
     weights: Counter[tuple[str, str]] = Counter()
     for found in per_cable.values():

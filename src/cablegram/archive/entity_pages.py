@@ -20,8 +20,7 @@ from cablegram.archive.base import AccessFilter
 from cablegram.archive.entities_store import KIND_OF_FIELD, entity_key, spellings, visible_sql
 
 __all__ = [
-    "KINDS", "CableMention", "EntityPage", "EntityRef", "available", "cable_entities", "entity_page", "names_seen",
-    "reader_access",
+    "KINDS", "CableMention", "EntityPage", "EntityRef", "available", "cable_entities", "entity_page", "reader_access",
     "resolve", "slug",
 ]
 
@@ -118,11 +117,6 @@ def available(archive: Any) -> bool:
     return bool(base.fetch("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entity_mentions'"))
 
 
-def names_seen(archive: Any, kind: str, keys: list[str], access: AccessFilter | None) -> dict[str, str]:
-    """The spelling of each key the reader may see (`entities_store.spellings`)."""
-    return spellings(archive, kind, keys, access)
-
-
 def _rows(archive: Any, kind: str, key: str, access: AccessFilter | None) -> list[tuple[Any, ...]]:
     """(reference_id, created, origin, classification, day, paragraph) of each visible mention."""
     base = _base(archive)
@@ -161,7 +155,7 @@ def _co_mentioned(archive: Any, kind: str, key: str, access: AccessFilter | None
     names: dict[str, dict[str, str]] = {}
     for k in KIND_OF_FIELD:
         keys = [str(r[1]) for r in rows if r[0] == k]
-        names[k] = names_seen(archive, k, keys, access) if keys else {}
+        names[k] = spellings(archive, k, keys, access) if keys else {}
     return tuple(EntityRef(str(k), str(v), names[str(k)].get(str(v), str(v)), int(n)) for k, v, n in rows)
 
 
@@ -202,7 +196,7 @@ def entity_page(archive: Any, kind: str, name: str, *, access: AccessFilter | No
     subjects = _listed(archive, shown, access)
     cables = tuple(CableMention(ref, by_ref[ref][0], by_ref[ref][1], by_ref[ref][2], subjects.get(ref),
                                 tuple(dict.fromkeys(by_ref[ref][3]))) for ref in shown if ref in subjects)
-    display = names_seen(archive, kind, [key], access).get(key, key)
+    display = spellings(archive, kind, [key], access).get(key, key)
     return EntityPage(kind, key, display, len(by_ref), tuple(sorted(months.items())),
                       tuple(sorted(posts.items(), key=lambda kv: (-kv[1], kv[0]))),
                       _co_mentioned(archive, kind, key, access), cables, offset, limit)
@@ -221,6 +215,6 @@ def cable_entities(archive: Any, reference_id: str, access: AccessFilter | None 
     out: dict[str, list[EntityRef]] = {}
     for kind in KIND_OF_FIELD:
         keys = [str(r[1]) for r in rows if r[0] == kind]
-        names = names_seen(archive, kind, keys, access) if keys else {}
+        names = spellings(archive, kind, keys, access) if keys else {}
         out[kind] = [EntityRef(kind, str(k), names.get(str(k), str(k)), int(n)) for kd, k, n in rows if kd == kind]
     return out

@@ -21,15 +21,19 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-__all__ = ["ReaderIndex", "WordIndex", "reader_index"]
+__all__ = ["ReaderIndex", "WordIndex", "kept_index", "reader_index"]
 
 #: Index entries kept per reader and archive state (the lists of words within the budget).
 _KEEP_ENTRIES = 4_000_000
+#: Readers whose index one archive object keeps (the most recently made).
+_KEEP_READERS = 32
 _LOCK = threading.Lock()
-_CACHE: weakref.WeakKeyDictionary[Any, dict[str, ReaderIndex]] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+Index = TypeVar("Index")
 
 
 def _quoted(term: str) -> str:
@@ -136,14 +140,26 @@ def reader_index(archive: Any) -> WordIndex | None:
         fts, rows, _refs = tables(source)
         name, state = source.key.rsplit("_", 1)[0], (source.key, source.generation)
     sql = inner.access_sql(access)
+
+    def made() -> ReaderIndex:
+        (total,) = db.execute(f"SELECT count(*) FROM cable_facets f WHERE {sql}").fetchone()
+        return ReaderIndex(db, state, sql, fts, rows, int(total))
+
+    return kept_index(inner, name, state, made)
+
+
+def kept_index(inner: Any, name: str, state: object, make: Callable[[], Index]) -> Index:
+    """The index of reader `name` kept for the archive object `inner` while its `state` is the
+    archive's `state`; else `make()`'s, kept in its place (both backends; per archive object, the
+    `_KEEP_READERS` most recently made)."""
+    with _LOCK:
+        got = _CACHE.setdefault(inner, {}).get(name)
+        if got is not None and got.state == state:
+            return got  # type: ignore[no-any-return]
+    index = make()
     with _LOCK:
         per = _CACHE.setdefault(inner, {})
-        got = per.get(name)
-        if got is not None and got.state == state:
-            return got
-        (total,) = db.execute(f"SELECT count(*) FROM cable_facets f WHERE {sql}").fetchone()
-        made = ReaderIndex(db, state, sql, fts, rows, int(total))
-        per[name] = made
-        if len(per) > 32:
+        per[name] = index
+        if len(per) > _KEEP_READERS:
             per.pop(next(iter(per)))
-        return made
+    return index

@@ -14,19 +14,16 @@ archive state) for the scoring.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 from cablegram.archive.query import compile_for
+from cablegram.archive.similar_view import kept_index
 
 __all__ = ["PgReaderIndex", "pg_reader_index"]
 
 #: Index entries kept per reader and archive state (the lists of words within the budget).
 _KEEP_ENTRIES = 4_000_000
-_LOCK = threading.Lock()
-_CACHE: weakref.WeakKeyDictionary[Any, dict[str, PgReaderIndex]] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -105,15 +102,9 @@ def pg_reader_index(archive: Any) -> PgReaderIndex:
         # with no cable partly withheld, the reader's words match in `cables` alone
         source = postgres_reader.match_source(reader) if reader.ids else None
     sql = inner.access_sql(access)
-    with _LOCK:
-        per = _CACHE.setdefault(inner, {})
-        got = per.get(name)
-        if got is not None and got.state == state:
-            return got
-    (total,) = inner._all(f"SELECT count(*) FROM cable_facets f WHERE {sql}")[0]
-    made = PgReaderIndex(inner, state, sql, source, int(total))
-    with _LOCK:
-        per[name] = made
-        if len(per) > 32:
-            per.pop(next(iter(per)))
-    return made
+
+    def made() -> PgReaderIndex:
+        (total,) = inner._all(f"SELECT count(*) FROM cable_facets f WHERE {sql}")[0]
+        return PgReaderIndex(inner, state, sql, source, int(total))
+
+    return kept_index(inner, name, state, made)

@@ -5,7 +5,8 @@ totals, facets, graph, exports). This wrapper adds what SQL cannot: portions of 
 above the reader are withheld (`cablegram.access.redact`) in records, raw text (re-rendered from
 the redacted record, never the stored original), versions, snippets and subjects of hits; search,
 its totals, facets and exports match a partly withheld cable only on its redacted text
-(the backend's reader match source, `cablegram.archive.reader`); type-ahead
+(the backend's reader match source, `cablegram.archive.reader`); references and threads go
+only through the REF items the reader sees (a withheld one cites nothing for them); type-ahead
 only offers what the reader can find; statistics count only readable cables. The reader bound at
 construction overrides any `access` a caller passes, so a view that forgets it still cannot leak.
 """
@@ -13,12 +14,20 @@ construction overrides any `access` a caller passes, so a view that forgets it s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from cablegram.access import access_filter, can_read, is_withheld, needs_redaction, redact, shown_text
-from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, Archive, Hit, SearchResult, Sort
+from cablegram.access import (
+    WITHHELD_TEXT,
+    access_filter,
+    can_read,
+    is_withheld,
+    needs_redaction,
+    redact,
+    shown_text,
+)
+from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, Archive, Hit, RefLink, SearchResult, Sort
 from cablegram.model import Cable
 from cablegram.telegram.parse import parse
 
@@ -33,6 +42,30 @@ __all__ = ["ControlledArchive", "redacted_snippet"]
 _WORD = re.compile(r"[A-Za-z0-9]{3,}")
 _FILTER = re.compile(r'\b\w+:("[^"]*"|\S+)')
 _OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+
+
+def _walk(root: str, edges: Sequence[RefLink], walked: set[str], depth: int) -> dict[str, int]:
+    """The distance from `root` of each node within `depth` steps along `edges` (either way),
+    walking on only from the root and from `walked` nodes (archived: a cited id outside the
+    archive is an end)."""
+    near: dict[str, set[str]] = {}
+    for e in edges:
+        if e.to_id:
+            near.setdefault(e.from_id, set()).add(e.to_id)
+            near.setdefault(e.to_id, set()).add(e.from_id)
+    distance = {root: 0}
+    frontier = [root]
+    for step in range(1, depth + 1):
+        nxt = []
+        for n in frontier:
+            if n != root and n not in walked:
+                continue
+            for m in sorted(near.get(n, ())):
+                if m not in distance:
+                    distance[m] = step
+                    nxt.append(m)
+        frontier = nxt
+    return distance
 
 
 def redacted_snippet(cable: Cable, query: str, width: int = 200) -> str:
@@ -193,11 +226,25 @@ class ControlledArchive:
             out[kind, value] = q is not None and self.inner.search(q, limit=0, access=self.access).total > 0
         return out
 
+    def _cites_shown(self, from_ids: Iterable[str]) -> dict[str, list[tuple[str | None, str, str | None]]]:
+        """For each citing cable, its REF items as the reader sees them: (cited id, text, label).
+
+        A REF item withheld from the reader (marked above them) cites nothing for them, as `ref:`
+        finds nothing through it; a cable they may not read cites nothing at all."""
+        out: dict[str, list[tuple[str | None, str, str | None]]] = {}
+        for rid in set(from_ids):
+            shown = self._shown(self.inner.get(rid, access=self.access))
+            out[rid] = [(r.reference_id, r.text, r.label) for r in shown.references] if shown else []
+        return out
+
     def references(self, reference_id: str, *, access: AccessFilter | None = None) -> References:
-        """What a readable cable cites and which readable cables cite it (subjects redacted)."""
+        """What a readable cable cites and which readable cables cite it (subjects redacted), as
+        the reader sees the citing cables: a REF item withheld from them is a withheld link that
+        names no cable, and cites nothing they are shown."""
         refs = self.inner.references(reference_id, access=self._acc(access))
         if self.access is None:
             return refs
+        shown = self._cites_shown([x.from_id for x in refs.cites] + [x.from_id for x in refs.cited_by])
 
         def fix(link: Any) -> Any:
             if link.subject is None:
@@ -205,20 +252,36 @@ class ControlledArchive:
             other = self.get(link.to_id if link.from_id == refs.reference_id else link.from_id)
             return replace(link, subject=other.subject if other else None)
 
-        return replace(refs, cites=[fix(x) for x in refs.cites], cited_by=[fix(x) for x in refs.cited_by])
+        def visible(link: RefLink) -> bool:
+            return any(to == link.to_id and text == link.text for to, text, _ in shown[link.from_id])
+
+        cites = [fix(x) if visible(x) else RefLink(x.from_id, None, WITHHELD_TEXT, x.label, False)
+                 for x in refs.cites]
+        return replace(refs, cites=cites, cited_by=[fix(x) for x in refs.cited_by if visible(x)])
 
     def thread(self, reference_id: str, depth: int = 2, *, access: AccessFilter | None = None) -> Thread:
-        """The reference graph over readable cables, subjects redacted."""
+        """The reference graph over readable cables, subjects redacted, walked only through the
+        REF items the reader sees (a node reached only through a withheld one is not there)."""
         t = self.inner.thread(reference_id, depth, access=self._acc(access))
         if self.access is None:
             return t
+        shown = self._cites_shown(e.from_id for e in t.edges)
+        edges = []
+        for e in t.edges:  # one edge per (from, to): the first item citing it that the reader sees
+            item = next(((text, label) for to, text, label in shown[e.from_id] if to == e.to_id), None)
+            if item is not None:
+                edges.append(replace(e, text=item[0], label=item[1]))
+        distance = _walk(t.root, edges, {k for k, m in t.nodes.items() if m.get("in_archive")}, depth)
         nodes = {}
         for k, meta in t.nodes.items():
+            if k not in distance:
+                continue
+            meta = {**meta, "distance": distance[k]}
             if meta.get("in_archive") and meta.get("subject") is not None:
-                shown = self.get(k)
-                meta = {**meta, "subject": shown.subject if shown else None}
+                got = self.get(k)
+                meta["subject"] = got.subject if got else None
             nodes[k] = meta
-        return replace(t, nodes=nodes)
+        return replace(t, nodes=nodes, edges=[e for e in edges if e.from_id in nodes and e.to_id in nodes])
 
     def stats(self, *, access: AccessFilter | None = None) -> dict[str, Any]:
         """Counts over readable cables only (the backend counts references, versions and sources

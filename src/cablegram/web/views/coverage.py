@@ -2,7 +2,8 @@
 holds (`cablegram.coverage`), as a page (a chart of share by year, a table of posts sortable by
 estimated size and share, each gap linked to the cables around it) and as `/api/coverage`.
 
-Computed from the cables the reader may see, and cached per reader until the archive changes."""
+Computed from the cables the reader may see as they see them (a REF item withheld from them cites
+nothing), and cached per reader until the archive changes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
 
 from cablegram.archive import AccessFilter, Archive
+from cablegram.archive.entity_pages import reader_access
 from cablegram.coverage import PostYear, Total, estimate, evidence, totals
 from cablegram.web.core import ArchiveDep, NavLink, Reader, cached, page
 from cablegram.web.filters import url
@@ -23,8 +25,18 @@ nav = [NavLink("/coverage", "Coverage", 45)]
 Sort = Literal["estimate", "share", "held", "post"]
 
 
+def _as_reader(a: Archive, reader: AccessFilter | None) -> Any:
+    """The archive as the reader sees it, without audit rows (coverage shows serials and counts,
+    no cable's text): a controlled archive's own reader wins; an open one read with a reader's
+    filter (a custom `Settings.access_for`) is read through it too, withheld REF items and all."""
+    from cablegram.desk.controlled import ControlledArchive
+
+    access = reader_access(a, reader)
+    return a if access is None else ControlledArchive(getattr(a, "inner", a), access)
+
+
 def _compute(a: Archive, reader: AccessFilter | None) -> dict[str, Any]:
-    held, cited = evidence(a.iter_records(access=reader))
+    held, cited = evidence(_as_reader(a, reader).iter_records())
     rows = sorted((estimate(p, y, s, cited.get((p, y), set())) for (p, y), s in held.items()),
                   key=lambda r: (-r.estimate, r.post, r.year))
     return {"rows": rows, "held": {k: frozenset(v) for k, v in held.items()}}

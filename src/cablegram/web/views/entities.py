@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from cablegram import directory
 from cablegram.archive import AccessFilter, Archive, entities_store
 from cablegram.archive.entity_network import co_mentions, render
-from cablegram.archive.entity_pages import KINDS, available, entity_page, names_seen, reader_access
+from cablegram.archive.entity_pages import KINDS, available, entity_page, reader_access
 from cablegram.archive.place_coordinates import place_point
 from cablegram.web.charts import fill_months, timeline, world_map
 from cablegram.web.core import ArchiveDep, Reader, WebError, page
@@ -122,7 +122,7 @@ def search_panels(a: Archive, reader: AccessFilter | None, q: str, f: list[str],
     places = []
     for kind in KINDS:
         items = counts.get(kind, [])[:15] if kind != "place" else counts.get(kind, [])
-        names = names_seen(a, kind, [c.value for c in items], access)
+        names = entities_store.spellings(a, kind, [c.value for c in items], access)
         rows = []
         for c in items:
             flt = facet_filter(kind, c.value)

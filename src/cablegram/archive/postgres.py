@@ -76,10 +76,12 @@ _GIN_BUILD_MEMORY = "8MB"
 #: The full-text index's pending list (`gin_pending_list_limit`, default 4 MB): the new keys
 #: each write adds wait there until it is full, then move into the index. Its pages stay in the
 #: index file once emptied (reused by the next list, never given back), so a load leaves the
-#: index larger by about the list's size: dev corpus, one ingest, `cables_tsv` 18.2 MB with
-#: 4 MB, 13.3 MB with 1 MB (14.8 MB built at once by `REINDEX`), 13.8 MB with 256 kB, 77 MB
-#: with 64 MB. Searches read the whole list too, so a short one costs them less.
-_GIN_PENDING = "1MB"
+#: index larger by about the list's size; a shorter list moves keys more often, for more of the
+#: server's CPU. Dev corpus, one ingest, two alternating rounds (`cables_tsv`; the server's CPU
+#: seconds): 4 MB 18.2 and 18.2 MB, 6.0 and 5.7 s; 2 MB 15.2 and 14.0 MB, 6.1 and 5.8 s; 1 MB
+#: 14.7 and 14.7 MB, 6.9 and 6.6 s (built at once by `REINDEX`: 14.8 MB; 64 MB: 77 MB). Searches
+#: read the whole list too, so a short one costs them less.
+_GIN_PENDING = "2MB"
 
 
 def is_postgres_url(location: str) -> bool:

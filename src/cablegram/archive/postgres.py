@@ -315,7 +315,9 @@ class PostgresArchive(ArchiveBase):
         if writer.recompressed:
             # the rows stored before the dictionary were rewritten: their old versions (and the
             # old bodies in TOAST) are dead; marked free now, the next batches' rows fill them
-            # (left to autovacuum, a load often ran past them: dev corpus, ~3.7 MB of 125 MB)
+            # (left to autovacuum, a load often ran past them: dev corpus, ~3.7 MB of 125 MB);
+            # only rows no open transaction of the database can still see are freed, so on a
+            # busy shared server some loads still leave them (the figures vary by ~5 MB)
             with self.pool.connection() as conn:
                 conn.execute("VACUUM cables, versions")
         return counts

@@ -151,3 +151,26 @@ def test_a_version_1_postgres_archive_migrates_with_identical_records_and_versio
             assert after == before and sum(len(v[2]) for v in after.values()) == 67 + 68
             assert [h.reference_id for h in a.search("rome", limit=50).hits] == hits
             assert all(h.snippet for h in a.search("rome", limit=5).hits)
+
+
+@pytest.mark.postgres
+def test_a_postgres_load_that_trains_its_dictionary_frees_the_rows_it_recompressed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    need_parser()
+    import psycopg
+
+    from cablegram.archive.ingest import ingest
+    from cablegram.sources import read_paths
+    from pg_support import fresh_schema
+
+    monkeypatch.setattr(compress, "TRAIN_AT", 50)  # the versions corpus holds 67 cables
+    with fresh_schema("compress") as url:
+        with open_archive(url) as archive:  # batches of 20: the third trains the dictionary
+            ingest(archive, read_paths([str(VERSIONS)]), workers=0, batch=20)
+        with psycopg.connect(url) as conn:
+            # the rows stored before the dictionary were rewritten with it, and their old
+            # versions vacuumed at once (free for the next rows), not left to autovacuum
+            assert conn.execute("SELECT count(*), min(dict_id) FROM cables").fetchone() == (67, 1)
+            assert conn.execute(
+                "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables"
+                " WHERE schemaname = current_schema() AND relname = 'cables'").fetchone() == (True,)

@@ -73,6 +73,15 @@ _BUILD_MEMORY = "256MB"
 #: adding each key a few times (dev corpus, 1.7 M distinct keys: 25 s of server CPU with 8 MB,
 #: 31 s with 32 MB, 41 s with 256 MB).
 _GIN_BUILD_MEMORY = "8MB"
+#: The full-text index's pending list (`gin_pending_list_limit`, default 4 MB): the new keys
+#: each write adds wait there until it is full, then move into the index. Its pages stay in the
+#: index file once emptied (reused by the next list, never given back), so a load leaves the
+#: index larger by about the list's size; a shorter list moves keys more often, for more of the
+#: server's CPU. Dev corpus, one ingest, two alternating rounds (`cables_tsv`; the server's CPU
+#: seconds): 4 MB 18.2 and 18.2 MB, 6.0 and 5.7 s; 2 MB 15.2 and 14.0 MB, 6.1 and 5.8 s; 1 MB
+#: 14.7 and 14.7 MB, 6.9 and 6.6 s (built at once by `REINDEX`: 14.8 MB; 64 MB: 77 MB). Searches
+#: read the whole list too, so a short one costs them less.
+_GIN_PENDING = "2MB"
 
 
 def is_postgres_url(location: str) -> bool:
@@ -93,8 +102,9 @@ def _configure(conn: psycopg.Connection) -> None:
     plan look costly enough to compile: ~0.5 s of JIT for a 10 ms query); LZ4 for the TOAST
     compression of what it writes (texts, records, tsvectors), several times faster than the
     default pglz to write and to read back (a phrase search re-reads each candidate's tsvector),
-    where the server has it."""
+    where the server has it; a GIN pending list of `_GIN_PENDING`."""
     conn.execute("SET jit = off")
+    conn.execute(f"SET gin_pending_list_limit = '{_GIN_PENDING}'")
     with contextlib.suppress(psycopg.Error):
         conn.execute("SET default_toast_compression = 'lz4'")
 
@@ -299,8 +309,17 @@ class PostgresArchive(ArchiveBase):
                   for p in items if p.reason is None and p.cable} if self.codec.current else {}
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("LOCK TABLE cables IN EXCLUSIVE MODE")
-            _Writer(conn, self.codec, bodies).write(items, counts)
+            writer = _Writer(conn, self.codec, bodies)
+            writer.write(items, counts)
             conn.execute("UPDATE archive_state SET generation = generation + 1")
+        if writer.recompressed:
+            # the rows stored before the dictionary were rewritten: their old versions (and the
+            # old bodies in TOAST) are dead; marked free now, the next batches' rows fill them
+            # (left to autovacuum, a load often ran past them: dev corpus, ~3.7 MB of 125 MB);
+            # only rows no open transaction of the database can still see are freed, so on a
+            # busy shared server some loads still leave them (the figures vary by ~5 MB)
+            with self.pool.connection() as conn:
+                conn.execute("VACUUM cables, versions")
         return counts
 
     # --- reading ------------------------------------------------------------------------------
@@ -381,6 +400,8 @@ class _Writer:
         self.by_label = {kind: {row[0]: i for i, row in self.dims[kind].items()}
                          for kind in ("origin", "class")}
         self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _COPY}
+        #: Whether this batch trained the dictionary and so rewrote the rows stored before it.
+        self.recompressed = False
 
     def write(self, items: Sequence[Prepared], counts: Counter[str]) -> None:
         conn = self.conn
@@ -519,6 +540,7 @@ class _Writer:
                 cur.executemany(f"UPDATE {table} SET dict_id = %s, body = %s WHERE id = %s",
                                 [(*self.codec.compress(self.codec.decompress(d, bytes(b))), i)
                                  for i, d, b in rows])
+            self.recompressed = self.recompressed or bool(rows)
 
     def flush(self) -> None:
         with self.conn.cursor() as cur:

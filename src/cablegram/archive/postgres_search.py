@@ -44,7 +44,10 @@ if TYPE_CHECKING:
     from cablegram.archive.postgres import PostgresArchive
     from cablegram.archive.reader import ReaderSource
 
-__all__ = ["RANK_ALL", "Session", "counts", "hits", "page", "session"]
+__all__ = ["GENERATION_SQL", "RANK_ALL", "Session", "counts", "hits", "page", "session"]
+
+#: The archive's generation (see `PostgresArchive.generation`).
+GENERATION_SQL = "SELECT generation FROM archive_state"
 
 #: `ts_rank` weights for D, C, B, A: text 1, tags 4, subject 10 (FTS5's BM25 weights).
 _WEIGHTS = "'{0.1, 0.1, 0.4, 1.0}'"
@@ -64,7 +67,10 @@ REUSE_IDS = 5000
 
 class Session:
     """One connection, in one transaction, for the statements of a search; each statement runs
-    with the time the budget has left as its `statement_timeout`."""
+    with the time the budget has left as its `statement_timeout`. The connection is in pipeline
+    mode for the whole search: `BEGIN` goes with the first statement, each statement with its
+    settings, `COMMIT` with the end of the pipeline, one round trip each (a search is 5: the
+    generation, the counts, the page, the hits, the commit; 6 with `ts_headline`)."""
 
     def __init__(self, conn: psycopg.Connection, seconds: float | None) -> None:
         self.conn = conn
@@ -84,12 +90,17 @@ class Session:
             if left <= 0:
                 raise QueryTimeout(self.seconds)
             ms = max(1, int(left * 1000))
-        with self.conn.pipeline():  # the settings and the statement in one round trip
-            self.conn.execute("SELECT set_config('statement_timeout', %s, true),"
-                              " set_config('enable_seqscan', %s, true)",
-                              (str(ms), "off" if text else "on"))
-            cur = self.conn.execute(sql, params)  # type: ignore[arg-type]
-        return cur.fetchall()
+        # the connection is in pipeline mode: the settings and the statement go together, and
+        # fetching the rows is the one round trip
+        self.conn.execute("SELECT set_config('statement_timeout', %s, true),"
+                          " set_config('enable_seqscan', %s, true)",
+                          (str(ms), "off" if text else "on"))
+        return self.conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+    def generation(self) -> int:
+        """The archive's generation, read in this transaction (with its `BEGIN`)."""
+        row = self.conn.execute(GENERATION_SQL).fetchone()
+        return int(row[0]) if row else 0
 
 
 @contextmanager
@@ -97,8 +108,14 @@ def session(archive: PostgresArchive, what: str) -> Iterator[Session]:
     """A `Session` on a pooled connection; a statement stopped by the budget is `QueryTimeout`."""
     with archive.pool.connection() as conn:
         try:
-            with conn.transaction():
-                yield Session(conn, archive.query_timeout)
+            try:
+                with conn.pipeline():
+                    # BEGIN and COMMIT by hand: `conn.transaction()` waits for each of them
+                    conn.execute("BEGIN")
+                    yield Session(conn, archive.query_timeout)
+                    conn.execute("COMMIT")
+            finally:
+                conn.rollback()  # after an error (nothing to do after the COMMIT)
         except psycopg.errors.QueryCanceled:
             raise QueryTimeout(archive.query_timeout or 0) from None
         except psycopg.errors.DataError as exc:  # a safety net: the compiler should prevent it

@@ -127,7 +127,7 @@ class PostgresArchive(ArchiveBase):
         self._dims_gen: int | None = None
         self._addressees: tuple[int, dims_mod.KnownNames] | None = None
         self._cache: dict[Any, Any] = {}
-        #: The generation and session of the search running on this thread (see `_searching`).
+        #: The session of the search running on this thread (see `_searching`).
         self._pinned = threading.local()
         self._ingest_conn: psycopg.Connection | None = None
         #: Seconds a search may take (None: no limit), as `SQLiteArchive.query_timeout`.
@@ -184,27 +184,28 @@ class PostgresArchive(ArchiveBase):
 
     def generation(self) -> int:
         """Moves on every committed write, from any process: a cache key. Inside `search` (on
-        its thread), the generation the search read with its first statement: the caches it
+        its thread), the generation the search reads with its first statement: the caches it
         consults (dimensions, facet combinations, addressee names) then cost no round trip."""
-        pinned = getattr(self._pinned, "generation", None)
-        if pinned is not None:
-            return int(pinned)
+        session = getattr(self._pinned, "session", None)
+        if session is not None:
+            return int(session.generation())
         row = self._one(pg_search.GENERATION_SQL)
         return int(row[0]) if row else 0
 
     @contextlib.contextmanager
-    def _searching(self, s: pg_search.Session) -> Iterator[int]:
-        """For the block, on this thread: `generation()` is the one `s` reads now, and every
-        read (`fetch`, the compiler's look-ups) runs on `s`'s connection, in its transaction:
-        a search never holds two pooled connections, which with every connection busy would
-        wait for one another (a pool of 8 and 8 searches at once: each held one and waited 30 s
-        for a second, then failed)."""
-        outer = getattr(self._pinned, "generation", None), getattr(self._pinned, "session", None)
-        self._pinned.generation, self._pinned.session = s.generation(), s
+    def _searching(self, s: pg_search.Session) -> Iterator[None]:
+        """For the block, on this thread: `generation()` is the one `s` reads with its first
+        statement, and every read (`fetch`, the compiler's look-ups) runs on `s`'s connection, in
+        its transaction: a search never holds two pooled connections, which with every
+        connection busy would wait for one another (a pool of 8 and 8 searches at once: each
+        held one and waited 30 s for a second, then failed)."""
+        outer = getattr(self._pinned, "session", None)
+        s.ask_generation()
+        self._pinned.session = s
         try:
-            yield self._pinned.generation
+            yield
         finally:
-            self._pinned.generation, self._pinned.session = outer
+            self._pinned.session = outer
 
     def dims(self) -> dict[str, dict[Any, Any]]:
         """Origins, classifications and caveat bits, cached until another write."""
@@ -355,9 +356,9 @@ class PostgresArchive(ArchiveBase):
         """Search with the query language; the same contract as `SQLiteArchive.search` (`reader`:
         see `cablegram.archive.reader`)."""
         check_search(facets, sort, limit, offset)
-        with pg_search.session(self, query) as s, self._searching(s) as gen:
+        with pg_search.session(self, query) as s, self._searching(s):
             plan = compile_for(self, query, filters, access, reader)
-            total, counts = pg_search.counts(self, s, plan, facets, gen, reader)
+            total, counts = pg_search.counts(self, s, plan, facets, reader)
             page = pg_search.page(s, plan, sort, limit, offset, total, reader) \
                 if limit and total > offset else []
             hits = pg_search.hits(self, s, plan, page, (query, filters), reader)

@@ -69,8 +69,9 @@ class Session:
     """One connection, in one transaction, for the statements of a search; each statement runs
     with the time the budget has left as its `statement_timeout`. The connection is in pipeline
     mode for the whole search: `BEGIN` goes with the first statement, each statement with its
-    settings, `COMMIT` with the end of the pipeline, one round trip each (a search is 5: the
-    generation, the counts, the page, the hits, the commit; 6 with `ts_headline`)."""
+    settings, `COMMIT` with the end of the pipeline, one round trip each (a search of words is
+    4: the generation with the counts, the page, the hits, the commit; 5 with `ts_headline`, or
+    with field filters, whose compiling reads the dimensions the generation keys)."""
 
     def __init__(self, conn: psycopg.Connection, seconds: float | None) -> None:
         self.conn = conn
@@ -79,6 +80,8 @@ class Session:
         self.gone = cancelled.get()
         #: The ids `counts` found for a words-only query (`page` reuses them: see `REUSE_IDS`).
         self.ids: list[int] | None = None
+        self._asked: psycopg.Cursor[Any] | None = None
+        self._generation: int | None = None
 
     def all(self, sql: str, params: Sequence[Any] = (), *,
             text: bool = False) -> list[tuple[Any, ...]]:
@@ -98,9 +101,20 @@ class Session:
         return self.conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
     def generation(self) -> int:
-        """The archive's generation, read in this transaction (with its `BEGIN`)."""
-        row = self.conn.execute(GENERATION_SQL).fetchone()
-        return int(row[0]) if row else 0
+        """The archive's generation, read in this transaction: asked with `BEGIN` (see
+        `ask_generation`) and read with the first statement's answer, in its round trip."""
+        if self._generation is None:
+            if self._asked is None:
+                self.ask_generation()
+            assert self._asked is not None
+            row = self._asked.fetchone()
+            self._generation = int(row[0]) if row else 0
+        return self._generation
+
+    def ask_generation(self) -> None:
+        """Send the generation's query now; `generation()` reads its answer when needed."""
+        if self._asked is None:
+            self._asked = self.conn.execute(GENERATION_SQL)
 
 
 @contextmanager
@@ -168,11 +182,11 @@ def _combos(archive: PostgresArchive, s: Session, gen: int,
 
 
 def counts(archive: PostgresArchive, s: Session, plan: PgPlan, facets: Sequence[str],
-           gen: int, reader: ReaderSource | None = None) -> tuple[int, dict[str, list[FacetCount]]]:
+           reader: ReaderSource | None = None) -> tuple[int, dict[str, list[FacetCount]]]:
     """The total number of matches and the requested facet counts."""
     key = None
     if plan.match is None and not plan.where and reader is None:
-        key = ("facets", tuple(facets), gen)
+        key = ("facets", tuple(facets), s.generation())
         if key in archive._cache:
             return archive._cache[key]  # type: ignore[no-any-return]
     wanted = set(facets)
@@ -185,9 +199,9 @@ def counts(archive: PostgresArchive, s: Session, plan: PgPlan, facets: Sequence[
         total = len(ids)
         s.ids = ids if reader is None else None
         if grouped:
-            per_id, combos = _combos(archive, s, gen)
+            per_id, combos = _combos(archive, s, s.generation())
             if ids and max(ids) >= len(per_id):  # cables written since: index them too
-                per_id, combos = _combos(archive, s, gen, fresh=True)
+                per_id, combos = _combos(archive, s, s.generation(), fresh=True)
             counted = Counter(map(per_id.__getitem__, ids))
             total, out = dims_mod.tally(archive.dims(), ((*combos[c], n)
                                                          for c, n in counted.items()), wanted)

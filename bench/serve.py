@@ -20,8 +20,9 @@ With `--archive postgresql://…` (the database bench/ingest.py --archive loaded
 `cablegram_bench_xSCALE`, or a URL with its own search path) it serves that PostgreSQL archive
 beside the SQLite one (`--sqlite`, default the bench's x`--scale` file), each with `cablegram serve
 --workers N` for every N of `--workers` (default 1,4), and prints them side by side (targets:
-PostgreSQL with 4 workers below its p95 with 1; no errors). Datasette runs too unless
-`--no-baseline`.
+PostgreSQL with 4 workers below its p95 with 1; no errors). The servers of one backend run at
+once and the load goes to each in turn, `--slice` seconds at a time, so that a shared machine's
+drifting load falls on every worker count alike. Datasette runs too unless `--no-baseline`.
 
     python bench/serve.py --scale 5 --archive postgresql://user@host/db --duration 20
 """
@@ -38,7 +39,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,6 +130,23 @@ def _report(label: str, lat: list[float], errors: int, n: int, elapsed: float) -
           f"   mean {statistics.fmean(lat) * 1000:7.1f} ms   errors {errors}")
 
 
+def _alternating(servers: dict[int, list[str]],
+                 args: argparse.Namespace) -> dict[int, tuple[list[float], int, int, float]]:
+    """Load each server in turn, `--slice` seconds at a time, until each has had `--duration`:
+    on a shared machine whose load drifts over minutes, the worker counts then see the same load
+    (measured one after the other, the second may meet another job's peak)."""
+    out: dict[int, tuple[list[float], int, int, float]] = {w: ([], 0, 0, 0.0) for w in servers}
+    done = 0.0
+    while done < args.duration:
+        step = min(args.slice, args.duration - done)
+        for workers, urls in servers.items():
+            lat, errors, n, elapsed = run_load(urls, args.clients, step, args.max_requests)
+            had = out[workers]
+            out[workers] = (had[0] + lat, had[1] + errors, had[2] + n, had[3] + elapsed)
+        done += step
+    return out
+
+
 def _workers_supported() -> bool:
     """Whether this cablegram's `serve` has `--workers` (added with issue 12)."""
     out = subprocess.run([sys.executable, "-m", "cablegram", "serve", "--help"],
@@ -152,19 +170,22 @@ def _postgres(args: argparse.Namespace) -> int:
         print("cablegram serve has no --workers here: measuring 1 worker only")
         counts = [1]
     results: dict[tuple[str, int], tuple[list[float], int, int, float]] = {}
-    for workers in counts:
-        for label, location in (("SQLite", str(sqlite)), ("PostgreSQL", url)):
-            port = _free_port()
-            urls = [f"http://127.0.0.1:{port}/api/search?" + urlencode(
-                [("q", q), ("facet", "origin"), ("facet", "classification"), ("limit", 20)])
-                for q in QUERIES]
-            cmd = [sys.executable, "-m", "cablegram", "serve", "--archive", location,
-                   "--port", str(port), *(["--workers", str(workers)] if workers > 1 else [])]
-            with _server(cmd, urls[0]):
-                run_load(urls, args.clients, args.warmup, args.max_requests)
-                results[(label, workers)] = run_load(urls, args.clients, args.duration,
-                                                     args.max_requests)
-    print(f"\n{len(QUERIES)} queries, {args.clients} clients, {args.duration:.0f} s each, x{args.scale}:"
+    for label, location in (("SQLite", str(sqlite)), ("PostgreSQL", url)):
+        servers: dict[int, list[str]] = {}
+        with ExitStack() as running:
+            for workers in counts:  # all up at once: an idle server costs no CPU
+                port = _free_port()
+                servers[workers] = [f"http://127.0.0.1:{port}/api/search?" + urlencode(
+                    [("q", q), ("facet", "origin"), ("facet", "classification"), ("limit", 20)])
+                    for q in QUERIES]
+                cmd = [sys.executable, "-m", "cablegram", "serve", "--archive", location,
+                       "--port", str(port), *(["--workers", str(workers)] if workers > 1 else [])]
+                running.enter_context(_server(cmd, servers[workers][0]))
+                run_load(servers[workers], args.clients, args.warmup, args.max_requests)
+            for workers, r in _alternating(servers, args).items():
+                results[(label, workers)] = r
+    print(f"\n{len(QUERIES)} queries, {args.clients} clients, {args.duration:.0f} s each in slices of"
+          f" {args.slice:.0f} s alternating between the worker counts, x{args.scale}:"
           f" {sqlite} vs PostgreSQL schema of {url.split('?')[0].rsplit('@', 1)[-1]}")
     for (label, workers), r in results.items():
         _report(f"{label}, {workers} worker{'s' if workers > 1 else ''}", *r)
@@ -195,6 +216,9 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     ap.add_argument("--max-requests", type=int, default=1_000_000, help="bound per side")
     ap.add_argument("--warmup", type=float, default=5, help="untimed seconds per side first")
+    ap.add_argument("--slice", type=float, default=5,
+                    help="with a PostgreSQL --archive: seconds each worker count is loaded before"
+                    " the next one's turn (default 5)")
     args = ap.parse_args()
     from _pg import is_pg
 

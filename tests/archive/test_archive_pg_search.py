@@ -114,3 +114,22 @@ def test_a_version_3_archive_loses_its_word_pairs_on_open_and_searches_alike(pg:
     for q in queries:
         after = pg.search(q, facets=["origin", "classification"])
         assert (after.total, after.facets) == (before[q].total, before[q].facets), q
+
+
+def test_a_search_holds_one_pooled_connection(pg: Any) -> None:
+    """A search's look-ups (dimensions, addressee names, release dates, the generation) run on
+    the search's own connection: with every other connection busy, it neither waits for a second
+    one nor fails (before, a pool of N and N searches at once each held one and waited 30 s)."""
+    origin = pg.search("iran", limit=1).hits[0].origin
+    queries = ['to:"SECSTATE WASHDC" iran', f'origin:"{origin}"', "class:secret iran"]
+    wide = [pg.search(q, facets=["origin", "classification"]) for q in queries]
+    one = open_archive(pg.url, readonly=True, pool_size=1)  # its caches cold: each look-up runs
+    try:
+        one.pool.timeout = 3  # a search asking for a second connection would fail after 3 s
+        started = time.monotonic()
+        narrow = [one.search(q, facets=["origin", "classification"]) for q in queries]
+        assert time.monotonic() - started < 3
+    finally:
+        one.close()
+    assert [(r.total, r.facets) for r in narrow] == [(r.total, r.facets) for r in wide]
+    assert all(r.total > 0 for r in narrow)

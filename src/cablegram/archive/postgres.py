@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -136,6 +137,8 @@ class PostgresArchive(ArchiveBase):
         self._dims_gen: int | None = None
         self._addressees: tuple[int, dims_mod.KnownNames] | None = None
         self._cache: dict[Any, Any] = {}
+        #: The session of the search running on this thread (see `_searching`).
+        self._pinned = threading.local()
         self._ingest_conn: psycopg.Connection | None = None
         #: Seconds a search may take (None: no limit), as `SQLiteArchive.query_timeout`.
         self.query_timeout: float | None = DEFAULT_QUERY_TIMEOUT
@@ -143,8 +146,18 @@ class PostgresArchive(ArchiveBase):
         self.codec = compress.Codec(self._dictionaries)
 
     def _dictionaries(self) -> dict[int, bytes]:
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             return postgres_schema.dictionaries(conn)
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection, or inside a search its own (see `_searching`)."""
+        session = getattr(self._pinned, "session", None)
+        if session is not None:
+            yield session.conn
+            return
+        with self.pool.connection() as conn:
+            yield conn
 
     # --- housekeeping -------------------------------------------------------------------------
 
@@ -159,6 +172,9 @@ class PostgresArchive(ArchiveBase):
 
     def _all(self, sql: str, params: Sequence[Any] = (), *,
              text: bool = False) -> list[tuple[Any, ...]]:
+        session = getattr(self._pinned, "session", None)
+        if session is not None:  # inside a search: on its connection (see `_searching`)
+            return session.all(sql, params, text=text)  # type: ignore[no-any-return]
         with self.pool.connection() as conn:
             if not text:
                 return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
@@ -169,19 +185,43 @@ class PostgresArchive(ArchiveBase):
                 return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        session = getattr(self._pinned, "session", None)
+        if session is not None:  # inside a search: on its connection (see `_searching`)
+            rows = session.all(sql, params)
+            return rows[0] if rows else None  # type: ignore[no-any-return]
         with self.pool.connection() as conn:
             return conn.execute(sql, params).fetchone()  # type: ignore[arg-type]
 
     def generation(self) -> int:
-        """Moves on every committed write, from any process: a cache key."""
-        row = self._one("SELECT generation FROM archive_state")
+        """Moves on every committed write, from any process: a cache key. Inside `search` (on
+        its thread), the generation the search reads with its first statement: the caches it
+        consults (dimensions, facet combinations, addressee names) then cost no round trip."""
+        session = getattr(self._pinned, "session", None)
+        if session is not None:
+            return int(session.generation())
+        row = self._one(pg_search.GENERATION_SQL)
         return int(row[0]) if row else 0
+
+    @contextlib.contextmanager
+    def _searching(self, s: pg_search.Session) -> Iterator[None]:
+        """For the block, on this thread: `generation()` is the one `s` reads with its first
+        statement, and every read (`fetch`, the compiler's look-ups) runs on `s`'s connection, in
+        its transaction: a search never holds two pooled connections, which with every
+        connection busy would wait for one another (a pool of 8 and 8 searches at once: each
+        held one and waited 30 s for a second, then failed)."""
+        outer = getattr(self._pinned, "session", None)
+        s.ask_generation()
+        self._pinned.session = s
+        try:
+            yield
+        finally:
+            self._pinned.session = outer
 
     def dims(self) -> dict[str, dict[Any, Any]]:
         """Origins, classifications and caveat bits, cached until another write."""
         gen = self.generation()
         if self._dims is None or gen != self._dims_gen:
-            with self.pool.connection() as conn:
+            with self._connection() as conn:
                 self._dims = self._load_dims(conn)
             self._dims_gen = gen
         return self._dims
@@ -335,10 +375,9 @@ class PostgresArchive(ArchiveBase):
         """Search with the query language; the same contract as `SQLiteArchive.search` (`reader`:
         see `cablegram.archive.reader`)."""
         check_search(facets, sort, limit, offset)
-        plan = compile_for(self, query, filters, access, reader)
-        gen = self.generation()
-        with pg_search.session(self, query) as s:
-            total, counts = pg_search.counts(self, s, plan, facets, gen, reader)
+        with pg_search.session(self, query) as s, self._searching(s):
+            plan = compile_for(self, query, filters, access, reader)
+            total, counts = pg_search.counts(self, s, plan, facets, reader)
             page = pg_search.page(s, plan, sort, limit, offset, total, reader) \
                 if limit and total > offset else []
             hits = pg_search.hits(self, s, plan, page, (query, filters), reader)

@@ -44,7 +44,10 @@ if TYPE_CHECKING:
     from cablegram.archive.postgres import PostgresArchive
     from cablegram.archive.reader import ReaderSource
 
-__all__ = ["RANK_ALL", "Session", "counts", "hits", "page", "session"]
+__all__ = ["GENERATION_SQL", "RANK_ALL", "Session", "counts", "hits", "page", "session"]
+
+#: The archive's generation (see `PostgresArchive.generation`).
+GENERATION_SQL = "SELECT generation FROM archive_state"
 
 #: `ts_rank` weights for D, C, B, A: text 1, tags 4, subject 10 (FTS5's BM25 weights).
 _WEIGHTS = "'{0.1, 0.1, 0.4, 1.0}'"
@@ -64,7 +67,11 @@ REUSE_IDS = 5000
 
 class Session:
     """One connection, in one transaction, for the statements of a search; each statement runs
-    with the time the budget has left as its `statement_timeout`."""
+    with the time the budget has left as its `statement_timeout`. The connection is in pipeline
+    mode for the whole search: `BEGIN` goes with the first statement, each statement with its
+    settings, `COMMIT` with the end of the pipeline, one round trip each (a search of words is
+    4: the generation with the counts, the page, the hits, the commit; 5 with `ts_headline`, or
+    with field filters, whose compiling reads the dimensions the generation keys)."""
 
     def __init__(self, conn: psycopg.Connection, seconds: float | None) -> None:
         self.conn = conn
@@ -73,6 +80,8 @@ class Session:
         self.gone = cancelled.get()
         #: The ids `counts` found for a words-only query (`page` reuses them: see `REUSE_IDS`).
         self.ids: list[int] | None = None
+        self._asked: psycopg.Cursor[Any] | None = None
+        self._generation: int | None = None
 
     def all(self, sql: str, params: Sequence[Any] = (), *,
             text: bool = False) -> list[tuple[Any, ...]]:
@@ -84,12 +93,28 @@ class Session:
             if left <= 0:
                 raise QueryTimeout(self.seconds)
             ms = max(1, int(left * 1000))
-        with self.conn.pipeline():  # the settings and the statement in one round trip
-            self.conn.execute("SELECT set_config('statement_timeout', %s, true),"
-                              " set_config('enable_seqscan', %s, true)",
-                              (str(ms), "off" if text else "on"))
-            cur = self.conn.execute(sql, params)  # type: ignore[arg-type]
-        return cur.fetchall()
+        # the connection is in pipeline mode: the settings and the statement go together, and
+        # fetching the rows is the one round trip
+        self.conn.execute("SELECT set_config('statement_timeout', %s, true),"
+                          " set_config('enable_seqscan', %s, true)",
+                          (str(ms), "off" if text else "on"))
+        return self.conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+    def generation(self) -> int:
+        """The archive's generation, read in this transaction: asked with `BEGIN` (see
+        `ask_generation`) and read with the first statement's answer, in its round trip."""
+        if self._generation is None:
+            if self._asked is None:
+                self.ask_generation()
+            assert self._asked is not None
+            row = self._asked.fetchone()
+            self._generation = int(row[0]) if row else 0
+        return self._generation
+
+    def ask_generation(self) -> None:
+        """Send the generation's query now; `generation()` reads its answer when needed."""
+        if self._asked is None:
+            self._asked = self.conn.execute(GENERATION_SQL)
 
 
 @contextmanager
@@ -97,8 +122,14 @@ def session(archive: PostgresArchive, what: str) -> Iterator[Session]:
     """A `Session` on a pooled connection; a statement stopped by the budget is `QueryTimeout`."""
     with archive.pool.connection() as conn:
         try:
-            with conn.transaction():
-                yield Session(conn, archive.query_timeout)
+            try:
+                with conn.pipeline():
+                    # BEGIN and COMMIT by hand: `conn.transaction()` waits for each of them
+                    conn.execute("BEGIN")
+                    yield Session(conn, archive.query_timeout)
+                    conn.execute("COMMIT")
+            finally:
+                conn.rollback()  # after an error (nothing to do after the COMMIT)
         except psycopg.errors.QueryCanceled:
             raise QueryTimeout(archive.query_timeout or 0) from None
         except psycopg.errors.DataError as exc:  # a safety net: the compiler should prevent it
@@ -151,11 +182,11 @@ def _combos(archive: PostgresArchive, s: Session, gen: int,
 
 
 def counts(archive: PostgresArchive, s: Session, plan: PgPlan, facets: Sequence[str],
-           gen: int, reader: ReaderSource | None = None) -> tuple[int, dict[str, list[FacetCount]]]:
+           reader: ReaderSource | None = None) -> tuple[int, dict[str, list[FacetCount]]]:
     """The total number of matches and the requested facet counts."""
     key = None
     if plan.match is None and not plan.where and reader is None:
-        key = ("facets", tuple(facets), gen)
+        key = ("facets", tuple(facets), s.generation())
         if key in archive._cache:
             return archive._cache[key]  # type: ignore[no-any-return]
     wanted = set(facets)
@@ -168,9 +199,9 @@ def counts(archive: PostgresArchive, s: Session, plan: PgPlan, facets: Sequence[
         total = len(ids)
         s.ids = ids if reader is None else None
         if grouped:
-            per_id, combos = _combos(archive, s, gen)
+            per_id, combos = _combos(archive, s, s.generation())
             if ids and max(ids) >= len(per_id):  # cables written since: index them too
-                per_id, combos = _combos(archive, s, gen, fresh=True)
+                per_id, combos = _combos(archive, s, s.generation(), fresh=True)
             counted = Counter(map(per_id.__getitem__, ids))
             total, out = dims_mod.tally(archive.dims(), ((*combos[c], n)
                                                          for c, n in counted.items()), wanted)

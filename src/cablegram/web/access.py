@@ -34,15 +34,21 @@ __all__ = ["NOBODY", "AuditedArchive", "ControlledPool", "access_for", "reading_
 NOBODY = AccessFilter(max_rank=-1)
 _WITHHELD_PREFIX = WITHHELD.split("{", 1)[0]
 _actor: ContextVar[tuple[User | None, str]] = ContextVar("cablegram_actor", default=(None, ""))
+#: The access mode the request's middleware read (None outside a request: read it again).
+_request_mode: ContextVar[str | None] = ContextVar("cablegram_access_mode", default=None)
 
 
 @contextmanager
-def reading_as(user: User | None, view: str = "") -> Iterator[None]:
-    """Archive reads in this block are this user's (None: an open archive, or nobody)."""
+def reading_as(user: User | None, view: str = "", mode: str | None = None) -> Iterator[None]:
+    """Archive reads in this block are this user's (None: an open archive, or nobody). `mode`:
+    the archive's access mode as read for this request, which the block's archive connections
+    then go by (one read of it per request, and the same answer for the whole request)."""
     token = _actor.set((user, view))
+    mode_token = _request_mode.set(mode)
     try:
         yield
     finally:
+        _request_mode.reset(mode_token)
         _actor.reset(token)
 
 
@@ -138,7 +144,7 @@ class ControlledPool:
     def acquire(self) -> Iterator[Any]:
         with self.inner.acquire() as archive:
             desk = self.desk()
-            if desk.access_mode != "controlled":
+            if (_request_mode.get() or desk.access_mode) != "controlled":
                 yield archive
                 return
             user, view = _actor.get()

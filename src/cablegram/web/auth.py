@@ -152,7 +152,8 @@ class DeskAuth:
             via = "token"
         elif (sid := session_id(desk, _cookies(scope).get(SESSION_COOKIE))) and (found := session_user(desk, sid)):
             user, csrf, via = found.user, found.csrf, "session"
-        controlled = desk.access_mode == "controlled"
+        mode = desk.access_mode
+        controlled = mode == "controlled"
         state.update(desk_user=user, desk_via=via, desk_csrf=csrf, desk_controlled=controlled)
         if controlled and user is None and not path.startswith(PUBLIC):
             if _is_api(path):
@@ -166,7 +167,7 @@ class DeskAuth:
             msg = "collections are shared between readers, so a controlled archive has none"
             await JSONResponse({"error": msg}, status_code=403)(scope, receive, send)
             return
-        with access.reading_as(user if controlled else None, path):
+        with access.reading_as(user if controlled else None, path, mode):
             await self.app(scope, receive, send)
 
 

@@ -16,7 +16,7 @@ from .model import Entities, Entity
 from .orgs import acronym_definitions, caps_head_word_orgs, head_word_orgs, org_names, press_names
 from .people import PersonFinder
 from .places import Place, country_for_tag, is_big, place_index
-from .text import HEADING, fold, is_caps, pieces
+from .text import HEADING, fold, is_caps, last_char_before, pieces
 from .tokens import Word, words
 
 __all__ = ["extract"]
@@ -186,8 +186,8 @@ def _outside(ws: list[Word], spans: list[tuple[int, int]]) -> list[Word]:
 
 
 def _sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip()
-    return not before or before[-1] in ".:;!?(\"'-"
+    before = last_char_before(text, start)
+    return not before or before in ".:;!?(\"'-"
 
 
 def _from_tags(cable: Cable, places: Found, orgs: dict[str, set[int]]) -> None:

@@ -12,7 +12,8 @@ from cablegram.directory import is_known_tag
 from cablegram.model import Cable
 
 from .lexicon import common_words, data_lines, given_names
-from .text import HEADING, Piece, fold, is_redacted
+from .scan import first_word, matches_from, piece_words
+from .text import HEADING, Piece, fold, is_redacted, last_char_before
 from .trie import trie_pattern
 
 __all__ = ["PersonFinder", "person_key", "titled_names"]
@@ -34,10 +35,16 @@ _TITLED_CAPS = re.compile(
     re.IGNORECASE,
 )
 _NOT_NAME = frozenset(fold(w) for w in data_lines("not_names.txt"))
+# The words a title starts with (and, written in words, in lower case): `_TITLED_MIXED` is tried
+# only where one of them is in the text.
+_TITLE_FIRSTS = frozenset(f for t in _TITLE_WORDS if (w := first_word(t)) for f in (w, w[:1].lower() + w[1:]))
 # A name starts at a known given name (a trie of them, so the scan skips every other word) or a
 # word with an accent (folded, it may be one).
 _GIVEN_START = (trie_pattern(sorted(n[:1].upper() + n[1:] for n in given_names() if n[:1].isalpha()))
                 + r"(?![a-zà-ÿ])|[A-ZÀ-Þ][a-zà-ÿ]*[À-ÿ][a-zà-ÿ]*")
+# the given names' first words: `_GIVEN_FIRST` is tried only where one is in the text, or a word
+# with a letter outside ASCII (`×` and `÷` in the accented range are no word's: the whole scan there)
+_GIVEN_FIRSTS = frozenset(w for n in given_names() if n[:1].isalpha() and (w := first_word(n[:1].upper() + n[1:])))
 _GIVEN_FIRST = re.compile(
     rf"\b((?:{_GIVEN_START})(?:-[A-Z][a-zà-ÿ]+)?(?:\s+[A-Z]\.)?"
     rf"(?:\s+(?:{_PARTICLE}[- ]|(?:Al|El|Van|Bin|De)\s){{0,2}}{_NAME_MIXED}){{1,3}})"
@@ -66,6 +73,7 @@ _VERBS = ("told said stated noted explained added asked reported confirmed stres
           "welcomed highlighted lamented complained suggested insisted admitted denied promised announced opined "
           "underscored observed recalled predicted asserted cautioned conceded maintained").split()
 _VERB_AFTER = re.compile(rf"\b(?:{trie_pattern(sorted(_VERBS))})\b")
+_VERB_SET = frozenset(_VERBS)
 _CUE_BEFORE_VERB = re.compile(rf"(?<![\w'’-]){_CUE_NAME}(?:\s+\((?:strictly\s+)?protect\))?\s+$")
 _CAPS_STOP = frozenset("""said says told noted added asked stated also will would could should might must
 shall have were been being that this these those there their then than when where while which with from into
@@ -83,13 +91,24 @@ def _places() -> dict:  # type: ignore[type-arg]
 
 def titled_names(text: str, caps: bool) -> list[str]:
     """Names that follow a title or role: `Foreign Minister Sergey Lavrov` -> `Sergey Lavrov`."""
-    pattern = _TITLED_CAPS if caps else _TITLED_MIXED
+    if caps:
+        found: Iterable[re.Match[str]] = _TITLED_CAPS.finditer(text)
+    else:
+        found = matches_from(_TITLED_MIXED, text, _TITLE_FIRSTS & piece_words(text))
     out = []
-    for m in pattern.finditer(text):
+    for m in found:
         name = _trim(m.group(1).split(), caps)
         if name and _plausible(name, caps):
             out.append(name)
     return out
+
+
+def _given_first(text: str) -> Iterable[re.Match[str]]:
+    """`_GIVEN_FIRST.finditer(text)`, tried only at given names and words with accents."""
+    if "×" in text or "÷" in text:
+        return _GIVEN_FIRST.finditer(text)
+    present = piece_words(text)
+    return matches_from(_GIVEN_FIRST, text, (_GIVEN_FIRSTS & present) | {w for w in present if not w.isascii()})
 
 
 def _plausible(name: str, caps: bool) -> bool:
@@ -187,6 +206,13 @@ def _known_forms() -> frozenset[str]:
                 if (cleaned.lower() if cleaned.isascii() else fold(cleaned)) in known_people():
                     out.add(word)
     return frozenset(out)
+@cache
+def _known_firsts() -> frozenset[str]:
+    """The first `\\w+` run of every known form: `_CAPITALISED` finds one only where its run is
+    one of the piece's words."""
+    return frozenset(w for form in _known_forms() if (w := first_word(form)))
+
+
 # `Smith & Wesson`, `Indira Gandhi Hospital`: a surname inside an organisation's name
 _ORG_AFTER = re.compile(
     r"\s*(?:&|(?:[A-Z][a-z]+\s+)?(?:Hospital|Foundation|Corporation|Company|Institute|University|Center|Centre"
@@ -331,15 +357,16 @@ class PersonFinder:
             self.add(name, number)
         if not caps:
             given = given_names()
-            for m in _GIVEN_FIRST.finditer(text):
+            for m in _given_first(text):
                 words = m.group(1).split()
                 if fold(words[0]) not in given:
                     continue
                 name = _trim(words, False)
                 if name and " " in name and _plausible(name, False) and not any(is_known_tag(w) for w in words[1:]):
                     self.add(name, number)
-            for rx, before in ((_ROLE_AFTER, _CUE_END), (_VERB_AFTER, _CUE_BEFORE_VERB)):
-                for cue in rx.finditer(text):
+            verbs = matches_from(_VERB_AFTER, text, _VERB_SET & piece_words(text))
+            for cues, before in ((_ROLE_AFTER.finditer(text), _CUE_END), (verbs, _CUE_BEFORE_VERB)):
+                for cue in cues:
                     m = before.search(text, max(0, cue.start() - 110), cue.start())
                     if m is None:
                         continue
@@ -370,7 +397,10 @@ class PersonFinder:
         """Bare surnames of known people (`Mubarak`, `MUBARAK'S`), capitalised words only
         in mixed-case text."""
         forms = _known_forms()
+        firsts = _known_firsts()
         for number, text, caps in pieces:
+            if firsts.isdisjoint(piece_words(text)):  # each form starts with one of the piece's words
+                continue
             # the words of the piece as a set, met with the known spellings: positions only for hits
             hits = forms & set(_CAPITALISED.findall(text))
             if not hits:
@@ -432,8 +462,8 @@ class PersonFinder:
         names = gazetteer().names
         common = common_words()
         for m in _PROPER_RUN.finditer(text):
-            before = text[:m.start()].rstrip()
-            if not before or before[-1] in ".:;!?\"'(-":
+            before = last_char_before(text, m.start())
+            if not before or before in ".:;!?\"'(-":
                 continue
             words = m.group(1).split()
             folded = [fold(clean_name(w)) for w in words]

@@ -11,7 +11,10 @@ from functools import cache, lru_cache
 from cablegram.directory import is_known_tag
 from cablegram.model import Cable
 
+from .gazetteer import gazetteer
 from .lexicon import common_words, data_lines, given_names
+from .orgs import HEAD_RX
+from .places import Place, is_big, place_index
 from .scan import first_word, matches_from, piece_words
 from .text import HEADING, Piece, fold, is_redacted, last_char_before
 from .trie import trie_pattern
@@ -83,9 +86,7 @@ _TAIL_JUNK = re.compile(
     r"\d{4}[A-Z]+\d+ - Classification:.*|[\"'>\s]+)\s*$", re.S)
 
 
-def _places() -> dict:  # type: ignore[type-arg]
-    from .places import place_index
-
+def _places() -> dict[str, Place]:
     return place_index()
 
 
@@ -225,8 +226,6 @@ _ORG_HEAD = re.compile(r"\b(?:Corporation|Company|Institute|Guidebook|Inc|Ltd|Gr
 @cache
 def _demonyms() -> frozenset[str]:
     """`spanish`, `european`, `iraqi`: words for a people, made from the countries' names."""
-    from .places import place_index
-
     out = set("""arab arabs african asian american european western eastern northern southern latin middle islamic
     spanish french dutch british english swiss greek turkish danish polish swedish finnish irish scottish welsh
     filipino thai lao czech slovak basque catalan kurdish kurd persian soviet yankee sunni shia shiite north south east
@@ -244,18 +243,12 @@ def _demonyms() -> frozenset[str]:
 def _named_place_or_org(value: object) -> bool:
     """A gazetteer entry a surname cannot be: an organisation, a country, a post, a city of 100,000
     people or more (a smaller one, `Mandela`, may share a surname)."""
-    from .places import Place, is_big
-
     return value is not None and (not isinstance(value, Place) or is_big(value))
 
 
 def _not_a_person(name: str) -> bool:
     """A place or organisation of the gazetteer (`Middle East`, `European Central Bank`), or a
     name that starts with a people's word (`Spanish`, `French Mirage`)."""
-    from .gazetteer import gazetteer
-    from .orgs import HEAD_RX
-    from .places import Place
-
     f = fold(name)
     if f in _TITLE_FOLDS or f.endswith(("ians", "ans")):  # `Prime`, `Ossetians`: a title, a people
         return True
@@ -269,8 +262,6 @@ def _not_a_person(name: str) -> bool:
 
 @cache
 def _country_stems() -> frozenset[str]:
-    from .places import place_index
-
     return frozenset(w[:4] for k, p in place_index().items() if p.kind == "country" for w in k.split() if len(w) >= 4)
 
 
@@ -380,8 +371,6 @@ class PersonFinder:
     def from_notes(self, cable: Cable) -> None:
         """Passing lines the parser keeps beside the paragraphs: `PLEASE PASS NEA A/S BURNS`,
         `NSC FOR THEROUX`. People only: the offices and posts there are routing."""
-        from .gazetteer import gazetteer
-
         names = gazetteer().names
         for note in cable.notes:
             if len(note) > 200:
@@ -422,8 +411,6 @@ class PersonFinder:
         """`MOOSA SAID`, `ESSA MOOSA TOLD` in all-capitals text: a speaker that is no place,
         organisation, title or common word."""
         number, text = piece
-        from .gazetteer import gazetteer
-
         names = gazetteer().names
         for m in _CAPS_SPEAKER.finditer(text):
             words = m.group(1).split()
@@ -437,8 +424,6 @@ class PersonFinder:
         """`NELSON MANDELA`, `JESSE JACKSON` in all-capitals text: a known given name, then a
         word that is no common word, place, organisation or title."""
         number, text = piece
-        from .gazetteer import gazetteer
-
         names = gazetteer().names
         given = given_names()
         common = common_words()
@@ -457,8 +442,6 @@ class PersonFinder:
         """Two or three capitalised words mid-sentence that are no common word, place,
         organisation or title (`Staci Haag`, `Diane Sawyer`): in mixed-case text, a name."""
         number, text = piece
-        from .gazetteer import gazetteer
-
         names = gazetteer().names
         common = common_words()
         for m in _PROPER_RUN.finditer(text):

@@ -109,7 +109,10 @@ def _given_first(text: str) -> Iterable[re.Match[str]]:
     if "×" in text or "÷" in text:
         return _GIVEN_FIRST.finditer(text)
     present = piece_words(text)
-    return matches_from(_GIVEN_FIRST, text, (_GIVEN_FIRSTS & present) | {w for w in present if not w.isascii()})
+    starts = _GIVEN_FIRSTS & present
+    if not text.isascii():
+        starts |= {w for w in present if not w.isascii()}
+    return matches_from(_GIVEN_FIRST, text, starts)
 
 
 def _plausible(name: str, caps: bool) -> bool:
@@ -143,6 +146,7 @@ def person_key(name: str) -> str | None:
     return last if (len(last) >= 2 and last.isalpha()) or "-" in last else None
 
 
+_RUN_ONLY = re.compile(r"\w+")
 _WORDISH = re.compile(r"[A-Za-zÀ-ÿ][\wÀ-ÿ'’-]*[\wÀ-ÿ]|[A-Za-z]")
 
 
@@ -495,9 +499,12 @@ class PersonFinder:
                     surnames[last] = key
                     surnames[last.capitalize()] = key
         common = common_words()
+        # a spelling of word characters only is a whole word of a piece only if it is one of its
+        # `\\w+` runs (a set lookup); any other, a substring test; bounds checked where it is there
+        plain = {w: _RUN_ONLY.fullmatch(w) is not None for w in surnames}
         for number, text, caps in pieces:
-            # a substring test per spelling, and a word's bounds checked only where it is there
-            for word in [w for w in surnames if w in text and _whole_word(text, w)]:
+            present = piece_words(text)
+            for word in [w for w in surnames if (w in present if plain[w] else w in text) and _whole_word(text, w)]:
                 if caps and fold(word) in common:
                     continue
                 self._by_key[surnames[word]].mentions.add(number)

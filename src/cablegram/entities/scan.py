@@ -37,11 +37,17 @@ def matches_from(pattern: re.Pattern[str], text: str, starts: Iterable[str]) -> 
     words of the text that may begin one): tried at each place those words occur, left to
     right, the next try after the end of the last match."""
     positions: list[int] = []
+    find = text.find
     for word in starts:
-        i = text.find(word)
+        n = len(word)
+        i = find(word)
         while i >= 0:
-            positions.append(i)
-            i = text.find(word, i + 1)
+            # only where the word is a whole run (`Al`, not the start of `Also`): a match starts
+            # there (`\\w` is what `str.isalnum` says, and `_`)
+            before, after = text[i - 1:i], text[i + n:i + n + 1]
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                positions.append(i)
+            i = find(word, i + n)
     if not positions:
         return
     positions.sort()

@@ -147,6 +147,11 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
         # a dotted word folds to several (`U.S.` -> `u s`): it is a whole name or none
         longest = g.longest.get(folded[i], 0) or (1 if folded[i] in g.names else 0)
         for k in range(min(longest, n - i), 0, -1):
+            # the name first (a lookup), then whether its words stand together as a name
+            key = " ".join(folded[i:i + k]) if k > 1 else folded[i]
+            value = g.names.get(key)
+            if value is None:
+                continue
             run = ws[i:i + k]
             if k > 1:
                 if any(text[a.end:b.start].strip(" -") for a, b in pairwise(run)):
@@ -154,9 +159,7 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
                 if not caps and any(not x.text[0].isupper() and f not in _JOINERS
                                     for x, f in zip(run, folded[i:i + k], strict=False)):
                     continue
-            key = " ".join(folded[i:i + k])
-            value = g.names.get(key)
-            if value is None or (k == 1 and key in g.weak and (caps or _sentence_start(text, ws[i].start))):
+            if k == 1 and key in g.weak and (caps or _sentence_start(text, ws[i].start)):
                 continue
             if k == 1 and key in g.weak and isinstance(value, Place) and value.kind == "city":
                 continue

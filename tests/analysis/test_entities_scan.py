@@ -52,3 +52,21 @@ def test_first_words_and_the_character_before() -> None:
     assert first_word("(PRD)") is None
     assert last_char_before("Hello.  \n World", 10) == "."
     assert last_char_before("   World", 3) == ""
+
+
+def test_ingest_loads_the_entity_tables_before_it_forks_its_workers_only_when_it_extracts() -> None:
+    import os
+    import subprocess
+    import sys
+
+    probe = ("from cablegram.archive.records import warm_up_parser\n"
+             "from cablegram.entities.gazetteer import gazetteer\n"
+             "from cablegram.entities.people import _known_forms\n"
+             "warm_up_parser()\n"
+             "print(gazetteer.cache_info().currsize, _known_forms.cache_info().currsize)\n")
+    loaded = {}
+    for value in ("1", "0"):
+        env = {**os.environ, "CABLEGRAM_ENTITIES": value}
+        out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+        loaded[value] = out.stdout.split()
+    assert loaded == {"1": ["1", "1"], "0": ["0", "0"]}

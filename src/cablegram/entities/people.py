@@ -15,7 +15,7 @@ from .gazetteer import gazetteer
 from .lexicon import common_words, data_lines, given_names
 from .orgs import HEAD_RX
 from .places import Place, is_big, place_index
-from .scan import first_word, matches_from, piece_words
+from .scan import first_word, matches_from, piece_words, word_positions
 from .text import HEADING, Piece, fold, is_redacted, last_char_before
 from .trie import trie_pattern
 
@@ -211,6 +211,20 @@ def _known_forms() -> frozenset[str]:
                 if (cleaned.lower() if cleaned.isascii() else fold(cleaned)) in known_people():
                     out.add(word)
     return frozenset(out)
+def _capitalised_from(text: str, starts: Iterable[str]) -> Iterable[re.Match[str]]:
+    """The `_CAPITALISED` words of the text that start with one of `starts` (and maybe others):
+    tried only there, unless a character before one may join it to an earlier word (`-`, `'`),
+    where only the whole scan says which words it takes."""
+    positions = word_positions(text, starts)
+    if any(i and text[i - 1] in _JOINS_WORD for i in positions):
+        return _CAPITALISED.finditer(text)
+    return [m for i in positions if (m := _CAPITALISED.match(text, i))]
+
+
+# the characters `_CAPITALISED` takes inside a word that are no `\\w` characters
+_JOINS_WORD = frozenset("'’-×÷")
+
+
 @cache
 def _known_firsts() -> frozenset[str]:
     """The first `\\w+` run of every known form: `_CAPITALISED` finds one only where its run is
@@ -392,15 +406,12 @@ class PersonFinder:
         forms = _known_forms()
         firsts = _known_firsts()
         for number, text, caps in pieces:
-            if firsts.isdisjoint(piece_words(text)):  # each form starts with one of the piece's words
+            starts = firsts & piece_words(text)  # each form starts with one of the piece's words
+            if not starts:
                 continue
-            # the words of the piece as a set, met with the known spellings: positions only for hits
-            hits = forms & set(_CAPITALISED.findall(text))
-            if not hits:
-                continue
-            for m in _CAPITALISED.finditer(text):
+            for m in _capitalised_from(text, starts):
                 word = m.group()
-                if word not in hits:
+                if word not in forms:
                     continue
                 if caps:
                     if not word.isupper():

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-__all__ = ["first_word", "matches_from", "piece_words"]
+__all__ = ["first_word", "matches_from", "piece_words", "word_positions"]
 
 _RUN = re.compile(r"\w+")
 
@@ -36,6 +36,22 @@ def matches_from(pattern: re.Pattern[str], text: str, starts: Iterable[str]) -> 
     """`pattern.finditer(text)` for a pattern whose every match starts at one of `starts` (the
     words of the text that may begin one): tried at each place those words occur, left to
     right, the next try after the end of the last match."""
+    positions = word_positions(text, starts)
+    if not positions:
+        return
+    end = -1
+    match = pattern.match
+    for i in positions:
+        if i < end:
+            continue
+        m = match(text, i)
+        if m is not None:
+            yield m
+            end = m.end() if m.end() > i else i + 1
+
+
+def word_positions(text: str, starts: Iterable[str]) -> list[int]:
+    """Where each of `starts` stands in the text as a whole `\\w+` run, in order."""
     positions: list[int] = []
     find = text.find
     for word in starts:
@@ -48,15 +64,5 @@ def matches_from(pattern: re.Pattern[str], text: str, starts: Iterable[str]) -> 
             if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
                 positions.append(i)
             i = find(word, i + n)
-    if not positions:
-        return
     positions.sort()
-    end = -1
-    match = pattern.match
-    for i in positions:
-        if i < end:
-            continue
-        m = match(text, i)
-        if m is not None:
-            yield m
-            end = m.end() if m.end() > i else i + 1
+    return positions

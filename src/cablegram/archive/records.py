@@ -275,13 +275,27 @@ SUBJECT: WARM UP
 """
 
 
+#: Paragraphs that make entity extraction load every gazetteer and word list it uses.
+_WARM_UP_ENTITIES = """
+2. (C) Foreign Minister Sergey Lavrov told Ambassador Beyrle in Moscow that the Ministry of
+Foreign Affairs and the Democratic Revolutionary Party (PRD) met NATO, Diane Sawyer said.
+The daily newspaper Izvestia reported on Mubarak and the parliament of Kenya.
+3. (C) PRESIDENT MUBARAK SAID THE NATIONAL PARTY AND NELSON MANDELA MET IN CAIRO.
+"""
+
+
 def warm_up_parser() -> None:
-    """Load the parser's tables in this process (before forking the workers)."""
+    """Load the parser's tables in this process (before forking the workers), and entity
+    extraction's when ingest extracts entities: loaded once here, the workers share them."""
     from cablegram.directory.catalogue import reference_exists
     from cablegram.telegram.parse import parse
 
     parse(_WARM_UP_TEXT)
     reference_exists("08MOSCOW1")
+    if os.environ.get(ENTITIES_ENV) == "1":
+        from cablegram.entities import extract
+
+        extract(parse(_WARM_UP_TEXT + _WARM_UP_ENTITIES))
 
 
 def prepare_batch(

@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
                    " split one list of sources, each running with its own I")
     entities = p.add_mutually_exclusive_group()
     entities.add_argument("--entities", dest="entities", action="store_true", default=None,
-                          help="extract people, places and organisations while ingesting (5-7 ms"
+                          help="extract people, places and organisations while ingesting (about 4 ms"
                           " a cable of CPU, several times the parse; or later: `cablegram entities"
                           " --rebuild`)")
     entities.add_argument("--no-entities", dest="entities", action="store_false",

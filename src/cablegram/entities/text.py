@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from cablegram.model import Cable
 
-__all__ = ["HEADING", "Piece", "fold", "is_caps", "is_redacted", "pieces"]
+__all__ = ["HEADING", "Piece", "fold", "is_caps", "is_redacted", "last_char_before", "pieces"]
 
 HEADING = 0
 _REDACTED = re.compile(r"X{3,}", re.IGNORECASE)
@@ -64,6 +64,15 @@ def is_caps(text: str) -> bool:
     if upper + lower < 12:
         return True
     return upper / (upper + lower) > 0.8
+
+
+def last_char_before(text: str, start: int) -> str:
+    """The last character before `start` that is no white space ('' if none): what
+    `text[:start].rstrip()[-1:]` gives, without copying the text."""
+    i = start - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return text[i] if i >= 0 else ""
 
 
 def is_redacted(word: str) -> bool:

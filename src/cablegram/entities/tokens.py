@@ -29,8 +29,9 @@ def words(text: str, capitalised_only: bool = False, vocab: Collection[str] | No
     `capitalised_only` keeps capitalised words and the joiners inside names (`of`, `de`);
     `vocab` (lower-case words) keeps only the words in it, in `also`, with capitals inside (`PvdA`),
     with a dot or not ASCII (their folded forms differ from their lower case)."""
-    out = []
+    out: list[Word] = []
     append = out.append
+    new = tuple.__new__  # a Word without the generated `__new__`'s Python call
     for m in (_NAMEISH if capitalised_only else _WORD).finditer(text):
         w = m.group()
         if vocab is not None and w.lower() not in vocab and w not in also and not (
@@ -43,5 +44,5 @@ def words(text: str, capitalised_only: bool = False, vocab: Collection[str] | No
         elif last in "'’-":
             w = w.rstrip("'’-")
         if w:
-            append(Word(w, start, start + len(w)))
+            append(new(Word, (w, start, start + len(w))))
     return out

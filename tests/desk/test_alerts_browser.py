@@ -20,9 +20,8 @@ from browser_support import chromium, serving, shot
 from cablegram.archive import ingest, open_archive
 from cablegram.desk import get_user, open_desk
 from corpus import DEV, SHARED, dev_records
-from test_alerts import _release_gas
 from test_desk_browser import login
-from test_desk_support import make_desk
+from test_desk_support import make_desk, release_gas
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not DEV.exists(), reason=f"the shared corpus is absent: {SHARED}")]
@@ -66,7 +65,7 @@ def test_the_alert_badge_the_alerts_page_and_the_feed(browser: Any, served: tupl
     assert feed and re.fullmatch(r"/feeds/alerts/\d+\.atom\?token=[0-9a-f]{40}", feed)
 
     desk = open_desk(path)
-    rid = _release_gas(desk, {n: get_user(desk, n) for n in ("anna", "boris", "carla")})
+    rid = release_gas(desk, {n: get_user(desk, n) for n in ("anna", "boris", "carla")})
     desk.close()
 
     page.goto(base + "/search?q=gas")  # any page: the header counts the reader's unread alerts

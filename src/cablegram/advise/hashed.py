@@ -17,6 +17,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
 
 from cablegram.advise.features import record_features
 from cablegram.advise.strip import drafter_text
@@ -82,9 +83,17 @@ class Hashed:
     def transform(self, cables: Sequence[Cable]) -> sparse.csr_matrix:
         return self.weigh(self.counts(cables))
 
-    def word_columns(self, grams: Sequence[str]) -> np.ndarray:
-        """The column of each word or word pair (as the word block hashes them)."""
-        if not grams:
-            return np.zeros(0, dtype=np.int64)
-        hasher = FeatureHasher(n_features=WORD_FEATURES, input_type="string", alternate_sign=False)
-        return hasher.transform([[g] for g in grams]).indices.astype(np.int64)
+    def names(self, text: str, columns: set[int]) -> dict[int, str]:
+        """The first word or word pair of `text` hashed to each of `columns` (as the word block
+        hashes: murmurhash3 of its UTF-8, absolute value modulo the width)."""
+        out: dict[int, str] = {}
+        if not columns:
+            return out
+        for gram in self.words.build_analyzer()(text):
+            h = murmurhash3_32(gram, seed=0)
+            col = (2**31 - WORD_FEATURES) % WORD_FEATURES if h == -2**31 else abs(h) % WORD_FEATURES
+            if col in columns and col not in out:
+                out[col] = gram
+                if len(out) == len(columns):
+                    break
+        return out

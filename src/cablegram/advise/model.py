@@ -129,19 +129,16 @@ class AdviceModel:
         row = x[:, :WORD_FEATURES].tocoo()
         push = dict(zip(row.col.tolist(), (row.data * weight[row.col]).tolist(), strict=True))
         top = sorted(((s, i) for i, s in push.items() if s > 0), reverse=True)[:n]
-        # the names of the hashed columns: the cable's own words (hashed as the features are)
-        analyze = self.hashed.words.build_analyzer()
-        texts = [strip_markings(p.text) for p in cable.paragraphs]
-        grams = [sorted(set(analyze(t))) for t in texts]
-        whole = sorted(set(analyze(drafter_text(cable))))
-        names: dict[int, str] = {}
-        for gram, col in zip(whole, self.hashed.word_columns(whole).tolist(), strict=True):
-            names.setdefault(col, gram)
+        # the names of the top columns: the cable's own words, hashed as the features are
+        names = self.hashed.names(drafter_text(cable), {i for _, i in top})
         terms = tuple(names.get(i, "") for _, i in top)
-        columns = iter(self.hashed.word_columns(_flat(grams)).tolist())
+        # each paragraph's columns: its stripped text hashed (one call for all of them)
+        rows = self.hashed.words.transform([strip_markings(p.text) for p in cable.paragraphs]) \
+            if cable.paragraphs else None
         paragraphs = []
-        for k, (p, gs) in enumerate(zip(cable.paragraphs, grams, strict=True), start=1):
-            cols = {next(columns) for _ in gs}
+        for k, p in enumerate(cable.paragraphs, start=1):
+            assert rows is not None
+            cols = rows.indices[rows.indptr[k - 1]:rows.indptr[k]].tolist()
             score = sum(push.get(i, 0.0) for i in cols)
             if score > 0:
                 excerpt = " ".join(p.text.split())
@@ -166,10 +163,6 @@ class AdviceModel:
             out.append(Advice(cable.reference_id, advised, probs, float(nf[i]), level_of(cable),
                               words, paragraphs))
         return out
-
-
-def _flat(lists: Iterable[list[str]]) -> list[str]:
-    return [g for gs in lists for g in gs]
 
 
 def _labelled(cables: Iterable[Cable], labels: Sequence[str] | None,

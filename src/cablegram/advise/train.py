@@ -35,6 +35,7 @@ from sklearn.svm import LinearSVC
 from cablegram.advise.evaluate import classified_metrics
 from cablegram.advise.features import CLASSIFIED
 from cablegram.advise.hashed import Hashed
+from cablegram.advise.strip import drafter_text
 from cablegram.model import Cable
 
 BATCH = 1000
@@ -103,7 +104,15 @@ def _batches(hashed: Hashed, stream: Iterable[tuple[Cable, str, bool]],
     from joblib import Parallel, delayed
 
     yield from Parallel(n_jobs=workers, return_as="generator", pre_dispatch="2*n_jobs")(
-        delayed(_featurize)(hashed, chunk) for chunk in chunks)
+        delayed(_featurize_once)(hashed, chunk) for chunk in chunks)
+
+
+def _featurize_once(hashed: Hashed, items: list[tuple[Cable, str, bool]]) -> Batch:
+    """`_featurize` in a worker, which sees each cable once: its stripped texts are not kept."""
+    try:
+        return _featurize(hashed, items)
+    finally:
+        drafter_text.cache_clear()
 
 
 class Learner:
@@ -211,9 +220,8 @@ class _Stream:
         """The IDF from the batches read so far; then they are learnt."""
         if self.hashed.idf is None:
             self.hashed.learn_idf(self.df, self.sampled)
-        for b in self.pending:
-            self._learn(b)
-        self.pending.clear()
+        while self.pending:  # each batch's counts freed once weighed
+            self._learn(self.pending.pop(0))
 
     def _learn(self, batch: Batch) -> None:
         keep = ~batch.held

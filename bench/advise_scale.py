@@ -148,7 +148,7 @@ def main() -> None:
         m = model.metrics
         print(f"N={n:>7}: fit {wall:6.0f} s wall, {cpu:6.0f} s CPU ({cpu / n * 1000:.1f} ms a "
               f"cable); peak RSS {peak_mib():5.0f} MiB (with workers {tree.peak:5.0f} MiB); "
-              f"{model.trained_on} read, {'exact solver' if n <= 15000 else 'streamed'}; "
+              f"{model.trained_on} read, {'exact solver' if n <= 8000 else 'streamed'}; "
               f"held-out AUC {m.get('roc_auc', 0):.3f} (copies of training cables: optimistic); "
               f"load average {os.getloadavg()[0]:.1f}", flush=True)
         rows.append((n, wall, cpu, tree.peak))

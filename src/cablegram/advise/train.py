@@ -10,7 +10,7 @@ reference id (re-released versions of a cable fall on the same side) and at most
 `CALIBRATION_MAX`, is never learnt from: each head is calibrated on it (Platt scaling), and the
 metrics stored with the model are measured on it (each half calibrated on the other).
 
-While the weighed rows fit in `CACHE_NNZ` stored values (an archive of up to about 15,000 cables)
+While the weighed rows fit in `CACHE_NNZ` stored values (an archive of up to about 8,000 cables)
 they are kept, and each head is solved exactly at the end (a linear SVM, as before streaming),
 calibrated on the slice, then solved again with the slice too (the calibration kept: the metrics
 are of the first solution, on cables it never saw).
@@ -41,8 +41,8 @@ from cablegram.model import Cable
 BATCH = 1000
 IDF_SAMPLE = 10_000
 CALIBRATION_SHARE = 10  # one cable in ten (by reference id) ...
-CALIBRATION_MAX = 5_000  # ... up to this many
-CACHE_NNZ = 40_000_000  # stored values kept in memory (~320 MB): about 15,000 cables
+CALIBRATION_MAX = 2_000  # ... up to this many
+CACHE_NNZ = 25_000_000  # stored values kept in memory (~200 MB): about 8,000 cables
 SVM_C = 0.1  # the exact solver's regularisation (cables all in memory)
 ALPHA = 2e-5  # SGD's (a stream)
 HEADS = ("classified", "secret", "sbu", "noforn")
@@ -103,8 +103,11 @@ def _batches(hashed: Hashed, stream: Iterable[tuple[Cable, str, bool]],
         return
     from joblib import Parallel, delayed
 
-    yield from Parallel(n_jobs=workers, return_as="generator", pre_dispatch="2*n_jobs")(
-        delayed(_featurize_once)(hashed, chunk) for chunk in chunks)
+    # a window of 2 batches a worker at a time: joblib's generator would run ahead of a slower
+    # learner and hold every finished batch in memory
+    with Parallel(n_jobs=workers) as parallel:
+        while window := list(itertools.islice(chunks, 2 * workers)):
+            yield from parallel(delayed(_featurize_once)(hashed, chunk) for chunk in window)
 
 
 def _featurize_once(hashed: Hashed, items: list[tuple[Cable, str, bool]]) -> Batch:

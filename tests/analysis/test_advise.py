@@ -181,3 +181,31 @@ def test_train_stores_a_versioned_model_and_advise_prints_one_object_a_cable(
     assert text.startswith(f"{ids[0]}: advise ") and "pushed up by: " in text
     missing = run_cli("advise", "99NOWHERE1", "--archive", str(small_archive), check=False)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
+
+
+def test_a_model_of_an_older_format_asks_to_retrain_never_a_traceback(
+        small_archive: Path, tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    from cablegram.advise.desk import draft_advice
+    from cablegram.advise.store import _CREATE, TABLE
+    from cablegram.advise.tables import ddl
+
+    path = tmp_path / "old.db"
+    shutil.copyfile(small_archive, path)
+    db = sqlite3.connect(path)
+    db.execute(ddl(_CREATE, False))
+    db.execute(f"DELETE FROM {TABLE}")
+    db.execute(f"INSERT INTO {TABLE} (format, trained_at, trained_on, sklearn_version, metrics_json,"
+               " model) VALUES (2, '2026-01-01T00:00:00+00:00', 600, '1.5', '{}', ?)",
+               (b"a format 2 pickle",))
+    db.commit()
+    reference_id = db.execute("SELECT reference_id FROM cables LIMIT 1").fetchone()[0]
+    db.close()
+    out = run_cli("advise", reference_id, "--archive", str(path), check=False)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "older format: retrain with `cablegram advise train`" in out.stderr
+    with SQLiteArchive(path, readonly=True) as archive:
+        cable = archive.get(reference_id)
+        assert cable is not None and draft_advice(archive, cable) is None  # no advice, no error

@@ -58,7 +58,8 @@ def save_model(archive: Any, model: AdviceModel, metrics: dict[str, Any]) -> int
 
 
 def load_model(archive: Any, version: int | None = None) -> StoredModel | None:
-    """The latest stored model (or `version`), None when there is none or it is of another format."""
+    """The latest stored model (or `version`), None when there is none or it is of another format
+    (`older_model` tells which: an older one asks for `cablegram advise train`)."""
     t = tables(archive)
     if not t.exists(TABLE):  # never trained
         return None
@@ -69,5 +70,17 @@ def load_model(archive: Any, version: int | None = None) -> StoredModel | None:
     if not rows:
         return None
     row = rows[0]
-    model = joblib.load(io.BytesIO(bytes(row[4])))
+    try:
+        model = joblib.load(io.BytesIO(bytes(row[4])))
+    except Exception:  # written by another scikit-learn or cablegram: as good as absent
+        return None
+    if not isinstance(model, AdviceModel) or getattr(model, "linear", None) is None:
+        return None
     return StoredModel(int(row[0]), row[1], int(row[2]), json.loads(row[3]), model)
+
+
+def older_model(archive: Any) -> bool:
+    """The archive holds a model of a format this cablegram no longer reads."""
+    t = tables(archive)
+    return t.exists(TABLE) and bool(
+        t.rows(f"SELECT 1 FROM {TABLE} WHERE format <> ? LIMIT 1", (MODEL_VERSION,)))

@@ -75,8 +75,13 @@ def _upper(pattern: str) -> str:
     return re.sub(r"(?<!\\)[a-z]", lambda m: m.group().upper(), pattern)
 
 
+# Where a marking can start: a word starting with one of these letters (or 1), a bracket, the
+# word CLASSIFIED inside another (DECLASSIFIED BY), just after SIPDIS, or a line's start. Every
+# alternative of _PARTS starts at one of them; the lookahead skips the other positions before the
+# alternation tries its two dozen branches there (three times faster, the same matches).
+_START = r"(?=\b[CREDXGSFPHTNZULOW1]|\(|CLASSIFIED|(?<=SIPDIS)[\s/,]|(?<=\n)|^)"
 # One pass of one alternation (earlier alternatives win at a position).
-_MARKING = re.compile("|".join(f"(?:{_upper(p)})" for p in _PARTS))
+_MARKING = re.compile(_START + "(?:" + "|".join(f"(?:{_upper(p)})" for p in _PARTS) + ")")
 _SPACE = re.compile(r"\s+")
 # what a stripped stamp leaves: `//`, `-`, `.` standing alone (prose loses its lone dashes too)
 _DEBRIS = re.compile(r"(?<!\S)[^\w\s]+(?!\S)")

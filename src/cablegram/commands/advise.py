@@ -49,6 +49,11 @@ def run(args: argparse.Namespace) -> int:
 
         stored = load_model(archive)
         if stored is None:
+            from cablegram.advise.store import older_model
+
+            if older_model(archive):
+                raise CommandError(f"the advice model in {location} is of an older format: "
+                                   "retrain with `cablegram advise train`")
             raise CommandError(f"no advice model in {location}: run `cablegram advise train` first")
         cables = [_cable(archive, target) for target in args.targets]
     for advice in stored.model.advise(cables, terms=True):
@@ -101,8 +106,7 @@ def _open(location: str) -> Any:
 
 
 def _train(location: str, source: str | None, as_json: bool) -> int:
-    from cablegram.advise import AdviceModel, level_of, save_model
-    from cablegram.advise.evaluate import holdout_metrics
+    from cablegram.advise import AdviceModel, save_model
     from cablegram.advise.scores import score_archive
 
     learn_from = source or location
@@ -113,12 +117,15 @@ def _train(location: str, source: str | None, as_json: bool) -> int:
         if _access_mode(archive) == "controlled":  # a model learnt from every cable would tell of hidden ones
             raise CommandError(f"{learn_from} is a controlled archive: train on an open copy of it"
                                " (`advise train --from OPEN_COPY`)")
-        cables = [c for c in archive.iter_records() if level_of(c)]
-        if len({level_of(c) for c in cables}) < 2 or len(cables) < 20:
-            raise CommandError(f"too few labelled cables to learn from ({len(cables)})")
-        metrics = holdout_metrics(cables)
-        model = AdviceModel().fit(cables)
-        metrics["fit_seconds"] = round(model.fit_seconds, 1)
+        # read as a stream, a batch at a time, stripped and hashed in two processes
+        try:
+            model = AdviceModel(workers=2).fit(archive.iter_records())
+        except ValueError:
+            model = None
+        if model is None or model.trained_on < 20 or not model.metrics.get("roc_auc"):
+            n = 0 if model is None else model.trained_on
+            raise CommandError(f"too few labelled cables to learn from ({n}), or of one level")
+        metrics = {**model.metrics, "fit_seconds": round(model.fit_seconds, 1)}
     finally:
         archive.close()
     target = _open(location)
@@ -133,7 +140,7 @@ def _train(location: str, source: str | None, as_json: bool) -> int:
                           **metrics}))
     else:
         print(f"advice model v{version}: trained on {model.trained_on} cables in "
-              f"{model.fit_seconds:.0f}s; on a held-out fifth: ROC AUC {metrics['roc_auc']:.3f}, "
+              f"{model.fit_seconds:.0f}s; on {metrics['holdout']} held-out cables: ROC AUC {metrics['roc_auc']:.3f}, "
               f"recall of classified at 11% FPR {metrics['recall_at_11_fpr']:.1%}; "
               f"{scored} cables scored")
     return 0

@@ -67,7 +67,6 @@ _WITHHELD_PREFIX = WITHHELD.split("(", 1)[0]
 _WITHHELD_SUBJECT = "[subject withheld]"
 #: What a withheld REF item, note or line says in place of its text.
 WITHHELD_TEXT = "[withheld]"
-_WITHHELD_TEXT = WITHHELD_TEXT
 _SPLIT = re.compile(r"[\s/,.-]+")
 # A portion mark anywhere in a text: a level abbreviation in parentheses, alone or followed by
 # caveats after `/`, `//`, `-` or a space (`(S/NF)`, `(S//FGI//NF)`, `(C NF)`, `(s/nf)`).
@@ -266,14 +265,14 @@ def redact(cable: Cable, reader: Reader) -> Cable:
                                "comment": keep(cable.comment)}
     if not judge.mark_ok(cable.subject_marking) or not ok(cable.subject):
         changes["subject"] = _WITHHELD_SUBJECT
-    changes["references"] = tuple(r if ok(r.text) else Reference(r.label, _WITHHELD_TEXT, None)
+    changes["references"] = tuple(r if ok(r.text) else Reference(r.label, WITHHELD_TEXT, None)
                                   for r in cable.references)
-    changes["notes"] = tuple(n if ok(n) else _WITHHELD_TEXT for n in cable.notes)
+    changes["notes"] = tuple(n if ok(n) else WITHHELD_TEXT for n in cable.notes)
     changes["signers"] = tuple(s for s in cable.signers if ok(s))
     if cable.eo and not ok(cable.eo.text):
-        changes["eo"] = replace(cable.eo, text=_WITHHELD_TEXT)
+        changes["eo"] = replace(cable.eo, text=WITHHELD_TEXT)
     if cable.classified_by and not ok(cable.classified_by.text):
-        changes["classified_by"] = replace(cable.classified_by, text=_WITHHELD_TEXT, names=(), title=None)
+        changes["classified_by"] = replace(cable.classified_by, text=WITHHELD_TEXT, names=(), title=None)
     return replace(cable, **changes)
 
 

@@ -28,7 +28,7 @@ from cablegram.access import (
     shown_text,
 )
 from cablegram.archive.base import MARK_END, MARK_START, AccessFilter, Archive, Hit, RefLink, SearchResult, Sort
-from cablegram.model import Cable
+from cablegram.model import Cable, Reference
 from cablegram.telegram.parse import parse
 
 if TYPE_CHECKING:
@@ -226,16 +226,18 @@ class ControlledArchive:
             out[kind, value] = q is not None and self.inner.search(q, limit=0, access=self.access).total > 0
         return out
 
-    def _cites_shown(self, from_ids: Iterable[str]) -> dict[str, list[tuple[str | None, str, str | None]]]:
-        """For each citing cable, its REF items as the reader sees them: (cited id, text, label).
+    def _readable(self, ids: Iterable[str | None]) -> dict[str, Cable | None]:
+        """Each of `ids` as the reader sees it (None: not theirs to read), each read once: what a
+        reference view needs both to tell which REF items the reader sees and to show subjects."""
+        return {rid: self._shown(self.inner.get(rid, access=self.access)) for rid in set(ids) if rid}
 
-        A REF item withheld from the reader (marked above them) cites nothing for them, as `ref:`
-        finds nothing through it; a cable they may not read cites nothing at all."""
-        out: dict[str, list[tuple[str | None, str, str | None]]] = {}
-        for rid in set(from_ids):
-            shown = self._shown(self.inner.get(rid, access=self.access))
-            out[rid] = [(r.reference_id, r.text, r.label) for r in shown.references] if shown else []
-        return out
+    @staticmethod
+    def _cites(seen: dict[str, Cable | None], from_id: str) -> tuple[Reference, ...]:
+        """The citing cable's REF items as the reader sees them. A REF item withheld from the reader
+        (marked above them) cites nothing for them, as `ref:` finds nothing through it; a cable
+        they may not read cites nothing at all."""
+        cable = seen.get(from_id)
+        return cable.references if cable else ()
 
     def references(self, reference_id: str, *, access: AccessFilter | None = None) -> References:
         """What a readable cable cites and which readable cables cite it (subjects redacted), as
@@ -244,16 +246,17 @@ class ControlledArchive:
         refs = self.inner.references(reference_id, access=self._acc(access))
         if self.access is None:
             return refs
-        shown = self._cites_shown([x.from_id for x in refs.cites] + [x.from_id for x in refs.cited_by])
+        seen = self._readable([reference_id, *(x.from_id for x in refs.cited_by),
+                               *(x.to_id for x in refs.cites if x.subject is not None)])
 
-        def fix(link: Any) -> Any:
+        def fix(link: RefLink) -> RefLink:
             if link.subject is None:
                 return link
-            other = self.get(link.to_id if link.from_id == refs.reference_id else link.from_id)
+            other = seen.get((link.to_id if link.from_id == refs.reference_id else link.from_id) or "")
             return replace(link, subject=other.subject if other else None)
 
         def visible(link: RefLink) -> bool:
-            return any(to == link.to_id and text == link.text for to, text, _ in shown[link.from_id])
+            return any(r.reference_id == link.to_id and r.text == link.text for r in self._cites(seen, link.from_id))
 
         cites = [fix(x) if visible(x) else RefLink(x.from_id, None, WITHHELD_TEXT, x.label, False)
                  for x in refs.cites]
@@ -265,20 +268,21 @@ class ControlledArchive:
         t = self.inner.thread(reference_id, depth, access=self._acc(access))
         if self.access is None:
             return t
-        shown = self._cites_shown(e.from_id for e in t.edges)
+        titled = {k for k, m in t.nodes.items() if m.get("in_archive") and m.get("subject") is not None}
+        seen = self._readable([*(e.from_id for e in t.edges), *titled])
         edges = []
         for e in t.edges:  # one edge per (from, to): the first item citing it that the reader sees
-            item = next(((text, label) for to, text, label in shown[e.from_id] if to == e.to_id), None)
+            item = next((r for r in self._cites(seen, e.from_id) if r.reference_id == e.to_id), None)
             if item is not None:
-                edges.append(replace(e, text=item[0], label=item[1]))
+                edges.append(replace(e, text=item.text, label=item.label))
         distance = _walk(t.root, edges, {k for k, m in t.nodes.items() if m.get("in_archive")}, depth)
         nodes = {}
         for k, meta in t.nodes.items():
             if k not in distance:
                 continue
             meta = {**meta, "distance": distance[k]}
-            if meta.get("in_archive") and meta.get("subject") is not None:
-                got = self.get(k)
+            if k in titled:
+                got = seen.get(k)
                 meta["subject"] = got.subject if got else None
             nodes[k] = meta
         return replace(t, nodes=nodes, edges=[e for e in edges if e.from_id in nodes and e.to_id in nodes])
